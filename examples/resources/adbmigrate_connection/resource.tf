@@ -1,0 +1,33 @@
+# Source database. password_wo (Terraform >= 1.11) never reaches the plan or the state;
+# bump password_wo_version to send a new password.
+resource "adbmigrate_connection" "source" {
+  name                = "orders-primary"
+  database_type       = "mariadb"
+  host                = "10.0.0.12"
+  port                = 3306
+  username            = "migrator"
+  password_wo         = var.source_password
+  password_wo_version = 1
+}
+
+# Destination database, with the password kept (sensitive) in state for older Terraform.
+resource "adbmigrate_connection" "destination" {
+  name          = "analytics"
+  database_type = "adb_mysql3"
+  host          = "am-example.ads.aliyuncs.com"
+  port          = 3306
+  username      = "loader"
+  password      = var.destination_password
+  region        = "cn-hangzhou"
+  instance_id   = "am-example"
+}
+
+variable "source_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "destination_password" {
+  type      = string
+  sensitive = true
+}

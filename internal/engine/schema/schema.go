@@ -1,0 +1,193 @@
+// Package schema reads table definitions from a source server and turns them into the
+// statements that create the tables on the destination, with names mapped.
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+)
+
+// Column is one source column as the engine needs to know it.
+type Column struct {
+	Name     string
+	DataType string // information_schema DATA_TYPE, lower case: int, varchar, blob, ...
+	Nullable bool
+	// Generated columns are computed by the server: they are created but never copied.
+	Generated bool
+}
+
+// Binary reports whether the column holds bytes rather than characters, so values must be
+// written back as binary strings instead of being converted through a character set.
+func (c Column) Binary() bool {
+	switch c.DataType {
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit",
+		"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+		"multipolygon", "geometrycollection":
+		return true
+	}
+	return false
+}
+
+// Table is one source table.
+type Table struct {
+	Database string
+	Name     string
+	Columns  []Column
+	// Key holds the columns of the primary key, or of the first unique key whose columns
+	// are all NOT NULL when there is no primary key; empty when the table has neither.
+	Key []string
+	// CreateSQL is the source's SHOW CREATE TABLE.
+	CreateSQL string
+}
+
+// Copied returns the columns whose values are copied: every column but generated ones.
+func (t *Table) Copied() []Column {
+	out := make([]Column, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		if !c.Generated {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ListTables returns the base tables (not views) of a database, in name order.
+func ListTables(ctx context.Context, db *sql.DB, database string) ([]string, error) {
+	rows, err := db.QueryContext(ctx,
+		"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+		database)
+	if err != nil {
+		return nil, fmt.Errorf("listing tables of database %q: %w", database, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// DatabaseExists reports whether the server has the database.
+func DatabaseExists(ctx context.Context, db *sql.DB, database string) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", database).Scan(&n)
+	return n > 0, err
+}
+
+// Describe reads one table's columns, key and CREATE statement.
+func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, error) {
+	t := &Table{Database: database, Name: table}
+	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), IS_NULLABLE = 'YES',
+		COALESCE(GENERATION_EXPRESSION, '') <> ''
+		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+		database, table)
+	if err != nil {
+		return nil, fmt.Errorf("reading columns of %s.%s: %w", database, table, err)
+	}
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.DataType, &c.Nullable, &c.Generated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(t.Columns) == 0 {
+		return nil, fmt.Errorf("table %s.%s does not exist on the source or the user cannot see it: check the name and the user's SELECT privilege", database, table)
+	}
+	if t.Key, err = chooseKey(ctx, db, t); err != nil {
+		return nil, err
+	}
+	var name string
+	if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+dialect.QuoteTable(database, table)).Scan(&name, &t.CreateSQL); err != nil {
+		return nil, fmt.Errorf("reading the definition of %s.%s: %w", database, table, err)
+	}
+	return t, nil
+}
+
+// chooseKey returns the primary key, else the first unique key (by name) with only NOT NULL
+// columns and no prefix parts.
+func chooseKey(ctx context.Context, db *sql.DB, t *Table) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT INDEX_NAME, COLUMN_NAME, NULLABLE = 'YES', SUB_PART IS NOT NULL
+		FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+		ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`, t.Database, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading keys of %s.%s: %w", t.Database, t.Name, err)
+	}
+	defer rows.Close()
+	type index struct {
+		cols   []string
+		usable bool
+	}
+	var order []string
+	indexes := map[string]*index{}
+	for rows.Next() {
+		var name, col string
+		var nullable, prefix bool
+		if err := rows.Scan(&name, &col, &nullable, &prefix); err != nil {
+			return nil, err
+		}
+		ix, ok := indexes[name]
+		if !ok {
+			ix = &index{usable: true}
+			indexes[name] = ix
+			order = append(order, name)
+		}
+		ix.cols = append(ix.cols, col)
+		if nullable || prefix {
+			ix.usable = false
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, name := range order {
+		if indexes[name].usable {
+			return indexes[name].cols, nil
+		}
+	}
+	return nil, nil
+}
+
+var (
+	createHead   = regexp.MustCompile("(?s)^CREATE TABLE `(?:[^`]|``)+` \\(\n")
+	foreignKeyRe = regexp.MustCompile("^\\s*(CONSTRAINT `(?:[^`]|``)+` )?FOREIGN KEY ")
+)
+
+// DestinationDDL returns the CREATE TABLE for the destination: the source definition under
+// the destination names, without foreign keys (they are not migrated).
+func DestinationDDL(t *Table, destDatabase, destTable string) (string, error) {
+	head := createHead.FindString(t.CreateSQL)
+	if head == "" {
+		return "", fmt.Errorf("unexpected SHOW CREATE TABLE output for %s.%s: %.60q", t.Database, t.Name, t.CreateSQL)
+	}
+	body := t.CreateSQL[len(head):]
+	end := strings.LastIndex(body, "\n)")
+	if end < 0 {
+		return "", fmt.Errorf("unexpected SHOW CREATE TABLE output for %s.%s: no closing parenthesis", t.Database, t.Name)
+	}
+	var kept []string
+	for _, line := range strings.Split(body[:end], "\n") {
+		line = strings.TrimSuffix(line, ",")
+		if foreignKeyRe.MatchString(line) {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return "CREATE TABLE " + dialect.QuoteTable(destDatabase, destTable) + " (\n" +
+		strings.Join(kept, ",\n") + body[end:], nil
+}

@@ -1,0 +1,79 @@
+package provider
+
+import (
+	"database/sql"
+	"fmt"
+	"os/exec"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+)
+
+var protoV6Factories = map[string]func() (tfprotov6.ProviderServer, error){
+	"adbmigrate": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// accEnv is what an acceptance test runs against: two real MariaDB servers and a real
+// runner process, with the provider pointed at the runner through its environment variables.
+type accEnv struct {
+	src, dst *mariadbtest.Server
+	runner   *runnertest.Runner
+}
+
+func newAccEnv(t *testing.T) *accEnv {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH: acceptance tests need the terraform CLI (>= 1.11); install it and run again")
+	}
+	e := &accEnv{src: mariadbtest.StartSource(t), dst: mariadbtest.StartDestination(t), runner: runnertest.Start(t)}
+	t.Setenv("ADBMIGRATE_ENDPOINT", e.runner.Endpoint)
+	t.Setenv("ADBMIGRATE_TOKEN", e.runner.Token)
+	return e
+}
+
+// connectionsHCL declares the source (write-only password) and destination (sensitive
+// password) connections.
+func (e *accEnv) connectionsHCL() string {
+	return fmt.Sprintf(`
+resource "adbmigrate_connection" "source" {
+  name                = "source"
+  database_type       = "mariadb"
+  host                = %q
+  port                = %d
+  username            = %q
+  password_wo         = %q
+  password_wo_version = 1
+}
+
+resource "adbmigrate_connection" "destination" {
+  name          = "destination"
+  database_type = "mariadb"
+  host          = %q
+  port          = %d
+  username      = %q
+  password      = %q
+}
+`, e.src.Host, e.src.Port, e.src.User, e.src.Password, e.dst.Host, e.dst.Port, e.dst.User, e.dst.Password)
+}
+
+// sameRows is a check that compares an ordered query on both servers, independently of
+// the provider and the runner.
+func (e *accEnv) sameRows(t *testing.T, srcQuery, dstQuery string) func() error {
+	return func() error {
+		sn, ss := mariadbtest.Digest(t, e.db(t, e.src), srcQuery)
+		dn, ds := mariadbtest.Digest(t, e.db(t, e.dst), dstQuery)
+		if sn != dn || ss != ds {
+			return fmt.Errorf("destination differs from source: %q gave %d rows (%s), %q gave %d rows (%s)", srcQuery, sn, ss, dstQuery, dn, ds)
+		}
+		if sn == 0 {
+			return fmt.Errorf("%q returned no rows: the test data is missing", srcQuery)
+		}
+		return nil
+	}
+}
+
+func (e *accEnv) db(t *testing.T, s *mariadbtest.Server) *sql.DB { return s.DB(t, "") }

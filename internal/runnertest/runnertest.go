@@ -1,0 +1,238 @@
+// Package runnertest starts the real adbmigrate-runner binary for tests: built once per
+// test process (or taken from $ADBMIGRATE_RUNNER_BIN), on a free loopback port, with its own
+// data directory and token.
+package runnertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary returns the path of a runner binary, building it on first use.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if p := os.Getenv("ADBMIGRATE_RUNNER_BIN"); p != "" {
+			binPath = p
+			return
+		}
+		root, err := repoRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "adbm-runner-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "adbmigrate-runner")
+		cmd := exec.Command("go", "build", "-o", binPath, "./runner")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building the runner: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Runner is one runner process.
+type Runner struct {
+	DataDir  string
+	Addr     string
+	Endpoint string
+	Token    string
+	Client   *api.Client
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	logs *bytes.Buffer
+}
+
+// Start starts a runner with a fresh data directory; it is stopped when the test ends.
+func Start(t testing.TB) *Runner {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "adbm-runner-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	r := &Runner{DataDir: dir, Token: hex.EncodeToString(tok)}
+	r.Addr = freeAddr(t)
+	r.Endpoint = "http://" + r.Addr
+	r.Client, err = api.NewClient(r.Endpoint, r.Token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.Kill(t)
+		if t.Failed() {
+			t.Logf("runner logs:\n%s", r.Logs())
+		}
+		os.RemoveAll(dir)
+	})
+	r.Start(t)
+	return r
+}
+
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Start starts the process (again) on the same data directory and address and waits until
+// the API answers.
+func (r *Runner) Start(t testing.TB) {
+	t.Helper()
+	r.mu.Lock()
+	if r.cmd != nil {
+		r.mu.Unlock()
+		t.Fatal("runner already running")
+	}
+	cmd := exec.Command(Binary(t), "--listen", r.Addr, "--data-dir", r.DataDir, "--log-level", "debug")
+	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+r.Token)
+	if r.logs == nil {
+		r.logs = &bytes.Buffer{}
+	}
+	logs := &lockedWriter{mu: &r.mu, w: r.logs}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		r.mu.Unlock()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	r.cmd, r.done = cmd, done
+	r.mu.Unlock()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := r.Client.Health(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case <-done:
+			t.Fatalf("runner exited at start:\n%s", r.Logs())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runner did not answer within 20s: %v\n%s", err, r.Logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGTERM and waits for the process to exit.
+func (r *Runner) Stop(t testing.TB) { r.signal(t, syscall.SIGTERM) }
+
+// Kill sends SIGKILL and waits for the process to exit.
+func (r *Runner) Kill(t testing.TB) { r.signal(t, syscall.SIGKILL) }
+
+func (r *Runner) signal(t testing.TB, sig syscall.Signal) {
+	r.mu.Lock()
+	cmd, done := r.cmd, r.done
+	r.cmd = nil
+	r.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Errorf("runner did not exit within 60s of %v", sig)
+	}
+}
+
+// Logs returns what the runner has written so far.
+func (r *Runner) Logs() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.logs == nil {
+		return ""
+	}
+	return r.logs.String()
+}
+
+// WaitStatus polls the task until its status is one of want, failing the test after timeout.
+func (r *Runner) WaitStatus(t testing.TB, id string, timeout time.Duration, want ...string) api.Task {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		task, err := r.Client.GetTask(context.Background(), id)
+		if err != nil {
+			t.Fatalf("reading task %s: %v", id, err)
+		}
+		for _, w := range want {
+			if task.State.Status == w {
+				return task
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s is %s (%s) after %v, want one of %v", id, task.State.Status, task.State.ErrorMessage, timeout, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

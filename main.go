@@ -1,0 +1,28 @@
+// Command terraform-provider-adbmigrate is the Terraform provider for adbmigrate: it serves
+// the provider over the plugin protocol and talks to an adbmigrate-runner for everything else.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/provider"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
+	flag.Parse()
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: "registry.terraform.io/adbmigrate/adbmigrate",
+		Debug:   *debug,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,190 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultEndpoint is where a runner listens unless told otherwise.
+const DefaultEndpoint = "http://127.0.0.1:8765"
+
+// Error is a non-2xx answer from the runner.
+type Error struct {
+	StatusCode int
+	Message    string
+	Field      string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("runner answered %d: %s (field %s)", e.StatusCode, e.Message, e.Field)
+	}
+	return fmt.Sprintf("runner answered %d: %s", e.StatusCode, e.Message)
+}
+
+// IsNotFound reports whether err is the runner's 404.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
+}
+
+// Client talks to one runner. It is safe for concurrent use.
+type Client struct {
+	endpoint string
+	token    string
+	http     *http.Client
+}
+
+// NewClient returns a client for the runner at endpoint (for example DefaultEndpoint),
+// authenticating with token. A nil httpClient means one with a 60 s timeout.
+func NewClient(endpoint, token string, httpClient *http.Client) (*Client, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("runner endpoint %q is not an http(s) URL such as %s", endpoint, DefaultEndpoint)
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{endpoint: strings.TrimRight(endpoint, "/"), token: token, http: httpClient}, nil
+}
+
+// Health checks that the runner answers and accepts the token.
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var h Health
+	err := c.do(ctx, http.MethodGet, "/v1/health", nil, &h)
+	return h, err
+}
+
+// CreateConnection registers a database after the runner has tested that it can connect.
+func (c *Client) CreateConnection(ctx context.Context, spec ConnectionSpec) (Connection, error) {
+	var out Connection
+	err := c.do(ctx, http.MethodPost, "/v1/connections", spec, &out)
+	return out, err
+}
+
+// GetConnection returns one connection; IsNotFound(err) when it does not exist.
+func (c *Client) GetConnection(ctx context.Context, id string) (Connection, error) {
+	var out Connection
+	err := c.do(ctx, http.MethodGet, "/v1/connections/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// ListConnections returns every registered connection.
+func (c *Client) ListConnections(ctx context.Context) ([]Connection, error) {
+	var out []Connection
+	err := c.do(ctx, http.MethodGet, "/v1/connections", nil, &out)
+	return out, err
+}
+
+// UpdateConnection replaces a connection's spec after testing it. An empty Password keeps the stored one.
+func (c *Client) UpdateConnection(ctx context.Context, id string, spec ConnectionSpec) (Connection, error) {
+	var out Connection
+	err := c.do(ctx, http.MethodPut, "/v1/connections/"+url.PathEscape(id), spec, &out)
+	return out, err
+}
+
+// DeleteConnection removes a connection that no task uses.
+func (c *Client) DeleteConnection(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/connections/"+url.PathEscape(id), nil, nil)
+}
+
+// CreateTask stores a task and, unless its DesiredStatus is stopped, starts it.
+func (c *Client) CreateTask(ctx context.Context, spec TaskSpec) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodPost, "/v1/tasks", spec, &out)
+	return out, err
+}
+
+// GetTask returns one task with its current state; IsNotFound(err) when it does not exist.
+func (c *Client) GetTask(ctx context.Context, id string) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// ListTasks returns every task.
+func (c *Client) ListTasks(ctx context.Context) ([]Task, error) {
+	var out []Task
+	err := c.do(ctx, http.MethodGet, "/v1/tasks", nil, &out)
+	return out, err
+}
+
+// UpdateTask replaces a task's spec.
+func (c *Client) UpdateTask(ctx context.Context, id string, spec TaskSpec) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodPut, "/v1/tasks/"+url.PathEscape(id), spec, &out)
+	return out, err
+}
+
+// DeleteTask stops a task if it runs and removes it.
+func (c *Client) DeleteTask(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/tasks/"+url.PathEscape(id), nil, nil)
+}
+
+// StartTask (re)starts a task that is not running.
+func (c *Client) StartTask(ctx context.Context, id string) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/start", nil, &out)
+	return out, err
+}
+
+// StopTask stops a running task.
+func (c *Client) StopTask(ctx context.Context, id string) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/stop", nil, &out)
+	return out, err
+}
+
+// TaskStatus returns only a task's state.
+func (c *Client) TaskStatus(ctx context.Context, id string) (TaskState, error) {
+	var out TaskState
+	err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id)+"/status", nil, &out)
+	return out, err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding request for %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.endpoint+path, body)
+	if err != nil {
+		return fmt.Errorf("building request %s %s: %w", method, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the runner at %s (is adbmigrate-runner running?): %w", c.endpoint, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var eb ErrorBody
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(raw, &eb) != nil || eb.Error == "" {
+			eb.Error = strings.TrimSpace(string(raw))
+		}
+		return &Error{StatusCode: resp.StatusCode, Message: eb.Error, Field: eb.Field}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decoding the runner's answer to %s %s: %w", method, path, err)
+	}
+	return nil
+}

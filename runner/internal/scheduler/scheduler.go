@@ -1,0 +1,301 @@
+// Package scheduler runs the runner's tasks: one goroutine per running task, driving the
+// engine and persisting every status change and, at a bounded rate, its progress.
+//
+// Phases are re-derived from stored state on every start: Resume runs again every task that
+// should be running, and the engine resumes it from the checkpoints on its destination.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
+)
+
+var (
+	errStopped  = errors.New("stopped by request")
+	errShutdown = errors.New("runner shutting down")
+)
+
+// persistEvery bounds how often progress (not status changes) is written to the store.
+const persistEvery = 500 * time.Millisecond
+
+// Scheduler owns the running tasks. Its methods are safe for concurrent use.
+type Scheduler struct {
+	store *store.Store
+	box   *secret.Box
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu   sync.Mutex
+	runs map[string]*run
+	wg   sync.WaitGroup
+}
+
+type run struct {
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+}
+
+// New returns a scheduler over the store; box opens stored passwords.
+func New(st *store.Store, box *secret.Box, log *slog.Logger) *Scheduler {
+	return &Scheduler{store: st, box: box, log: log, now: time.Now, runs: map[string]*run{}}
+}
+
+// final reports whether a status ends a run.
+func final(status string) bool {
+	switch status {
+	case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
+		return true
+	}
+	return false
+}
+
+// Resume starts every stored task that should be running and has not ended. Call it once,
+// after the store is open and before serving requests.
+func (s *Scheduler) Resume() error {
+	tasks, err := s.store.ListTasks()
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.DesiredStatus == api.DesiredStopped || final(t.State.Status) {
+			continue
+		}
+		s.log.Info("resuming task", "task_id", t.ID, "status", t.State.Status)
+		s.launch(t.ID)
+	}
+	return nil
+}
+
+// Start runs a task that is not running. A task that ended (completed, failed, stopped)
+// runs again and resumes from its checkpoints.
+func (s *Scheduler) Start(id string) (api.Task, error) {
+	s.mu.Lock()
+	_, running := s.runs[id]
+	s.mu.Unlock()
+	if running {
+		return s.store.GetTask(id)
+	}
+	t, err := s.store.UpdateTask(id, func(t *api.Task) {
+		t.State.Status = api.StatusNotStarted
+		t.State.ErrorMessage = ""
+		t.State.FinishedAt = nil
+		t.State.UpdatedAt = s.now().UTC()
+	})
+	if err != nil {
+		return t, err
+	}
+	s.launch(id)
+	return t, nil
+}
+
+// Stop stops a running task, waits for it to let go, and marks it Stopped. Stopping a task
+// that does not run marks it Stopped unless it already ended.
+func (s *Scheduler) Stop(id string) (api.Task, error) {
+	s.mu.Lock()
+	r := s.runs[id]
+	s.mu.Unlock()
+	if r != nil {
+		r.cancel(errStopped)
+		<-r.done
+	}
+	return s.store.UpdateTask(id, func(t *api.Task) {
+		if !final(t.State.Status) {
+			s.setStatus(t, api.StatusStopped, "")
+		}
+	})
+}
+
+// Shutdown cancels every run and waits for them, without marking them stopped: the next
+// Resume continues them.
+func (s *Scheduler) Shutdown() {
+	s.mu.Lock()
+	for _, r := range s.runs {
+		r.cancel(errShutdown)
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *Scheduler) launch(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.runs[id]; ok {
+		return
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r := &run{cancel: cancel, done: make(chan struct{})}
+	s.runs[id] = r
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(r.done)
+		defer func() {
+			s.mu.Lock()
+			delete(s.runs, id)
+			s.mu.Unlock()
+		}()
+		s.execute(ctx, id)
+	}()
+}
+
+func (s *Scheduler) execute(ctx context.Context, id string) {
+	log := s.log.With("task_id", id)
+	t, err := s.store.GetTask(id)
+	if err != nil {
+		log.Error("cannot load task", "error", err)
+		return
+	}
+	et, err := s.engineTask(t)
+	if err != nil {
+		s.finish(id, api.StatusFailed, err.Error())
+		return
+	}
+	s.update(id, func(t *api.Task) {
+		now := s.now().UTC()
+		if t.State.StartedAt == nil {
+			t.State.StartedAt = &now
+		}
+	})
+	log.Info("task running")
+
+	rep := &reporter{s: s, id: id}
+	err = engine.Run(ctx, et, rep.report)
+	rep.flush()
+	switch {
+	case err == nil:
+		log.Info("task completed")
+		s.finish(id, api.StatusCompleted, "")
+	case context.Cause(ctx) == errShutdown:
+		log.Info("task paused for shutdown")
+	case context.Cause(ctx) == errStopped:
+		// Stop marks the task once the run has let go.
+		log.Info("task stopped")
+	default:
+		log.Error("task failed", "error", err)
+		s.finish(id, api.StatusFailed, err.Error())
+	}
+}
+
+// engineTask builds the engine's view of a stored task, with passwords opened.
+func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
+	src, err := s.endpoint(t.SourceConnectionID)
+	if err != nil {
+		return engine.Task{}, fmt.Errorf("source connection: %w", err)
+	}
+	dst, err := s.endpoint(t.DestinationConnectionID)
+	if err != nil {
+		return engine.Task{}, fmt.Errorf("destination connection: %w", err)
+	}
+	et := engine.Task{ID: t.ID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes}
+	for _, o := range t.Objects {
+		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
+		for _, tb := range o.Tables {
+			eo.Tables = append(eo.Tables, engine.Table{Name: tb.Name, RenameTo: tb.RenameTo})
+		}
+		et.Objects = append(et.Objects, eo)
+	}
+	return et, nil
+}
+
+// Endpoint returns how to reach a stored connection, password included.
+func (s *Scheduler) endpoint(connID string) (dbconn.Endpoint, error) {
+	c, err := s.store.GetConnection(connID)
+	if err != nil {
+		return dbconn.Endpoint{}, fmt.Errorf("connection %s: %w", connID, err)
+	}
+	return Endpoint(s.box, c)
+}
+
+// Endpoint turns a stored connection into an engine endpoint, opening its password.
+func Endpoint(box *secret.Box, c store.Connection) (dbconn.Endpoint, error) {
+	ep := dbconn.Endpoint{Type: c.DatabaseType, Host: c.Host, Port: c.Port, User: c.Username}
+	if c.TLS != nil {
+		ep.TLSMode, ep.CAPEM = c.TLS.Mode, c.TLS.CAPEM
+	}
+	if len(c.SealedPassword) > 0 {
+		pw, err := box.Open(c.SealedPassword)
+		if err != nil {
+			return ep, fmt.Errorf("connection %s: %w", c.ID, err)
+		}
+		ep.Password = pw
+	}
+	return ep, nil
+}
+
+func (s *Scheduler) finish(id, status, msg string) {
+	s.update(id, func(t *api.Task) { s.setStatus(t, status, msg) })
+}
+
+func (s *Scheduler) setStatus(t *api.Task, status, msg string) {
+	now := s.now().UTC()
+	t.State.Status = status
+	t.State.ErrorMessage = msg
+	t.State.UpdatedAt = now
+	if final(status) {
+		t.State.FinishedAt = &now
+	}
+	if status == api.StatusCompleted {
+		t.State.ProgressPercent = 100
+	}
+}
+
+func (s *Scheduler) update(id string, fn func(*api.Task)) {
+	if _, err := s.store.UpdateTask(id, fn); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("cannot persist task state", "task_id", id, "error", err)
+	}
+}
+
+// reporter turns engine progress into persisted task state: status changes at once,
+// counts at most every persistEvery.
+type reporter struct {
+	s       *Scheduler
+	id      string
+	last    engine.Progress
+	phase   string
+	written time.Time
+	pending bool
+}
+
+func (r *reporter) report(p engine.Progress) {
+	r.last, r.pending = p, true
+	if p.Phase != r.phase || r.s.now().Sub(r.written) >= persistEvery {
+		r.flush()
+	}
+}
+
+func (r *reporter) flush() {
+	if !r.pending {
+		return
+	}
+	p := r.last
+	r.phase, r.written, r.pending = p.Phase, r.s.now(), false
+	r.s.update(r.id, func(t *api.Task) {
+		switch p.Phase {
+		case engine.PhaseSchema:
+			t.State.Status = api.StatusSchemaMigrating
+		case engine.PhaseFull:
+			t.State.Status = api.StatusFullMigrating
+		}
+		t.State.Phase = p.Phase
+		t.State.RowsMigrated = p.RowsMigrated
+		t.State.ProgressPercent = p.Percent()
+		t.State.Position = api.Position{File: p.Position.File, Pos: p.Position.Pos, GTIDSet: p.Position.GTIDSet}
+		t.State.Tables = t.State.Tables[:0]
+		for _, tp := range p.Tables {
+			t.State.Tables = append(t.State.Tables, api.TableProgress{
+				Database: tp.Database, Table: tp.Table, RowsMigrated: tp.RowsCopied, RowsTotal: tp.Total, Done: tp.Done,
+			})
+		}
+		t.State.UpdatedAt = r.s.now().UTC()
+	})
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
+)
+
+var (
+	databaseTypes = []string{api.DatabaseADBMySQL3, api.DatabaseMySQL, api.DatabaseMariaDB}
+	tlsModes      = []string{dbconn.TLSDisabled, dbconn.TLSPreferred, dbconn.TLSRequired, dbconn.TLSVerifyIdentity}
+)
+
+// validateConnection checks a spec's fields, naming the first bad one.
+func validateConnection(c api.ConnectionSpec) error {
+	switch {
+	case c.Name == "":
+		return badRequest("name", "name is required")
+	case !slices.Contains(databaseTypes, c.DatabaseType):
+		return badRequest("database_type", "database_type %q is not one of %v", c.DatabaseType, databaseTypes)
+	case c.Host == "":
+		return badRequest("host", "host is required")
+	case c.Port < 1 || c.Port > 65535:
+		return badRequest("port", "port %d is outside 1..65535", c.Port)
+	case c.Username == "":
+		return badRequest("username", "username is required")
+	case c.TLS != nil && !slices.Contains(tlsModes, c.TLS.Mode):
+		return badRequest("tls.mode", "tls.mode %q is not one of %v", c.TLS.Mode, tlsModes)
+	}
+	return nil
+}
+
+// public strips what must never leave the runner.
+func public(c store.Connection) api.Connection {
+	out := c.Connection
+	out.Password = ""
+	return out
+}
+
+func (s *Server) listConnections(*http.Request) (int, any, error) {
+	conns, err := s.store.ListConnections()
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]api.Connection, len(conns))
+	for i, c := range conns {
+		out[i] = public(c)
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) getConnection(r *http.Request) (int, any, error) {
+	c, err := s.store.GetConnection(r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, public(c), nil
+}
+
+func (s *Server) createConnection(r *http.Request) (int, any, error) {
+	var spec api.ConnectionSpec
+	if err := decode(r, &spec); err != nil {
+		return 0, nil, err
+	}
+	c := store.Connection{Connection: api.Connection{ID: newID("conn-")}}
+	if err := s.saveConnection(r, &c, spec); err != nil {
+		return 0, nil, err
+	}
+	s.log.Info("connection created", "connection_id", c.ID, "name", c.Name, "endpoint", fmt.Sprintf("%s:%d", c.Host, c.Port))
+	return http.StatusCreated, public(c), nil
+}
+
+func (s *Server) updateConnection(r *http.Request) (int, any, error) {
+	c, err := s.store.GetConnection(r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var spec api.ConnectionSpec
+	if err := decode(r, &spec); err != nil {
+		return 0, nil, err
+	}
+	if err := s.saveConnection(r, &c, spec); err != nil {
+		return 0, nil, err
+	}
+	s.log.Info("connection updated", "connection_id", c.ID)
+	return http.StatusOK, public(c), nil
+}
+
+// saveConnection validates spec, tests that the runner can connect with it, and stores it
+// in c. An empty password keeps c's stored one. Nothing is stored when the test fails.
+func (s *Server) saveConnection(r *http.Request, c *store.Connection, spec api.ConnectionSpec) error {
+	if err := validateConnection(spec); err != nil {
+		return err
+	}
+	sealed := c.SealedPassword
+	if spec.Password != "" {
+		var err error
+		if sealed, err = s.box.Seal(spec.Password); err != nil {
+			return err
+		}
+	}
+	next := store.Connection{Connection: api.Connection{ID: c.ID, ConnectionSpec: spec, CreatedAt: c.CreatedAt}, SealedPassword: sealed}
+	next.Password = ""
+	ep, err := scheduler.Endpoint(s.box, next)
+	if err != nil {
+		return err
+	}
+	facts, err := s.probe(r.Context(), ep)
+	if err != nil {
+		return &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("connectivity test of connection %q failed: %v", spec.Name, err)}
+	}
+	now := time.Now().UTC()
+	if next.CreatedAt.IsZero() {
+		next.CreatedAt = now
+	}
+	next.UpdatedAt = now
+	next.Server = api.ServerFacts{
+		ServerVersion: facts.ServerVersion, Flavor: facts.Flavor, BinlogEnabled: facts.BinlogEnabled,
+		BinlogFormat: facts.BinlogFormat, BinlogRowImage: facts.BinlogRowImage, GTIDMode: facts.GTIDMode,
+	}
+	if err := s.store.PutConnection(next); err != nil {
+		return err
+	}
+	*c = next
+	return nil
+}
+
+func (s *Server) deleteConnection(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	tasks, err := s.store.ListTasks()
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, t := range tasks {
+		if t.SourceConnectionID == id || t.DestinationConnectionID == id {
+			return 0, nil, &apiError{status: http.StatusConflict, msg: fmt.Sprintf("connection %s is used by task %s: delete the task first", id, t.ID)}
+		}
+	}
+	if err := s.store.DeleteConnection(id); err != nil {
+		return 0, nil, err
+	}
+	s.log.Info("connection deleted", "connection_id", id)
+	return http.StatusNoContent, nil, nil
+}

@@ -1,0 +1,162 @@
+// Package server is the runner's HTTP/JSON API under /v1. Every request must carry the
+// bearer token; handlers return values and errors, and one wrapper writes JSON, status codes
+// and logs.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
+)
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// Server serves the API.
+type Server struct {
+	store   *store.Store
+	box     *secret.Box
+	sched   *scheduler.Scheduler
+	log     *slog.Logger
+	token   []byte
+	version string
+	// probe tests a connection; a field so tests of validation need no database.
+	probe func(context.Context, dbconn.Endpoint) (dbconn.Facts, error)
+}
+
+// New returns the API server. token is the bearer token every request must carry.
+func New(st *store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
+	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: dbconn.Probe}
+}
+
+// Handler returns the API's http.Handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/health", s.wrap(s.health))
+	mux.HandleFunc("GET /v1/connections", s.wrap(s.listConnections))
+	mux.HandleFunc("POST /v1/connections", s.wrap(s.createConnection))
+	mux.HandleFunc("GET /v1/connections/{id}", s.wrap(s.getConnection))
+	mux.HandleFunc("PUT /v1/connections/{id}", s.wrap(s.updateConnection))
+	mux.HandleFunc("DELETE /v1/connections/{id}", s.wrap(s.deleteConnection))
+	mux.HandleFunc("GET /v1/tasks", s.wrap(s.listTasks))
+	mux.HandleFunc("POST /v1/tasks", s.wrap(s.createTask))
+	mux.HandleFunc("GET /v1/tasks/{id}", s.wrap(s.getTask))
+	mux.HandleFunc("PUT /v1/tasks/{id}", s.wrap(s.updateTask))
+	mux.HandleFunc("DELETE /v1/tasks/{id}", s.wrap(s.deleteTask))
+	mux.HandleFunc("POST /v1/tasks/{id}/start", s.wrap(s.startTask))
+	mux.HandleFunc("POST /v1/tasks/{id}/stop", s.wrap(s.stopTask))
+	mux.HandleFunc("GET /v1/tasks/{id}/status", s.wrap(s.taskStatus))
+	return s.authenticate(mux)
+}
+
+// authenticate refuses every request without the bearer token, before routing.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), s.token) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="adbmigrate-runner"`)
+			writeJSON(w, http.StatusUnauthorized, api.ErrorBody{Error: "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the runner's token (ADBMIGRATE_TOKEN or the data dir's token file)"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiError is an error with the status code and field to report.
+type apiError struct {
+	status int
+	field  string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(field, format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+type handler func(r *http.Request) (int, any, error)
+
+func (s *Server) wrap(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		status, body, err := h(r)
+		if err != nil {
+			var ae *apiError
+			switch {
+			case errors.As(err, &ae):
+				status, body = ae.status, api.ErrorBody{Error: ae.msg, Field: ae.field}
+			case errors.Is(err, store.ErrNotFound):
+				status, body = http.StatusNotFound, api.ErrorBody{Error: fmt.Sprintf("%s not found", r.PathValue("id"))}
+			default:
+				status, body = http.StatusInternalServerError, api.ErrorBody{Error: err.Error()}
+			}
+		}
+		writeJSON(w, status, body)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start))
+		if status >= 500 {
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if body != nil {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(body)
+	}
+}
+
+// decode reads a JSON body strictly: one object, known fields only, at most maxBody bytes.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var maxErr *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &maxErr):
+			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body is larger than %d bytes", maxBody)}
+		case errors.As(err, &typeErr):
+			return badRequest(typeErr.Field, "field %s must be a JSON %s", typeErr.Field, typeErr.Type)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return badRequest(field, "unknown field %s", field)
+		case errors.Is(err, io.EOF):
+			return badRequest("", "request body is empty: send a JSON object")
+		}
+		return badRequest("", "request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("", "request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return prefix + hex.EncodeToString(b)
+}
+
+func (s *Server) health(*http.Request) (int, any, error) {
+	return http.StatusOK, api.Health{Status: "ok", Version: s.version}, nil
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
+)
+
+var migrationTypes = []string{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}
+
+// validateTask checks a task spec's fields, naming the first bad one.
+func (s *Server) validateTask(t api.TaskSpec) error {
+	for _, f := range []struct{ field, id string }{
+		{"source_connection_id", t.SourceConnectionID},
+		{"destination_connection_id", t.DestinationConnectionID},
+	} {
+		if f.id == "" {
+			return badRequest(f.field, "%s is required", f.field)
+		}
+		if _, err := s.store.GetConnection(f.id); errors.Is(err, store.ErrNotFound) {
+			return &apiError{status: http.StatusUnprocessableEntity, field: f.field, msg: fmt.Sprintf("%s %q names no registered connection: create the connection first", f.field, f.id)}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(t.MigrationTypes) == 0 {
+		return badRequest("migration_types", "migration_types is empty: choose from %v", migrationTypes)
+	}
+	for i, mt := range t.MigrationTypes {
+		if !slices.Contains(migrationTypes, mt) {
+			return badRequest("migration_types", "migration_types[%d] %q is not one of %v", i, mt, migrationTypes)
+		}
+		if slices.Contains(t.MigrationTypes[:i], mt) {
+			return badRequest("migration_types", "migration_types lists %q twice", mt)
+		}
+	}
+	if slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
+		return &apiError{status: http.StatusUnprocessableEntity, field: "migration_types", msg: "incremental migration is not available in this build of the runner: use migration_types = [\"schema\", \"full\"]"}
+	}
+	if len(t.Objects) == 0 {
+		return badRequest("objects", "objects is empty: select at least one database")
+	}
+	seen := map[string]bool{}
+	for i, o := range t.Objects {
+		field := fmt.Sprintf("objects[%d].database", i)
+		switch {
+		case o.Database == "":
+			return badRequest(field, "%s is required", field)
+		case o.Database == checkpoint.MetaDatabase || o.RenameTo == checkpoint.MetaDatabase:
+			return badRequest(field, "database %s holds the runner's checkpoints and cannot be migrated", checkpoint.MetaDatabase)
+		case seen[o.Database]:
+			return badRequest(field, "database %q is selected twice: merge the two object blocks", o.Database)
+		}
+		seen[o.Database] = true
+		tables := map[string]bool{}
+		for j, tb := range o.Tables {
+			tf := fmt.Sprintf("objects[%d].tables[%d].name", i, j)
+			if tb.Name == "" {
+				return badRequest(tf, "%s is required", tf)
+			}
+			if tables[tb.Name] {
+				return badRequest(tf, "table %q of database %q is selected twice", tb.Name, o.Database)
+			}
+			tables[tb.Name] = true
+		}
+	}
+	switch t.DesiredStatus {
+	case "", api.DesiredRunning, api.DesiredStopped:
+	default:
+		return badRequest("desired_status", "desired_status %q is not running or stopped", t.DesiredStatus)
+	}
+	return nil
+}
+
+func (s *Server) listTasks(*http.Request) (int, any, error) {
+	tasks, err := s.store.ListTasks()
+	return http.StatusOK, tasks, err
+}
+
+func (s *Server) getTask(r *http.Request) (int, any, error) {
+	t, err := s.store.GetTask(r.PathValue("id"))
+	return http.StatusOK, t, err
+}
+
+func (s *Server) taskStatus(r *http.Request) (int, any, error) {
+	t, err := s.store.GetTask(r.PathValue("id"))
+	return http.StatusOK, t.State, err
+}
+
+func (s *Server) createTask(r *http.Request) (int, any, error) {
+	var spec api.TaskSpec
+	if err := decode(r, &spec); err != nil {
+		return 0, nil, err
+	}
+	if err := s.validateTask(spec); err != nil {
+		return 0, nil, err
+	}
+	now := time.Now().UTC()
+	t := api.Task{ID: newID("task-"), TaskSpec: spec, CreatedAt: now, UpdatedAt: now,
+		State: api.TaskState{Status: api.StatusNotStarted, UpdatedAt: now}}
+	if t.Name == "" {
+		t.Name = t.ID
+	}
+	if t.DesiredStatus == "" {
+		t.DesiredStatus = api.DesiredRunning
+	}
+	if err := s.store.PutTask(t); err != nil {
+		return 0, nil, err
+	}
+	s.log.Info("task created", "task_id", t.ID, "name", t.Name)
+	if t.DesiredStatus == api.DesiredRunning {
+		var err error
+		if t, err = s.sched.Start(t.ID); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusCreated, t, nil
+}
+
+// updateTask changes what can change on an existing task: its name and desired status.
+// Everything else belongs to a new task.
+func (s *Server) updateTask(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	old, err := s.store.GetTask(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	var spec api.TaskSpec
+	if err := decode(r, &spec); err != nil {
+		return 0, nil, err
+	}
+	if err := s.validateTask(spec); err != nil {
+		return 0, nil, err
+	}
+	if spec.Name == "" {
+		spec.Name = old.Name
+	}
+	if spec.DesiredStatus == "" {
+		spec.DesiredStatus = api.DesiredRunning
+	}
+	for _, f := range []struct {
+		field string
+		same  bool
+	}{
+		{"source_connection_id", spec.SourceConnectionID == old.SourceConnectionID},
+		{"destination_connection_id", spec.DestinationConnectionID == old.DestinationConnectionID},
+		{"migration_types", slices.Equal(spec.MigrationTypes, old.MigrationTypes)},
+		{"objects", objectsEqual(spec.Objects, old.Objects)},
+	} {
+		if !f.same {
+			return 0, nil, &apiError{status: http.StatusConflict, field: f.field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", f.field, id)}
+		}
+	}
+	t, err := s.store.UpdateTask(id, func(t *api.Task) {
+		t.Name, t.DesiredStatus, t.UpdatedAt = spec.Name, spec.DesiredStatus, time.Now().UTC()
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if old.DesiredStatus != spec.DesiredStatus {
+		if spec.DesiredStatus == api.DesiredStopped {
+			t, err = s.sched.Stop(id)
+		} else {
+			t, err = s.sched.Start(id)
+		}
+	}
+	return http.StatusOK, t, err
+}
+
+func objectsEqual(a, b []api.Object) bool {
+	return slices.EqualFunc(a, b, func(x, y api.Object) bool {
+		return x.Database == y.Database && x.RenameTo == y.RenameTo && slices.Equal(x.Tables, y.Tables)
+	})
+}
+
+func (s *Server) deleteTask(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	if _, err := s.sched.Stop(id); err != nil {
+		return 0, nil, err
+	}
+	if err := s.store.DeleteTask(id); err != nil {
+		return 0, nil, err
+	}
+	s.log.Info("task deleted", "task_id", id)
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) startTask(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	if _, err := s.store.UpdateTask(id, func(t *api.Task) { t.DesiredStatus = api.DesiredRunning }); err != nil {
+		return 0, nil, err
+	}
+	t, err := s.sched.Start(id)
+	return http.StatusOK, t, err
+}
+
+func (s *Server) stopTask(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	if _, err := s.store.UpdateTask(id, func(t *api.Task) { t.DesiredStatus = api.DesiredStopped }); err != nil {
+		return 0, nil, err
+	}
+	t, err := s.sched.Stop(id)
+	return http.StatusOK, t, err
+}

@@ -1,0 +1,201 @@
+// Package store keeps the runner's connections and tasks in a bbolt file.
+//
+// Bucket layout (schema version 1):
+//
+//	meta         "schema_version" -> decimal version of this layout ("1")
+//	connections  connection id -> JSON Connection (api.Connection plus the sealed password)
+//	tasks        task id -> JSON api.Task (spec and last persisted state)
+//
+// Upgrades: Open reads schema_version; a file written by a newer runner is refused, and a
+// future layout change adds a step in upgrade that rewrites older buckets in one transaction.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+// SchemaVersion is the bucket layout this code writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketConnections = []byte("connections")
+	bucketTasks       = []byte("tasks")
+	keySchemaVersion  = []byte("schema_version")
+)
+
+// ErrNotFound is returned for an id the store does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Connection is a stored connection: the API view plus its sealed password.
+type Connection struct {
+	api.Connection
+	SealedPassword []byte `json:"sealed_password,omitempty"`
+}
+
+// Store is the runner's persistent state. It is safe for concurrent use.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the store file at path with mode 0600.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store %s is locked: another adbmigrate-runner uses this --data-dir; stop it or choose another directory", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.upgrade(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the store file's path in a data directory.
+func Path(dataDir string) string { return filepath.Join(dataDir, "runner.db") }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) upgrade() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keySchemaVersion); v != nil {
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return fmt.Errorf("store schema version %q is not a number: the file is damaged", v)
+			}
+			if n > SchemaVersion {
+				return fmt.Errorf("store schema version %d is newer than this runner's %d: run a newer adbmigrate-runner", n, SchemaVersion)
+			}
+		}
+		for _, b := range [][]byte{bucketConnections, bucketTasks} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
+	})
+}
+
+// PutConnection inserts or replaces a connection.
+func (s *Store) PutConnection(c Connection) error { return s.put(bucketConnections, c.ID, c) }
+
+// GetConnection returns a connection or ErrNotFound.
+func (s *Store) GetConnection(id string) (Connection, error) {
+	var c Connection
+	return c, s.get(bucketConnections, id, &c)
+}
+
+// ListConnections returns every connection in id order.
+func (s *Store) ListConnections() ([]Connection, error) {
+	return list[Connection](s, bucketConnections)
+}
+
+// DeleteConnection removes a connection; ErrNotFound if it does not exist.
+func (s *Store) DeleteConnection(id string) error { return s.delete(bucketConnections, id) }
+
+// PutTask inserts or replaces a task.
+func (s *Store) PutTask(t api.Task) error { return s.put(bucketTasks, t.ID, t) }
+
+// GetTask returns a task or ErrNotFound.
+func (s *Store) GetTask(id string) (api.Task, error) {
+	var t api.Task
+	return t, s.get(bucketTasks, id, &t)
+}
+
+// ListTasks returns every task in id order.
+func (s *Store) ListTasks() ([]api.Task, error) { return list[api.Task](s, bucketTasks) }
+
+// DeleteTask removes a task; ErrNotFound if it does not exist.
+func (s *Store) DeleteTask(id string) error { return s.delete(bucketTasks, id) }
+
+// UpdateTask applies fn to the stored task in one transaction and returns the result.
+func (s *Store) UpdateTask(id string, fn func(*api.Task)) (api.Task, error) {
+	var t api.Task
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTasks)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("task %s is damaged in the store: %w", id, err)
+		}
+		fn(&t)
+		out, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(id), out)
+	})
+	return t, err
+}
+
+func (s *Store) put(bucket []byte, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(id), b) })
+}
+
+func (s *Store) get(bucket []byte, id string, v any) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket).Get([]byte(id))
+		if b == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(b, v)
+	})
+}
+
+func (s *Store) delete(bucket []byte, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b.Get([]byte(id)) == nil {
+			return ErrNotFound
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+func list[T any](s *Store, bucket []byte) ([]T, error) {
+	out := []T{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var item T
+			if err := json.Unmarshal(v, &item); err != nil {
+				return fmt.Errorf("record %s is damaged in the store: %w", k, err)
+			}
+			out = append(out, item)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// EnsureDir creates the data directory with mode 0700 if it is missing.
+func EnsureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating data directory %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make test: unit, integration and acceptance tests against real MariaDB servers (started by
+# the tests themselves) and the real terraform CLI, then the docs and examples checks.
+# Arguments, if any, go to `go test` instead of the default ./... (for example -run TestAcc).
+# A skipped test fails the run: a skip is not a pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
+
+bash scripts/install-mariadb.sh
+if ! command -v terraform >/dev/null 2>&1; then
+	echo "test: terraform is not on PATH; install terraform >= 1.11 (acceptance tests run the real CLI)" >&2
+	exit 1
+fi
+echo "test: $(terraform version | head -1), $(go version)"
+
+# The acceptance tests must run, never skip.
+export TF_ACC=1
+# terraform only warns about a missing CLI config; give it an empty one to keep logs clean.
+cfg=$(mktemp)
+log=$(mktemp)
+trap 'rm -f "$cfg" "$log"' EXIT
+export TF_CLI_CONFIG_FILE=$cfg
+
+args=("$@")
+[[ ${#args[@]} -gt 0 ]] || args=(./...)
+set +e
+go test -count=1 -v -timeout 25m "${args[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=$(grep -c -E '^\s*--- PASS' "$log" || true)
+failed=$(grep -c -E '^\s*--- FAIL' "$log" || true)
+skipped=$(grep -c -E '^\s*--- SKIP' "$log" || true)
+acc=$(grep -c -E '^--- PASS: TestAcc' "$log" || true)
+echo
+echo "test: acceptance tests passed: $acc"
+grep -E '^--- PASS: TestAcc' "$log" | sed 's/^/  /' || true
+if [[ $skipped -gt 0 ]]; then
+	echo "test: skipped tests count as failures:" >&2
+	grep -E '^\s*--- SKIP' "$log" >&2
+	status=1
+fi
+if [[ $status -eq 0 && $# -eq 0 ]]; then
+	terraform fmt -check -recursive examples || { echo "test: examples need 'terraform fmt'" >&2; status=1; }
+	bash scripts/docs-check.sh || status=1
+fi
+echo "test: $passed passed, $failed failed"
+exit "$status"
