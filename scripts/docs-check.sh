@@ -3,10 +3,13 @@
 # provider schema. Generates into a temporary copy, so the work tree is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-go tool tfplugindocs generate --provider-name adbmigrate --rendered-website-dir "$tmp/docs" >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
-if ! diff -ru docs "$tmp/docs"; then
+# tfplugindocs takes the output directory relative to the repository.
+out=bin/docs-check
+rm -rf "$out"
+mkdir -p bin
+trap 'rm -rf "$out" "$out.log"' EXIT
+go tool tfplugindocs generate --provider-name adbmigrate --rendered-website-dir "$out" >"$out.log" 2>&1 || { cat "$out.log"; exit 1; }
+if ! diff -ru docs "$out"; then
 	echo "docs-check: docs/ is stale: run 'make generate' and commit docs/" >&2
 	exit 1
 fi

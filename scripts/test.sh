@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
 
+# terraform only warns about a missing CLI config; give it an empty one to keep logs clean.
+cfg=$(mktemp)
+log=$(mktemp)
+trap 'rm -f "$cfg" "$log"' EXIT
+export TF_CLI_CONFIG_FILE=$cfg
+
 bash scripts/install-mariadb.sh
 if ! command -v terraform >/dev/null 2>&1; then
 	echo "test: terraform is not on PATH; install terraform >= 1.11 (acceptance tests run the real CLI)" >&2
