@@ -22,11 +22,6 @@ echo "test: $(terraform version | head -1), $(go version)"
 
 # The acceptance tests must run, never skip.
 export TF_ACC=1
-# terraform only warns about a missing CLI config; give it an empty one to keep logs clean.
-cfg=$(mktemp)
-log=$(mktemp)
-trap 'rm -f "$cfg" "$log"' EXIT
-export TF_CLI_CONFIG_FILE=$cfg
 
 args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(./...)
