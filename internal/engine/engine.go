@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
 // Migration types.
@@ -30,6 +32,12 @@ const (
 	PhaseFull   = "full"
 )
 
+// Conflict handling modes.
+const (
+	ConflictReport = "precheck_and_report_errors"
+	ConflictIgnore = "ignore_errors_and_proceed"
+)
+
 // Task is what the engine needs to run one migration task.
 type Task struct {
 	ID             string
@@ -37,6 +45,18 @@ type Task struct {
 	Destination    dbconn.Endpoint
 	MigrationTypes []string
 	Objects        []Object
+	// ConflictHandling is ConflictReport (also when empty) or ConflictIgnore.
+	ConflictHandling string
+	// MergeTables writes every selected table into one destination table with a
+	// __dts_data_source column naming each row's source table.
+	MergeTables bool
+	// Workers is the number of chunks copied at once; 0 means fullload.DefaultWorkers.
+	Workers int
+	// ChunkRows is the number of keys per copy chunk; 0 means fullload.DefaultChunkRows.
+	ChunkRows int
+	// FullLimits throttles the full copy; the runner may change its rates during Run. Nil
+	// means unlimited.
+	FullLimits *throttle.Limits
 }
 
 // Object selects a source database, all of its tables when Tables is empty.
@@ -46,10 +66,16 @@ type Object struct {
 	Tables   []Table
 }
 
-// Table selects one table.
+// Table selects one table, and says what it becomes on the destination.
 type Table struct {
 	Name     string
 	RenameTo string
+	// Where filters the rows to migrate: a boolean SQL expression over the source columns.
+	Where string
+	// Columns lists the source columns to migrate; nil means all of them.
+	Columns []string
+	// ColumnRenames maps source column names to destination names.
+	ColumnRenames map[string]string
 }
 
 // Position is a place in the source binlog.
@@ -91,15 +117,10 @@ func (p Progress) Percent() float64 {
 	return 100 * float64(done) / float64(total)
 }
 
-// mapping is one source table and the names it gets on the destination.
-type mapping struct {
-	table            *schema.Table
-	destDB, destName string
-}
-
 // Run runs the task to its end. It calls report whenever the progress changes; report must
-// not block for long. A task that is run again after a stop or a crash resumes from the
-// checkpoints kept on the destination. Run returns ctx.Err() when ctx is cancelled.
+// be safe to call from several goroutines and must not block for long. A task that is run
+// again after a stop or a crash resumes from the checkpoints kept on the destination. Run
+// returns ctx.Err() when ctx is cancelled.
 func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if slices.Contains(task.MigrationTypes, MigrationIncremental) {
 		return errors.New("incremental migration is not available in this build: use migration_types = [\"schema\", \"full\"]")
@@ -123,13 +144,20 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err := checkpoint.Ensure(ctx, dst); err != nil {
 		return err
 	}
-	maps, err := resolve(ctx, src, task.Objects)
+	maps, err := resolve(ctx, src, task)
 	if err != nil {
 		return err
 	}
+	var mu sync.Mutex
 	prog := Progress{Phase: PhaseSchema}
 	for _, m := range maps {
 		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: estimateRows(ctx, src, m.table)})
+	}
+	send := func(update func(*Progress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&prog)
+		report(clone(prog))
 	}
 
 	cut, ok, err := checkpoint.LoadCut(ctx, dst, task.ID)
@@ -137,7 +165,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		return err
 	}
 	if !ok {
-		if slices.Contains(task.MigrationTypes, MigrationSchema) {
+		if slices.Contains(task.MigrationTypes, MigrationSchema) && task.ConflictHandling != ConflictIgnore {
 			if err := checkConflicts(ctx, dst, maps); err != nil {
 				return err
 			}
@@ -153,11 +181,10 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 	}
-	prog.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
-	report(clone(prog))
+	send(func(p *Progress) { p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet} })
 
 	if slices.Contains(task.MigrationTypes, MigrationSchema) && !cut.SchemaDone {
-		if err := createSchema(ctx, dst, maps); err != nil {
+		if err := createSchema(ctx, dst, task, maps); err != nil {
 			return err
 		}
 		cut.SchemaDone = true
@@ -168,24 +195,38 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if !slices.Contains(task.MigrationTypes, MigrationFull) {
 		return nil
 	}
-	prog.Phase = PhaseFull
-	report(clone(prog))
+	jobs := make([]fullload.Job, len(maps))
 	for i, m := range maps {
-		base := prog.RowsMigrated
-		n, err := fullload.Copy(ctx, src, dst, fullload.Job{
-			TaskID: task.ID, Table: m.table, DestDatabase: m.destDB, DestTable: m.destName,
-		}, func(rows int64) {
-			prog.Tables[i].RowsCopied = rows
-			prog.RowsMigrated = base + rows
-			report(clone(prog))
-		})
-		if err != nil {
-			return err
+		cols := m.columns
+		if task.ConflictHandling == ConflictIgnore {
+			if cols, err = matchingColumns(ctx, dst, m); err != nil {
+				return err
+			}
 		}
-		prog.Tables[i].RowsCopied, prog.Tables[i].Done = n, true
-		prog.RowsMigrated = base + n
-		report(clone(prog))
+		jobs[i] = fullload.Job{Table: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
 	}
+	send(func(p *Progress) { p.Phase = PhaseFull })
+	err = fullload.Run(ctx, src, dst, jobs, fullload.Options{
+		TaskID:          task.ID,
+		Workers:         task.Workers,
+		ChunkRows:       task.ChunkRows,
+		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
+		Limits:          task.FullLimits,
+		Progress: func(job int, rows int64) {
+			send(func(p *Progress) {
+				p.RowsMigrated += rows - p.Tables[job].RowsCopied
+				p.Tables[job].RowsCopied = rows
+			})
+		},
+	})
+	if err != nil {
+		return err
+	}
+	send(func(p *Progress) {
+		for i := range p.Tables {
+			p.Tables[i].Done = true
+		}
+	})
 	return nil
 }
 
@@ -194,47 +235,8 @@ func clone(p Progress) Progress {
 	return p
 }
 
-// resolve expands the task's objects into source tables with destination names.
-func resolve(ctx context.Context, src *sql.DB, objects []Object) ([]mapping, error) {
-	var out []mapping
-	for _, o := range objects {
-		ok, err := schema.DatabaseExists(ctx, src, o.Database)
-		if err != nil {
-			return nil, fmt.Errorf("looking up source database %q: %w", o.Database, err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("source database %q does not exist or the source user cannot see it: check object.database and the user's privileges", o.Database)
-		}
-		destDB := o.Database
-		if o.RenameTo != "" {
-			destDB = o.RenameTo
-		}
-		tables := o.Tables
-		if len(tables) == 0 {
-			names, err := schema.ListTables(ctx, src, o.Database)
-			if err != nil {
-				return nil, err
-			}
-			for _, n := range names {
-				tables = append(tables, Table{Name: n})
-			}
-		}
-		for _, tb := range tables {
-			t, err := schema.Describe(ctx, src, o.Database, tb.Name)
-			if err != nil {
-				return nil, err
-			}
-			destName := tb.Name
-			if tb.RenameTo != "" {
-				destName = tb.RenameTo
-			}
-			out = append(out, mapping{table: t, destDB: destDB, destName: destName})
-		}
-	}
-	return out, nil
-}
-
-func createSchema(ctx context.Context, dst *sql.DB, maps []mapping) error {
+// createSchema creates the destination databases and tables.
+func createSchema(ctx context.Context, dst *sql.DB, task Task, maps []mapping) error {
 	created := map[string]bool{}
 	for _, m := range maps {
 		if !created[m.destDB] {
@@ -243,9 +245,10 @@ func createSchema(ctx context.Context, dst *sql.DB, maps []mapping) error {
 			}
 			created[m.destDB] = true
 		}
-		// IF NOT EXISTS: a run resumed after a crash finds the tables it created before.
-		// Conflicts with tables that were there first are refused by checkConflicts.
-		stmt, err := schema.DestinationDDL(m.table, m.destDB, m.destName)
+		// IF NOT EXISTS: a run resumed after a crash finds the tables it created before, and
+		// merged tables share one. Conflicts with tables that were there first are refused by
+		// checkConflicts, or kept under ignore_errors_and_proceed.
+		stmt, err := destinationDDL(m, task.MergeTables)
 		if err != nil {
 			return err
 		}
@@ -255,6 +258,45 @@ func createSchema(ctx context.Context, dst *sql.DB, maps []mapping) error {
 		}
 	}
 	return nil
+}
+
+// destinationDDL renders the CREATE TABLE of a mapping.
+func destinationDDL(m mapping, merge bool) (string, error) {
+	if merge || len(m.spec.Columns) > 0 || len(m.spec.ColumnRenames) > 0 {
+		return "", fmt.Errorf("table %s.%s: column selection, column renames and merge_tables need the dialect renderer, which this build lacks", m.table.Database, m.table.Name)
+	}
+	return schema.DestinationDDL(m.table, m.destDB, m.destName)
+}
+
+// matchingColumns keeps, under ignore_errors_and_proceed, only the columns the existing
+// destination table has: "if schemas differ, only matching columns are migrated".
+func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]fullload.ColumnMap, error) {
+	rows, err := dst.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", m.destDB, m.destName)
+	if err != nil {
+		return nil, fmt.Errorf("reading columns of destination table %s.%s: %w", m.destDB, m.destName, err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		have[strings.ToLower(n)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []fullload.ColumnMap
+	for _, c := range m.columns {
+		if have[strings.ToLower(c.Dest)] {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("destination table %s.%s shares no column with source table %s.%s: fix its columns or rename the source table with rename_to", m.destDB, m.destName, m.table.Database, m.table.Name)
+	}
+	return out, nil
 }
 
 // checkConflicts refuses destination tables that exist before the task first runs.
@@ -276,48 +318,4 @@ func estimateRows(ctx context.Context, src *sql.DB, t *schema.Table) int64 {
 	var n sql.NullInt64
 	_ = src.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
 	return n.Int64
-}
-
-// currentPosition reads the source's current binlog file, position and GTID set. A source
-// without a binlog gives the zero Position.
-func currentPosition(ctx context.Context, src *sql.DB) (Position, error) {
-	var version string
-	var logBin int
-	if err := src.QueryRowContext(ctx, "SELECT VERSION(), @@log_bin").Scan(&version, &logBin); err != nil {
-		return Position{}, fmt.Errorf("reading source variables: %w", err)
-	}
-	if logBin == 0 {
-		return Position{}, nil
-	}
-	rows, err := src.QueryContext(ctx, "SHOW MASTER STATUS")
-	if err != nil {
-		return Position{}, fmt.Errorf("reading the source binlog position (the source user needs the REPLICATION CLIENT or BINLOG MONITOR privilege): %w", err)
-	}
-	defer rows.Close()
-	var p Position
-	if rows.Next() {
-		cols, _ := rows.Columns()
-		vals := make([]sql.RawBytes, len(cols))
-		dest := make([]any, len(cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return Position{}, err
-		}
-		p.File = string(vals[0])
-		fmt.Sscan(string(vals[1]), &p.Pos)
-	}
-	if err := rows.Err(); err != nil {
-		return Position{}, err
-	}
-	gtidVar := "@@gtid_executed"
-	if dbconn.FlavorOf(version) == dbconn.TypeMariaDB {
-		gtidVar = "@@gtid_binlog_pos"
-	}
-	var gtid sql.NullString
-	if err := src.QueryRowContext(ctx, "SELECT "+gtidVar).Scan(&gtid); err == nil {
-		p.GTIDSet = gtid.String
-	}
-	return p, nil
 }

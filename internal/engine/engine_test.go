@@ -89,11 +89,12 @@ func TestRunResumesAfterInterruption(t *testing.T) {
 		ID: "task-resume", Source: endpoint(src), Destination: endpoint(dst),
 		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        []engine.Object{{Database: "shop", RenameTo: "shop_copy"}},
+		ChunkRows:      300, Workers: 2,
 	}
-	// Cancel after the second committed batch of customers, then run again.
+	// Cancel after some chunks of customers committed, then run again.
 	ctx, cancel := context.WithCancel(context.Background())
 	err := engine.Run(ctx, task, func(p engine.Progress) {
-		if p.RowsMigrated >= 2000 {
+		if p.RowsMigrated >= 1000 {
 			cancel()
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -12,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
@@ -134,8 +138,86 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       stable,
 			},
+			"conflict_handling": schema.StringAttribute{
+				MarkdownDescription: "What to do about destination tables that already exist. `precheck_and_report_errors` (default): the precheck " +
+					"fails and the task does not start. `ignore_errors_and_proceed`: no check; during full migration destination rows with the same key are " +
+					"kept (the source rows are not migrated), and when schemas differ only matching columns are migrated. Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(api.ConflictReport),
+				Validators:    []validator.String{stringvalidator.OneOf(api.ConflictReport, api.ConflictIgnore)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"merge_tables": schema.BoolAttribute{
+				MarkdownDescription: "Merge every selected table into one destination table (give them the same `rename_to`); a `__dts_data_source` " +
+					"column holds each row's source `database.table` and joins the primary key. Only without incremental migration. Default `false`. " +
+					"Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"instance_class": schema.StringAttribute{
+				MarkdownDescription: "Sets the parallelism of the full copy: `small` (2 workers), `medium` (4, default), `large` (8), `xlarge` (16), " +
+					"`2xlarge` (32). Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(api.DefaultInstanceClass),
+				Validators:    []validator.String{stringvalidator.OneOf("small", "medium", "large", "xlarge", "2xlarge")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"ignore_precheck_alerts": schema.SetAttribute{
+				MarkdownDescription: "Names of alert-level precheck items to accept (for example `primary_key` or `destination_disk_space`); " +
+					"every other alert stops the task like a failure. Ignoring alerts may cause data inconsistency. Updates in place.",
+				Optional:    true,
+				ElementType: types.StringType,
+			},
+			"precheck": schema.ListNestedAttribute{
+				MarkdownDescription: "Results of the last precheck: one item per check, with `name`, `status` (`passed`, `alert` or `failed`), `message` and `remedy`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name":    schema.StringAttribute{Computed: true, MarkdownDescription: "Item name, as used in `ignore_precheck_alerts`."},
+					"status":  schema.StringAttribute{Computed: true, MarkdownDescription: "`passed`, `alert` or `failed`."},
+					"message": schema.StringAttribute{Computed: true, MarkdownDescription: "What the check found."},
+					"remedy":  schema.StringAttribute{Computed: true, MarkdownDescription: "What to do about it."},
+				}},
+			},
+			"table_progress": schema.ListNestedAttribute{
+				MarkdownDescription: "Full-migration progress per source table.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"database":      schema.StringAttribute{Computed: true, MarkdownDescription: "Source database."},
+					"table":         schema.StringAttribute{Computed: true, MarkdownDescription: "Source table."},
+					"rows_migrated": schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows written to the destination."},
+					"rows_total":    schema.Int64Attribute{Computed: true, MarkdownDescription: "The source's row estimate."},
+					"done":          schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the table's copy is complete."},
+				}},
+			},
 		},
 		Blocks: map[string]schema.Block{
+			"full_throttling": schema.SingleNestedBlock{
+				MarkdownDescription: "Limits the full migration to reduce the load on both databases. Unset or 0 means unlimited. Updates in place, " +
+					"also on a running task.",
+				Attributes: map[string]schema.Attribute{
+					"source_qps": schema.Int64Attribute{
+						MarkdownDescription: "Queries per second sent to the source.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.AtLeast(1)},
+					},
+					"rps": schema.Int64Attribute{
+						MarkdownDescription: "Rows per second written to the destination.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.AtLeast(1)},
+					},
+					"mbps": schema.Float64Attribute{
+						MarkdownDescription: "MiB per second written to the destination.",
+						Optional:            true,
+						Validators:          []validator.Float64{float64validator.AtLeast(0.01)},
+					},
+				},
+			},
 			"object": schema.ListNestedBlock{
 				MarkdownDescription: "A source database to migrate. At least one. Changing the selection replaces the task.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
@@ -167,6 +249,66 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 										MarkdownDescription: "Destination table name; the source name when not set.",
 										Optional:            true,
 										Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+									},
+									"where": schema.StringAttribute{
+										MarkdownDescription: "Migrate only the rows matching this boolean SQL expression over the source columns, " +
+											"for example `status <> 'deleted' AND id > 100`. Checked by the SQL parser at plan time; subqueries and statements are refused.",
+										Optional: true,
+									},
+									"columns": schema.ListAttribute{
+										MarkdownDescription: "Source columns to migrate; all when not set. Must include the table's key columns.",
+										Optional:            true,
+										ElementType:         types.StringType,
+										Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+									},
+									"table_type": schema.StringAttribute{
+										MarkdownDescription: "Destination table type for AnalyticDB: `fact` (partitioned, `DISTRIBUTED BY HASH`) or " +
+											"`dimension` (replicated, `DISTRIBUTED BY BROADCAST`; for small tables).",
+										Optional:   true,
+										Validators: []validator.String{stringvalidator.OneOf("fact", "dimension")},
+									},
+									"primary_key": schema.ListAttribute{
+										MarkdownDescription: "Destination primary key columns. A composite key must include the distribution key and the partition key.",
+										Optional:            true,
+										ElementType:         types.StringType,
+										Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+									},
+									"distribution_key": schema.ListAttribute{
+										MarkdownDescription: "Destination distribution key columns (AnalyticDB `DISTRIBUTED BY HASH`); the primary key when not set.",
+										Optional:            true,
+										ElementType:         types.StringType,
+										Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+									},
+									"partition_key": schema.StringAttribute{
+										MarkdownDescription: "Destination partition key column (AnalyticDB `PARTITION BY VALUE`).",
+										Optional:            true,
+									},
+									"partition_rule": schema.StringAttribute{
+										MarkdownDescription: "How the partition key becomes a partition value: `value` (the column itself), `day`, `month` or `year` " +
+											"(`DATE_FORMAT` of a date column with `%Y%m%d`, `%Y%m` or `%Y`). Default `value`.",
+										Optional:   true,
+										Validators: []validator.String{stringvalidator.OneOf("value", "day", "month", "year")},
+									},
+									"partition_lifecycle": schema.Int64Attribute{
+										MarkdownDescription: "Number of partitions AnalyticDB keeps (`LIFECYCLE n`): those with the largest partition values.",
+										Optional:            true,
+										Validators:          []validator.Int64{int64validator.AtLeast(1)},
+									},
+								},
+								Blocks: map[string]schema.Block{
+									"column": schema.ListNestedBlock{
+										MarkdownDescription: "Renames a column on the destination.",
+										NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+											"name": schema.StringAttribute{
+												MarkdownDescription: "Source column name.",
+												Required:            true,
+											},
+											"rename_to": schema.StringAttribute{
+												MarkdownDescription: "Destination column name.",
+												Required:            true,
+												Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+											},
+										}},
 									},
 								},
 							},
@@ -306,82 +448,4 @@ func final(status string) bool {
 		return true
 	}
 	return false
-}
-
-type taskModel struct {
-	ID                      types.String  `tfsdk:"id"`
-	Name                    types.String  `tfsdk:"name"`
-	SourceConnectionID      types.String  `tfsdk:"source_connection_id"`
-	DestinationConnectionID types.String  `tfsdk:"destination_connection_id"`
-	MigrationTypes          types.Set     `tfsdk:"migration_types"`
-	DesiredStatus           types.String  `tfsdk:"desired_status"`
-	Objects                 []objectModel `tfsdk:"object"`
-	Status                  types.String  `tfsdk:"status"`
-	Phase                   types.String  `tfsdk:"phase"`
-	ProgressPercent         types.Float64 `tfsdk:"progress_percent"`
-	RowsMigrated            types.Int64   `tfsdk:"rows_migrated"`
-	BinlogFile              types.String  `tfsdk:"binlog_file"`
-	BinlogPosition          types.Int64   `tfsdk:"binlog_position"`
-	GTIDSet                 types.String  `tfsdk:"gtid_set"`
-	ErrorMessage            types.String  `tfsdk:"error_message"`
-}
-
-type objectModel struct {
-	Database types.String `tfsdk:"database"`
-	RenameTo types.String `tfsdk:"rename_to"`
-	Tables   []tableModel `tfsdk:"table"`
-}
-
-type tableModel struct {
-	Name     types.String `tfsdk:"name"`
-	RenameTo types.String `tfsdk:"rename_to"`
-}
-
-func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
-	var migrationTypes []string
-	diags := m.MigrationTypes.ElementsAs(ctx, &migrationTypes, false)
-	spec := api.TaskSpec{
-		Name:                    m.Name.ValueString(),
-		SourceConnectionID:      m.SourceConnectionID.ValueString(),
-		DestinationConnectionID: m.DestinationConnectionID.ValueString(),
-		MigrationTypes:          migrationTypes,
-		DesiredStatus:           m.DesiredStatus.ValueString(),
-	}
-	for _, o := range m.Objects {
-		obj := api.Object{Database: o.Database.ValueString(), RenameTo: o.RenameTo.ValueString()}
-		for _, t := range o.Tables {
-			obj.Tables = append(obj.Tables, api.Table{Name: t.Name.ValueString(), RenameTo: t.RenameTo.ValueString()})
-		}
-		spec.Objects = append(spec.Objects, obj)
-	}
-	return spec, diags
-}
-
-// fill copies the runner's view of the task into the model.
-func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
-	mt, diags := types.SetValueFrom(ctx, types.StringType, t.MigrationTypes)
-	m.ID = types.StringValue(t.ID)
-	m.Name = types.StringValue(t.Name)
-	m.SourceConnectionID = types.StringValue(t.SourceConnectionID)
-	m.DestinationConnectionID = types.StringValue(t.DestinationConnectionID)
-	m.MigrationTypes = mt
-	m.DesiredStatus = types.StringValue(t.DesiredStatus)
-	m.Objects = make([]objectModel, 0, len(t.Objects))
-	for _, o := range t.Objects {
-		om := objectModel{Database: types.StringValue(o.Database), RenameTo: optionalString(o.RenameTo), Tables: []tableModel{}}
-		for _, tb := range o.Tables {
-			om.Tables = append(om.Tables, tableModel{Name: types.StringValue(tb.Name), RenameTo: optionalString(tb.RenameTo)})
-		}
-		m.Objects = append(m.Objects, om)
-	}
-	s := t.State
-	m.Status = types.StringValue(s.Status)
-	m.Phase = types.StringValue(s.Phase)
-	m.ProgressPercent = types.Float64Value(s.ProgressPercent)
-	m.RowsMigrated = types.Int64Value(s.RowsMigrated)
-	m.BinlogFile = types.StringValue(s.Position.File)
-	m.BinlogPosition = types.Int64Value(int64(s.Position.Pos))
-	m.GTIDSet = types.StringValue(s.Position.GTIDSet)
-	m.ErrorMessage = types.StringValue(s.ErrorMessage)
-	return diags
 }

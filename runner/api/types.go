@@ -82,6 +82,18 @@ type Connection struct {
 	UpdatedAt time.Time   `json:"updated_at"`
 }
 
+// Conflict handling modes of TaskSpec.ConflictHandling.
+const (
+	ConflictReport = "precheck_and_report_errors"
+	ConflictIgnore = "ignore_errors_and_proceed"
+)
+
+// Instance classes of TaskSpec.InstanceClass and the copy workers each gives.
+var InstanceClassWorkers = map[string]int{"small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+
+// DefaultInstanceClass is used when TaskSpec.InstanceClass is empty.
+const DefaultInstanceClass = "medium"
+
 // TaskSpec is what a client sends to create or change a migration task.
 type TaskSpec struct {
 	Name                    string   `json:"name"`
@@ -89,8 +101,28 @@ type TaskSpec struct {
 	DestinationConnectionID string   `json:"destination_connection_id"`
 	MigrationTypes          []string `json:"migration_types"`
 	Objects                 []Object `json:"objects"`
+	// ConflictHandling is ConflictReport (the default when empty) or ConflictIgnore.
+	ConflictHandling string `json:"conflict_handling,omitempty"`
+	// MergeTables writes all selected tables into one destination table (full only).
+	MergeTables bool `json:"merge_tables,omitempty"`
+	// InstanceClass sets the parallelism: small, medium (default), large, xlarge, 2xlarge.
+	InstanceClass string `json:"instance_class,omitempty"`
+	// FullThrottling limits the full migration; it can change while the task runs.
+	FullThrottling *Throttling `json:"full_throttling,omitempty"`
+	// IgnorePrecheckAlerts names the alert-level precheck items the user accepts.
+	IgnorePrecheckAlerts []string `json:"ignore_precheck_alerts,omitempty"`
 	// DesiredStatus is running (the default when empty) or stopped.
 	DesiredStatus string `json:"desired_status,omitempty"`
+}
+
+// Throttling limits a migration phase; zero fields are unlimited.
+type Throttling struct {
+	// SourceQPS is queries per second sent to the source (full migration only).
+	SourceQPS int64 `json:"source_qps,omitempty"`
+	// RPS is rows per second written to the destination.
+	RPS int64 `json:"rps,omitempty"`
+	// MBPS is MiB per second written to the destination.
+	MBPS float64 `json:"mbps,omitempty"`
 }
 
 // Object selects one source database, all of its tables when Tables is empty.
@@ -100,10 +132,37 @@ type Object struct {
 	Tables   []Table `json:"tables,omitempty"`
 }
 
-// Table selects one table of an Object's database.
+// Table selects one table of an Object's database and says what it becomes.
 type Table struct {
 	Name     string `json:"name"`
 	RenameTo string `json:"rename_to,omitempty"`
+	// Where filters the migrated rows: a boolean SQL expression over source columns.
+	Where string `json:"where,omitempty"`
+	// Columns lists the source columns to migrate; empty means all.
+	Columns []string `json:"columns,omitempty"`
+	// ColumnRenames renames columns on the destination.
+	ColumnRenames []ColumnRename `json:"column_renames,omitempty"`
+	// Destination table fields (the seed's "Configure Database and Table Fields").
+	TableType          string   `json:"table_type,omitempty"` // fact or dimension
+	PrimaryKey         []string `json:"primary_key,omitempty"`
+	DistributionKey    []string `json:"distribution_key,omitempty"`
+	PartitionKey       string   `json:"partition_key,omitempty"`
+	PartitionRule      string   `json:"partition_rule,omitempty"` // value, day, month or year
+	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
+}
+
+// ColumnRename gives a source column another name on the destination.
+type ColumnRename struct {
+	Name     string `json:"name"`
+	RenameTo string `json:"rename_to"`
+}
+
+// PrecheckItem is one precheck result.
+type PrecheckItem struct {
+	Name    string `json:"name"`
+	Status  string `json:"status"` // passed, alert or failed
+	Message string `json:"message"`
+	Remedy  string `json:"remedy,omitempty"`
 }
 
 // Position is a place in the source's binlog. GTIDSet is empty when the source has no GTIDs.
@@ -132,6 +191,7 @@ type TaskState struct {
 	LatencySeconds  float64         `json:"latency_seconds"`
 	ErrorMessage    string          `json:"error_message,omitempty"`
 	Tables          []TableProgress `json:"tables,omitempty"`
+	Precheck        []PrecheckItem  `json:"precheck,omitempty"`
 	StartedAt       *time.Time      `json:"started_at,omitempty"`
 	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
 	UpdatedAt       time.Time       `json:"updated_at"`

@@ -23,10 +23,13 @@ var ddl = []string{
 		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
 		"schema_done TINYINT NOT NULL DEFAULT 0, " +
 		"recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_progress` (" +
+	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_tables` (" +
 		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
-		"last_key TEXT NULL, rows_copied BIGINT NOT NULL, done TINYINT NOT NULL, " +
-		"PRIMARY KEY (task_id, source_db, source_table))",
+		"definition VARCHAR(64) NOT NULL, PRIMARY KEY (task_id, source_db, source_table))",
+	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_chunks` (" +
+		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
+		"chunk_no INT NOT NULL, lo MEDIUMTEXT NULL, hi MEDIUMTEXT NULL, rows_copied BIGINT NOT NULL, done TINYINT NOT NULL, " +
+		"PRIMARY KEY (task_id, source_db, source_table, chunk_no))",
 }
 
 // Ensure creates the checkpoint tables on the destination if they are missing.
@@ -71,56 +74,113 @@ func SaveCut(ctx context.Context, dst *sql.DB, taskID string, c Cut) error {
 	return nil
 }
 
-// Copy is the progress of one table's full copy.
-type Copy struct {
-	// LastKey holds the key values of the last copied row, nil before the first batch.
-	LastKey    [][]byte
+// Chunk is one key range of a table's full copy: keys after Lo up to and including Hi. A nil
+// Lo starts at the table's first key, a nil Hi runs to its end (rows added after planning
+// included). A chunk commits in one transaction with its rows, so Done says all or nothing.
+type Chunk struct {
+	No         int
+	Lo, Hi     [][]byte
 	RowsCopied int64
 	Done       bool
 }
 
-// LoadCopy returns a table's copy progress, the zero Copy when it has none.
-func LoadCopy(ctx context.Context, dst *sql.DB, taskID, db, table string) (Copy, error) {
-	var c Copy
-	var key sql.NullString
-	err := dst.QueryRowContext(ctx, "SELECT last_key, rows_copied, done FROM `"+MetaDatabase+"`.`copy_progress` WHERE task_id = ? AND source_db = ? AND source_table = ?",
-		taskID, db, table).Scan(&key, &c.RowsCopied, &c.Done)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Copy{}, nil
-	}
-	if err != nil {
-		return Copy{}, fmt.Errorf("reading copy progress of %s.%s: %w", db, table, err)
-	}
-	if key.Valid {
-		if c.LastKey, err = decodeKey(key.String); err != nil {
-			return Copy{}, fmt.Errorf("copy progress of %s.%s holds a damaged key: %w", db, table, err)
-		}
-	}
-	return c, nil
+// TablePlan is a table's planned full copy.
+type TablePlan struct {
+	// Definition fingerprints the source definition the plan was made for; a change means
+	// DDL ran on the source during the migration.
+	Definition string
+	Chunks     []Chunk
 }
 
-// SaveCopy records a table's copy progress inside tx, the transaction that wrote its rows.
-func SaveCopy(ctx context.Context, tx *sql.Tx, taskID, db, table string, c Copy) error {
-	var key any
-	if c.LastKey != nil {
-		key = encodeKey(c.LastKey)
+// LoadPlan returns a table's copy plan; ok is false when it was not planned yet.
+func LoadPlan(ctx context.Context, dst *sql.DB, taskID, db, table string) (p TablePlan, ok bool, err error) {
+	err = dst.QueryRowContext(ctx, "SELECT definition FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?",
+		taskID, db, table).Scan(&p.Definition)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TablePlan{}, false, nil
 	}
-	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`copy_progress` (task_id, source_db, source_table, last_key, rows_copied, done) VALUES (?, ?, ?, ?, ?, ?)",
-		taskID, db, table, key, c.RowsCopied, c.Done)
 	if err != nil {
-		return fmt.Errorf("recording copy progress of %s.%s: %w", db, table, err)
+		return TablePlan{}, false, fmt.Errorf("reading the copy plan of %s.%s: %w", db, table, err)
+	}
+	rows, err := dst.QueryContext(ctx, "SELECT chunk_no, lo, hi, rows_copied, done FROM `"+MetaDatabase+"`.`copy_chunks` "+
+		"WHERE task_id = ? AND source_db = ? AND source_table = ? ORDER BY chunk_no", taskID, db, table)
+	if err != nil {
+		return TablePlan{}, false, fmt.Errorf("reading the copy plan of %s.%s: %w", db, table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Chunk
+		var lo, hi sql.NullString
+		if err := rows.Scan(&c.No, &lo, &hi, &c.RowsCopied, &c.Done); err != nil {
+			return TablePlan{}, false, err
+		}
+		if c.Lo, err = decodeNullKey(lo); err == nil {
+			c.Hi, err = decodeNullKey(hi)
+		}
+		if err != nil {
+			return TablePlan{}, false, fmt.Errorf("copy plan of %s.%s holds a damaged key: %w", db, table, err)
+		}
+		p.Chunks = append(p.Chunks, c)
+	}
+	return p, true, rows.Err()
+}
+
+// SavePlan records a table's copy plan, all chunks not done, in one transaction.
+func SavePlan(ctx context.Context, dst *sql.DB, taskID, db, table string, p TablePlan) error {
+	tx, err := dst.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_chunks` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
+		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
+	}
+	for _, c := range p.Chunks {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`copy_chunks` (task_id, source_db, source_table, chunk_no, lo, hi, rows_copied, done) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+			taskID, db, table, c.No, encodeNullKey(c.Lo), encodeNullKey(c.Hi)); err != nil {
+			return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`copy_tables` (task_id, source_db, source_table, definition) VALUES (?, ?, ?, ?)",
+		taskID, db, table, p.Definition); err != nil {
+		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
+	}
+	return tx.Commit()
+}
+
+// MarkChunkDone records inside tx, the transaction that wrote the chunk's rows, that the
+// chunk is copied.
+func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no int, rows int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`copy_chunks` SET rows_copied = ?, done = 1 "+
+		"WHERE task_id = ? AND source_db = ? AND source_table = ? AND chunk_no = ?", rows, taskID, db, table, no)
+	if err != nil {
+		return fmt.Errorf("recording copy progress of %s.%s chunk %d: %w", db, table, no, err)
 	}
 	return nil
 }
 
 // Forget removes everything recorded for a task.
 func Forget(ctx context.Context, dst *sql.DB, taskID string) error {
-	for _, table := range []string{"task_cut", "copy_progress"} {
+	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks"} {
 		if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`"+table+"` WHERE task_id = ?", taskID); err != nil {
 			return fmt.Errorf("removing checkpoints of task %s: %w", taskID, err)
 		}
 	}
 	return nil
+}
+
+func encodeNullKey(key [][]byte) any {
+	if key == nil {
+		return nil
+	}
+	return encodeKey(key)
+}
+
+func decodeNullKey(s sql.NullString) ([][]byte, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	return decodeKey(s.String)
 }
 
 // Key values are arbitrary bytes (binary keys), so each is base64 in a JSON array.

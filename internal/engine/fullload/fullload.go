@@ -1,143 +1,301 @@
-// Package fullload copies the rows of source tables to the destination in key order, in
-// batches, each batch committed together with the checkpoint that says how far it got.
+// Package fullload copies the rows of source tables to the destination. Each table is split
+// into key-range chunks (planned once and stored on the destination); parallel workers copy
+// chunks, each chunk streamed from one source query into one destination transaction that
+// also marks the chunk done. A restarted copy skips the chunks that are done, so nothing is
+// lost or written twice, and memory holds a buffer per worker, whatever the table's size.
 package fullload
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
-// DefaultBatchRows is how many rows one batch reads and commits unless a Job says otherwise.
-const DefaultBatchRows = 1000
+// Defaults used when Options leave them zero.
+const (
+	DefaultWorkers   = 4
+	DefaultChunkRows = 50000
+)
 
-// Job is the copy of one table.
+// SourceColumn is the column merge_tables adds to name the source table of each row.
+const SourceColumn = "__dts_data_source"
+
+// ColumnMap is one copied column: its source definition and its destination name.
+type ColumnMap struct {
+	Source schema.Column
+	Dest   string
+}
+
+// Job is the copy of one source table into one destination table.
 type Job struct {
-	TaskID       string
 	Table        *schema.Table
+	Columns      []ColumnMap // stored (not generated) columns to copy, in order
+	Where        string      // a filter already validated by the precheck; "" for none
 	DestDatabase string
 	DestTable    string
-	BatchRows    int
+	// SourceTag, when set, is written into SourceColumn of every row (merge_tables).
+	SourceTag string
 }
 
-// Copy copies the job's table from src to dst, resuming from the checkpoint on dst. It calls
-// progress after each committed batch with the table's total of copied rows, and returns that
-// total. Memory holds one batch at a time, whatever the table's size.
-func Copy(ctx context.Context, src, dst *sql.DB, job Job, progress func(rows int64)) (int64, error) {
-	t := job.Table
-	if len(t.Key) == 0 {
-		return 0, fmt.Errorf("table %s.%s has no primary key and no unique key with only NOT NULL columns: add a primary key on the source so rows can be copied in key order and resumed", t.Database, t.Name)
-	}
-	batch := job.BatchRows
-	if batch <= 0 {
-		batch = DefaultBatchRows
-	}
-	cp, err := checkpoint.LoadCopy(ctx, dst, job.TaskID, t.Database, t.Name)
-	if err != nil {
-		return 0, err
-	}
-	if cp.Done {
-		return cp.RowsCopied, nil
-	}
-	cols := t.Copied()
-	keyPos, err := keyPositions(cols, t.Key)
-	if err != nil {
-		return 0, fmt.Errorf("table %s.%s: %w", t.Database, t.Name, err)
-	}
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.Name
-	}
-	selectHead := "SELECT " + dialect.QuoteIdents(names) + " FROM " + dialect.QuoteTable(t.Database, t.Name)
-	orderBy := " ORDER BY " + dialect.QuoteIdents(t.Key) + fmt.Sprintf(" LIMIT %d", batch)
-	insertHead := "INSERT INTO " + dialect.QuoteTable(job.DestDatabase, job.DestTable) + " (" + dialect.QuoteIdents(names) + ") VALUES "
-	rowMarks := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+// Options tune a copy.
+type Options struct {
+	TaskID    string
+	Workers   int
+	ChunkRows int
+	// IgnoreConflicts keeps destination rows whose key already exists instead of failing
+	// (conflict_handling = ignore_errors_and_proceed).
+	IgnoreConflicts bool
+	// Limits throttles the copy; nil means unlimited. Its rates may change during Run.
+	Limits *throttle.Limits
+	// Progress is called after each committed chunk with the job's index and its total of
+	// copied rows. Calls may come from several goroutines at once.
+	Progress func(job int, rows int64)
+}
 
-	for {
-		query := selectHead
-		var args []any
-		if cp.LastKey != nil {
-			var where string
-			where, args = after(t.Key, keyArgs(cols, keyPos, cp.LastKey))
-			query += " WHERE " + where
-		}
-		values, n, lastKey, err := readBatch(ctx, src, query+orderBy, args, cols, keyPos)
+// Run copies every job, resuming from the plans and chunks recorded on dst. It returns the
+// first error, after stopping the other workers.
+func Run(ctx context.Context, src, dst *sql.DB, jobs []Job, opts Options) error {
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.ChunkRows <= 0 {
+		opts.ChunkRows = DefaultChunkRows
+	}
+	if opts.Limits == nil {
+		opts.Limits = throttle.NewLimits(0, 0, 0)
+	}
+	type work struct {
+		job   int
+		chunk checkpoint.Chunk
+	}
+	var queue []work
+	totals := make([]int64, len(jobs))
+	defs := make([]string, len(jobs))
+	for i, j := range jobs {
+		plan, err := planTable(ctx, src, dst, j, opts)
 		if err != nil {
-			return cp.RowsCopied, fmt.Errorf("reading %s.%s: %w", t.Database, t.Name, err)
+			return err
 		}
-		next := checkpoint.Copy{LastKey: cp.LastKey, RowsCopied: cp.RowsCopied + int64(n), Done: n < batch}
-		if n > 0 {
-			next.LastKey = lastKey
-		}
-		tx, err := dst.BeginTx(ctx, nil)
-		if err != nil {
-			return cp.RowsCopied, fmt.Errorf("writing %s.%s: %w", job.DestDatabase, job.DestTable, err)
-		}
-		if n > 0 {
-			stmt := insertHead + strings.TrimSuffix(strings.Repeat(rowMarks+",", n), ",")
-			if _, err := tx.ExecContext(ctx, stmt, values...); err != nil {
-				tx.Rollback()
-				return cp.RowsCopied, fmt.Errorf("writing rows into %s.%s: %w", job.DestDatabase, job.DestTable, err)
+		defs[i] = plan.Definition
+		for _, c := range plan.Chunks {
+			totals[i] += c.RowsCopied
+			if !c.Done {
+				queue = append(queue, work{job: i, chunk: c})
 			}
 		}
-		if err := checkpoint.SaveCopy(ctx, tx, job.TaskID, t.Database, t.Name, next); err != nil {
-			tx.Rollback()
-			return cp.RowsCopied, err
-		}
-		if err := tx.Commit(); err != nil {
-			return cp.RowsCopied, fmt.Errorf("committing rows into %s.%s: %w", job.DestDatabase, job.DestTable, err)
-		}
-		cp = next
-		if progress != nil {
-			progress(cp.RowsCopied)
-		}
-		if cp.Done {
-			return cp.RowsCopied, nil
+		if opts.Progress != nil {
+			opts.Progress(i, totals[i])
 		}
 	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	items := make(chan work)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	w := newWriterMode()
+	for range min(opts.Workers, max(len(queue), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range items {
+				j := jobs[it.job]
+				n, err := copyChunk(ctx, src, dst, j, it.chunk, defs[it.job], opts, w)
+				if err != nil {
+					cancel(err)
+					return
+				}
+				mu.Lock()
+				totals[it.job] += n
+				total := totals[it.job]
+				mu.Unlock()
+				if opts.Progress != nil {
+					opts.Progress(it.job, total)
+				}
+			}
+		}()
+	}
+feed:
+	for _, it := range queue {
+		select {
+		case items <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(items)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	// A last look for DDL that ran after the last chunk of a table was copied.
+	for i, j := range jobs {
+		if err := checkDefinition(ctx, src, j.Table, defs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// readBatch runs one batch query and returns its values flattened row after row, the row
-// count and the key of the last row.
-func readBatch(ctx context.Context, src *sql.DB, query string, args []any, cols []schema.Column, keyPos []int) ([]any, int, [][]byte, error) {
-	rows, err := src.QueryContext(ctx, query, args...)
+// planTable returns the table's stored plan, or plans its chunks and stores them.
+func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (checkpoint.TablePlan, error) {
+	t := j.Table
+	plan, ok, err := checkpoint.LoadPlan(ctx, dst, opts.TaskID, t.Database, t.Name)
+	if err != nil || ok {
+		if err == nil {
+			err = checkDefinition(ctx, src, t, plan.Definition)
+		}
+		return plan, err
+	}
+	if len(t.Key) == 0 {
+		return plan, fmt.Errorf("table %s.%s has no primary key and no unique key with only NOT NULL columns: add a primary key on the source so rows can be copied in key order and resumed", t.Database, t.Name)
+	}
+	plan.Definition = fingerprint(t.CreateSQL)
+	keyCols, err := keyColumns(t)
 	if err != nil {
-		return nil, 0, nil, err
+		return plan, err
+	}
+	// Walk the key index only, one boundary every ChunkRows keys.
+	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
+		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), opts.ChunkRows-1)
+	var lo [][]byte
+	for no := 0; ; no++ {
+		where, args := "", []any(nil)
+		if lo != nil {
+			var pred string
+			pred, args = after(t.Key, keyArgs(keyCols, lo))
+			where = " WHERE " + pred
+		}
+		if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+			return plan, err
+		}
+		hi, err := readKey(ctx, src, fmt.Sprintf(q, where), args, len(t.Key))
+		if err != nil {
+			return plan, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
+		}
+		plan.Chunks = append(plan.Chunks, checkpoint.Chunk{No: no, Lo: lo, Hi: hi})
+		if hi == nil {
+			break
+		}
+		lo = hi
+	}
+	if err := checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan); err != nil {
+		return plan, err
+	}
+	return plan, nil
+}
+
+func readKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
-	raw := make([]sql.RawBytes, len(cols))
-	dest := make([]any, len(cols))
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	raw := make([]sql.RawBytes, n)
+	dest := make([]any, n)
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	var values []any
-	var lastKey [][]byte
-	n := 0
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, 0, nil, err
-		}
-		for i, c := range cols {
-			values = append(values, textValue(c, raw[i]))
-		}
-		lastKey = make([][]byte, len(keyPos))
-		for i, p := range keyPos {
-			lastKey[i] = append([]byte{}, raw[p]...)
-		}
-		n++
+	if err := rows.Scan(dest...); err != nil {
+		return nil, err
 	}
-	return values, n, lastKey, rows.Err()
+	key := make([][]byte, n)
+	for i, r := range raw {
+		key[i] = append([]byte{}, r...)
+	}
+	return key, rows.Err()
+}
+
+// keyColumns returns the definitions of the table's key columns, in key order.
+func keyColumns(t *schema.Table) ([]schema.Column, error) {
+	out := make([]schema.Column, len(t.Key))
+	for i, k := range t.Key {
+		c, ok := t.Column(k)
+		if !ok || c.Generated {
+			return nil, fmt.Errorf("table %s.%s: key column %q is generated or missing; the copy needs a stored key", t.Database, t.Name, k)
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// chunkPredicate returns the WHERE clause selecting the chunk's keys and the job's filter.
+func chunkPredicate(j Job, c checkpoint.Chunk) (string, []any, error) {
+	keyCols, err := keyColumns(j.Table)
+	if err != nil {
+		return "", nil, err
+	}
+	var preds []string
+	var args []any
+	if c.Lo != nil {
+		p, a := after(j.Table.Key, keyArgs(keyCols, c.Lo))
+		preds, args = append(preds, "("+p+")"), append(args, a...)
+	}
+	if c.Hi != nil {
+		p, a := atMost(j.Table.Key, keyArgs(keyCols, c.Hi))
+		preds, args = append(preds, "("+p+")"), append(args, a...)
+	}
+	if j.Where != "" {
+		preds = append(preds, "("+j.Where+")")
+	}
+	if len(preds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(preds, " AND "), args, nil
+}
+
+// checkDefinition fails when the source table's definition changed since its copy was
+// planned: DDL ran during the migration, which the seed forbids.
+func checkDefinition(ctx context.Context, src *sql.DB, t *schema.Table, want string) error {
+	var name, create string
+	if err := src.QueryRowContext(ctx, "SHOW CREATE TABLE "+dialect.QuoteTable(t.Database, t.Name)).Scan(&name, &create); err != nil {
+		return fmt.Errorf("re-reading the definition of %s.%s: %w", t.Database, t.Name, err)
+	}
+	if fingerprint(create) != want {
+		return fmt.Errorf("DDL changed source table %s.%s during schema or full migration, which is not supported: "+
+			"the destination may not match it; drop the destination table and create a new task, and run no DDL on the source until the full migration completes",
+			t.Database, t.Name)
+	}
+	return nil
+}
+
+// fingerprint hashes a definition without its AUTO_INCREMENT counter, which inserts move.
+func fingerprint(create string) string {
+	var b strings.Builder
+	for _, f := range strings.Fields(create) {
+		if strings.HasPrefix(f, "AUTO_INCREMENT=") {
+			continue
+		}
+		b.WriteString(f)
+		b.WriteByte(' ')
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16])
+}
+
+func keyArgs(cols []schema.Column, key [][]byte) []any {
+	out := make([]any, len(key))
+	for i, c := range cols {
+		out[i] = textValue(c, key[i])
+	}
+	return out
 }
 
 // textValue turns a value read in the text protocol into an argument that writes the same
-// bytes back: binary columns as bytes, others as strings in the connection's utf8mb4, which
-// the server converts to the column's character set.
-func textValue(c schema.Column, b sql.RawBytes) any {
+// bytes back: binary columns as bytes, others as strings in the connection's utf8mb4.
+func textValue(c schema.Column, b []byte) any {
 	if b == nil {
 		return nil
 	}
@@ -147,33 +305,14 @@ func textValue(c schema.Column, b sql.RawBytes) any {
 	return string(b)
 }
 
-func keyPositions(cols []schema.Column, key []string) ([]int, error) {
-	pos := make([]int, len(key))
-	for i, k := range key {
-		pos[i] = -1
-		for j, c := range cols {
-			if c.Name == k {
-				pos[i] = j
-			}
-		}
-		if pos[i] < 0 {
-			return nil, fmt.Errorf("key column %q is generated or missing; copy needs a stored key column", k)
-		}
-	}
-	return pos, nil
-}
-
-func keyArgs(cols []schema.Column, keyPos []int, key [][]byte) []any {
-	out := make([]any, len(key))
-	for i, p := range keyPos {
-		out[i] = textValue(cols[p], key[i])
-	}
-	return out
-}
-
-// after returns the predicate "key > last" for a composite key, expanded as
+// after returns "key > last" for a composite key, expanded as
 // (k1 > ?) OR (k1 = ? AND k2 > ?) ..., which the optimizer turns into index ranges.
-func after(key []string, last []any) (string, []any) {
+func after(key []string, last []any) (string, []any) { return compare(key, last, ">", ">") }
+
+// atMost returns "key <= last", expanded the same way.
+func atMost(key []string, last []any) (string, []any) { return compare(key, last, "<", "<=") }
+
+func compare(key []string, last []any, strict, final string) (string, []any) {
 	var terms []string
 	var args []any
 	for i := range key {
@@ -182,7 +321,11 @@ func after(key []string, last []any) (string, []any) {
 			parts = append(parts, dialect.QuoteIdent(key[j])+" = ?")
 			args = append(args, last[j])
 		}
-		parts = append(parts, dialect.QuoteIdent(key[i])+" > ?")
+		op := strict
+		if i == len(key)-1 {
+			op = final
+		}
+		parts = append(parts, dialect.QuoteIdent(key[i])+" "+op+" ?")
 		args = append(args, last[i])
 		terms = append(terms, "("+strings.Join(parts, " AND ")+")")
 	}

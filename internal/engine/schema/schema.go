@@ -56,6 +56,16 @@ func (t *Table) Copied() []Column {
 	return out
 }
 
+// Column returns the column named name.
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
 // ListTables returns the base tables (not views) of a database, in name order.
 func ListTables(ctx context.Context, db *sql.DB, database string) ([]string, error) {
 	rows, err := db.QueryContext(ctx,

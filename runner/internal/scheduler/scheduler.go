@@ -15,6 +15,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
@@ -43,6 +44,8 @@ type Scheduler struct {
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
+	// full throttles the run's full copy; SetThrottling changes it in place.
+	full *throttle.Limits
 }
 
 // New returns a scheduler over the store; box opens stored passwords.
@@ -133,7 +136,7 @@ func (s *Scheduler) launch(id string) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{})}
+	r := &run{cancel: cancel, done: make(chan struct{}), full: throttle.NewLimits(0, 0, 0)}
 	s.runs[id] = r
 	s.wg.Add(1)
 	go func() {
@@ -144,11 +147,29 @@ func (s *Scheduler) launch(id string) {
 			delete(s.runs, id)
 			s.mu.Unlock()
 		}()
-		s.execute(ctx, id)
+		s.execute(ctx, id, r)
 	}()
 }
 
-func (s *Scheduler) execute(ctx context.Context, id string) {
+// SetThrottling applies new full-migration limits to a running task at once; a task that
+// does not run picks them up from its spec when it starts.
+func (s *Scheduler) SetThrottling(id string, full *api.Throttling) {
+	s.mu.Lock()
+	r := s.runs[id]
+	s.mu.Unlock()
+	if r != nil {
+		setLimits(r.full, full)
+	}
+}
+
+func setLimits(l *throttle.Limits, t *api.Throttling) {
+	if t == nil {
+		t = &api.Throttling{}
+	}
+	l.Set(float64(t.SourceQPS), float64(t.RPS), t.MBPS)
+}
+
+func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	log := s.log.With("task_id", id)
 	t, err := s.store.GetTask(id)
 	if err != nil {
@@ -160,6 +181,8 @@ func (s *Scheduler) execute(ctx context.Context, id string) {
 		s.finish(id, api.StatusFailed, err.Error())
 		return
 	}
+	setLimits(r.full, t.FullThrottling)
+	et.FullLimits = r.full
 	s.update(id, func(t *api.Task) {
 		now := s.now().UTC()
 		if t.State.StartedAt == nil {
@@ -196,11 +219,26 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 	if err != nil {
 		return engine.Task{}, fmt.Errorf("destination connection: %w", err)
 	}
-	et := engine.Task{ID: t.ID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes}
+	class := t.InstanceClass
+	if class == "" {
+		class = api.DefaultInstanceClass
+	}
+	et := engine.Task{
+		ID: t.ID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
+		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
+		Workers: api.InstanceClassWorkers[class],
+	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
 		for _, tb := range o.Tables {
-			eo.Tables = append(eo.Tables, engine.Table{Name: tb.Name, RenameTo: tb.RenameTo})
+			table := engine.Table{Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns}
+			if len(tb.ColumnRenames) > 0 {
+				table.ColumnRenames = map[string]string{}
+				for _, cr := range tb.ColumnRenames {
+					table.ColumnRenames[cr.Name] = cr.RenameTo
+				}
+			}
+			eo.Tables = append(eo.Tables, table)
 		}
 		et.Objects = append(et.Objects, eo)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,6 +76,59 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 	default:
 		return badRequest("desired_status", "desired_status %q is not running or stopped", t.DesiredStatus)
 	}
+	switch t.ConflictHandling {
+	case "", api.ConflictReport, api.ConflictIgnore:
+	default:
+		return badRequest("conflict_handling", "conflict_handling %q is not %s or %s", t.ConflictHandling, api.ConflictReport, api.ConflictIgnore)
+	}
+	if _, ok := api.InstanceClassWorkers[t.InstanceClass]; !ok && t.InstanceClass != "" {
+		return badRequest("instance_class", "instance_class %q is not one of small, medium, large, xlarge, 2xlarge", t.InstanceClass)
+	}
+	if t.MergeTables && slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
+		return badRequest("merge_tables", "merge_tables is available only without incremental migration")
+	}
+	if th := t.FullThrottling; th != nil && (th.SourceQPS < 0 || th.RPS < 0 || th.MBPS < 0) {
+		return badRequest("full_throttling", "full_throttling rates must not be negative")
+	}
+	for i, o := range t.Objects {
+		for j, tb := range o.Tables {
+			if err := validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validateTable checks one table block's fields.
+func validateTable(field string, tb api.Table) error {
+	switch tb.TableType {
+	case "", "fact", "dimension":
+	default:
+		return badRequest(field+".table_type", "table_type %q is not fact or dimension", tb.TableType)
+	}
+	switch tb.PartitionRule {
+	case "", "value", "day", "month", "year":
+	default:
+		return badRequest(field+".partition_rule", "partition_rule %q is not value, day, month or year", tb.PartitionRule)
+	}
+	if tb.PartitionLifecycle < 0 {
+		return badRequest(field+".partition_lifecycle", "partition_lifecycle must be 1 or more")
+	}
+	seen := map[string]bool{}
+	for k, c := range tb.Columns {
+		if c == "" || seen[c] {
+			return badRequest(fmt.Sprintf("%s.columns[%d]", field, k), "columns must name distinct source columns")
+		}
+		seen[c] = true
+	}
+	renamed := map[string]bool{}
+	for k, cr := range tb.ColumnRenames {
+		if cr.Name == "" || cr.RenameTo == "" || renamed[cr.Name] {
+			return badRequest(fmt.Sprintf("%s.column_renames[%d]", field, k), "each column block needs a distinct name and a rename_to")
+		}
+		renamed[cr.Name] = true
+	}
 	return nil
 }
 
@@ -144,6 +198,8 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	if spec.DesiredStatus == "" {
 		spec.DesiredStatus = api.DesiredRunning
 	}
+	// What is not listed here changes in place: name, desired_status, full_throttling,
+	// ignore_precheck_alerts.
 	for _, f := range []struct {
 		field string
 		same  bool
@@ -152,6 +208,9 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		{"destination_connection_id", spec.DestinationConnectionID == old.DestinationConnectionID},
 		{"migration_types", slices.Equal(spec.MigrationTypes, old.MigrationTypes)},
 		{"objects", objectsEqual(spec.Objects, old.Objects)},
+		{"conflict_handling", spec.ConflictHandling == old.ConflictHandling},
+		{"merge_tables", spec.MergeTables == old.MergeTables},
+		{"instance_class", spec.InstanceClass == old.InstanceClass},
 	} {
 		if !f.same {
 			return 0, nil, &apiError{status: http.StatusConflict, field: f.field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", f.field, id)}
@@ -159,10 +218,12 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	}
 	t, err := s.store.UpdateTask(id, func(t *api.Task) {
 		t.Name, t.DesiredStatus, t.UpdatedAt = spec.Name, spec.DesiredStatus, time.Now().UTC()
+		t.FullThrottling, t.IgnorePrecheckAlerts = spec.FullThrottling, spec.IgnorePrecheckAlerts
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	s.sched.SetThrottling(id, spec.FullThrottling)
 	if old.DesiredStatus != spec.DesiredStatus {
 		if spec.DesiredStatus == api.DesiredStopped {
 			t, err = s.sched.Stop(id)
@@ -174,9 +235,9 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 }
 
 func objectsEqual(a, b []api.Object) bool {
-	return slices.EqualFunc(a, b, func(x, y api.Object) bool {
-		return x.Database == y.Database && x.RenameTo == y.RenameTo && slices.Equal(x.Tables, y.Tables)
-	})
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }
 
 func (s *Server) deleteTask(r *http.Request) (int, any, error) {

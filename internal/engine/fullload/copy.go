@@ -1,0 +1,396 @@
+package fullload
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+)
+
+// MySQL error numbers that mean the destination refuses LOAD DATA LOCAL INFILE.
+const (
+	errLocalInfileDisabled = 1148 // ER_NOT_ALLOWED_COMMAND
+	errLocalInfileRefused  = 3948 // ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8)
+	errLocalInfileMariaDB  = 4166 // ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB)
+	errDuplicateEntry      = 1062
+)
+
+// insertBatchRows and insertBatchBytes bound one multi-row INSERT of the fallback writer.
+const (
+	insertBatchRows  = 1000
+	insertBatchBytes = 4 << 20
+)
+
+// writerMode remembers, for all workers of a run, that the destination refused LOAD DATA
+// LOCAL INFILE, so they write multi-row INSERTs instead.
+type writerMode struct {
+	insertOnly atomic.Bool
+}
+
+func newWriterMode() *writerMode { return &writerMode{} }
+
+var readerSeq atomic.Int64
+
+// copyChunk copies one chunk and marks it done in the same destination transaction,
+// returning the rows written.
+func copyChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
+	if !w.insertOnly.Load() {
+		n, err := loadChunk(ctx, src, dst, j, c, def, opts)
+		var myErr *mysql.MySQLError
+		if errors.As(err, &myErr) && (myErr.Number == errLocalInfileDisabled || myErr.Number == errLocalInfileRefused || myErr.Number == errLocalInfileMariaDB) {
+			// The destination does not allow LOAD DATA LOCAL INFILE: fall back for good.
+			w.insertOnly.Store(true)
+		} else {
+			return n, err
+		}
+	}
+	return insertChunk(ctx, src, dst, j, c, def, opts)
+}
+
+// sourceRows starts the chunk's source query.
+func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opts Options) (*sql.Rows, error) {
+	where, args, err := chunkPredicate(j, c)
+	if err != nil {
+		return nil, err
+	}
+	exprs := make([]string, len(j.Columns))
+	for i, cm := range j.Columns {
+		exprs[i] = selectExpr(cm.Source)
+	}
+	if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+		return nil, err
+	}
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + dialect.QuoteTable(j.Table.Database, j.Table.Name) + where
+	rows, err := src.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, err)
+	}
+	return rows, nil
+}
+
+// selectExpr reads a column so that its text form writes back the identical value. FLOAT
+// is widened to DOUBLE: the server prints FLOAT with too few digits to round-trip, while
+// every FLOAT is exactly a DOUBLE whose printed form does.
+func selectExpr(c schema.Column) string {
+	if c.DataType == "float" {
+		return "CAST(" + dialect.QuoteIdent(c.Name) + " AS DOUBLE)"
+	}
+	return dialect.QuoteIdent(c.Name)
+}
+
+// loadChunk streams the chunk into LOAD DATA LOCAL INFILE through a pipe.
+func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options) (int64, error) {
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+
+	rows, err := sourceRows(ctx, src, j, c, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	name := fmt.Sprintf("adbm-%d", readerSeq.Add(1))
+	pr, pw := io.Pipe()
+	mysql.RegisterReaderHandler(name, func() io.Reader { return pr })
+	defer mysql.DeregisterReaderHandler(name)
+
+	var sent int64
+	produced := make(chan error, 1)
+	go func() {
+		n, err := encodeRows(ctx, rows, j, opts, pw)
+		sent = n
+		pw.CloseWithError(err)
+		produced <- err
+	}()
+	res, err := tx.ExecContext(ctx, loadStatement(j, name, opts.IgnoreConflicts))
+	// Unblock the producer whatever happened, then collect its verdict.
+	pr.CloseWithError(errors.New("load finished"))
+	perr := <-produced
+	if err != nil {
+		return 0, fmt.Errorf("loading into %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	if perr != nil {
+		return 0, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, perr)
+	}
+	affected, _ := res.RowsAffected()
+	if err := checkWritten(ctx, tx, j, opts, sent, affected); err != nil {
+		return 0, err
+	}
+	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, affected); err != nil {
+		return 0, err
+	}
+	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	return affected, nil
+}
+
+// loadStatement is the LOAD DATA for a job. Binary columns travel as hex and are decoded
+// by UNHEX, so no byte goes through a character set conversion.
+func loadStatement(j Job, reader string, ignore bool) string {
+	var b strings.Builder
+	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' ")
+	if ignore {
+		b.WriteString("IGNORE ")
+	}
+	b.WriteString("INTO TABLE " + dialect.QuoteTable(j.DestDatabase, j.DestTable) +
+		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
+	var sets []string
+	for i, cm := range j.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if cm.Source.Binary() {
+			v := fmt.Sprintf("@v%d", i)
+			b.WriteString(v)
+			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = UNHEX("+v+")")
+		} else {
+			b.WriteString(dialect.QuoteIdent(cm.Dest))
+		}
+	}
+	b.WriteString(")")
+	if j.SourceTag != "" {
+		sets = append(sets, dialect.QuoteIdent(SourceColumn)+" = "+dialect.QuoteString(j.SourceTag))
+	}
+	if len(sets) > 0 {
+		b.WriteString(" SET " + strings.Join(sets, ", "))
+	}
+	return b.String()
+}
+
+// encodeRows writes the rows in LOAD DATA's default text format, honouring the row and byte
+// throttles, and returns how many rows it wrote.
+func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.Writer) (int64, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	raw := make([]sql.RawBytes, len(j.Columns))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	var n int64
+	var line []byte
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, err
+		}
+		line = line[:0]
+		for i, cm := range j.Columns {
+			if i > 0 {
+				line = append(line, '\t')
+			}
+			line = appendField(line, raw[i], cm.Source.Binary())
+		}
+		line = append(line, '\n')
+		if err := throttleRow(ctx, opts, len(line)); err != nil {
+			return n, err
+		}
+		if _, err := bw.Write(line); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+func throttleRow(ctx context.Context, opts Options, size int) error {
+	if err := opts.Limits.Rows.Wait(ctx, 1); err != nil {
+		return err
+	}
+	return opts.Limits.Bytes.Wait(ctx, float64(size))
+}
+
+// appendField appends one value in LOAD DATA's escaped format: NULL as \N, binary values as
+// hex, and in text the escape character, field and line terminators and NUL escaped.
+func appendField(dst, v []byte, binary bool) []byte {
+	if v == nil {
+		return append(dst, '\\', 'N')
+	}
+	if binary {
+		return hex.AppendEncode(dst, v)
+	}
+	for _, c := range v {
+		switch c {
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case 0:
+			dst = append(dst, '\\', '0')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// checkWritten fails the chunk when the server changed or dropped values (warnings) or
+// skipped rows other than by a kept conflict.
+func checkWritten(ctx context.Context, tx *sql.Tx, j Job, opts Options, sent, affected int64) error {
+	var count int
+	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
+		return err
+	}
+	if count > 0 {
+		rows, err := tx.QueryContext(ctx, "SHOW WARNINGS LIMIT 5")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var msgs []string
+		for rows.Next() {
+			var level, msg string
+			var code int
+			if err := rows.Scan(&level, &code, &msg); err != nil {
+				return err
+			}
+			if code == errDuplicateEntry {
+				if opts.IgnoreConflicts {
+					continue
+				}
+				return conflictError(j, sent, affected, msg)
+			}
+			msgs = append(msgs, fmt.Sprintf("%s %d: %s", level, code, msg))
+		}
+		if len(msgs) > 0 {
+			return fmt.Errorf("the destination changed or refused values while writing %s.%s (%d warnings), so nothing of this chunk was kept: %s. "+
+				"Check that the destination table's columns match the source's",
+				j.DestDatabase, j.DestTable, count, strings.Join(msgs, "; "))
+		}
+	}
+	if affected != sent && !opts.IgnoreConflicts {
+		return conflictError(j, sent, affected, "")
+	}
+	return nil
+}
+
+func conflictError(j Job, sent, affected int64, detail string) error {
+	if detail != "" {
+		detail = " (" + detail + ")"
+	}
+	return fmt.Errorf("the destination kept %d of %d rows written into %s.%s: rows with the same key already exist there%s, so nothing of this chunk was kept. "+
+		"Empty the destination table, or set conflict_handling = \"ignore_errors_and_proceed\" to keep existing destination rows",
+		affected, sent, j.DestDatabase, j.DestTable, detail)
+}
+
+// insertChunk is the fallback writer: multi-row INSERT statements in one transaction.
+func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options) (int64, error) {
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := sourceRows(ctx, src, j, c, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+
+	names := make([]string, len(j.Columns))
+	for i, cm := range j.Columns {
+		names[i] = cm.Dest
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
+	if j.SourceTag != "" {
+		names = append(names, SourceColumn)
+		marks += "," + dialect.QuoteString(j.SourceTag)
+	}
+	verb := "INSERT "
+	if opts.IgnoreConflicts {
+		verb = "INSERT IGNORE "
+	}
+	head := verb + "INTO " + dialect.QuoteTable(j.DestDatabase, j.DestTable) + " (" + dialect.QuoteIdents(names) + ") VALUES "
+	raw := make([]sql.RawBytes, len(j.Columns))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	var written int64
+	var args []any
+	var n, size int
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		stmt := head + strings.TrimSuffix(strings.Repeat("("+marks+"),", n), ",")
+		res, err := tx.ExecContext(ctx, stmt, args...)
+		if err != nil {
+			return fmt.Errorf("writing rows into %s.%s: %w", j.DestDatabase, j.DestTable, err)
+		}
+		affected, _ := res.RowsAffected()
+		if err := checkWritten(ctx, tx, j, opts, int64(n), affected); err != nil {
+			return err
+		}
+		written += affected
+		args, n, size = args[:0], 0, 0
+		return nil
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return 0, err
+		}
+		rowSize := 0
+		for i, cm := range j.Columns {
+			args = append(args, textValue(cm.Source, raw[i]))
+			rowSize += len(raw[i])
+		}
+		if err := throttleRow(ctx, opts, rowSize); err != nil {
+			return 0, err
+		}
+		n++
+		size += rowSize
+		if n >= insertBatchRows || size >= insertBatchBytes {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, err)
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, written); err != nil {
+		return 0, err
+	}
+	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	return written, nil
+}

@@ -1,0 +1,157 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+)
+
+func fullTask(id string, src, dst *mariadbtest.Server, objects ...engine.Object) engine.Task {
+	return engine.Task{
+		ID: id, Source: endpoint(src), Destination: endpoint(dst),
+		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		Objects:        objects,
+	}
+}
+
+func TestFullLoadFallsBackToInsertWithoutLocalInfile(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	dst.Exec(t, "SET GLOBAL local_infile = 0")
+	task := fullTask("task-insert", src, dst, engine.Object{Database: "shop", RenameTo: "shop_copy"})
+	task.ChunkRows = 700
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	for _, q := range shopQueries {
+		mariadbtest.AssertSameRows(t, srcDB, dstDB, q.src, q.dst)
+	}
+}
+
+func TestFullLoadWhereColumnsAndRenames(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	// Without schema migration the user creates the destination table: renamed columns,
+	// a subset of them.
+	dst.Exec(t, "CREATE DATABASE crm",
+		"CREATE TABLE crm.clients (client_id INT UNSIGNED PRIMARY KEY, full_name VARCHAR(100) NOT NULL, mail VARCHAR(200))")
+	task := fullTask("task-where", src, dst, engine.Object{Database: "shop", RenameTo: "crm", Tables: []engine.Table{{
+		Name: "customers", RenameTo: "clients",
+		Where:         "id % 3 = 0 AND (email IS NOT NULL OR name LIKE 'customer 1%')",
+		Columns:       []string{"id", "name", "email"},
+		ColumnRenames: map[string]string{"id": "client_id", "name": "full_name", "email": "mail"},
+	}}})
+	task.MigrationTypes = []string{engine.MigrationFull}
+	task.ChunkRows = 400
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""),
+		"SELECT id, name, email FROM shop.customers WHERE id % 3 = 0 AND (email IS NOT NULL OR name LIKE 'customer 1%') ORDER BY id",
+		"SELECT client_id, full_name, mail FROM crm.clients ORDER BY client_id")
+}
+
+func TestFullLoadConflictIgnoreKeepsDestinationRows(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	// The destination table exists with fewer columns and two conflicting keys.
+	dst.Exec(t, "CREATE DATABASE shop",
+		"CREATE TABLE shop.customers (id INT UNSIGNED PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+		"INSERT INTO shop.customers VALUES (5, 'kept five'), (77, 'kept seventy-seven')")
+	task := fullTask("task-ignore", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
+	task.ConflictHandling = engine.ConflictIgnore
+	task.ChunkRows = 1000
+	var last engine.Progress
+	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""),
+		"SELECT id, name FROM shop.customers WHERE id NOT IN (5, 77) ORDER BY id",
+		"SELECT id, name FROM shop.customers WHERE id NOT IN (5, 77) ORDER BY id")
+	var kept int
+	if err := dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM shop.customers WHERE name LIKE 'kept %'").Scan(&kept); err != nil || kept != 2 {
+		t.Errorf("destination rows kept: %d (%v), want 2", kept, err)
+	}
+	if last.RowsMigrated != 2500-2 {
+		t.Errorf("rows_migrated = %d, want %d (conflicting rows are not migrated)", last.RowsMigrated, 2500-2)
+	}
+}
+
+func TestFullLoadRefusesConflictsByDefault(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	// Without schema migration, rows with existing keys must not be silently dropped.
+	dst.Exec(t, "CREATE DATABASE shop",
+		"CREATE TABLE shop.tags (code VARBINARY(16) NOT NULL, label VARCHAR(50), UNIQUE KEY uk_code (code))",
+		"INSERT INTO shop.tags VALUES ('a', 'destination a')")
+	task := fullTask("task-dup", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "tags"}}})
+	task.MigrationTypes = []string{engine.MigrationFull}
+	err := engine.Run(context.Background(), task, func(engine.Progress) {})
+	if err == nil || !strings.Contains(err.Error(), "already exist") {
+		t.Fatalf("Run = %v, want an error about existing keys", err)
+	}
+	var n int
+	dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM shop.tags").Scan(&n)
+	if n != 1 {
+		t.Errorf("destination holds %d rows after the refused chunk, want the 1 it had", n)
+	}
+}
+
+func TestFullLoadThrottleChangesWhileRunning(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	task := fullTask("task-throttle", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
+	task.ChunkRows = 250
+	task.Workers = 2
+	// 2500 rows at 250 rows/s would take ten seconds; after the first chunk the limit is lifted.
+	task.FullLimits = throttle.NewLimits(0, 250, 0)
+	start := time.Now()
+	var once sync.Once
+	var firstChunk time.Duration
+	err := engine.Run(context.Background(), task, func(p engine.Progress) {
+		if p.RowsMigrated > 0 {
+			once.Do(func() {
+				firstChunk = time.Since(start)
+				task.FullLimits.Set(0, 0, 0)
+			})
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := time.Since(start)
+	// The first 250 rows cannot arrive before the bucket refilled (about a second); the
+	// remaining 2250 would need nine more seconds if the change had not taken effect.
+	if firstChunk < 700*time.Millisecond {
+		t.Errorf("first chunk after %v: the 250 rows/s limit was not applied", firstChunk)
+	}
+	if total > 8*time.Second {
+		t.Errorf("copy took %v after the limit was lifted at %v: the change did not take effect", total, firstChunk)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), "SELECT * FROM shop.customers ORDER BY id", "SELECT * FROM shop.customers ORDER BY id")
+}
+
+func TestFullLoadFailsOnSourceDDL(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	task := fullTask("task-ddl", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
+	task.ChunkRows = 200
+	task.Workers = 1
+	task.FullLimits = throttle.NewLimits(0, 2000, 0)
+	var once sync.Once
+	err := engine.Run(context.Background(), task, func(p engine.Progress) {
+		if p.RowsMigrated > 0 {
+			once.Do(func() { src.Exec(t, "ALTER TABLE shop.customers ADD COLUMN late INT") })
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "DDL changed source table shop.customers") {
+		t.Fatalf("Run = %v, want a failure naming the DDL on shop.customers", err)
+	}
+}

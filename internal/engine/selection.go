@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+)
+
+// mapping is one selected source table and what it becomes on the destination.
+type mapping struct {
+	table            *schema.Table
+	destDB, destName string
+	columns          []fullload.ColumnMap // stored columns to copy, destination names
+	where            string
+	// allTables is true when the table was selected through its database without table blocks.
+	allTables bool
+	// sourceTag is "db.table" with merge_tables, empty otherwise.
+	sourceTag string
+	spec      Table
+}
+
+// resolve expands the task's objects into source tables with destination names, checking
+// that every named database, table and column exists.
+func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
+	var out []mapping
+	for _, o := range task.Objects {
+		ok, err := schema.DatabaseExists(ctx, src, o.Database)
+		if err != nil {
+			return nil, fmt.Errorf("looking up source database %q: %w", o.Database, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("source database %q does not exist or the source user cannot see it: check object.database and the user's privileges", o.Database)
+		}
+		destDB := o.Database
+		if o.RenameTo != "" {
+			destDB = o.RenameTo
+		}
+		tables := o.Tables
+		all := len(tables) == 0
+		if all {
+			names, err := schema.ListTables(ctx, src, o.Database)
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range names {
+				tables = append(tables, Table{Name: n})
+			}
+		}
+		for _, tb := range tables {
+			t, err := schema.Describe(ctx, src, o.Database, tb.Name)
+			if err != nil {
+				return nil, err
+			}
+			m := mapping{table: t, destDB: destDB, destName: tb.Name, where: tb.Where, allTables: all, spec: tb}
+			if tb.RenameTo != "" {
+				m.destName = tb.RenameTo
+			}
+			if m.columns, err = mapColumns(t, tb); err != nil {
+				return nil, err
+			}
+			if task.MergeTables {
+				m.sourceTag = t.Database + "." + t.Name
+			}
+			out = append(out, m)
+		}
+	}
+	if err := checkDestinations(out, task.MergeTables); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mapColumns applies the table's column subset and renames.
+func mapColumns(t *schema.Table, tb Table) ([]fullload.ColumnMap, error) {
+	selected := tb.Columns
+	for _, name := range selected {
+		if _, ok := t.Column(name); !ok {
+			return nil, fmt.Errorf("column %q of table %s.%s (in columns) does not exist on the source", name, t.Database, t.Name)
+		}
+	}
+	for name := range tb.ColumnRenames {
+		if _, ok := t.Column(name); !ok {
+			return nil, fmt.Errorf("column %q of table %s.%s (in a column block) does not exist on the source", name, t.Database, t.Name)
+		}
+		if selected != nil && !slices.Contains(selected, name) {
+			return nil, fmt.Errorf("column %q of table %s.%s is renamed but not in columns: add it to columns or remove its column block", name, t.Database, t.Name)
+		}
+	}
+	if selected != nil {
+		for _, k := range t.Key {
+			if !slices.Contains(selected, k) {
+				return nil, fmt.Errorf("columns of table %s.%s leave out key column %q: the destination needs the key to keep rows unique; add it to columns", t.Database, t.Name, k)
+			}
+		}
+	}
+	var out []fullload.ColumnMap
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		if selected != nil && !slices.Contains(selected, c.Name) {
+			continue
+		}
+		dest := c.Name
+		if r := tb.ColumnRenames[c.Name]; r != "" {
+			dest = r
+		}
+		if seen[strings.ToLower(dest)] {
+			return nil, fmt.Errorf("table %s.%s: two columns would be named %q on the destination: change a column's rename_to", t.Database, t.Name, dest)
+		}
+		seen[strings.ToLower(dest)] = true
+		if !c.Generated {
+			out = append(out, fullload.ColumnMap{Source: c, Dest: dest})
+		}
+	}
+	return out, nil
+}
+
+// checkDestinations refuses two source tables landing in one destination table, unless
+// merge_tables asks for exactly that, and the runner's own checkpoint database.
+func checkDestinations(maps []mapping, merge bool) error {
+	seen := map[string]*schema.Table{}
+	for _, m := range maps {
+		if m.destDB == checkpoint.MetaDatabase {
+			return fmt.Errorf("destination database %s holds the runner's checkpoints: choose another rename_to", checkpoint.MetaDatabase)
+		}
+		key := strings.ToLower(m.destDB + "." + m.destName)
+		if prev, ok := seen[key]; ok && !merge {
+			return fmt.Errorf("source tables %s.%s and %s.%s would both be written to %s.%s: rename one of them, or set merge_tables = true to merge them",
+				prev.Database, prev.Name, m.table.Database, m.table.Name, m.destDB, m.destName)
+		}
+		seen[key] = m.table
+	}
+	if merge && len(seen) != 1 {
+		return fmt.Errorf("merge_tables puts every selected table into one destination table, but they map to %d tables: give them the same rename_to (and database rename_to)", len(seen))
+	}
+	return nil
+}

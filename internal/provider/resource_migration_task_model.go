@@ -1,0 +1,235 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+type taskModel struct {
+	ID                      types.String     `tfsdk:"id"`
+	Name                    types.String     `tfsdk:"name"`
+	SourceConnectionID      types.String     `tfsdk:"source_connection_id"`
+	DestinationConnectionID types.String     `tfsdk:"destination_connection_id"`
+	MigrationTypes          types.Set        `tfsdk:"migration_types"`
+	DesiredStatus           types.String     `tfsdk:"desired_status"`
+	ConflictHandling        types.String     `tfsdk:"conflict_handling"`
+	MergeTables             types.Bool       `tfsdk:"merge_tables"`
+	InstanceClass           types.String     `tfsdk:"instance_class"`
+	IgnorePrecheckAlerts    types.Set        `tfsdk:"ignore_precheck_alerts"`
+	FullThrottling          *throttlingModel `tfsdk:"full_throttling"`
+	Objects                 []objectModel    `tfsdk:"object"`
+	Status                  types.String     `tfsdk:"status"`
+	Phase                   types.String     `tfsdk:"phase"`
+	ProgressPercent         types.Float64    `tfsdk:"progress_percent"`
+	RowsMigrated            types.Int64      `tfsdk:"rows_migrated"`
+	BinlogFile              types.String     `tfsdk:"binlog_file"`
+	BinlogPosition          types.Int64      `tfsdk:"binlog_position"`
+	GTIDSet                 types.String     `tfsdk:"gtid_set"`
+	ErrorMessage            types.String     `tfsdk:"error_message"`
+	Precheck                types.List       `tfsdk:"precheck"`
+	TableProgress           types.List       `tfsdk:"table_progress"`
+}
+
+type throttlingModel struct {
+	SourceQPS types.Int64   `tfsdk:"source_qps"`
+	RPS       types.Int64   `tfsdk:"rps"`
+	MBPS      types.Float64 `tfsdk:"mbps"`
+}
+
+type objectModel struct {
+	Database types.String `tfsdk:"database"`
+	RenameTo types.String `tfsdk:"rename_to"`
+	Tables   []tableModel `tfsdk:"table"`
+}
+
+type tableModel struct {
+	Name               types.String  `tfsdk:"name"`
+	RenameTo           types.String  `tfsdk:"rename_to"`
+	Where              types.String  `tfsdk:"where"`
+	Columns            types.List    `tfsdk:"columns"`
+	Column             []columnModel `tfsdk:"column"`
+	TableType          types.String  `tfsdk:"table_type"`
+	PrimaryKey         types.List    `tfsdk:"primary_key"`
+	DistributionKey    types.List    `tfsdk:"distribution_key"`
+	PartitionKey       types.String  `tfsdk:"partition_key"`
+	PartitionRule      types.String  `tfsdk:"partition_rule"`
+	PartitionLifecycle types.Int64   `tfsdk:"partition_lifecycle"`
+}
+
+type columnModel struct {
+	Name     types.String `tfsdk:"name"`
+	RenameTo types.String `tfsdk:"rename_to"`
+}
+
+type precheckItemModel struct {
+	Name    types.String `tfsdk:"name"`
+	Status  types.String `tfsdk:"status"`
+	Message types.String `tfsdk:"message"`
+	Remedy  types.String `tfsdk:"remedy"`
+}
+
+type tableProgressModel struct {
+	Database     types.String `tfsdk:"database"`
+	Table        types.String `tfsdk:"table"`
+	RowsMigrated types.Int64  `tfsdk:"rows_migrated"`
+	RowsTotal    types.Int64  `tfsdk:"rows_total"`
+	Done         types.Bool   `tfsdk:"done"`
+}
+
+var (
+	precheckItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"name": types.StringType, "status": types.StringType, "message": types.StringType, "remedy": types.StringType,
+	}}
+	tableProgressType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"database": types.StringType, "table": types.StringType, "rows_migrated": types.Int64Type,
+		"rows_total": types.Int64Type, "done": types.BoolType,
+	}}
+)
+
+// spec is the API request for the model.
+func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	spec := api.TaskSpec{
+		Name:                    m.Name.ValueString(),
+		SourceConnectionID:      m.SourceConnectionID.ValueString(),
+		DestinationConnectionID: m.DestinationConnectionID.ValueString(),
+		DesiredStatus:           m.DesiredStatus.ValueString(),
+		ConflictHandling:        m.ConflictHandling.ValueString(),
+		MergeTables:             m.MergeTables.ValueBool(),
+		InstanceClass:           m.InstanceClass.ValueString(),
+		MigrationTypes:          stringsOf(ctx, m.MigrationTypes, &diags),
+		IgnorePrecheckAlerts:    stringsOf(ctx, m.IgnorePrecheckAlerts, &diags),
+	}
+	if t := m.FullThrottling; t != nil {
+		spec.FullThrottling = &api.Throttling{SourceQPS: t.SourceQPS.ValueInt64(), RPS: t.RPS.ValueInt64(), MBPS: t.MBPS.ValueFloat64()}
+	}
+	for _, o := range m.Objects {
+		obj := api.Object{Database: o.Database.ValueString(), RenameTo: o.RenameTo.ValueString()}
+		for _, t := range o.Tables {
+			tb := api.Table{
+				Name: t.Name.ValueString(), RenameTo: t.RenameTo.ValueString(), Where: t.Where.ValueString(),
+				Columns:   stringsOf(ctx, t.Columns, &diags),
+				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, &diags),
+				DistributionKey: stringsOf(ctx, t.DistributionKey, &diags), PartitionKey: t.PartitionKey.ValueString(),
+				PartitionRule: t.PartitionRule.ValueString(), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
+			}
+			for _, c := range t.Column {
+				tb.ColumnRenames = append(tb.ColumnRenames, api.ColumnRename{Name: c.Name.ValueString(), RenameTo: c.RenameTo.ValueString()})
+			}
+			obj.Tables = append(obj.Tables, tb)
+		}
+		spec.Objects = append(spec.Objects, obj)
+	}
+	return spec, diags
+}
+
+// fill copies the runner's view of the task into the model.
+func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(t.ID)
+	m.Name = types.StringValue(t.Name)
+	m.SourceConnectionID = types.StringValue(t.SourceConnectionID)
+	m.DestinationConnectionID = types.StringValue(t.DestinationConnectionID)
+	m.MigrationTypes = setOf(ctx, t.MigrationTypes, &diags)
+	m.DesiredStatus = types.StringValue(t.DesiredStatus)
+	m.ConflictHandling = types.StringValue(firstSet(t.ConflictHandling, api.ConflictReport))
+	m.MergeTables = types.BoolValue(t.MergeTables)
+	m.InstanceClass = types.StringValue(firstSet(t.InstanceClass, api.DefaultInstanceClass))
+	m.IgnorePrecheckAlerts = types.SetNull(types.StringType)
+	if len(t.IgnorePrecheckAlerts) > 0 {
+		m.IgnorePrecheckAlerts = setOf(ctx, t.IgnorePrecheckAlerts, &diags)
+	}
+	m.FullThrottling = nil
+	if th := t.FullThrottling; th != nil {
+		m.FullThrottling = &throttlingModel{SourceQPS: optionalInt(th.SourceQPS), RPS: optionalInt(th.RPS), MBPS: types.Float64Null()}
+		if th.MBPS != 0 {
+			m.FullThrottling.MBPS = types.Float64Value(th.MBPS)
+		}
+	}
+	m.Objects = make([]objectModel, 0, len(t.Objects))
+	for _, o := range t.Objects {
+		om := objectModel{Database: types.StringValue(o.Database), RenameTo: optionalString(o.RenameTo), Tables: []tableModel{}}
+		for _, tb := range o.Tables {
+			tm := tableModel{
+				Name: types.StringValue(tb.Name), RenameTo: optionalString(tb.RenameTo), Where: optionalString(tb.Where),
+				Columns: optionalList(ctx, tb.Columns, &diags), Column: []columnModel{},
+				TableType: optionalString(tb.TableType), PrimaryKey: optionalList(ctx, tb.PrimaryKey, &diags),
+				DistributionKey: optionalList(ctx, tb.DistributionKey, &diags), PartitionKey: optionalString(tb.PartitionKey),
+				PartitionRule: optionalString(tb.PartitionRule), PartitionLifecycle: optionalInt(int64(tb.PartitionLifecycle)),
+			}
+			for _, c := range tb.ColumnRenames {
+				tm.Column = append(tm.Column, columnModel{Name: types.StringValue(c.Name), RenameTo: types.StringValue(c.RenameTo)})
+			}
+			om.Tables = append(om.Tables, tm)
+		}
+		m.Objects = append(m.Objects, om)
+	}
+	s := t.State
+	m.Status = types.StringValue(s.Status)
+	m.Phase = types.StringValue(s.Phase)
+	m.ProgressPercent = types.Float64Value(s.ProgressPercent)
+	m.RowsMigrated = types.Int64Value(s.RowsMigrated)
+	m.BinlogFile = types.StringValue(s.Position.File)
+	m.BinlogPosition = types.Int64Value(int64(s.Position.Pos))
+	m.GTIDSet = types.StringValue(s.Position.GTIDSet)
+	m.ErrorMessage = types.StringValue(s.ErrorMessage)
+	items := make([]precheckItemModel, len(s.Precheck))
+	for i, p := range s.Precheck {
+		items[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(p.Status),
+			Message: types.StringValue(p.Message), Remedy: types.StringValue(p.Remedy)}
+	}
+	var d diag.Diagnostics
+	m.Precheck, d = types.ListValueFrom(ctx, precheckItemType, items)
+	diags.Append(d...)
+	progress := make([]tableProgressModel, len(s.Tables))
+	for i, tp := range s.Tables {
+		progress[i] = tableProgressModel{Database: types.StringValue(tp.Database), Table: types.StringValue(tp.Table),
+			RowsMigrated: types.Int64Value(tp.RowsMigrated), RowsTotal: types.Int64Value(tp.RowsTotal), Done: types.BoolValue(tp.Done)}
+	}
+	m.TableProgress, d = types.ListValueFrom(ctx, tableProgressType, progress)
+	diags.Append(d...)
+	return diags
+}
+
+// stringsOf reads a list or set of strings; null gives nil.
+func stringsOf(ctx context.Context, v interface {
+	IsNull() bool
+	IsUnknown() bool
+	ElementsAs(context.Context, any, bool) diag.Diagnostics
+}, diags *diag.Diagnostics) []string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	var out []string
+	diags.Append(v.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+func setOf(ctx context.Context, vals []string, diags *diag.Diagnostics) types.Set {
+	v, d := types.SetValueFrom(ctx, types.StringType, vals)
+	diags.Append(d...)
+	return v
+}
+
+// optionalList maps the API's empty list (absent) to null.
+func optionalList(ctx context.Context, vals []string, diags *diag.Diagnostics) types.List {
+	if len(vals) == 0 {
+		return types.ListNull(types.StringType)
+	}
+	v, d := types.ListValueFrom(ctx, types.StringType, vals)
+	diags.Append(d...)
+	return v
+}
+
+// optionalInt maps the API's 0 (absent) to null.
+func optionalInt(v int64) types.Int64 {
+	if v == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(v)
+}
