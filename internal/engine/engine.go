@@ -76,6 +76,14 @@ type Table struct {
 	Columns []string
 	// ColumnRenames maps source column names to destination names.
 	ColumnRenames map[string]string
+	// Destination table fields, in destination column names (the seed's "Configure
+	// Database and Table Fields"); the destination's dialect renders or refuses them.
+	TableType          string
+	PrimaryKey         []string
+	DistributionKey    []string
+	PartitionKey       string
+	PartitionRule      string
+	PartitionLifecycle int
 }
 
 // Position is a place in the source binlog.
@@ -148,6 +156,12 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err != nil {
 		return err
 	}
+	var ddl []string
+	if slices.Contains(task.MigrationTypes, MigrationSchema) {
+		if ddl, err = renderSchema(task, maps); err != nil {
+			return err
+		}
+	}
 	var mu sync.Mutex
 	prog := Progress{Phase: PhaseSchema}
 	for _, m := range maps {
@@ -184,7 +198,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	send(func(p *Progress) { p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet} })
 
 	if slices.Contains(task.MigrationTypes, MigrationSchema) && !cut.SchemaDone {
-		if err := createSchema(ctx, dst, task, maps); err != nil {
+		if err := createSchema(ctx, dst, ddl); err != nil {
 			return err
 		}
 		cut.SchemaDone = true
@@ -235,37 +249,50 @@ func clone(p Progress) Progress {
 	return p
 }
 
-// createSchema creates the destination databases and tables.
-func createSchema(ctx context.Context, dst *sql.DB, task Task, maps []mapping) error {
-	created := map[string]bool{}
+// renderSchema returns the statements that create the destination databases and tables,
+// in order. It fails, before anything is created, on anything the destination's dialect
+// cannot express.
+func renderSchema(task Task, maps []mapping) ([]string, error) {
+	d, err := dialect.For(task.Destination.Type)
+	if err != nil {
+		return nil, err
+	}
+	var stmts []string
+	done := map[string]bool{}
 	for _, m := range maps {
-		if !created[m.destDB] {
-			if _, err := dst.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+dialect.QuoteIdent(m.destDB)); err != nil {
-				return fmt.Errorf("creating destination database %q: %w", m.destDB, err)
-			}
-			created[m.destDB] = true
+		if !done[m.destDB] {
+			stmts = append(stmts, d.CreateDatabase(m.destDB))
+			done[m.destDB] = true
 		}
-		// IF NOT EXISTS: a run resumed after a crash finds the tables it created before, and
-		// merged tables share one. Conflicts with tables that were there first are refused by
-		// checkConflicts, or kept under ignore_errors_and_proceed.
-		stmt, err := destinationDDL(m, task.MergeTables)
+		key := m.destDB + "." + m.destName
+		if done[key] {
+			continue // merged tables share one destination table
+		}
+		done[key] = true
+		t, err := destinationTable(m, task.Source.Type, task.Destination.Type, task.MergeTables)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+		stmt, err := d.CreateTable(t)
+		if err != nil {
+			return nil, err
+		}
+		// IF NOT EXISTS: a run resumed after a crash finds the tables it created before.
+		// Conflicts with tables that were there first are refused by checkConflicts, or kept
+		// under ignore_errors_and_proceed.
+		stmts = append(stmts, strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1))
+	}
+	return stmts, nil
+}
+
+// createSchema runs the statements of renderSchema.
+func createSchema(ctx context.Context, dst *sql.DB, stmts []string) error {
+	for _, stmt := range stmts {
 		if _, err := dst.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("creating destination table %s.%s: %w", m.destDB, m.destName, err)
+			return fmt.Errorf("creating the destination schema: %w (statement: %.200s)", err, stmt)
 		}
 	}
 	return nil
-}
-
-// destinationDDL renders the CREATE TABLE of a mapping.
-func destinationDDL(m mapping, merge bool) (string, error) {
-	if merge || len(m.spec.Columns) > 0 || len(m.spec.ColumnRenames) > 0 {
-		return "", fmt.Errorf("table %s.%s: column selection, column renames and merge_tables need the dialect renderer, which this build lacks", m.table.Database, m.table.Name)
-	}
-	return schema.DestinationDDL(m.table, m.destDB, m.destName)
 }
 
 // matchingColumns keeps, under ignore_errors_and_proceed, only the columns the existing

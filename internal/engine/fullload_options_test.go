@@ -155,3 +155,93 @@ func TestFullLoadFailsOnSourceDDL(t *testing.T) {
 		t.Fatalf("Run = %v, want a failure naming the DDL on shop.customers", err)
 	}
 }
+
+func TestSchemaAppliesColumnSubsetAndRenames(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	src.Exec(t, "CREATE INDEX ix_name_email ON shop.customers (name, email)", "CREATE INDEX ix_note ON shop.customers (note(10))")
+	task := fullTask("task-subset", src, dst, engine.Object{Database: "shop", RenameTo: "crm", Tables: []engine.Table{{
+		Name: "customers", RenameTo: "clients",
+		Columns:       []string{"id", "name", "email", "upper_name"},
+		ColumnRenames: map[string]string{"id": "client_id", "name": "full_name"},
+	}}})
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	dstDB := dst.DB(t, "")
+	var name, create string
+	if err := dstDB.QueryRow("SHOW CREATE TABLE crm.clients").Scan(&name, &create); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"`client_id` int(10) unsigned NOT NULL", "`full_name` varchar(100)", "PRIMARY KEY (`client_id`)",
+		"KEY `ix_name_email` (`full_name`,`email`)", "GENERATED ALWAYS AS (ucase(`full_name`)) VIRTUAL"} {
+		if !strings.Contains(create, want) {
+			t.Errorf("destination definition lacks %q:\n%s", want, create)
+		}
+	}
+	for _, absent := range []string{"`balance`", "`note`", "ix_note"} {
+		if strings.Contains(create, absent) {
+			t.Errorf("destination definition has %s, which was not selected:\n%s", absent, create)
+		}
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dstDB,
+		"SELECT id, name, email, upper_name FROM shop.customers ORDER BY id",
+		"SELECT client_id, full_name, email, upper_name FROM crm.clients ORDER BY client_id")
+}
+
+func TestMergeTablesKeepsEveryRowWithItsSource(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE sales",
+		"CREATE TABLE sales.orders_2024 (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR(20))",
+		"CREATE TABLE sales.orders_2025 (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR(20))",
+		// The same keys in both tables: merging must keep both rows.
+		"INSERT INTO sales.orders_2024 SELECT seq, seq * 1.5, CONCAT('a', seq) FROM sales.seq_1_to_1200",
+		"INSERT INTO sales.orders_2025 SELECT seq, seq * 2.5, NULL FROM sales.seq_1_to_900")
+	task := fullTask("task-merge", src, dst, engine.Object{Database: "sales", RenameTo: "dw", Tables: []engine.Table{
+		{Name: "orders_2024", RenameTo: "orders"}, {Name: "orders_2025", RenameTo: "orders"},
+	}})
+	task.MergeTables = true
+	task.ChunkRows = 500
+	var last engine.Progress
+	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	if last.RowsMigrated != 2100 {
+		t.Errorf("rows_migrated = %d, want 2100", last.RowsMigrated)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""),
+		"SELECT * FROM (SELECT id, amount, note, 'sales.orders_2024' AS s FROM sales.orders_2024 UNION ALL "+
+			"SELECT id, amount, note, 'sales.orders_2025' FROM sales.orders_2025) u ORDER BY s, id",
+		"SELECT id, amount, note, __dts_data_source FROM dw.orders ORDER BY __dts_data_source, id")
+}
+
+func TestMergeTablesNeedsOneDestination(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedShop(t, src)
+	task := fullTask("task-merge-bad", src, dst, engine.Object{Database: "shop"})
+	task.MergeTables = true
+	err := engine.Run(context.Background(), task, func(engine.Progress) {})
+	if err == nil || !strings.Contains(err.Error(), "same rename_to") {
+		t.Fatalf("Run = %v, want an error asking for one destination table", err)
+	}
+}
+
+func TestKeylessTableGetsRowIDOnDestination(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE logs",
+		"CREATE TABLE logs.events (at DATETIME(3), message TEXT, level TINYINT)",
+		// Duplicate rows too: a keyless table may hold them, and each must arrive.
+		"INSERT INTO logs.events SELECT '2025-01-01' + INTERVAL seq SECOND, CONCAT('event ', seq % 700), seq % 5 FROM logs.seq_1_to_1500",
+		"INSERT INTO logs.events SELECT at, message, level FROM logs.events WHERE level = 0")
+	task := fullTask("task-keyless", src, dst, engine.Object{Database: "logs"})
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""),
+		"SELECT at, message, level FROM logs.events ORDER BY at, message, level",
+		"SELECT at, message, level FROM logs.events ORDER BY at, message, level")
+	var n int
+	if err := dst.DB(t, "").QueryRow("SELECT COUNT(DISTINCT " + "__adbmigrate_row_id) FROM logs.events").Scan(&n); err != nil || n != 1800 {
+		t.Errorf("destination row ids: %d distinct (%v), want 1800", n, err)
+	}
+}

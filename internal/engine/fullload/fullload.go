@@ -156,10 +156,13 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 		}
 		return plan, err
 	}
-	if len(t.Key) == 0 {
-		return plan, fmt.Errorf("table %s.%s has no primary key and no unique key with only NOT NULL columns: add a primary key on the source so rows can be copied in key order and resumed", t.Database, t.Name)
-	}
 	plan.Definition = fingerprint(t.CreateSQL)
+	if len(t.Key) == 0 {
+		// Without a key there is no range to split on: one chunk, one transaction, still
+		// all or nothing on a restart.
+		plan.Chunks = []checkpoint.Chunk{{No: 0}}
+		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
+	}
 	keyCols, err := keyColumns(t)
 	if err != nil {
 		return plan, err

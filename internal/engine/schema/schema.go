@@ -6,8 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
@@ -171,33 +169,4 @@ func chooseKey(ctx context.Context, db *sql.DB, t *Table) ([]string, error) {
 		}
 	}
 	return nil, nil
-}
-
-var (
-	createHead   = regexp.MustCompile("(?s)^CREATE TABLE `(?:[^`]|``)+` \\(\n")
-	foreignKeyRe = regexp.MustCompile("^\\s*(CONSTRAINT `(?:[^`]|``)+` )?FOREIGN KEY ")
-)
-
-// DestinationDDL returns the CREATE TABLE for the destination: the source definition under
-// the destination names, without foreign keys (they are not migrated).
-func DestinationDDL(t *Table, destDatabase, destTable string) (string, error) {
-	head := createHead.FindString(t.CreateSQL)
-	if head == "" {
-		return "", fmt.Errorf("unexpected SHOW CREATE TABLE output for %s.%s: %.60q", t.Database, t.Name, t.CreateSQL)
-	}
-	body := t.CreateSQL[len(head):]
-	end := strings.LastIndex(body, "\n)")
-	if end < 0 {
-		return "", fmt.Errorf("unexpected SHOW CREATE TABLE output for %s.%s: no closing parenthesis", t.Database, t.Name)
-	}
-	var kept []string
-	for _, line := range strings.Split(body[:end], "\n") {
-		line = strings.TrimSuffix(line, ",")
-		if foreignKeyRe.MatchString(line) {
-			continue
-		}
-		kept = append(kept, line)
-	}
-	return "CREATE TABLE " + dialect.QuoteTable(destDatabase, destTable) + " (\n" +
-		strings.Join(kept, ",\n") + body[end:], nil
 }

@@ -231,7 +231,11 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
 		for _, tb := range o.Tables {
-			table := engine.Table{Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns}
+			table := engine.Table{
+				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
+				TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
+				PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
+			}
 			if len(tb.ColumnRenames) > 0 {
 				table.ColumnRenames = map[string]string{}
 				for _, cr := range tb.ColumnRenames {
