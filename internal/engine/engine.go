@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
@@ -28,8 +30,9 @@ const (
 
 // Phases a Progress reports.
 const (
-	PhaseSchema = "schema"
-	PhaseFull   = "full"
+	PhasePrecheck = "precheck"
+	PhaseSchema   = "schema"
+	PhaseFull     = "full"
 )
 
 // Conflict handling modes.
@@ -57,6 +60,10 @@ type Task struct {
 	// FullLimits throttles the full copy; the runner may change its rates during Run. Nil
 	// means unlimited.
 	FullLimits *throttle.Limits
+	// IgnorePrecheckAlerts names the alert-level precheck items that do not stop the task.
+	IgnorePrecheckAlerts []string
+	// RetryWindow is how long connection failures are retried; binlogs must outlive it.
+	RetryWindow time.Duration
 }
 
 // Object selects a source database, all of its tables when Tables is empty.
@@ -106,6 +113,8 @@ type Progress struct {
 	Position     Position
 	RowsMigrated int64
 	Tables       []TableProgress
+	// Precheck holds the results of the precheck, once it ran.
+	Precheck []precheck.Result
 }
 
 // Percent is the share of rows copied, by the source's row estimates, in 0..100.
@@ -152,18 +161,9 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err := checkpoint.Ensure(ctx, dst); err != nil {
 		return err
 	}
-	maps, err := resolve(ctx, src, task)
-	if err != nil {
-		return err
-	}
-	var ddl []string
-	if slices.Contains(task.MigrationTypes, MigrationSchema) {
-		if ddl, err = renderSchema(task, maps); err != nil {
-			return err
-		}
-	}
+	maps, resolveErr := resolve(ctx, src, task)
 	var mu sync.Mutex
-	prog := Progress{Phase: PhaseSchema}
+	prog := Progress{Phase: PhasePrecheck}
 	for _, m := range maps {
 		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: estimateRows(ctx, src, m.table)})
 	}
@@ -178,11 +178,20 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err != nil {
 		return err
 	}
+	withSchema := slices.Contains(task.MigrationTypes, MigrationSchema)
+	var ddl []string
+	var schemaErr error
+	if resolveErr == nil && withSchema && !cut.SchemaDone {
+		ddl, schemaErr = renderSchema(task, maps)
+	}
 	if !ok {
-		if slices.Contains(task.MigrationTypes, MigrationSchema) && task.ConflictHandling != ConflictIgnore {
-			if err := checkConflicts(ctx, dst, maps); err != nil {
-				return err
-			}
+		// First run: the precheck decides whether the task may start at all.
+		send(func(p *Progress) {})
+		err := runPrecheck(ctx, src, dst, task, maps, resolveErr, schemaErr, func(r []precheck.Result) {
+			send(func(p *Progress) { p.Precheck = r })
+		})
+		if err != nil {
+			return err
 		}
 		// Record the position before anything is copied: every change after it reaches the
 		// destination through the binlog, every change before it through the copy.
@@ -194,10 +203,15 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
 			return err
 		}
+	} else if err := errors.Join(resolveErr, schemaErr); err != nil {
+		return err
 	}
-	send(func(p *Progress) { p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet} })
+	send(func(p *Progress) {
+		p.Phase = PhaseSchema
+		p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
+	})
 
-	if slices.Contains(task.MigrationTypes, MigrationSchema) && !cut.SchemaDone {
+	if withSchema && !cut.SchemaDone {
 		if err := createSchema(ctx, dst, ddl); err != nil {
 			return err
 		}
@@ -324,21 +338,6 @@ func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]fullload.Co
 		return nil, fmt.Errorf("destination table %s.%s shares no column with source table %s.%s: fix its columns or rename the source table with rename_to", m.destDB, m.destName, m.table.Database, m.table.Name)
 	}
 	return out, nil
-}
-
-// checkConflicts refuses destination tables that exist before the task first runs.
-func checkConflicts(ctx context.Context, dst *sql.DB, maps []mapping) error {
-	for _, m := range maps {
-		var n int
-		err := dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", m.destDB, m.destName).Scan(&n)
-		if err != nil {
-			return fmt.Errorf("checking destination table %s.%s: %w", m.destDB, m.destName, err)
-		}
-		if n > 0 {
-			return fmt.Errorf("destination table %s.%s already exists (source %s.%s): rename it with object name mapping (rename_to), or rename or drop the destination table", m.destDB, m.destName, m.table.Database, m.table.Name)
-		}
-	}
-	return nil
 }
 
 func estimateRows(ctx context.Context, src *sql.DB, t *schema.Table) int64 {

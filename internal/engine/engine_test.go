@@ -132,7 +132,7 @@ func TestRunRefusesExistingDestinationTable(t *testing.T) {
 		Objects:        []engine.Object{{Database: "shop", Tables: []engine.Table{{Name: "tags"}}}},
 	}
 	err := engine.Run(context.Background(), task, func(engine.Progress) {})
-	if err == nil || !strings.Contains(err.Error(), "shop.tags already exists") {
+	if err == nil || !strings.Contains(err.Error(), "destination_conflict") || !strings.Contains(err.Error(), "shop.tags already exist") {
 		t.Fatalf("Run = %v, want a conflict naming shop.tags", err)
 	}
 	var n int

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,7 @@ func TestFullLoadConflictIgnoreKeepsDestinationRows(t *testing.T) {
 		"INSERT INTO shop.customers VALUES (5, 'kept five'), (77, 'kept seventy-seven')")
 	task := fullTask("task-ignore", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
 	task.ConflictHandling = engine.ConflictIgnore
+	task.IgnorePrecheckAlerts = []string{"destination_conflict"} // fewer destination columns
 	task.ChunkRows = 1000
 	var last engine.Progress
 	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
@@ -234,6 +236,15 @@ func TestKeylessTableGetsRowIDOnDestination(t *testing.T) {
 		"INSERT INTO logs.events SELECT '2025-01-01' + INTERVAL seq SECOND, CONCAT('event ', seq % 700), seq % 5 FROM logs.seq_1_to_1500",
 		"INSERT INTO logs.events SELECT at, message, level FROM logs.events WHERE level = 0")
 	task := fullTask("task-keyless", src, dst, engine.Object{Database: "logs"})
+	// The precheck alerts about the missing key and stops the task until the user accepts it.
+	var pe *engine.PrecheckError
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); !errors.As(err, &pe) || len(pe.Blocking) != 1 || pe.Blocking[0].Name != "primary_key" {
+		t.Fatalf("Run without ignoring the alert = %v, want a precheck blocked by primary_key", err)
+	}
+	if n := countTables(t, dst, "logs"); n != 0 {
+		t.Fatalf("a blocked precheck left %d tables on the destination", n)
+	}
+	task.IgnorePrecheckAlerts = []string{"primary_key"}
 	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
 		t.Fatal(err)
 	}
@@ -244,4 +255,12 @@ func TestKeylessTableGetsRowIDOnDestination(t *testing.T) {
 	if err := dst.DB(t, "").QueryRow("SELECT COUNT(DISTINCT " + "__adbmigrate_row_id) FROM logs.events").Scan(&n); err != nil || n != 1800 {
 		t.Errorf("destination row ids: %d distinct (%v), want 1800", n, err)
 	}
+}
+
+func countTables(t *testing.T, s *mariadbtest.Server, database string) int {
+	var n int
+	if err := s.DB(t, "").QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", database).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
@@ -62,6 +63,9 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 				m.destName = tb.RenameTo
 			}
 			if m.columns, err = mapColumns(t, tb); err != nil {
+				return nil, err
+			}
+			if err := checkWhere(t, tb.Where); err != nil {
 				return nil, err
 			}
 			if task.MergeTables {
@@ -118,6 +122,25 @@ func mapColumns(t *schema.Table, tb Table) ([]fullload.ColumnMap, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkWhere parses a filter with the SQL parser, which accepts only a plain boolean
+// expression (no statement, subquery or comment can ride along), and checks its columns.
+// Only a filter that passed here is ever put into a query.
+func checkWhere(t *schema.Table, where string) error {
+	if where == "" {
+		return nil
+	}
+	cols, err := precheck.ParseWhere(where)
+	if err != nil {
+		return fmt.Errorf("where of table %s.%s: %w", t.Database, t.Name, err)
+	}
+	for _, c := range cols {
+		if _, ok := t.Column(c); !ok {
+			return fmt.Errorf("where of table %s.%s names column %q, which the table does not have", t.Database, t.Name, c)
+		}
+	}
+	return nil
 }
 
 // checkDestinations refuses two source tables landing in one destination table, unless

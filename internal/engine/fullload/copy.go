@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -81,12 +82,22 @@ func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opt
 
 // selectExpr reads a column so that its text form writes back the identical value. FLOAT
 // is widened to DOUBLE: the server prints FLOAT with too few digits to round-trip, while
-// every FLOAT is exactly a DOUBLE whose printed form does.
+// every FLOAT is exactly a DOUBLE whose printed form does. Numeric columns (ENUM, SET,
+// YEAR) are read as numbers.
 func selectExpr(c schema.Column) string {
-	if c.DataType == "float" {
+	switch {
+	case c.DataType == "float":
 		return "CAST(" + dialect.QuoteIdent(c.Name) + " AS DOUBLE)"
+	case c.Numeric():
+		return "(" + dialect.QuoteIdent(c.Name) + " + 0)"
 	}
 	return dialect.QuoteIdent(c.Name)
+}
+
+// enumErrorValue reports whether a value read by selectExpr is an ENUM's error value
+// (index 0), which the destination can store only with a "Data truncated" warning.
+func enumErrorValue(c schema.Column, v []byte) bool {
+	return c.DataType == "enum" && len(v) == 1 && v[0] == '0'
 }
 
 // loadChunk streams the chunk into LOAD DATA LOCAL INFILE through a pipe.
@@ -112,11 +123,11 @@ func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 	mysql.RegisterReaderHandler(name, func() io.Reader { return pr })
 	defer mysql.DeregisterReaderHandler(name)
 
-	var sent int64
+	var sent, enumErrors int64
 	produced := make(chan error, 1)
 	go func() {
-		n, err := encodeRows(ctx, rows, j, opts, pw)
-		sent = n
+		n, e, err := encodeRows(ctx, rows, j, opts, pw)
+		sent, enumErrors = n, e
 		pw.CloseWithError(err)
 		produced <- err
 	}()
@@ -131,7 +142,7 @@ func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 		return 0, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, perr)
 	}
 	affected, _ := res.RowsAffected()
-	if err := checkWritten(ctx, tx, j, opts, sent, affected); err != nil {
+	if err := checkWritten(ctx, tx, j, opts, sent, affected, enumErrors); err != nil {
 		return 0, err
 	}
 	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, affected); err != nil {
@@ -147,7 +158,8 @@ func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 }
 
 // loadStatement is the LOAD DATA for a job. Binary columns travel as hex and are decoded
-// by UNHEX, so no byte goes through a character set conversion.
+// by UNHEX, so no byte goes through a character set conversion; numeric columns (ENUM,
+// SET, YEAR) are assigned as numbers.
 func loadStatement(j Job, reader string, ignore bool) string {
 	var b strings.Builder
 	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' ")
@@ -161,11 +173,15 @@ func loadStatement(j Job, reader string, ignore bool) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if cm.Source.Binary() {
-			v := fmt.Sprintf("@v%d", i)
+		v := fmt.Sprintf("@v%d", i)
+		switch {
+		case cm.Source.Binary():
 			b.WriteString(v)
 			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = UNHEX("+v+")")
-		} else {
+		case cm.Source.Numeric():
+			b.WriteString(v)
+			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = CAST("+v+" AS UNSIGNED)")
+		default:
 			b.WriteString(dialect.QuoteIdent(cm.Dest))
 		}
 	}
@@ -180,19 +196,18 @@ func loadStatement(j Job, reader string, ignore bool) string {
 }
 
 // encodeRows writes the rows in LOAD DATA's default text format, honouring the row and byte
-// throttles, and returns how many rows it wrote.
-func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.Writer) (int64, error) {
+// throttles, and returns how many rows it wrote and how many ENUM error values among them.
+func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.Writer) (n, enumErrors int64, err error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	raw := make([]sql.RawBytes, len(j.Columns))
 	dest := make([]any, len(raw))
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	var n int64
 	var line []byte
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return n, err
+			return n, enumErrors, err
 		}
 		line = line[:0]
 		for i, cm := range j.Columns {
@@ -200,20 +215,23 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 				line = append(line, '\t')
 			}
 			line = appendField(line, raw[i], cm.Source.Binary())
+			if enumErrorValue(cm.Source, raw[i]) {
+				enumErrors++
+			}
 		}
 		line = append(line, '\n')
 		if err := throttleRow(ctx, opts, len(line)); err != nil {
-			return n, err
+			return n, enumErrors, err
 		}
 		if _, err := bw.Write(line); err != nil {
-			return n, err
+			return n, enumErrors, err
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, err
+		return n, enumErrors, err
 	}
-	return n, bw.Flush()
+	return n, enumErrors, bw.Flush()
 }
 
 func throttleRow(ctx context.Context, opts Options, size int) error {
@@ -252,11 +270,15 @@ func appendField(dst, v []byte, binary bool) []byte {
 }
 
 // checkWritten fails the chunk when the server changed or dropped values (warnings) or
-// skipped rows other than by a kept conflict.
-func checkWritten(ctx context.Context, tx *sql.Tx, j Job, opts Options, sent, affected int64) error {
-	var count int
+// skipped rows other than by a kept conflict. The enumErrors ENUM error values written are
+// expected to raise one "Data truncated" warning each: that is how the value is stored.
+func checkWritten(ctx context.Context, tx *sql.Tx, j Job, opts Options, sent, affected, enumErrors int64) error {
+	var count int64
 	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
 		return err
+	}
+	if count > 0 && count == enumErrors && !opts.IgnoreConflicts {
+		count = 0
 	}
 	if count > 0 {
 		rows, err := tx.QueryContext(ctx, "SHOW WARNINGS LIMIT 5")
@@ -300,6 +322,17 @@ func conflictError(j Job, sent, affected int64, detail string) error {
 		affected, sent, j.DestDatabase, j.DestTable, detail)
 }
 
+// insertValue is textValue for multi-row INSERT: numeric columns go as numbers, so that
+// ENUM and SET take them as index and bitmask.
+func insertValue(c schema.Column, b []byte) any {
+	if b != nil && c.Numeric() {
+		if n, err := strconv.ParseUint(string(b), 10, 64); err == nil {
+			return n
+		}
+	}
+	return textValue(c, b)
+}
+
 // insertChunk is the fallback writer: multi-row INSERT statements in one transaction.
 func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options) (int64, error) {
 	conn, err := dst.Conn(ctx)
@@ -337,7 +370,7 @@ func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chun
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	var written int64
+	var written, enumErrors int64
 	var args []any
 	var n, size int
 	flush := func() error {
@@ -350,11 +383,11 @@ func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chun
 			return fmt.Errorf("writing rows into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 		}
 		affected, _ := res.RowsAffected()
-		if err := checkWritten(ctx, tx, j, opts, int64(n), affected); err != nil {
+		if err := checkWritten(ctx, tx, j, opts, int64(n), affected, enumErrors); err != nil {
 			return err
 		}
 		written += affected
-		args, n, size = args[:0], 0, 0
+		args, n, size, enumErrors = args[:0], 0, 0, 0
 		return nil
 	}
 	for rows.Next() {
@@ -363,8 +396,11 @@ func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chun
 		}
 		rowSize := 0
 		for i, cm := range j.Columns {
-			args = append(args, textValue(cm.Source, raw[i]))
+			args = append(args, insertValue(cm.Source, raw[i]))
 			rowSize += len(raw[i])
+			if enumErrorValue(cm.Source, raw[i]) {
+				enumErrors++
+			}
 		}
 		if err := throttleRow(ctx, opts, rowSize); err != nil {
 			return 0, err

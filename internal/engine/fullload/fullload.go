@@ -156,7 +156,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 		}
 		return plan, err
 	}
-	plan.Definition = fingerprint(t.CreateSQL)
+	plan.Definition = fingerprint(t.Shown)
 	if len(t.Key) == 0 {
 		// Without a key there is no range to split on: one chunk, one transaction, still
 		// all or nothing on a restart.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
@@ -31,6 +32,17 @@ func (c Column) Binary() bool {
 	return false
 }
 
+// Numeric reports whether the column's value is best moved as its number: ENUM and SET as
+// their index and bitmask (which also keeps ENUM's error value apart from a ” member),
+// and YEAR, whose text "0" would be read back as 2000 rather than 0000.
+func (c Column) Numeric() bool {
+	switch c.DataType {
+	case "enum", "set", "year":
+		return true
+	}
+	return false
+}
+
 // Table is one source table.
 type Table struct {
 	Database string
@@ -39,8 +51,12 @@ type Table struct {
 	// Key holds the columns of the primary key, or of the first unique key whose columns
 	// are all NOT NULL when there is no primary key; empty when the table has neither.
 	Key []string
-	// CreateSQL is the source's SHOW CREATE TABLE.
+	// CreateSQL is the source's SHOW CREATE TABLE, with ENUM and SET members the server
+	// printed as '?' replaced by their exact text (see recoverMembers).
 	CreateSQL string
+	// Shown is SHOW CREATE TABLE as the server printed it: comparing it with a later one
+	// reveals DDL.
+	Shown string
 }
 
 // Copied returns the columns whose values are copied: every column but generated ones.
@@ -55,9 +71,15 @@ func (t *Table) Copied() []Column {
 }
 
 // Column returns the column named name.
+// Column names are case-insensitive, as MySQL compares them; an exact match wins.
 func (t *Table) Column(name string) (Column, bool) {
 	for _, c := range t.Columns {
 		if c.Name == name {
+			return c, true
+		}
+	}
+	for _, c := range t.Columns {
+		if strings.EqualFold(c.Name, name) {
 			return c, true
 		}
 	}
@@ -95,19 +117,22 @@ func DatabaseExists(ctx context.Context, db *sql.DB, database string) (bool, err
 func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, error) {
 	t := &Table{Database: database, Name: table}
 	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), IS_NULLABLE = 'YES',
-		COALESCE(GENERATION_EXPRESSION, '') <> ''
+		COALESCE(GENERATION_EXPRESSION, '') <> '', COLUMN_TYPE, COALESCE(CHARACTER_SET_NAME, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
 		database, table)
 	if err != nil {
 		return nil, fmt.Errorf("reading columns of %s.%s: %w", database, table, err)
 	}
+	colTypes, charsets := map[string]string{}, map[string]string{}
 	for rows.Next() {
 		var c Column
-		if err := rows.Scan(&c.Name, &c.DataType, &c.Nullable, &c.Generated); err != nil {
+		var typ, charset string
+		if err := rows.Scan(&c.Name, &c.DataType, &c.Nullable, &c.Generated, &typ, &charset); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		t.Columns = append(t.Columns, c)
+		colTypes[c.Name], charsets[c.Name] = typ, charset
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -122,6 +147,10 @@ func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, 
 	var name string
 	if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+dialect.QuoteTable(database, table)).Scan(&name, &t.CreateSQL); err != nil {
 		return nil, fmt.Errorf("reading the definition of %s.%s: %w", database, table, err)
+	}
+	t.Shown = t.CreateSQL
+	if err := recoverMembers(ctx, db, t, colTypes, charsets); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -26,6 +26,9 @@ var (
 	errShutdown = errors.New("runner shutting down")
 )
 
+// defaultRetryWindow is retry_time_for_failed_connections' default: 720 minutes.
+const defaultRetryWindow = 720 * time.Minute
+
 // persistEvery bounds how often progress (not status changes) is written to the store.
 const persistEvery = 500 * time.Millisecond
 
@@ -203,6 +206,9 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	case context.Cause(ctx) == errStopped:
 		// Stop marks the task once the run has let go.
 		log.Info("task stopped")
+	case errors.As(err, new(*engine.PrecheckError)):
+		log.Warn("precheck failed", "error", err)
+		s.finish(id, api.StatusPrecheckFailed, err.Error())
 	default:
 		log.Error("task failed", "error", err)
 		s.finish(id, api.StatusFailed, err.Error())
@@ -226,7 +232,9 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 	et := engine.Task{
 		ID: t.ID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
 		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
-		Workers: api.InstanceClassWorkers[class],
+		Workers:              api.InstanceClassWorkers[class],
+		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
+		RetryWindow:          defaultRetryWindow,
 	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
@@ -323,6 +331,8 @@ func (r *reporter) flush() {
 	r.phase, r.written, r.pending = p.Phase, r.s.now(), false
 	r.s.update(r.id, func(t *api.Task) {
 		switch p.Phase {
+		case engine.PhasePrecheck:
+			t.State.Status = api.StatusPrechecking
 		case engine.PhaseSchema:
 			t.State.Status = api.StatusSchemaMigrating
 		case engine.PhaseFull:
@@ -337,6 +347,12 @@ func (r *reporter) flush() {
 			t.State.Tables = append(t.State.Tables, api.TableProgress{
 				Database: tp.Database, Table: tp.Table, RowsMigrated: tp.RowsCopied, RowsTotal: tp.Total, Done: tp.Done,
 			})
+		}
+		if p.Precheck != nil {
+			t.State.Precheck = t.State.Precheck[:0]
+			for _, res := range p.Precheck {
+				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: string(res.State), Message: res.Message, Remedy: res.Remedy})
+			}
 		}
 		t.State.UpdatedAt = r.s.now().UTC()
 	})

@@ -1,0 +1,401 @@
+// Package precheck decides whether a migration task may start. Each item is a small Checker
+// with a stable name; Run runs them concurrently and Blocking says which results stop the
+// task. Prechecks only read: they never change anything on either server.
+//
+// Item names, as users write them in ignore_precheck_alerts (only alerts can be ignored;
+// a failure always blocks):
+//
+//   - source_connectivity: the source answers a ping.
+//   - destination_connectivity: the destination answers a ping.
+//   - source_privileges: the source user can SELECT every selected table and, for
+//     incremental migration from MySQL or MariaDB, read the binlog (REPLICATION SLAVE and
+//     REPLICATION CLIENT, or BINLOG MONITOR on MariaDB).
+//   - destination_privileges: the destination user can CREATE, SELECT, INSERT, UPDATE,
+//     DELETE, DROP and ALTER the destination tables, and keep its progress in the
+//     adbmigrate_meta database.
+//   - destination_disk_space: the destination has more free space than the source data,
+//     and stays below 80% disk use after the copy.
+//   - binlog_enabled: the binlog is on (per table on an adb_mysql3 source). Incremental only.
+//   - binlog_format: binlog_format is ROW. Incremental from MySQL or MariaDB only.
+//   - binlog_row_image: binlog_row_image is FULL. Incremental from MySQL or MariaDB only.
+//   - server_id: server_id is not 0. Incremental from MySQL or MariaDB only.
+//   - binlog_retention: binlogs are kept longer than the connection retry window and at
+//     least a day (binlog_ttl per table on an adb_mysql3 source). Incremental only.
+//   - source_engine_version: an adb_mysql3 source runs kernel 3.2.1.0 or later (3.2.6.0 for
+//     XUANWU_V2 tables). Incremental from adb_mysql3 only.
+//   - source_tables: every selected source table exists and is a base table.
+//   - primary_key: every source table has a primary key or a unique key whose columns are all
+//     NOT NULL.
+//   - adb_auto_id: no source table carries the __adb_auto_id__ column AnalyticDB adds to
+//     tables without a primary key.
+//   - destination_conflict: destination tables do not exist yet (or, with
+//     ignore_errors_and_proceed, match the source's columns); without schema migration they
+//     must exist.
+//   - destination_backup: whether a destination backup is running (not detectable in SQL;
+//     reported honestly as such).
+//   - charset_support: the destination knows every character set and collation the source
+//     tables use.
+//   - where_filter: every WHERE filter is a single condition on the table's own columns.
+//     Only when a table has a filter.
+package precheck
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+)
+
+// Item names: stable identifiers, used in ignore_precheck_alerts.
+const (
+	SourceConnectivity      = "source_connectivity"
+	DestinationConnectivity = "destination_connectivity"
+	SourcePrivileges        = "source_privileges"
+	DestinationPrivileges   = "destination_privileges"
+	DestinationDiskSpace    = "destination_disk_space"
+	BinlogEnabled           = "binlog_enabled"
+	BinlogFormat            = "binlog_format"
+	BinlogRowImage          = "binlog_row_image"
+	ServerID                = "server_id"
+	BinlogRetention         = "binlog_retention"
+	SourceEngineVersion     = "source_engine_version"
+	SourceTables            = "source_tables"
+	PrimaryKey              = "primary_key"
+	ADBAutoID               = "adb_auto_id"
+	DestinationConflict     = "destination_conflict"
+	DestinationBackup       = "destination_backup"
+	CharsetSupport          = "charset_support"
+	WhereFilter             = "where_filter"
+)
+
+// ItemNames returns every item name, in the order Checkers lists them, for validating
+// ignore_precheck_alerts.
+func ItemNames() []string {
+	return []string{
+		SourceConnectivity, DestinationConnectivity, SourcePrivileges, DestinationPrivileges,
+		DestinationDiskSpace, BinlogEnabled, BinlogFormat, BinlogRowImage, ServerID,
+		BinlogRetention, SourceEngineVersion, SourceTables, PrimaryKey, ADBAutoID,
+		DestinationConflict, DestinationBackup, CharsetSupport, WhereFilter,
+	}
+}
+
+// Conflict handling modes (Input.ConflictHandling).
+const (
+	PrecheckAndReportErrors = "precheck_and_report_errors"
+	IgnoreErrorsAndProceed  = "ignore_errors_and_proceed"
+)
+
+// State is the outcome of one item.
+type State string
+
+// States of a Result. Failed always blocks the task; Alert blocks unless ignored.
+const (
+	Passed State = "passed"
+	Alert  State = "alert"
+	Failed State = "failed"
+)
+
+// Result is the outcome of one item. Message names the objects concerned; Remedy says what
+// to do, and is empty when the item passed.
+type Result struct {
+	Name    string
+	State   State
+	Message string
+	Remedy  string
+}
+
+// Checker is one precheck item. Check must honour ctx and must not change anything on
+// either server. Checkers may be called concurrently with each other.
+type Checker interface {
+	Name() string
+	Check(ctx context.Context) Result
+}
+
+// Input is what the prechecks look at.
+type Input struct {
+	// Source and Destination are open pools (text protocol). Prechecks only read from them.
+	Source, Destination *sql.DB
+	// SourceType and DestinationType are "mysql", "mariadb" or "adb_mysql3".
+	SourceType, DestinationType string
+	// SourceEndpoint and DestinationEndpoint are optional: when set, they name the servers in
+	// messages and let connection errors be explained (dbconn.Explain).
+	SourceEndpoint, DestinationEndpoint dbconn.Endpoint
+	// DestinationHost is the destination's host name or address; the free space of a
+	// destination on a loopback address is measured on this machine. When empty,
+	// DestinationEndpoint.Host is used.
+	DestinationHost string
+	// Incremental is true when incremental migration is selected.
+	Incremental bool
+	// Schema is true when schema migration is selected (destination tables are created).
+	Schema bool
+	// ConflictHandling is PrecheckAndReportErrors (also when "") or IgnoreErrorsAndProceed.
+	ConflictHandling string
+	// Tables are the selected tables, with databases already expanded into their tables.
+	Tables []Table
+	// MergeTables is true when the selected tables are merged into one destination table on
+	// purpose (merge_tables), so several tables going to one destination is no conflict.
+	MergeTables bool
+	// RetryWindow is retry_time_for_failed_connections: binlogs must outlive it.
+	RetryWindow time.Duration
+	// SourceEngineVersion, when set, overrides the detected adb_mysql3 kernel version.
+	SourceEngineVersion string
+}
+
+// Table is one selected table and where it goes.
+type Table struct {
+	SourceDatabase, SourceTable string
+	DestDatabase, DestTable     string
+	// Where is the table's filter condition; "" for none.
+	Where string
+	// AllTables is true when the table was selected through its whole database rather than
+	// named: a table without a usable key then gets an auto-increment key on the
+	// destination (an alert, not a failure).
+	AllTables bool
+	// DestColumns are the destination names of the migrated columns, after the column
+	// subset and renames; nil means the source's columns under their own names.
+	DestColumns []string
+}
+
+func (t Table) source() string { return t.SourceDatabase + "." + t.SourceTable }
+func (t Table) dest() string   { return t.DestDatabase + "." + t.DestTable }
+
+// Checkers returns the items that apply to in, in a stable order (binlog items only for
+// incremental migration, where_filter only when a table has a filter, ...). The checkers of
+// one call share what they read, such as the first ping of each server and the source's
+// table list, so build a new list for every run.
+func Checkers(in Input) []Checker {
+	e := newEnv(in)
+	cs := []Checker{
+		connectivityCheck{name: SourceConnectivity, side: e.src},
+		connectivityCheck{name: DestinationConnectivity, side: e.dst},
+		sourcePrivilegeCheck{e},
+		destinationPrivilegeCheck{e},
+		diskSpaceCheck{e},
+	}
+	if in.Incremental {
+		if in.SourceType == dbconn.TypeADBMySQL3 {
+			cs = append(cs,
+				adbBinlogCheck{e},
+				adbRetentionCheck{e},
+				engineVersionCheck{e},
+			)
+		} else {
+			cs = append(cs,
+				binlogEnabledCheck{e},
+				binlogFormatCheck{e},
+				binlogRowImageCheck{e},
+				serverIDCheck{e},
+				retentionCheck{e},
+			)
+		}
+	}
+	cs = append(cs,
+		sourceTablesCheck{e},
+		primaryKeyCheck{e},
+		autoIDCheck{e},
+		conflictCheck{e},
+		backupCheck{e},
+		charsetCheck{e},
+	)
+	for _, t := range in.Tables {
+		if strings.TrimSpace(t.Where) != "" {
+			cs = append(cs, whereCheck{e})
+			break
+		}
+	}
+	return cs
+}
+
+// concurrency bounds how many items run at once.
+const concurrency = 4
+
+// Run runs the checkers concurrently, at most four at a time, and returns one result per
+// checker in checker order, each named after its checker. A checker that panics, or that
+// has not finished when ctx ends, yields a Failed result naming it; Run returns as soon as
+// ctx ends, without waiting for checkers that ignore it.
+func Run(ctx context.Context, checkers []Checker) []Result {
+	results := make([]Result, len(checkers))
+	done := make([]chan Result, len(checkers))
+	sem := make(chan struct{}, concurrency)
+	for i, c := range checkers {
+		done[i] = make(chan Result, 1)
+		go func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			done[i] <- runOne(ctx, c)
+		}()
+	}
+	for i, c := range checkers {
+		select {
+		case r := <-done[i]:
+			results[i] = r
+		case <-ctx.Done():
+			// A result that is ready still counts.
+			select {
+			case r := <-done[i]:
+				results[i] = r
+			default:
+				results[i] = Result{
+					Name:    c.Name(),
+					State:   Failed,
+					Message: fmt.Sprintf("precheck item %s did not finish: %v", c.Name(), context.Cause(ctx)),
+					Remedy:  "run the precheck again; if it keeps timing out, check that both servers answer queries promptly",
+				}
+			}
+		}
+	}
+	return results
+}
+
+func runOne(ctx context.Context, c Checker) (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = Result{
+				Name:    c.Name(),
+				State:   Failed,
+				Message: fmt.Sprintf("precheck item %s crashed: %v", c.Name(), p),
+				Remedy:  "report this as a bug in terraform-provider-adbmigrate, with the message",
+			}
+		}
+	}()
+	r = c.Check(ctx)
+	r.Name = c.Name()
+	return r
+}
+
+// Blocking returns the results that stop the task, in their order: every Failed result, and
+// every Alert whose Name is not in ignored.
+func Blocking(results []Result, ignored []string) []Result {
+	var out []Result
+	for _, r := range results {
+		switch r.State {
+		case Failed:
+			out = append(out, r)
+		case Alert:
+			if !slices.Contains(ignored, r.Name) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// Summarize describes blocking results in one text, one item per line, for a task's error.
+// It returns "" when nothing blocks.
+func Summarize(blocking []Result) string {
+	if len(blocking) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "precheck: %d item(s) block the task", len(blocking))
+	for _, r := range blocking {
+		fmt.Fprintf(&b, "\n- %s (%s): %s", r.Name, r.State, r.Message)
+		if r.Remedy != "" {
+			fmt.Fprintf(&b, " Remedy: %s", r.Remedy)
+		}
+		if r.State == Alert {
+			fmt.Fprintf(&b, " (to accept this alert, add %q to ignore_precheck_alerts)", r.Name)
+		}
+	}
+	return b.String()
+}
+
+// env is shared by the checkers of one Checkers call.
+type env struct {
+	in       Input
+	src, dst *side
+
+	srcCatOnce, dstCatOnce sync.Once
+	srcCat, dstCat         catalog
+	srcCatErr, dstCatErr   error
+
+	srcDDLOnce sync.Once
+	srcDDL     map[tableRef]string
+	srcDDLErr  error
+}
+
+func newEnv(in Input) *env {
+	if in.ConflictHandling == "" {
+		in.ConflictHandling = PrecheckAndReportErrors
+	}
+	if in.DestinationHost == "" {
+		in.DestinationHost = in.DestinationEndpoint.Host
+	}
+	return &env{
+		in:  in,
+		src: &side{role: "source", db: in.Source, typ: in.SourceType, ep: in.SourceEndpoint},
+		dst: &side{role: "destination", db: in.Destination, typ: in.DestinationType, ep: in.DestinationEndpoint},
+	}
+}
+
+// sourceCatalog returns what the source says about the selected tables, read once.
+func (e *env) sourceCatalog(ctx context.Context) (catalog, error) {
+	e.srcCatOnce.Do(func() {
+		refs := make([]tableRef, 0, len(e.in.Tables))
+		for _, t := range e.in.Tables {
+			refs = append(refs, tableRef{t.SourceDatabase, t.SourceTable})
+		}
+		e.srcCat, e.srcCatErr = readCatalog(ctx, e.src.db, refs)
+	})
+	return e.srcCat, e.srcCatErr
+}
+
+// destCatalog returns what the destination says about the destination tables, read once.
+func (e *env) destCatalog(ctx context.Context) (catalog, error) {
+	e.dstCatOnce.Do(func() {
+		refs := make([]tableRef, 0, len(e.in.Tables))
+		for _, t := range e.in.Tables {
+			refs = append(refs, tableRef{t.DestDatabase, t.DestTable})
+		}
+		e.dstCat, e.dstCatErr = readCatalog(ctx, e.dst.db, refs)
+	})
+	return e.dstCat, e.dstCatErr
+}
+
+// sourceDDL returns SHOW CREATE TABLE of every selected source table that exists, keyed by
+// the names in Input.Tables, read once.
+func (e *env) sourceDDL(ctx context.Context) (map[tableRef]string, error) {
+	e.srcDDLOnce.Do(func() {
+		cat, err := e.sourceCatalog(ctx)
+		if err != nil {
+			e.srcDDLErr = err
+			return
+		}
+		e.srcDDL = map[tableRef]string{}
+		for _, t := range e.in.Tables {
+			info := cat.lookup(t.SourceDatabase, t.SourceTable)
+			if info == nil || info.Type == "VIEW" {
+				continue
+			}
+			ddl, err := showCreateTable(ctx, e.src.db, info.Database, info.Name)
+			if err != nil {
+				e.srcDDLErr = err
+				return
+			}
+			e.srcDDL[tableRef{t.SourceDatabase, t.SourceTable}] = ddl
+		}
+	})
+	return e.srcDDL, e.srcDDLErr
+}
+
+// queryFailed is the result of an item whose query failed.
+func queryFailed(s *side, what string, err error) Result {
+	return Result{
+		State:   Failed,
+		Message: fmt.Sprintf("cannot %s on %s: %v", what, s.label(), err),
+		Remedy:  "check that the user may read information_schema and the selected tables, and that the server is healthy; then run the precheck again",
+	}
+}
+
+func passed(format string, args ...any) Result {
+	return Result{State: Passed, Message: fmt.Sprintf(format, args...)}
+}

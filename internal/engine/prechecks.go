@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+)
+
+// Items the engine adds to the precheck package's own.
+const (
+	// ItemObjects fails when the selection names what the source does not have, or maps
+	// tables onto each other.
+	ItemObjects = "objects"
+	// ItemTableFields fails when the destination's dialect cannot create a table as asked.
+	ItemTableFields = "destination_table_fields"
+)
+
+// PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an
+// alert the task does not ignore.
+type PrecheckError struct {
+	Results  []precheck.Result
+	Blocking []precheck.Result
+}
+
+func (e *PrecheckError) Error() string {
+	return "precheck failed: " + precheck.Summarize(e.Blocking)
+}
+
+// runPrecheck runs every precheck item for the task and returns a *PrecheckError when any
+// blocks it. resolveErr and schemaErr are what resolving the objects and rendering the
+// destination schema said; they become items of their own, so that every problem shows in
+// one precheck.
+func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, resolveErr, schemaErr error, report func([]precheck.Result)) error {
+	in := precheck.Input{
+		Source: src, Destination: dst,
+		SourceType: task.Source.Type, DestinationType: task.Destination.Type,
+		SourceEndpoint: task.Source, DestinationEndpoint: task.Destination,
+		Incremental:      slices.Contains(task.MigrationTypes, MigrationIncremental),
+		Schema:           slices.Contains(task.MigrationTypes, MigrationSchema),
+		ConflictHandling: task.ConflictHandling,
+		MergeTables:      task.MergeTables,
+		RetryWindow:      task.RetryWindow,
+	}
+	for _, m := range maps {
+		pt := precheck.Table{
+			SourceDatabase: m.table.Database, SourceTable: m.table.Name,
+			DestDatabase: m.destDB, DestTable: m.destName, Where: m.where, AllTables: m.allTables,
+		}
+		if m.spec.Columns != nil || len(m.spec.ColumnRenames) > 0 {
+			for _, c := range m.columns {
+				pt.DestColumns = append(pt.DestColumns, c.Dest)
+			}
+		}
+		in.Tables = append(in.Tables, pt)
+	}
+	results := precheck.Run(ctx, precheck.Checkers(in))
+	results = append(results, engineItem(ItemObjects, resolveErr,
+		fmt.Sprintf("%d tables selected", len(maps)), "Fix the object blocks: name databases, tables and columns the source has."))
+	results = append(results, engineItem(ItemTableFields, schemaErr,
+		"the destination can create every selected table", "Change or remove the table fields named above, or choose a destination type that supports them."))
+	report(results)
+	if blocking := precheck.Blocking(results, task.IgnorePrecheckAlerts); len(blocking) > 0 {
+		return &PrecheckError{Results: results, Blocking: blocking}
+	}
+	return nil
+}
+
+func engineItem(name string, err error, ok, remedy string) precheck.Result {
+	if err == nil {
+		return precheck.Result{Name: name, State: precheck.Passed, Message: ok}
+	}
+	return precheck.Result{Name: name, State: precheck.Failed, Message: err.Error(), Remedy: remedy}
+}
