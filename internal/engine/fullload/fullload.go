@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 
@@ -167,6 +168,12 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 	if err != nil {
 		return plan, err
 	}
+	if len(keyCols) == 1 && keyCols[0].Integer() {
+		if plan.Chunks, err = splitIntegerRange(ctx, src, t, opts); err != nil {
+			return plan, err
+		}
+		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
+	}
 	// Walk the key index only, one boundary every ChunkRows keys.
 	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
 		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), opts.ChunkRows-1)
@@ -195,6 +202,66 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 		return plan, err
 	}
 	return plan, nil
+}
+
+// splitIntegerRange plans a table with a one-column integer key without reading its rows:
+// the key's range is cut into as many equal spans as the row estimate needs chunks. Gaps in
+// the keys only make some chunks smaller; the last chunk is open-ended.
+func splitIntegerRange(ctx context.Context, src *sql.DB, t *schema.Table, opts Options) ([]checkpoint.Chunk, error) {
+	if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+		return nil, err
+	}
+	var lo, hi sql.NullString
+	var estimate sql.NullInt64
+	k := dialect.QuoteIdent(t.Key[0])
+	err := src.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+"), (SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?) FROM "+
+		dialect.QuoteTable(t.Database, t.Name), t.Database, t.Name).Scan(&lo, &hi, &estimate)
+	if err != nil {
+		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
+	}
+	bounds, err := integerBounds(lo, hi, estimate.Int64, int64(opts.ChunkRows))
+	if err != nil {
+		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
+	}
+	chunks := make([]checkpoint.Chunk, 0, len(bounds)+1)
+	var prev [][]byte
+	for i, b := range bounds {
+		key := [][]byte{[]byte(b)}
+		chunks = append(chunks, checkpoint.Chunk{No: i, Lo: prev, Hi: key})
+		prev = key
+	}
+	return append(chunks, checkpoint.Chunk{No: len(bounds), Lo: prev}), nil
+}
+
+// integerBounds returns the inclusive upper bounds of all chunks but the last, in decimal,
+// for keys from lo to hi (NULL when the table is empty) and about estimate rows.
+func integerBounds(lo, hi sql.NullString, estimate, chunkRows int64) ([]string, error) {
+	if !lo.Valid || !hi.Valid {
+		return nil, nil
+	}
+	first, ok1 := new(big.Int).SetString(lo.String, 10)
+	last, ok2 := new(big.Int).SetString(hi.String, 10)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("key range %q..%q is not integer", lo.String, hi.String)
+	}
+	span := new(big.Int).Sub(last, first)
+	span.Add(span, big.NewInt(1))
+	n := big.NewInt(max(1, (estimate+chunkRows-1)/chunkRows))
+	if n.Cmp(span) > 0 {
+		n.Set(span)
+	}
+	step := new(big.Int).Div(new(big.Int).Add(span, new(big.Int).Sub(n, big.NewInt(1))), n) // ceil(span / n)
+	var out []string
+	b := new(big.Int).Set(first)
+	for i := int64(1); i < n.Int64(); i++ {
+		b.Add(b, step)
+		bound := new(big.Int).Sub(b, big.NewInt(1))
+		if bound.Cmp(last) >= 0 {
+			break
+		}
+		out = append(out, bound.String())
+	}
+	return out, nil
 }
 
 func readKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {

@@ -32,6 +32,15 @@ func (c Column) Binary() bool {
 	return false
 }
 
+// Integer reports whether the column is of an integer type.
+func (c Column) Integer() bool {
+	switch c.DataType {
+	case "tinyint", "smallint", "mediumint", "int", "bigint":
+		return true
+	}
+	return false
+}
+
 // Numeric reports whether the column's value is best moved as its number: ENUM and SET as
 // their index and bitmask (which also keeps ENUM's error value apart from a ” member),
 // and YEAR, whose text "0" would be read back as 2000 rather than 0000.
