@@ -17,7 +17,6 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
@@ -55,7 +54,7 @@ type Task struct {
 	MergeTables bool
 	// Workers is the number of chunks copied at once; 0 means fullload.DefaultWorkers.
 	Workers int
-	// ChunkRows is the number of keys per copy chunk; 0 means fullload.DefaultChunkRows.
+	// ChunkRows is the number of keys per copy chunk; 0 sizes chunks by table (see fullload).
 	ChunkRows int
 	// FullLimits throttles the full copy; the runner may change its rates during Run. Nil
 	// means unlimited.
@@ -165,7 +164,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	var mu sync.Mutex
 	prog := Progress{Phase: PhasePrecheck}
 	for _, m := range maps {
-		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: estimateRows(ctx, src, m.table)})
+		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: fullload.EstimateRows(ctx, src, m.table)})
 	}
 	send := func(update func(*Progress)) {
 		mu.Lock()
@@ -338,10 +337,4 @@ func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]fullload.Co
 		return nil, fmt.Errorf("destination table %s.%s shares no column with source table %s.%s: fix its columns or rename the source table with rename_to", m.destDB, m.destName, m.table.Database, m.table.Name)
 	}
 	return out, nil
-}
-
-func estimateRows(ctx context.Context, src *sql.DB, t *schema.Table) int64 {
-	var n sql.NullInt64
-	_ = src.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
-	return n.Int64
 }

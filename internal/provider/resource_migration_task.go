@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -435,9 +437,36 @@ func (r *migrationTaskResource) wait(ctx context.Context, m *taskModel, task api
 	}
 	diags.Append(m.fill(ctx, task)...)
 	diags.Append(state.Set(ctx, m)...)
-	if task.State.Status != api.StatusCompleted {
+	switch task.State.Status {
+	case api.StatusCompleted:
+	case api.StatusPrecheckFailed:
+		precheckDiagnostics(task, diags)
+	default:
 		diags.AddError("Migration Task "+task.State.Status,
 			fmt.Sprintf("Task %s (%s) ended with status %s: %s", task.ID, task.Name, task.State.Status, task.State.ErrorMessage))
+	}
+}
+
+// precheckDiagnostics reports each precheck item that stopped the task: every failure, and
+// every alert not listed in ignore_precheck_alerts.
+func precheckDiagnostics(task api.Task, diags *diag.Diagnostics) {
+	n := 0
+	for _, item := range task.State.Precheck {
+		if item.Status == "passed" || (item.Status == "alert" && slices.Contains(task.IgnorePrecheckAlerts, item.Name)) {
+			continue
+		}
+		detail := item.Message
+		if item.Remedy != "" {
+			detail += "\n\nRemedy: " + item.Remedy
+		}
+		if item.Status == "alert" {
+			detail += fmt.Sprintf("\n\nThis is an alert: to accept it, add %q to ignore_precheck_alerts.", item.Name)
+		}
+		diags.AddError(fmt.Sprintf("Precheck %s: %s", strings.ToUpper(item.Status[:1])+item.Status[1:], item.Name), detail)
+		n++
+	}
+	if n == 0 {
+		diags.AddError("Precheck Failed", fmt.Sprintf("Task %s did not pass its precheck: %s", task.ID, task.State.ErrorMessage))
 	}
 }
 

@@ -23,8 +23,12 @@ import (
 
 // Defaults used when Options leave them zero.
 const (
-	DefaultWorkers   = 4
-	DefaultChunkRows = 50000
+	DefaultWorkers = 4
+	// MaxChunkRows bounds a chunk's rows (one destination transaction) unless Options set a
+	// chunk size; smaller tables get chunks small enough to keep every worker busy, down to
+	// MinChunkRows.
+	MaxChunkRows = 50000
+	MinChunkRows = 1000
 )
 
 // SourceColumn is the column merge_tables adds to name the source table of each row.
@@ -67,9 +71,6 @@ type Options struct {
 func Run(ctx context.Context, src, dst *sql.DB, jobs []Job, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
-	}
-	if opts.ChunkRows <= 0 {
-		opts.ChunkRows = DefaultChunkRows
 	}
 	if opts.Limits == nil {
 		opts.Limits = throttle.NewLimits(0, 0, 0)
@@ -174,9 +175,9 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 		}
 		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
 	}
-	// Walk the key index only, one boundary every ChunkRows keys.
+	// Walk the key index only, one boundary every chunkRows keys.
 	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
-		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), opts.ChunkRows-1)
+		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), chunkRows(opts, EstimateRows(ctx, src, t))-1)
 	var lo [][]byte
 	for no := 0; ; no++ {
 		where, args := "", []any(nil)
@@ -212,14 +213,13 @@ func splitIntegerRange(ctx context.Context, src *sql.DB, t *schema.Table, opts O
 		return nil, err
 	}
 	var lo, hi sql.NullString
-	var estimate sql.NullInt64
 	k := dialect.QuoteIdent(t.Key[0])
-	err := src.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+"), (SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?) FROM "+
-		dialect.QuoteTable(t.Database, t.Name), t.Database, t.Name).Scan(&lo, &hi, &estimate)
+	err := src.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+dialect.QuoteTable(t.Database, t.Name)).Scan(&lo, &hi)
 	if err != nil {
 		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
 	}
-	bounds, err := integerBounds(lo, hi, estimate.Int64, int64(opts.ChunkRows))
+	estimate := EstimateRows(ctx, src, t)
+	bounds, err := integerBounds(lo, hi, estimate, int64(chunkRows(opts, estimate)))
 	if err != nil {
 		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
 	}
@@ -262,6 +262,22 @@ func integerBounds(lo, hi sql.NullString, estimate, chunkRows int64) ([]string, 
 		out = append(out, bound.String())
 	}
 	return out, nil
+}
+
+// chunkRows is the chunk size for a table of about estimate rows: Options.ChunkRows when
+// set, else a quarter of the table's share per worker, within MinChunkRows..MaxChunkRows.
+func chunkRows(opts Options, estimate int64) int {
+	if opts.ChunkRows > 0 {
+		return opts.ChunkRows
+	}
+	return int(min(MaxChunkRows, max(MinChunkRows, estimate/int64(4*opts.Workers))))
+}
+
+// EstimateRows is the server's row estimate of a table (0 when unknown).
+func EstimateRows(ctx context.Context, src *sql.DB, t *schema.Table) int64 {
+	var n sql.NullInt64
+	_ = src.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
+	return n.Int64
 }
 
 func readKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {

@@ -1,0 +1,137 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+func (e *accEnv) inventoryHCL(extra string) string {
+	return e.connectionsHCL() + fmt.Sprintf(`
+resource "adbmigrate_migration_task" "inv" {
+  name                      = "acc-precheck"
+  source_connection_id      = adbmigrate_connection.source.id
+  destination_connection_id = adbmigrate_connection.destination.id
+  migration_types           = ["schema", "full"]
+  %s
+
+  object {
+    database = "inv"
+  }
+}
+`, extra)
+}
+
+// A table without a key, selected through its database, raises the primary_key alert: apply
+// fails with a diagnostic naming it and its remedy, until the alert is accepted.
+func TestAccMigrationTask_precheckAlert(t *testing.T) {
+	e := newAccEnv(t)
+	e.src.Exec(t, "CREATE DATABASE inv",
+		"CREATE TABLE inv.items (id INT PRIMARY KEY, name VARCHAR(40))",
+		"CREATE TABLE inv.notes (at DATETIME, body TEXT)",
+		"INSERT INTO inv.items SELECT seq, CONCAT('item ', seq) FROM inv.seq_1_to_500",
+		"INSERT INTO inv.notes SELECT '2025-03-01' + INTERVAL seq HOUR, REPEAT('n', seq % 9) FROM inv.seq_1_to_120")
+	task := "adbmigrate_migration_task.inv"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{
+			{
+				Config:      e.inventoryHCL(""),
+				ExpectError: regexp.MustCompile(`(?s)Precheck Alert: primary_key.*inv\.notes.*Remedy:.*ignore_precheck_alerts`),
+			},
+			{
+				// The failed task is tainted: accepting the alert replaces it with one that runs.
+				Config: e.inventoryHCL(`ignore_precheck_alerts = ["primary_key"]
+  full_throttling {
+    rps = 100000
+  }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(task, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(task, tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
+					statecheck.ExpectKnownValue(task, tfjsonpath.New("rows_migrated"), knownvalue.Int64Exact(620)),
+					statecheck.ExpectKnownValue(task, tfjsonpath.New("precheck").AtSliceIndex(0).AtMapKey("status"), knownvalue.StringExact("passed")),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						return e.sameRows(t, "SELECT * FROM inv.items ORDER BY id", "SELECT * FROM inv.items ORDER BY id")()
+					},
+					func(*terraform.State) error {
+						return e.sameRows(t, "SELECT at, body FROM inv.notes ORDER BY at", "SELECT at, body FROM inv.notes ORDER BY at")()
+					},
+				),
+			},
+			{
+				// Throttling changes in place.
+				Config: e.inventoryHCL(`ignore_precheck_alerts = ["primary_key"]
+  full_throttling {
+    rps  = 5000
+    mbps = 8
+  }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(task, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(task, tfjsonpath.New("full_throttling").AtMapKey("rps"), knownvalue.Int64Exact(5000)),
+					statecheck.ExpectKnownValue(task, tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
+				},
+			},
+		},
+	})
+}
+
+// Object selection: a where filter, a column subset and column renames reach the
+// destination exactly as the equivalent query on the source says.
+func TestAccMigrationTask_objectOptions(t *testing.T) {
+	e := newAccEnv(t)
+	e.src.Exec(t, "CREATE DATABASE hr",
+		"CREATE TABLE hr.staff (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, dept VARCHAR(10), salary DECIMAL(10,2), active BOOL NOT NULL)",
+		"INSERT INTO hr.staff SELECT seq, CONCAT('person ', seq), ELT(1 + seq % 3, 'ops', 'dev', 'sales'), seq * 100.5, seq % 4 <> 0 FROM hr.seq_1_to_900")
+	cfg := e.connectionsHCL() + `
+resource "adbmigrate_migration_task" "hr" {
+  source_connection_id      = adbmigrate_connection.source.id
+  destination_connection_id = adbmigrate_connection.destination.id
+  migration_types           = ["schema", "full"]
+  instance_class            = "small"
+
+  object {
+    database  = "hr"
+    rename_to = "people"
+
+    table {
+      name      = "staff"
+      rename_to = "employees"
+      where     = "active AND dept IN ('dev', 'ops')"
+      columns   = ["id", "name", "dept"]
+
+      column {
+        name      = "name"
+        rename_to = "full_name"
+      }
+    }
+  }
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("table_progress").AtSliceIndex(0).AtMapKey("done"), knownvalue.Bool(true)),
+			},
+			Check: func(*terraform.State) error {
+				return e.sameRows(t, "SELECT id, name, dept FROM hr.staff WHERE active AND dept IN ('dev', 'ops') ORDER BY id",
+					"SELECT id, full_name, dept FROM people.employees ORDER BY id")()
+			},
+		}},
+	})
+}
