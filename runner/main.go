@@ -1,15 +1,23 @@
 // Command adbmigrate-runner is the daemon that owns migration tasks: it runs them, keeps
 // their state in a bbolt store under --data-dir, and serves the authenticated /v1 API that the
-// Terraform provider talks to.
+// Terraform provider talks to, and Prometheus metrics at /metrics.
+//
+// Usage:
+//
+//	adbmigrate-runner [--listen ADDR] --data-dir DIR [--tls-cert FILE --tls-key FILE | --insecure] ...
+//	adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,8 +26,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/server"
@@ -30,7 +42,16 @@ import (
 var version = "dev"
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "status" {
+		err = runStatus(os.Args[2:], os.Stdout)
+	} else {
+		err = run(os.Args[1:])
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "adbmigrate-runner:", err)
 		os.Exit(1)
 	}
@@ -38,12 +59,18 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("adbmigrate-runner", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8765", "address to serve the API on")
+	listen := fs.String("listen", "127.0.0.1:8765", "address to serve the API on; a non-loopback address needs --tls-cert and --tls-key, or --insecure")
 	dataDir := fs.String("data-dir", "", "directory for the store, the store key and the generated token (required)")
 	tokenFile := fs.String("token-file", "", "file holding the API token (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token, generated if missing)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve HTTPS with; needs --tls-key")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	insecure := fs.Bool("insecure", false, "allow plain HTTP on a non-loopback --listen address (behind a TLS-terminating proxy, say)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
 	}
 	if *dataDir == "" {
 		return errors.New("--data-dir is required: the runner keeps its tasks there")
@@ -52,7 +79,15 @@ func run(args []string) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	tlsConfig, err := serverTLS(*listen, *tlsCert, *tlsKey, *insecure)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// Everything the process writes is one JSON object a line: the standard library's log
+	// package and the MySQL driver's error log go through the same handler.
+	slog.SetDefault(log)
+	_ = mysql.SetLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 
 	if err := store.EnsureDir(*dataDir); err != nil {
 		return err
@@ -83,12 +118,24 @@ func run(args []string) error {
 	srv := &http.Server{
 		Handler:           server.New(st, box, sched, log, token, version).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		TLSConfig:         tlsConfig,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("runner listening", "address", ln.Addr().String(), "data_dir", *dataDir, "version", version)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	log.Info("runner listening", "address", ln.Addr().String(), "scheme", scheme, "data_dir", *dataDir, "version", version)
+	if tlsConfig == nil && !isLoopback(*listen) {
+		log.Warn("serving plain HTTP on a non-loopback address because of --insecure: the API token crosses the network in clear unless a proxy terminates TLS", "address", ln.Addr().String())
+	}
 
 	select {
 	case err = <-errc:
@@ -138,4 +185,162 @@ func loadToken(dataDir, tokenFile string, log *slog.Logger) (string, error) {
 	}
 	log.Info("API token generated", "path", path)
 	return t, nil
+}
+
+// serverTLS checks the listen address against the TLS flags and loads the certificate.
+// It returns nil for plain HTTP, which is allowed on loopback addresses and, with
+// insecure, anywhere.
+func serverTLS(listen, certFile, keyFile string, insecure bool) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "":
+		if !insecure && !isLoopback(listen) {
+			return nil, fmt.Errorf("refusing to serve plain HTTP on non-loopback address %s: the API token and connection passwords would cross the network unencrypted. "+
+				"Serve HTTPS with --tls-cert FILE --tls-key FILE, listen on a loopback address (127.0.0.1:8765), "+
+				"or pass --insecure if a TLS-terminating proxy or a private network protects the port", listen)
+		}
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("--tls-cert and --tls-key go together: give both the PEM certificate and its private key")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading --tls-cert %s and --tls-key %s (both PEM, the key matching the certificate): %w", certFile, keyFile, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// isLoopback reports whether a --listen address only accepts connections from this host:
+// 127.0.0.0/8, ::1 or localhost. An empty host (":8765") means every interface.
+func isLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// runStatus is the status subcommand: it asks a runner for its tasks and prints them as a
+// table on out. It talks to the runner through runner/api only.
+func runStatus(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("adbmigrate-runner status", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", firstSet(os.Getenv("ADBMIGRATE_ENDPOINT"), api.DefaultEndpoint), "runner API URL (default: $ADBMIGRATE_ENDPOINT, else "+api.DefaultEndpoint+")")
+	tokenFile := fs.String("token-file", "", "file holding the API token (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token)")
+	dataDir := fs.String("data-dir", "", "the runner's data directory, to read its token file from")
+	caFile := fs.String("ca-file", "", "PEM CA bundle to verify the runner's TLS certificate with (default: the system's roots)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the runner")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
+		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("status takes no arguments, got %q", fs.Arg(0))
+	}
+	token, err := clientToken(*tokenFile, *dataDir)
+	if err != nil {
+		return err
+	}
+	hc := &http.Client{Timeout: *timeout}
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			return fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--ca-file %s holds no PEM certificate", *caFile)
+		}
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	client, err := api.NewClient(*endpoint, token, hc)
+	if err != nil {
+		return err
+	}
+	tasks, err := client.ListTasks(context.Background())
+	var unknownCA x509.UnknownAuthorityError
+	if errors.As(err, &unknownCA) {
+		return fmt.Errorf("%w: pass --ca-file with the CA certificate that signed the runner's --tls-cert", err)
+	}
+	if err != nil {
+		return err
+	}
+	return printTasks(out, tasks)
+}
+
+// clientToken finds the token the status subcommand sends: --token-file, else
+// $ADBMIGRATE_TOKEN, else DATA_DIR/token. An explicit flag wins, as in the provider.
+func clientToken(tokenFile, dataDir string) (string, error) {
+	path := tokenFile
+	if path == "" {
+		if t := strings.TrimSpace(os.Getenv("ADBMIGRATE_TOKEN")); t != "" {
+			return t, nil
+		}
+		if dataDir == "" {
+			return "", errors.New("no API token: set ADBMIGRATE_TOKEN, or pass --token-file FILE, or --data-dir DIR of the runner (its token file is DIR/token)")
+		}
+		path = filepath.Join(dataDir, "token")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the API token: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return "", fmt.Errorf("token file %s is empty", path)
+	}
+	return t, nil
+}
+
+// printTasks writes one row per task under a header.
+func printTasks(out io.Writer, tasks []api.Task) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION")
+	for _, t := range tasks {
+		st := t.State
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s\n", cell(t.ID), cell(t.Name), cell(st.Status), cell(st.Phase),
+			st.ProgressPercent, st.RowsMigrated, st.LatencySeconds, position(st.Position))
+	}
+	return w.Flush()
+}
+
+// position renders a binlog position as file:pos, then the GTID set after " / " when there is one.
+func position(p api.Position) string {
+	var parts []string
+	if p.File != "" {
+		parts = append(parts, fmt.Sprintf("%s:%d", p.File, p.Pos))
+	}
+	if p.GTIDSet != "" {
+		// MySQL writes long GTID sets over several lines.
+		parts = append(parts, strings.ReplaceAll(p.GTIDSet, "\n", ""))
+	}
+	return cell(strings.Join(parts, " / "))
+}
+
+// cell makes s one table cell: "-" when empty, tabs and line breaks as spaces.
+func cell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func firstSet(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

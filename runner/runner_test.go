@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,17 +53,34 @@ func TestAPIRefusesRequestsWithoutToken(t *testing.T) {
 
 func TestAPIRejectsBadInputNamingTheField(t *testing.T) {
 	r := runnertest.Start(t)
+	const task = `"source_connection_id":"conn-a","destination_connection_id":"conn-b","migration_types":["schema","full"],"objects":[{"database":"app"}]`
+	big := `{"name":"` + strings.Repeat("x", 1<<20) + `"}`
 	for _, c := range []struct {
-		body, field string
-		status      int
+		path, body, field string
+		status            int
 	}{
-		{`{"name":"a","database_type":"mariadb","host":"h","port":3306,"username":"u","colour":"red"}`, "colour", 400},
-		{`{"name":"a","database_type":"oracle","host":"h","port":3306,"username":"u"}`, "database_type", 400},
-		{`{"name":"a","database_type":"mariadb","host":"h","port":70000,"username":"u"}`, "port", 400},
-		{`{"name":"a","database_type":"mariadb","host":"h","port":"x","username":"u"}`, "port", 400},
-		{`{"name":`, "", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":3306,"username":"u","colour":"red"}`, "colour", 400},
+		{"/v1/connections", `{"name":"a","database_type":"oracle","host":"h","port":3306,"username":"u"}`, "database_type", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":70000,"username":"u"}`, "port", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":"x","username":"u"}`, "port", 400},
+		{"/v1/connections", `{"name":`, "", 400},
+		{"/v1/connections", `{"database_type":"mariadb","host":"h","port":3306,"username":"u"}`, "name", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","port":3306,"username":"u"}`, "host", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":3306}`, "username", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":3306,"username":"u","tls":{"mode":"always"}}`, "tls.mode", 400},
+		{"/v1/connections", `{"name":"a","database_type":"mariadb","host":"h","port":3306,"username":"u","tls":{"mode":"required","ca":"x"}}`, "ca", 400},
+		{"/v1/connections", `{"name":"a"} {"name":"b"}`, "", 400},
+		{"/v1/connections", big, "", 413},
+		{"/v1/tasks", `{` + task + `,"colour":"red"}`, "colour", 400},
+		{"/v1/tasks", `{` + task + `,"objects":[{"database":"app","tables":[{"name":"t","where":1}]}]}`, "objects.tables.where", 400},
+		{"/v1/tasks", `{` + task + `,"instance_class":7}`, "instance_class", 400},
+		{"/v1/tasks", `{"destination_connection_id":"conn-b","migration_types":["full"],"objects":[{"database":"app"}]}`, "source_connection_id", 400},
+		{"/v1/tasks", `{` + task + `}`, "source_connection_id", 422},
+		{"/v1/tasks", `{"source_connection_id":`, "", 400},
+		{"/v1/tasks", ``, "", 400},
+		{"/v1/tasks", big, "", 413},
 	} {
-		req, _ := http.NewRequest("POST", r.Endpoint+"/v1/connections", strings.NewReader(c.body))
+		req, _ := http.NewRequest("POST", r.Endpoint+c.path, strings.NewReader(c.body))
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -69,7 +90,10 @@ func TestAPIRejectsBadInputNamingTheField(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&eb)
 		resp.Body.Close()
 		if resp.StatusCode != c.status || eb.Field != c.field || eb.Error == "" {
-			t.Errorf("POST %s: status %d field %q (%s), want %d field %q", c.body, resp.StatusCode, eb.Field, eb.Error, c.status, c.field)
+			t.Errorf("POST %s %.200s: status %d field %q (%s), want %d field %q", c.path, c.body, resp.StatusCode, eb.Field, eb.Error, c.status, c.field)
+		}
+		if c.field != "" && !strings.Contains(eb.Error, c.field[strings.LastIndex(c.field, ".")+1:]) {
+			t.Errorf("POST %s %s: message %q does not name the field %s", c.path, c.body, eb.Error, c.field)
 		}
 	}
 }
@@ -251,4 +275,335 @@ func TestFullLoadSurvivesRunnerKills(t *testing.T) {
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM big.events ORDER BY id", "SELECT * FROM big.events ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM big.tags ORDER BY name", "SELECT * FROM big.tags ORDER BY name")
+}
+
+// The API over HTTPS with a self-signed certificate: trusted clients get in, plain HTTP and
+// clients that do not trust the certificate do not, and TLS allows a non-loopback listen.
+func TestTLSListener(t *testing.T) {
+	cert := runnertest.SelfSignedTLS(t, t.TempDir())
+	r := runnertest.StartWith(t, runnertest.Options{TLS: cert, ListenHost: "0.0.0.0"})
+	if !strings.HasPrefix(r.Endpoint, "https://") {
+		t.Fatalf("endpoint %s is not https", r.Endpoint)
+	}
+	ctx := context.Background()
+	if _, err := r.Client.Health(ctx); err != nil {
+		t.Fatalf("health over HTTPS: %v", err)
+	}
+	if body := getWith(t, r.HTTPClient, r, "/metrics"); !strings.Contains(body, "adbmigrate_runner_info") {
+		t.Errorf("metrics over HTTPS lack adbmigrate_runner_info: %.300s", body)
+	}
+
+	// A client that does not trust the certificate fails the handshake.
+	untrusting, _ := api.NewClient(r.Endpoint, r.Token, &http.Client{Timeout: 10 * time.Second})
+	if _, err := untrusting.Health(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("health without trusting the certificate: %v, want a certificate error", err)
+	}
+	// Plain HTTP on the TLS port gets no API answer.
+	resp, err := http.Get("http://" + r.Addr + "/v1/health")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the HTTPS port: %d, want 400", resp.StatusCode)
+		}
+	}
+
+	// The status command trusts the certificate through --ca-file.
+	out, err := statusCmd(t, []string{"ADBMIGRATE_TOKEN=" + r.Token}, "--endpoint", r.Endpoint, "--ca-file", cert.CertFile)
+	if err != nil || !strings.HasPrefix(out, "ID ") {
+		t.Errorf("status over HTTPS: %v\n%s", err, out)
+	}
+	// The failed handshake above went to the log as JSON like everything else.
+	assertJSONLogs(t, r.Logs())
+	if !strings.Contains(r.Logs(), `"scheme":"https"`) {
+		t.Errorf("the runner did not log that it serves HTTPS:\n%s", r.Logs())
+	}
+}
+
+func TestNonLoopbackListenNeedsTLSOrInsecure(t *testing.T) {
+	for _, listen := range []string{"0.0.0.0:0", ":0", "[::]:0"} {
+		dataDir := filepath.Join(t.TempDir(), "data")
+		cmd := exec.Command(runnertest.Binary(t), "--listen", listen, "--data-dir", dataDir)
+		cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN=tok")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Errorf("--listen %s without TLS: %v, want a non-zero exit\n%s", listen, err, out)
+			continue
+		}
+		for _, want := range []string{"refusing to serve plain HTTP on non-loopback address " + listen, "--tls-cert FILE --tls-key FILE", "--insecure"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("--listen %s: message lacks %q:\n%s", listen, want, out)
+			}
+		}
+		if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+			t.Errorf("--listen %s: the refused runner created its data dir (%v)", listen, err)
+		}
+	}
+
+	r := runnertest.StartWith(t, runnertest.Options{ListenHost: "0.0.0.0", Args: []string{"--insecure"}})
+	if _, err := r.Client.Health(context.Background()); err != nil {
+		t.Fatalf("health of an --insecure runner on 0.0.0.0: %v", err)
+	}
+	if !strings.Contains(r.Logs(), "because of --insecure") {
+		t.Errorf("the runner did not warn about --insecure:\n%s", r.Logs())
+	}
+}
+
+func TestServerTLSFlags(t *testing.T) {
+	cert := runnertest.SelfSignedTLS(t, t.TempDir())
+	for _, c := range []struct {
+		listen, cert, key string
+		insecure          bool
+		wantTLS           bool
+		wantErr           string
+	}{
+		{listen: "127.0.0.1:8765"},
+		{listen: "127.9.9.9:8765"},
+		{listen: "[::1]:8765"},
+		{listen: "localhost:8765"},
+		{listen: "0.0.0.0:8765", insecure: true},
+		{listen: "0.0.0.0:8765", wantErr: "refusing to serve plain HTTP"},
+		{listen: "10.1.2.3:8765", wantErr: "refusing to serve plain HTTP"},
+		{listen: "runner.internal:8765", wantErr: "refusing to serve plain HTTP"},
+		{listen: "0.0.0.0:8765", cert: cert.CertFile, key: cert.KeyFile, wantTLS: true},
+		{listen: "127.0.0.1:8765", cert: cert.CertFile, key: cert.KeyFile, wantTLS: true},
+		{listen: "0.0.0.0:8765", cert: cert.CertFile, wantErr: "--tls-cert and --tls-key go together"},
+		{listen: "0.0.0.0:8765", key: cert.KeyFile, wantErr: "--tls-cert and --tls-key go together"},
+		{listen: "0.0.0.0:8765", cert: cert.KeyFile, key: cert.CertFile, wantErr: "loading --tls-cert"},
+		{listen: "0.0.0.0:8765", cert: "/nonexistent.pem", key: cert.KeyFile, wantErr: "/nonexistent.pem"},
+	} {
+		cfg, err := serverTLS(c.listen, c.cert, c.key, c.insecure)
+		switch {
+		case c.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%+v: error %v, want %q", c, err, c.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%+v: %v", c, err)
+		case (cfg != nil) != c.wantTLS:
+			t.Errorf("%+v: TLS config %v, want TLS %v", c, cfg != nil, c.wantTLS)
+		}
+	}
+}
+
+func TestPrintTasks(t *testing.T) {
+	var out bytes.Buffer
+	err := printTasks(&out, []api.Task{
+		{ID: "task-1", TaskSpec: api.TaskSpec{Name: "orders"}, State: api.TaskState{Status: api.StatusFullMigrating, Phase: "full",
+			ProgressPercent: 42.25, RowsMigrated: 1200, LatencySeconds: 0, Position: api.Position{File: "mysql-bin.000003", Pos: 4711}}},
+		{ID: "task-2", TaskSpec: api.TaskSpec{Name: "two\twords"}, State: api.TaskState{Status: api.StatusRunning,
+			ProgressPercent: 100, RowsMigrated: 5, LatencySeconds: 2.5, Position: api.Position{File: "b.000001", Pos: 9, GTIDSet: "0-1-100,\n1-2-3"}}},
+		{ID: "task-3", State: api.TaskState{Status: api.StatusNotStarted}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `ID      NAME       STATUS         PHASE  PROGRESS %  ROWS  LAG s  POSITION
+task-1  orders     FullMigrating  full   42.2        1200  0.0    mysql-bin.000003:4711
+task-2  two words  Running        -      100.0       5     2.5    b.000001:9 / 0-1-100,1-2-3
+task-3  -          NotStarted     -      0.0         0     0.0    -
+`
+	if out.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestStatusTokenAndEndpointSources(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("from-data-dir\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "other")
+	if err := os.WriteFile(file, []byte(" from-file \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ADBMIGRATE_TOKEN", "")
+	if _, err := clientToken("", ""); err == nil || !strings.Contains(err.Error(), "ADBMIGRATE_TOKEN") {
+		t.Errorf("no token anywhere: %v, want an error saying where to put one", err)
+	}
+	if got, _ := clientToken("", dir); got != "from-data-dir" {
+		t.Errorf("--data-dir: token %q", got)
+	}
+	t.Setenv("ADBMIGRATE_TOKEN", "from-env")
+	if got, _ := clientToken("", dir); got != "from-env" {
+		t.Errorf("ADBMIGRATE_TOKEN over --data-dir: token %q", got)
+	}
+	if got, _ := clientToken(file, dir); got != "from-file" {
+		t.Errorf("--token-file over ADBMIGRATE_TOKEN: token %q", got)
+	}
+	if _, err := clientToken(filepath.Join(dir, "missing"), ""); err == nil {
+		t.Error("a missing --token-file is no error")
+	}
+}
+
+// One completed task against real MariaDB, then what an operator sees of it: Prometheus
+// metrics, the status command's table, and logs that are JSON, carry task_id and hold no
+// password, not even a wrong one.
+func TestMetricsStatusAndLogsOfACompletedTask(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO shop.items VALUES (1,'a'),(2,'b'),(3,'c'),(4,NULL)")
+	r := runnertest.Start(t)
+	ctx := context.Background()
+	const wrongPassword = "Wr0ng-Passw0rd-for-the-log-test"
+	_, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: "bad", DatabaseType: "mariadb", Host: src.Host, Port: src.Port, Username: src.User, Password: wrongPassword})
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("connection with a wrong password: %v, want 422", err)
+	}
+	conn := func(name string, s *mariadbtest.Server) api.Connection {
+		c, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: name, DatabaseType: "mariadb", Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	sc, dc := conn("src", src), conn("dst", dst)
+	if _, err := r.Client.UpdateConnection(ctx, sc.ID, api.ConnectionSpec{Name: "src", DatabaseType: "mariadb", Host: src.Host, Port: src.Port, Username: src.User, Password: src.Password}); err != nil {
+		t.Fatal(err)
+	}
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
+		Name: "shop-copy", SourceConnectionID: sc.ID, DestinationConnectionID: dc.ID,
+		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := r.WaitStatus(t, task.ID, time.Minute, api.StatusCompleted)
+
+	t.Run("metrics", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", r.Endpoint+"/metrics", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /metrics without token: %d, want 401", resp.StatusCode)
+		}
+		body := get(t, r, "/metrics")
+		labels := `{name="shop-copy",task_id="` + task.ID + `"}`
+		for _, want := range []string{
+			"adbmigrate_task_rows_migrated" + labels + " 4",
+			"adbmigrate_task_progress_percent" + labels + " 100",
+			`adbmigrate_task_status{name="shop-copy",status="Completed",task_id="` + task.ID + `"} 1`,
+			`adbmigrate_task_status{name="shop-copy",status="Failed",task_id="` + task.ID + `"} 0`,
+		} {
+			if !strings.Contains(body, "\n"+want+"\n") {
+				t.Errorf("metrics lack the line %s", want)
+			}
+		}
+		for _, name := range []string{"adbmigrate_task_latency_seconds", "adbmigrate_task_info", "go_goroutines", "process_open_fds"} {
+			if !strings.Contains(body, "\n"+name) {
+				t.Errorf("metrics lack %s", name)
+			}
+		}
+	})
+
+	t.Run("status command", func(t *testing.T) {
+		// Token and endpoint from the environment, as the provider takes them.
+		out, err := statusCmd(t, []string{"ADBMIGRATE_TOKEN=" + r.Token, "ADBMIGRATE_ENDPOINT=" + r.Endpoint})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], "POSITION") {
+			t.Fatalf("status printed:\n%s", out)
+		}
+		fields := strings.Fields(lines[1])
+		want := []string{task.ID, "shop-copy", "Completed"}
+		if len(fields) < 8 || !slices.Equal(fields[:3], want) || fields[4] != "100.0" || fields[5] != "4" {
+			t.Errorf("status row %q, want %v ... 100.0 4 ...", lines[1], want)
+		}
+		if p := done.State.Position; p.File != "" && !strings.Contains(lines[1], fmt.Sprintf("%s:%d", p.File, p.Pos)) {
+			t.Errorf("status row %q lacks the position %s:%d", lines[1], p.File, p.Pos)
+		}
+
+		// Token from --token-file, endpoint from --endpoint.
+		tokenFile := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(tokenFile, []byte(r.Token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out2, err := statusCmd(t, nil, "--endpoint", r.Endpoint, "--token-file", tokenFile); err != nil || out2 != out {
+			t.Errorf("with --token-file: %v\n%s\nwant\n%s", err, out2, out)
+		}
+		// A wrong token is an error that says what the runner answered.
+		out3, err := statusCmd(t, []string{"ADBMIGRATE_TOKEN=wrong"}, "--endpoint", r.Endpoint)
+		if err == nil || !strings.Contains(out3, "401") {
+			t.Errorf("with a wrong token: %v\n%s", err, out3)
+		}
+	})
+
+	t.Run("logs", func(t *testing.T) {
+		logs := r.Logs()
+		for _, pw := range []string{src.Password, dst.Password, wrongPassword} {
+			if strings.Contains(logs, pw) {
+				t.Errorf("the runner logged a password")
+			}
+		}
+		records := assertJSONLogs(t, logs)
+		var completed bool
+		for _, rec := range records {
+			if rec["msg"] == "task completed" {
+				completed = rec["task_id"] == task.ID
+			}
+			if m, _ := rec["msg"].(string); strings.HasPrefix(m, "task ") && rec["task_id"] == nil {
+				t.Errorf("task log line without task_id: %v", rec)
+			}
+		}
+		if !completed {
+			t.Errorf("no \"task completed\" line with task_id %s in:\n%s", task.ID, logs)
+		}
+	})
+}
+
+// assertJSONLogs fails the test unless every line of logs is a JSON object with time, level
+// and msg, and returns the objects.
+func assertJSONLogs(t *testing.T, logs string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for i, line := range strings.Split(strings.TrimRight(logs, "\n"), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("log line %d is not JSON (%v): %s", i+1, err, line)
+			continue
+		}
+		for _, k := range []string{"time", "level", "msg"} {
+			if _, ok := rec[k]; !ok {
+				t.Errorf("log line %d has no %q: %s", i+1, k, line)
+			}
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+// statusCmd runs `adbmigrate-runner status args...` with env as its only ADBMIGRATE_*
+// variables and returns its combined output.
+func statusCmd(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(runnertest.Binary(t), append([]string{"status"}, args...)...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ADBMIGRATE_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func getWith(t *testing.T, hc *http.Client, r *runnertest.Runner, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", r.Endpoint+path, nil)
+	req.Header.Set("Authorization", "Bearer "+r.Token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return string(b)
 }

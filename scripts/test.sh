@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: unit, integration and acceptance tests against real MariaDB servers (started by
-# the tests themselves) and the real terraform CLI, then the docs and examples checks.
+# the tests themselves) and the real terraform CLI, then the examples checks (terraform fmt,
+# terraform validate in every example directory) and the docs check.
 # Arguments, if any, go to `go test` instead of the default ./... (for example -run TestAcc).
 # A skipped test fails the run: a skip is not a pass.
 set -euo pipefail
@@ -42,8 +43,42 @@ if [[ $skipped -gt 0 ]]; then
 	grep -E '^\s*--- SKIP' "$log" >&2
 	status=1
 fi
+# terraform validate on every directory of examples/ that holds .tf files. validate needs the
+# provider's schema, which `terraform init` would download; instead a CLI config with
+# dev_overrides points adbmigrate/adbmigrate at a provider built from this tree. With the
+# override, validate runs without init (terraform warns that overrides are in effect); that
+# holds as long as an example uses no other provider and no module.
+validate_examples() {
+	local dir bin=$1
+	go build -o "$bin/terraform-provider-adbmigrate" . || return 1
+	cat >"$bin/cli.tfrc" <<-EOF
+		provider_installation {
+		  dev_overrides {
+		    "adbmigrate/adbmigrate" = "$bin"
+		  }
+		  direct {}
+		}
+	EOF
+	local failed=0 n=0
+	while IFS= read -r dir; do
+		if TF_CLI_CONFIG_FILE=$bin/cli.tfrc terraform -chdir="$dir" validate -no-color >"$bin/validate.log" 2>&1; then
+			echo "  valid: $dir"
+			n=$((n + 1))
+		else
+			echo "test: terraform validate failed in $dir:" >&2
+			cat "$bin/validate.log" >&2
+			failed=1
+		fi
+	done < <(find examples -name '*.tf' -printf '%h\n' | sort -u)
+	echo "test: terraform validate passed in $n example directories"
+	return "$failed"
+}
+
 if [[ $status -eq 0 && $# -eq 0 ]]; then
 	terraform fmt -check -recursive examples || { echo "test: examples need 'terraform fmt'" >&2; status=1; }
+	bin=$(mktemp -d)
+	validate_examples "$bin" || status=1
+	rm -rf "$bin"
 	bash scripts/docs-check.sh || status=1
 fi
 echo "test: $passed passed, $failed failed"

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -29,9 +30,10 @@ const (
 
 // Phases a Progress reports.
 const (
-	PhasePrecheck = "precheck"
-	PhaseSchema   = "schema"
-	PhaseFull     = "full"
+	PhasePrecheck    = "precheck"
+	PhaseSchema      = "schema"
+	PhaseFull        = "full"
+	PhaseIncremental = "incremental"
 )
 
 // Conflict handling modes.
@@ -63,7 +65,19 @@ type Task struct {
 	IgnorePrecheckAlerts []string
 	// RetryWindow is how long connection failures are retried; binlogs must outlive it.
 	RetryWindow time.Duration
+	// DMLOperations and DDLOperations select what incremental migration applies (insert,
+	// update, delete; add_column, drop_column); nil means all. Tables may override them.
+	DMLOperations, DDLOperations []string
+	// IncrementalLimits throttles incremental migration; the runner may change its rates.
+	IncrementalLimits *throttle.Limits
+	// Drain, when closed, makes an incremental task apply everything the source has written
+	// by then and return ErrDrained: the cut-over.
+	Drain <-chan struct{}
 }
+
+// ErrDrained is returned by Run when an incremental task drained to the source's position
+// after Drain was closed.
+var ErrDrained = cdc.ErrDrained
 
 // Object selects a source database, all of its tables when Tables is empty.
 type Object struct {
@@ -82,6 +96,8 @@ type Table struct {
 	Columns []string
 	// ColumnRenames maps source column names to destination names.
 	ColumnRenames map[string]string
+	// DMLOperations and DDLOperations override the task's for this table; nil inherits.
+	DMLOperations, DDLOperations []string
 	// Destination table fields, in destination column names (the seed's "Configure
 	// Database and Table Fields"); the destination's dialect renders or refuses them.
 	TableType          string
@@ -114,6 +130,12 @@ type Progress struct {
 	Tables       []TableProgress
 	// Precheck holds the results of the precheck, once it ran.
 	Precheck []precheck.Result
+	// Incremental migration: the lag behind the source, whether it has caught up, the
+	// changes applied and the DDL statements it reported instead of applying.
+	LatencySeconds float64
+	CaughtUp       bool
+	ChangesApplied int64
+	Notices        []string
 }
 
 // Percent is the share of rows copied, by the source's row estimates, in 0..100.
@@ -138,9 +160,6 @@ func (p Progress) Percent() float64 {
 // again after a stop or a crash resumes from the checkpoints kept on the destination. Run
 // returns ctx.Err() when ctx is cancelled.
 func Run(ctx context.Context, task Task, report func(Progress)) error {
-	if slices.Contains(task.MigrationTypes, MigrationIncremental) {
-		return errors.New("incremental migration is not available in this build: use migration_types = [\"schema\", \"full\"]")
-	}
 	src, err := dbconn.Open(task.Source, "")
 	if err != nil {
 		return err
@@ -219,9 +238,24 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 	}
-	if !slices.Contains(task.MigrationTypes, MigrationFull) {
+	if slices.Contains(task.MigrationTypes, MigrationFull) && !cut.FullDone {
+		if err := fullCopy(ctx, src, dst, task, maps, send); err != nil {
+			return err
+		}
+		cut.FullDone = true
+		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(task.MigrationTypes, MigrationIncremental) {
 		return nil
 	}
+	return incremental(ctx, src, dst, task, maps, cut, send)
+}
+
+// fullCopy runs the full migration of every mapping.
+func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, send func(func(*Progress))) error {
+	var err error
 	jobs := make([]fullload.Job, len(maps))
 	for i, m := range maps {
 		cols := m.columns

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
@@ -195,37 +197,55 @@ func toLatin1(s string) ([]byte, bool) {
 	return out, true
 }
 
-// seedTypes creates typesrc.all_types, typesrc.ukey and returns the number of rows of all_types.
-func seedTypes(t *testing.T, src *mariadbtest.Server) int {
+// typeSession is the session the seed is written in: strict mode, so that no edge value is
+// silently clipped on the source (it still allows zero dates: no NO_ZERO_DATE /
+// NO_ZERO_IN_DATE), and UTC for times.
+var typeSession = []string{
+	"SET SESSION sql_mode = 'STRICT_ALL_TABLES'",
+	"SET SESSION time_zone = '+00:00'",
+}
+
+// Rows of typesrc.ukey: an unsigned BIGINT key around 2^63 and up to its maximum, over
+// several copy batches, and 0.
+const ukeyRows = 2600 + 1200 + 1
+
+// typeTables returns the statements that create database typesrc with its empty tables
+// all_types and ukey.
+func typeTables(t *testing.T) []string {
 	t.Helper()
-	cols := typeColumns()
 	defs := []string{"id INT NOT NULL PRIMARY KEY"}
-	names := []string{"id"}
-	for _, c := range cols {
+	for _, c := range typeColumns() {
 		if len(c.values) > typeRows {
 			t.Fatalf("column %s has %d values, more than the %d rows", c.name, len(c.values), typeRows)
 		}
 		defs = append(defs, "`"+c.name+"` "+c.def)
-		names = append(names, "`"+c.name+"`")
 	}
 	defs = append(defs, generatedColumns...)
-
-	// Strict mode, so that no edge value is silently clipped on the source; it still allows
-	// zero dates (no NO_ZERO_DATE / NO_ZERO_IN_DATE). Times are written in UTC.
-	stmts := []string{
-		"SET SESSION sql_mode = 'STRICT_ALL_TABLES'",
-		"SET SESSION time_zone = '+00:00'",
+	return []string{
 		"CREATE DATABASE typesrc",
 		"CREATE TABLE typesrc.all_types (\n  " + strings.Join(defs, ",\n  ") + "\n) DEFAULT CHARSET=utf8mb4",
+		"CREATE TABLE typesrc.ukey (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, v BIGINT, b VARBINARY(8))",
 	}
+}
+
+// typeAssignments returns "`col` = value" for every column of all_types, each column taking
+// its value number k (cycled).
+func typeAssignments(k int) []string {
+	var out []string
+	for _, c := range typeColumns() {
+		out = append(out, "`"+c.name+"` = "+c.values[k%len(c.values)])
+	}
+	return out
+}
+
+// typeInserts returns the statements that fill the tables of typeTables, to run in
+// typeSession; all_types then holds rowEnumError rows.
+func typeInserts() []string {
+	var stmts []string
 	for r := 1; r <= typeRows; r++ {
-		vals := []string{strconv.Itoa(r)}
-		for _, c := range cols {
-			vals = append(vals, c.values[(r-1)%len(c.values)])
-		}
-		stmts = append(stmts, "INSERT INTO typesrc.all_types ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(vals, ", ")+")")
+		stmts = append(stmts, fmt.Sprintf("INSERT INTO typesrc.all_types SET id = %d, %s", r, strings.Join(typeAssignments(r-1), ", ")))
 	}
-	stmts = append(stmts,
+	return append(stmts,
 		fmt.Sprintf("INSERT INTO typesrc.all_types (id, en_nn) VALUES (%d, 'small')", rowAllNull),
 		fmt.Sprintf("INSERT INTO typesrc.all_types (id, en, en_nn, st) VALUES (%d, 'a', 'small', 'a')", rowEnumError),
 		// Values too large to repeat in every cycle: a 1 MiB LONGBLOB, a 64 KiB TEXT
@@ -239,15 +259,24 @@ func seedTypes(t *testing.T, src *mariadbtest.Server) int {
 		fmt.Sprintf("UPDATE typesrc.all_types SET en = 'no such member', en_nn = 'no such member' WHERE id = %d", rowEnumError),
 		"SET SESSION sql_mode = 'STRICT_ALL_TABLES'",
 
-		// An unsigned BIGINT key around 2^63 and up to its maximum, over several copy batches.
-		"CREATE TABLE typesrc.ukey (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, v BIGINT, b VARBINARY(8))",
 		"INSERT INTO typesrc.ukey SELECT 9223372036854775808 - 1300 + seq, seq, UNHEX(LPAD(HEX(seq), 16, '0')) FROM typesrc.seq_1_to_2600",
 		"INSERT INTO typesrc.ukey SELECT 18446744073709551615 - seq, -CAST(seq AS SIGNED), NULL FROM typesrc.seq_0_to_1199",
 		"INSERT INTO typesrc.ukey VALUES (0, NULL, X'')",
 	)
-	src.Exec(t, stmts...)
+}
 
-	// The seed must hold what it claims, or a passing comparison would prove little.
+// seedTypes creates typesrc.all_types, typesrc.ukey and returns the number of rows of all_types.
+func seedTypes(t *testing.T, src *mariadbtest.Server) int {
+	t.Helper()
+	src.Exec(t, slices.Concat(typeSession, typeTables(t), typeInserts())...)
+	checkTypeSeed(t, src)
+	return rowEnumError
+}
+
+// checkTypeSeed fails the test unless the source holds the edge values the seed claims, or a
+// passing comparison would prove little.
+func checkTypeSeed(t *testing.T, src *mariadbtest.Server) {
+	t.Helper()
 	db := exactDB(t, src)
 	checks := []string{
 		"SELECT COUNT(*) FROM typesrc.all_types WHERE biu = 18446744073709551615",
@@ -266,6 +295,8 @@ func seedTypes(t *testing.T, src *mariadbtest.Server) int {
 		"SELECT COUNT(*) FROM typesrc.all_types WHERE HEX(lat) = '" + strings.ToUpper(hex.EncodeToString(allBytes)) + "'",
 		"SELECT COUNT(*) FROM typesrc.all_types WHERE HEX(vc) = '" + strings.ToUpper(hex.EncodeToString([]byte(texts[6]))) + "'",
 		"SELECT COUNT(*) FROM typesrc.all_types WHERE f = CAST(1234567.75 AS FLOAT)",
+		"SELECT COUNT(*) FROM typesrc.ukey WHERE id = 18446744073709551615",
+		"SELECT COUNT(*) FROM typesrc.ukey WHERE id = 9223372036854775808",
 	}
 	for _, q := range checks {
 		var n int
@@ -276,7 +307,24 @@ func seedTypes(t *testing.T, src *mariadbtest.Server) int {
 			t.Fatalf("the seed lacks an edge value: %q found no row", q)
 		}
 	}
-	return rowEnumError
+}
+
+// compareTypeTables compares typesrc on src with typedst on dst independently of the engine,
+// with queries run directly on both servers: table definitions, every column of every row
+// (exact bits for FLOAT and DOUBLE), a digest of the whole ordered rows, and CHECKSUM TABLE.
+func compareTypeTables(t *testing.T, src, dst *mariadbtest.Server) {
+	t.Helper()
+	srcDB, dstDB := exactDB(t, src), exactDB(t, dst)
+	for _, table := range []string{"all_types", "ukey"} {
+		t.Run(table, func(t *testing.T) {
+			srcTable, dstTable := "typesrc."+table, "typedst."+table
+			compareDefinitions(t, srcDB, dstDB, "typesrc", "typedst", table)
+			compareColumns(t, srcDB, dstDB, "typesrc", "typedst", table)
+			mariadbtest.AssertSameRows(t, srcDB, dstDB,
+				"SELECT * FROM "+srcTable+" ORDER BY id", "SELECT * FROM "+dstTable+" ORDER BY id")
+			compareChecksums(t, srcDB, dstDB, srcTable, dstTable)
+		})
+	}
 }
 
 // TestFullLoadTypeFidelity copies a table holding every MySQL/MariaDB column type at its
@@ -297,21 +345,130 @@ func TestFullLoadTypeFidelity(t *testing.T) {
 		// Compare all the same: what reached the destination, and its definition, often
 		// say why.
 		t.Errorf("engine.Run: %v", err)
-	} else if want := int64(nrows + 2600 + 1200 + 1); last.RowsMigrated != want {
+	} else if want := int64(nrows + ukeyRows); last.RowsMigrated != want {
 		t.Errorf("reported rows_migrated = %d, want %d", last.RowsMigrated, want)
 	}
+	compareTypeTables(t, src, dst)
+}
 
-	srcDB, dstDB := exactDB(t, src), exactDB(t, dst)
-	for _, table := range []string{"all_types", "ukey"} {
-		t.Run(table, func(t *testing.T) {
-			srcTable, dstTable := "typesrc."+table, "typedst."+table
-			compareDefinitions(t, srcDB, dstDB, "typesrc", "typedst", table)
-			compareColumns(t, srcDB, dstDB, "typesrc", "typedst", table)
-			mariadbtest.AssertSameRows(t, srcDB, dstDB,
-				"SELECT * FROM "+srcTable+" ORDER BY id", "SELECT * FROM "+dstTable+" ORDER BY id")
-			compareChecksums(t, srcDB, dstDB, srcTable, dstTable)
-		})
+// Changes TestIncrementalTypeFidelity makes after the seed, through the binlog only.
+var (
+	// Rows whose every column changes to the next value of its cycle (the value of the
+	// next row): value to value, NULL to value and value to NULL, across every type.
+	typeShiftedRows = []int{6, 17, 23, 31, 41, 48, 54}
+	// A row whose every nullable column becomes NULL.
+	typeNulledRow = 2
+	// Rows deleted.
+	typeDeletedRows = []int{3, 29}
+	// Rows whose primary key changes: old id to new id.
+	typeMovedRows = [][2]int{{13, 1013}, {44, -44}, {rowEnumError, 2000}}
+)
+
+// typeChanges returns the UPDATE and DELETE statements of TestIncrementalTypeFidelity, to
+// run in typeSession after typeInserts. Every edge value stays in some row that these leave
+// unchanged (checked), so each also reaches the destination by an insert event alone.
+func typeChanges(t *testing.T) []string {
+	t.Helper()
+	cols := typeColumns()
+	changed := map[int]bool{typeNulledRow: true}
+	for _, r := range typeShiftedRows {
+		changed[r] = true
 	}
+	for _, r := range typeDeletedRows {
+		changed[r] = true
+	}
+	for _, c := range cols {
+		for k := range c.values {
+			kept := false
+			for r := 1; r <= typeRows && !kept; r++ {
+				kept = !changed[r] && (r-1)%len(c.values) == k
+			}
+			if !kept {
+				t.Fatalf("the changes overwrite or delete every row with value %d (%s) of column %s; choose other rows", k, c.values[k], c.name)
+			}
+		}
+	}
+
+	var stmts []string
+	for _, r := range typeShiftedRows {
+		stmts = append(stmts, fmt.Sprintf("UPDATE typesrc.all_types SET %s WHERE id = %d", strings.Join(typeAssignments(r), ", "), r))
+	}
+	var nulls []string
+	for _, c := range cols {
+		if !strings.Contains(c.def, "NOT NULL") {
+			nulls = append(nulls, "`"+c.name+"` = NULL")
+		}
+	}
+	stmts = append(stmts,
+		fmt.Sprintf("UPDATE typesrc.all_types SET %s WHERE id = %d", strings.Join(nulls, ", "), typeNulledRow),
+		// The other way: every column of the all-NULL row gets a value.
+		fmt.Sprintf("UPDATE typesrc.all_types SET %s WHERE id = %d", strings.Join(typeAssignments(7), ", "), rowAllNull),
+		// A small change to the row with the 1 MiB LONGBLOB: both row images carry it.
+		fmt.Sprintf("UPDATE typesrc.all_types SET ti = 127, js = '{\"after\": true}' WHERE id = %d", rowBig),
+		// A large value that grows, and one that shrinks to empty.
+		fmt.Sprintf("UPDATE typesrc.all_types SET mbl = REPEAT(%s, 9000), tx = '' WHERE id = 1", unhex(allBytes)),
+		// Every ENUM index, 0 included, again through a non-strict session.
+		"SET SESSION sql_mode = ''",
+		"UPDATE typesrc.all_types SET en = 'no such member' WHERE id = 4",
+		"SET SESSION sql_mode = 'STRICT_ALL_TABLES'",
+	)
+	for _, r := range typeDeletedRows {
+		stmts = append(stmts, fmt.Sprintf("DELETE FROM typesrc.all_types WHERE id = %d", r))
+	}
+	for _, m := range typeMovedRows {
+		stmts = append(stmts, fmt.Sprintf("UPDATE typesrc.all_types SET id = %d WHERE id = %d", m[1], m[0]))
+	}
+	return append(stmts,
+		// ukey: values across the 2^63 boundary, deletes, and keys that move across it and
+		// onto the maximum.
+		"UPDATE typesrc.ukey SET v = -v, b = REVERSE(b) WHERE id BETWEEN 9223372036854775800 AND 9223372036854775815",
+		"DELETE FROM typesrc.ukey WHERE id IN (9223372036854775807, 18446744073709551615, 0)",
+		"UPDATE typesrc.ukey SET id = 18446744073709551615 WHERE id = 18446744073709551614",
+		"UPDATE typesrc.ukey SET id = 1 WHERE id = 9223372036854775808",
+		"UPDATE typesrc.ukey SET id = 9223372036854775807 WHERE id = 9223372036854775806",
+		"UPDATE typesrc.ukey SET id = 9223372036854775808 WHERE id = 18446744073709551613",
+	)
+}
+
+// TestIncrementalTypeFidelity is TestFullLoadTypeFidelity through the binlog: the tables are
+// created empty, incremental migration starts, and only then are the rows inserted, updated
+// to other edge values, deleted and moved to other keys. The comparison is the same.
+func TestIncrementalTypeFidelity(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, typeTables(t)...)
+
+	drain := make(chan struct{})
+	task := engine.Task{
+		ID: "task-types-cdc", Source: endpoint(src), Destination: endpoint(dst),
+		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull, engine.MigrationIncremental},
+		Objects:        []engine.Object{{Database: "typesrc", RenameTo: "typedst"}},
+		Drain:          drain,
+	}
+	w := newWatch()
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(context.Background(), task, w.report) }()
+	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool {
+		return p.Phase == engine.PhaseIncremental && p.CaughtUp
+	})
+
+	src.Exec(t, slices.Concat(typeSession, typeInserts())...)
+	checkTypeSeed(t, src)
+	src.Exec(t, slices.Concat(typeSession, typeChanges(t))...)
+	close(drain)
+	select {
+	case err := <-done:
+		if !errors.Is(err, engine.ErrDrained) {
+			// Compare all the same: what reached the destination often says why.
+			t.Errorf("Run after the drain = %v, want ErrDrained", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the drain did not finish within 2 minutes")
+	}
+	w.mu.Lock()
+	last := w.last
+	w.mu.Unlock()
+	t.Logf("incremental migration applied %d row changes, position %+v", last.ChangesApplied, last.Position)
+	compareTypeTables(t, src, dst)
 }
 
 // exactDB opens a pool on s whose sessions run in UTC and that uses server-side prepared

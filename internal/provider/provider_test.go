@@ -37,7 +37,10 @@ func newAccEnv(t *testing.T) *accEnv {
 
 // connectionsHCL declares the source (write-only password) and destination (sensitive
 // password) connections.
-func (e *accEnv) connectionsHCL() string {
+func (e *accEnv) connectionsHCL() string { return e.connectionsHCLWith("") }
+
+// connectionsHCLWith is connectionsHCL with destinationExtra in the destination connection.
+func (e *accEnv) connectionsHCLWith(destinationExtra string) string {
 	return fmt.Sprintf(`
 resource "adbmigrate_connection" "source" {
   name                = "source"
@@ -56,8 +59,9 @@ resource "adbmigrate_connection" "destination" {
   port          = %d
   username      = %q
   password      = %q
+  %s
 }
-`, e.src.Host, e.src.Port, e.src.User, e.src.Password, e.dst.Host, e.dst.Port, e.dst.User, e.dst.Password)
+`, e.src.Host, e.src.Port, e.src.User, e.src.Password, e.dst.Host, e.dst.Port, e.dst.User, e.dst.Password, destinationExtra)
 }
 
 // sameRows is a check that compares an ordered query on both servers, independently of

@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"cmp"
 	"context"
+	"crypto/x509"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -12,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -113,6 +116,30 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"binlog_row_image": computed("`@@binlog_row_image`; incremental migration needs `FULL` on the source."),
 			"gtid_mode":        computed("Whether the binlog carries GTIDs: MySQL's `@@gtid_mode`; `ON` for MariaDB with a binlog."),
 		},
+		Blocks: map[string]schema.Block{
+			"tls": schema.SingleNestedBlock{
+				MarkdownDescription: "How the runner secures its connections to the database. Without this block, `mode = \"disabled\"`. " +
+					"Updates in place.",
+				Attributes: map[string]schema.Attribute{
+					"mode": schema.StringAttribute{
+						MarkdownDescription: "`disabled` (default): plain TCP. `preferred`: TLS when the server offers it. `required`: TLS, " +
+							"without verifying the server's certificate. `verify_identity`: TLS, with a certificate that `ca_pem` (or the " +
+							"system's roots) signed and that names `host`.",
+						Optional:   true,
+						Computed:   true,
+						Default:    stringdefault.StaticString(tlsDisabled),
+						Validators: []validator.String{stringvalidator.OneOf(tlsDisabled, "preferred", "required", tlsVerifyIdentity)},
+					},
+					"ca_pem": schema.StringAttribute{
+						MarkdownDescription: "PEM bundle of the CA that signed the server's certificate, for `mode = \"verify_identity\"` " +
+							"(the system's roots when not set). Stored in state, marked sensitive.",
+						Optional:   true,
+						Sensitive:  true,
+						Validators: []validator.String{pemCertificates{}},
+					},
+				},
+			},
+		},
 	}
 }
 
@@ -120,6 +147,7 @@ func (r *connectionResource) ConfigValidators(context.Context) []resource.Config
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("password"), path.MatchRoot("password_wo")),
 		resourcevalidator.Conflicting(path.MatchRoot("password"), path.MatchRoot("password_wo_version")),
+		caPEMNeedsVerifyIdentity{},
 	}
 }
 
@@ -226,11 +254,17 @@ type connectionModel struct {
 	BinlogFormat      types.String `tfsdk:"binlog_format"`
 	BinlogRowImage    types.String `tfsdk:"binlog_row_image"`
 	GTIDMode          types.String `tfsdk:"gtid_mode"`
+	TLS               *tlsModel    `tfsdk:"tls"`
+}
+
+type tlsModel struct {
+	Mode  types.String `tfsdk:"mode"`
+	CAPEM types.String `tfsdk:"ca_pem"`
 }
 
 // spec is the API request for the model, without any password.
 func (m *connectionModel) spec() api.ConnectionSpec {
-	return api.ConnectionSpec{
+	spec := api.ConnectionSpec{
 		Name:         m.Name.ValueString(),
 		DatabaseType: m.DatabaseType.ValueString(),
 		Host:         m.Host.ValueString(),
@@ -239,6 +273,10 @@ func (m *connectionModel) spec() api.ConnectionSpec {
 		Region:       m.Region.ValueString(),
 		InstanceID:   m.InstanceID.ValueString(),
 	}
+	if m.TLS != nil {
+		spec.TLS = &api.TLSConfig{Mode: m.TLS.Mode.ValueString(), CAPEM: m.TLS.CAPEM.ValueString()}
+	}
+	return spec
 }
 
 // fill copies what the runner returned into the model. Passwords stay as they are: the
@@ -259,6 +297,61 @@ func (m *connectionModel) fill(c api.Connection) {
 	m.BinlogFormat = types.StringValue(c.Server.BinlogFormat)
 	m.BinlogRowImage = types.StringValue(c.Server.BinlogRowImage)
 	m.GTIDMode = types.StringValue(c.Server.GTIDMode)
+	m.TLS = nil
+	if c.TLS != nil {
+		m.TLS = &tlsModel{Mode: types.StringValue(c.TLS.Mode), CAPEM: optionalString(c.TLS.CAPEM)}
+	}
+}
+
+// TLS modes the runner knows; the others are only listed in the schema.
+const (
+	tlsDisabled       = "disabled"
+	tlsVerifyIdentity = "verify_identity"
+)
+
+// pemCertificates checks that a string holds at least one PEM certificate.
+type pemCertificates struct{}
+
+func (pemCertificates) Description(context.Context) string {
+	return "must hold one or more PEM certificates"
+}
+
+func (v pemCertificates) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (pemCertificates) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM([]byte(req.ConfigValue.ValueString())) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA Certificate",
+			"ca_pem holds no PEM certificate. Paste the CA bundle that signed the server's certificate, "+
+				"from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, for example with file(\"ca.pem\").")
+	}
+}
+
+// caPEMNeedsVerifyIdentity refuses a ca_pem that the TLS mode would ignore.
+type caPEMNeedsVerifyIdentity struct{}
+
+func (caPEMNeedsVerifyIdentity) Description(context.Context) string {
+	return "tls.ca_pem only with tls.mode = \"verify_identity\""
+}
+
+func (v caPEMNeedsVerifyIdentity) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (caPEMNeedsVerifyIdentity) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var mode, caPEM types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tls").AtName("mode"), &mode)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tls").AtName("ca_pem"), &caPEM)...)
+	if resp.Diagnostics.HasError() || mode.IsUnknown() || caPEM.IsNull() || caPEM.IsUnknown() {
+		return
+	}
+	if m := cmp.Or(mode.ValueString(), tlsDisabled); m != tlsVerifyIdentity {
+		resp.Diagnostics.AddAttributeError(path.Root("tls").AtName("ca_pem"), "CA Certificate Not Used",
+			fmt.Sprintf("ca_pem verifies the server's certificate, which only tls.mode = %q does; mode is %q. "+
+				"Set mode = %q, or remove ca_pem.", tlsVerifyIdentity, m, tlsVerifyIdentity))
+	}
 }
 
 // optionalString maps the API's "" (absent) to null, so that an unset optional argument

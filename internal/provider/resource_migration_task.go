@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -19,9 +21,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -33,13 +38,19 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*migrationTaskResource)(nil)
-	_ resource.ResourceWithConfigure   = (*migrationTaskResource)(nil)
-	_ resource.ResourceWithImportState = (*migrationTaskResource)(nil)
+	_ resource.Resource                     = (*migrationTaskResource)(nil)
+	_ resource.ResourceWithConfigure        = (*migrationTaskResource)(nil)
+	_ resource.ResourceWithImportState      = (*migrationTaskResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*migrationTaskResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*migrationTaskResource)(nil)
 )
 
-// pollInterval is how often apply asks the runner for a task's status while it waits.
-const pollInterval = time.Second
+const (
+	// pollInterval is how often apply asks the runner for a task's status while it waits.
+	pollInterval = time.Second
+	// defaultTimeout bounds apply's wait for a task when timeouts does not say otherwise.
+	defaultTimeout = 60 * time.Minute
+)
 
 // NewMigrationTaskResource returns the adbmigrate_migration_task resource.
 func NewMigrationTaskResource() resource.Resource { return &migrationTaskResource{} }
@@ -52,12 +63,16 @@ func (r *migrationTaskResource) Metadata(_ context.Context, req resource.Metadat
 	resp.TypeName = req.ProviderTypeName + "_migration_task"
 }
 
-func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A migration task run by the adbmigrate-runner: schema migration and full data migration of the selected " +
-			"databases and tables from the source connection to the destination connection. Apply waits until a full-only task is " +
-			"`Completed`; a task that fails makes apply fail with the runner's message.",
+		MarkdownDescription: "A migration task run by the adbmigrate-runner: schema migration, full data migration and incremental " +
+			"(binlog) migration of the selected databases and tables from the source connection to the destination connection. " +
+			"Apply waits until a full-only task is `Completed`, and until a task with incremental migration is `Running`, for at most " +
+			"the `timeouts`; a task that fails makes apply fail with the runner's message. A task still on its way when the timeout " +
+			"passes keeps running: apply ends with a warning, and the next plan shows an in-place update that waits for it again. " +
+			"Each argument's description says whether changing it updates the task in place or replaces it (a new task migrates " +
+			"everything again).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Task id assigned by the runner; use it to import.",
@@ -82,8 +97,8 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"migration_types": schema.SetAttribute{
-				MarkdownDescription: "What the task does: `schema` (create databases and tables on the destination) and `full` " +
-					"(copy all existing rows). Changing it replaces the task.",
+				MarkdownDescription: "What the task does: `schema` (create databases and tables on the destination), `full` " +
+					"(copy all existing rows) and `incremental` (then replicate the source's binlog until stopped). Changing it replaces the task.",
 				Required:      true,
 				ElementType:   types.StringType,
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
@@ -92,12 +107,61 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 					setvalidator.ValueStringsAre(stringvalidator.OneOf(api.MigrationSchema, api.MigrationFull, api.MigrationIncremental)),
 				},
 			},
+			"dml_operations": schema.SetAttribute{
+				MarkdownDescription: "Row changes that incremental migration applies to the destination: `insert`, `update` (written as " +
+					"`REPLACE INTO`; an update of the primary key becomes `DELETE` + `INSERT`) and `delete`. Default all three. A table's own " +
+					"`dml_operations` overrides it. Only with `incremental` in `migration_types` (setting it otherwise fails at plan). " +
+					"Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				ElementType:   types.StringType,
+				Default:       setdefault.StaticValue(stringSet(api.DMLOperations)),
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+				Validators:    operationsValidators(api.DMLOperations),
+			},
+			"ddl_operations": schema.SetAttribute{
+				MarkdownDescription: "Schema changes that incremental migration applies to the destination: `add_column` and `drop_column`. " +
+					"Default both; other DDL is reported, not applied. A table's own `ddl_operations` overrides it. Only with `incremental` in " +
+					"`migration_types` (setting it otherwise fails at plan). Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				ElementType:   types.StringType,
+				Default:       setdefault.StaticValue(stringSet(api.DDLOperations)),
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+				Validators:    operationsValidators(api.DDLOperations),
+			},
+			"retry_time_for_failed_connections": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Minutes the task retries, with backoff, after losing a connection to the source or the "+
+					"destination before it fails: %d..%d, default `%d`. Set at least 30. Updates in place.",
+					api.MinRetryTimeForFailedConnections, api.MaxRetryTime, api.DefaultRetryTimeForFailedConnections),
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(api.DefaultRetryTimeForFailedConnections),
+				Validators: []validator.Int64{int64validator.Between(api.MinRetryTimeForFailedConnections, api.MaxRetryTime)},
+			},
+			"retry_time_for_other_issues": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Minutes the task retries, with backoff, after other failures (for example a DDL or DML "+
+					"statement the destination refuses) before it fails: %d..%d, default `%d`; must be lower than "+
+					"`retry_time_for_failed_connections`. Updates in place.",
+					api.MinRetryTimeForOtherIssues, api.MaxRetryTime, api.DefaultRetryTimeForOtherIssues),
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(api.DefaultRetryTimeForOtherIssues),
+				Validators: []validator.Int64{int64validator.Between(api.MinRetryTimeForOtherIssues, api.MaxRetryTime)},
+			},
+			"environment_tag": schema.StringAttribute{
+				MarkdownDescription: "Optional label of the task's environment, for example `production` or `staging`; 1..64 characters. " +
+					"The runner reports it with the task's alerts. Updates in place.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 64)},
+			},
 			"desired_status": schema.StringAttribute{
-				MarkdownDescription: "`running` (default) runs the task; `stopped` stops it. Updates in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(api.DesiredRunning),
-				Validators:          []validator.String{stringvalidator.OneOf(api.DesiredRunning, api.DesiredStopped)},
+				MarkdownDescription: "`running` (default) runs the task; `stopped` stops it: for a task with incremental migration " +
+					"that is the cut-over. Updates in place.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(api.DesiredRunning),
+				Validators: []validator.String{stringvalidator.OneOf(api.DesiredRunning, api.DesiredStopped)},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Task status: `NotStarted`, `Prechecking`, `PrecheckFailed`, `SchemaMigrating`, `FullMigrating`, " +
@@ -106,7 +170,7 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers: stable,
 			},
 			"phase": schema.StringAttribute{
-				MarkdownDescription: "Phase the task is in or ended in: `schema` or `full`.",
+				MarkdownDescription: "Phase the task is in or ended in: `precheck`, `schema`, `full` or `incremental`.",
 				Computed:            true,
 				PlanModifiers:       stable,
 			},
@@ -121,19 +185,45 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"binlog_file": schema.StringAttribute{
-				MarkdownDescription: "Source binlog file of the position recorded before the full copy started.",
+				MarkdownDescription: "Source binlog file of the task's position: recorded before the full copy started, then the last change applied by incremental migration.",
 				Computed:            true,
 				PlanModifiers:       stable,
 			},
 			"binlog_position": schema.Int64Attribute{
-				MarkdownDescription: "Source binlog offset of the position recorded before the full copy started.",
+				MarkdownDescription: "Source binlog offset of the task's position (see `binlog_file`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"gtid_set": schema.StringAttribute{
-				MarkdownDescription: "Source GTID set at the position recorded before the full copy started (empty without GTIDs).",
+				MarkdownDescription: "Source GTID set at the task's position (empty without GTIDs).",
 				Computed:            true,
 				PlanModifiers:       stable,
+			},
+			"latency_seconds": schema.Float64Attribute{
+				MarkdownDescription: "Seconds the destination is behind the source during incremental migration; 0 otherwise.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Float64{float64planmodifier.UseStateForUnknown()},
+			},
+			"started_at": schema.StringAttribute{
+				MarkdownDescription: "When the task's current run started (RFC 3339, UTC); null until it first starts.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"finished_at": schema.StringAttribute{
+				MarkdownDescription: "When the task's last run ended (RFC 3339, UTC); null while it runs or before it ran.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"updated_at": schema.StringAttribute{
+				MarkdownDescription: "When the runner last changed the task's status or progress (RFC 3339, UTC).",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"verification": schema.SingleNestedAttribute{
+				MarkdownDescription: "Results of data verification (see `data_verification`) so far; null until verification has run.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Attributes:          verificationAttributes(),
 			},
 			"error_message": schema.StringAttribute{
 				MarkdownDescription: "Why the task failed, with what to do about it; empty otherwise.",
@@ -152,8 +242,8 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"merge_tables": schema.BoolAttribute{
 				MarkdownDescription: "Merge every selected table into one destination table (give them the same `rename_to`); a `__dts_data_source` " +
-					"column holds each row's source `database.table` and joins the primary key. Only without incremental migration. Default `false`. " +
-					"Changing it replaces the task.",
+					"column holds each row's source `database.table` and joins the primary key. Only without incremental migration (fails at plan " +
+					"otherwise). Default `false`. Changing it replaces the task.",
 				Optional:      true,
 				Computed:      true,
 				Default:       booldefault.StaticBool(false),
@@ -169,10 +259,11 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ignore_precheck_alerts": schema.SetAttribute{
-				MarkdownDescription: "Names of alert-level precheck items to accept (for example `primary_key` or `destination_disk_space`); " +
-					"every other alert stops the task like a failure. Ignoring alerts may cause data inconsistency. Updates in place.",
+				MarkdownDescription: "Names of alert-level precheck items to accept; every other alert stops the task like a failure. " +
+					"Ignoring alerts may cause data inconsistency. One of " + backquoted(precheckItemNames()) + ". Updates in place.",
 				Optional:    true,
 				ElementType: types.StringType,
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(precheckItemNames()...))},
 			},
 			"precheck": schema.ListNestedAttribute{
 				MarkdownDescription: "Results of the last precheck: one item per check, with `name`, `status` (`passed`, `alert` or `failed`), `message` and `remedy`.",
@@ -200,30 +291,95 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 		},
 		Blocks: map[string]schema.Block{
 			"full_throttling": schema.SingleNestedBlock{
-				MarkdownDescription: "Limits the full migration to reduce the load on both databases. Unset or 0 means unlimited. Updates in place, " +
-					"also on a running task.",
+				MarkdownDescription: "Limits the full migration to reduce the load on both databases. Unset means unlimited. Only with `full` in " +
+					"`migration_types` (fails at plan otherwise). Updates in place, also on a running task.",
 				Attributes: map[string]schema.Attribute{
 					"source_qps": schema.Int64Attribute{
-						MarkdownDescription: "Queries per second sent to the source.",
+						MarkdownDescription: "Queries per second sent to the source; at least 1.",
 						Optional:            true,
 						Validators:          []validator.Int64{int64validator.AtLeast(1)},
 					},
 					"rps": schema.Int64Attribute{
-						MarkdownDescription: "Rows per second written to the destination.",
+						MarkdownDescription: "Rows per second written to the destination; at least 1.",
 						Optional:            true,
 						Validators:          []validator.Int64{int64validator.AtLeast(1)},
 					},
 					"mbps": schema.Float64Attribute{
-						MarkdownDescription: "MiB per second written to the destination.",
+						MarkdownDescription: "MiB per second written to the destination; at least 0.01.",
 						Optional:            true,
 						Validators:          []validator.Float64{float64validator.AtLeast(0.01)},
 					},
 				},
 			},
+			"incremental_throttling": schema.SingleNestedBlock{
+				MarkdownDescription: "Limits incremental migration to reduce the load on the destination. Unset means unlimited. Only with " +
+					"`incremental` in `migration_types` (fails at plan otherwise). Updates in place.",
+				Attributes: map[string]schema.Attribute{
+					"rps": schema.Int64Attribute{
+						MarkdownDescription: "Row changes per second applied to the destination; at least 1.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.AtLeast(1)},
+					},
+					"mbps": schema.Float64Attribute{
+						MarkdownDescription: "MiB per second of row changes applied to the destination; at least 0.01.",
+						Optional:            true,
+						Validators:          []validator.Float64{float64validator.AtLeast(0.01)},
+					},
+				},
+			},
+			"monitoring": schema.SingleNestedBlock{
+				MarkdownDescription: "Alerts: the runner logs each alert and, with `webhook_url`, posts it as JSON. Without this block, no alerts. " +
+					"Updates in place.",
+				Attributes: map[string]schema.Attribute{
+					"on_failure": schema.BoolAttribute{
+						MarkdownDescription: "Alert when the task fails. Default `true`.",
+						Optional:            true,
+						Computed:            true,
+						Default:             booldefault.StaticBool(true),
+					},
+					"latency_threshold_seconds": schema.Int64Attribute{
+						MarkdownDescription: "Alert when incremental migration is more than this many seconds behind the source; at least 1. " +
+							"Unset means no latency alert.",
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.AtLeast(1)},
+					},
+					"webhook_url": schema.StringAttribute{
+						MarkdownDescription: "`http` or `https` URL that receives each alert as a JSON `POST`.",
+						Optional:            true,
+						Validators:          []validator.String{httpURL{}},
+					},
+				},
+			},
+			"data_verification": schema.SingleNestedBlock{
+				MarkdownDescription: "Compares the destination with the source by chunked checksums, narrowing to the differing rows; " +
+					"results in `verification`. Updates in place.",
+				Attributes: map[string]schema.Attribute{
+					"mode": schema.StringAttribute{
+						MarkdownDescription: "`none` (default), `full` (every chunk) or `sampled` (a share of the chunks, see `sample_percent`).",
+						Optional:            true,
+						Computed:            true,
+						Default:             stringdefault.StaticString(api.VerifyNone),
+						Validators:          []validator.String{stringvalidator.OneOf(api.VerifyNone, api.VerifyFull, api.VerifySampled)},
+					},
+					"sample_percent": schema.Int64Attribute{
+						MarkdownDescription: "Percentage of chunks checked, 1..100; required with `mode = \"sampled\"` and refused otherwise.",
+						Optional:            true,
+						Validators:          []validator.Int64{int64validator.Between(1, 100)},
+					},
+					"repair": schema.BoolAttribute{
+						MarkdownDescription: "Rewrite the destination rows found to differ from the source. Needs `mode` `full` or `sampled`. Default `false`.",
+						Optional:            true,
+						Computed:            true,
+						Default:             booldefault.StaticBool(false),
+					},
+				},
+			},
+			"timeouts": timeoutsBlock(ctx),
 			"object": schema.ListNestedBlock{
-				MarkdownDescription: "A source database to migrate. At least one. Changing the selection replaces the task.",
-				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
-				PlanModifiers:       []planmodifier.List{listplanmodifier.RequiresReplace()},
+				MarkdownDescription: "A source database to migrate. At least one; each database once, and each table once within it. " +
+					"Changing the selection, or anything in it, replaces the task.",
+				Validators:    []validator.List{listvalidator.SizeAtLeast(1)},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
 						"database": schema.StringAttribute{
@@ -255,7 +411,22 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 									"where": schema.StringAttribute{
 										MarkdownDescription: "Migrate only the rows matching this boolean SQL expression over the source columns, " +
 											"for example `status <> 'deleted' AND id > 100`. Checked by the SQL parser at plan time; subqueries and statements are refused.",
-										Optional: true,
+										Optional:   true,
+										Validators: []validator.String{whereFilter{}},
+									},
+									"dml_operations": schema.SetAttribute{
+										MarkdownDescription: "This table's own `dml_operations` (`insert`, `update`, `delete`); the task's when not set. " +
+											"Only with `incremental`.",
+										Optional:    true,
+										ElementType: types.StringType,
+										Validators:  operationsValidators(api.DMLOperations),
+									},
+									"ddl_operations": schema.SetAttribute{
+										MarkdownDescription: "This table's own `ddl_operations` (`add_column`, `drop_column`); the task's when not set. " +
+											"Only with `incremental`.",
+										Optional:    true,
+										ElementType: types.StringType,
+										Validators:  operationsValidators(api.DDLOperations),
 									},
 									"columns": schema.ListAttribute{
 										MarkdownDescription: "Source columns to migrate; all when not set. Must include the table's key columns.",
@@ -265,15 +436,16 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 									},
 									"table_type": schema.StringAttribute{
 										MarkdownDescription: "Destination table type for AnalyticDB: `fact` (partitioned, `DISTRIBUTED BY HASH`) or " +
-											"`dimension` (replicated, `DISTRIBUTED BY BROADCAST`; for small tables).",
+											"`dimension` (replicated, `DISTRIBUTED BY BROADCAST`; for small tables; no `distribution_key`).",
 										Optional:   true,
 										Validators: []validator.String{stringvalidator.OneOf("fact", "dimension")},
 									},
 									"primary_key": schema.ListAttribute{
-										MarkdownDescription: "Destination primary key columns. A composite key must include the distribution key and the partition key.",
-										Optional:            true,
-										ElementType:         types.StringType,
-										Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+										MarkdownDescription: "Destination primary key columns. A composite key (2 or more columns) must include every " +
+											"`distribution_key` column and the `partition_key` (checked at plan).",
+										Optional:    true,
+										ElementType: types.StringType,
+										Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 									},
 									"distribution_key": schema.ListAttribute{
 										MarkdownDescription: "Destination distribution key columns (AnalyticDB `DISTRIBUTED BY HASH`); the primary key when not set.",
@@ -282,8 +454,10 @@ func (r *migrationTaskResource) Schema(_ context.Context, _ resource.SchemaReque
 										Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 									},
 									"partition_key": schema.StringAttribute{
-										MarkdownDescription: "Destination partition key column (AnalyticDB `PARTITION BY VALUE`).",
-										Optional:            true,
+										MarkdownDescription: "Destination partition key column (AnalyticDB `PARTITION BY VALUE`). Needed by " +
+											"`partition_rule` and `partition_lifecycle`.",
+										Optional:   true,
+										Validators: []validator.String{stringvalidator.LengthBetween(1, 64)},
 									},
 									"partition_rule": schema.StringAttribute{
 										MarkdownDescription: "How the partition key becomes a partition value: `value` (the column itself), `day`, `month` or `year` " +
@@ -326,12 +500,53 @@ func (r *migrationTaskResource) Configure(_ context.Context, req resource.Config
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// ModifyPlan makes the run state unknown when apply will change it: on an update, and when
+// the last apply stopped waiting for a task that is still on its way (the plan then shows an
+// in-place update, whose apply waits again).
+func (r *migrationTaskResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		// Create: everything computed is unknown already. Destroy: nothing to plan.
+		return
+	}
+	// Single attributes rather than the whole model: a plan may hold unknown blocks.
+	var status, desired types.String
+	var migrationTypes types.Set
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("status"), &status)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("migration_types"), &migrationTypes)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("desired_status"), &desired)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	incremental := slices.Contains(stringsOf(ctx, migrationTypes, &resp.Diagnostics), api.MigrationIncremental)
+	waiting := desired.ValueString() == api.DesiredRunning && !settled(status.ValueString(), incremental)
+	if req.Plan.Raw.Equal(req.State.Raw) && !waiting {
+		return
+	}
+	for name, unknown := range map[string]attr.Value{
+		"status": types.StringUnknown(), "phase": types.StringUnknown(), "progress_percent": types.Float64Unknown(),
+		"rows_migrated": types.Int64Unknown(), "binlog_file": types.StringUnknown(), "binlog_position": types.Int64Unknown(),
+		"gtid_set": types.StringUnknown(), "latency_seconds": types.Float64Unknown(), "error_message": types.StringUnknown(),
+		"precheck": types.ListUnknown(precheckItemType), "table_progress": types.ListUnknown(tableProgressType),
+		"verification": types.ObjectUnknown(verificationType.AttrTypes),
+		"started_at":   types.StringUnknown(), "finished_at": types.StringUnknown(), "updated_at": types.StringUnknown(),
+	} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), unknown)...)
+	}
+}
+
 func (r *migrationTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan taskModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -342,14 +557,15 @@ func (r *migrationTaskResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.AddError("Cannot Create Migration Task", fmt.Sprintf("The runner refused the task: %v", err))
 		return
 	}
-	// Save the task before waiting: if the wait fails, Terraform still knows the task exists
-	// (and marks it tainted, so the next apply replaces it).
+	// Save the task before waiting: if the task fails, Terraform still knows it exists (and
+	// marks it tainted, so the next apply replaces it). A timeout is only a warning, so that
+	// the task, still running, is not replaced.
 	resp.Diagnostics.Append(plan.fill(ctx, task)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.wait(ctx, &plan, task, &resp.State, &resp.Diagnostics)
+	r.wait(ctx, timeout, &plan, task, &resp.State, &resp.Diagnostics)
 }
 
 func (r *migrationTaskResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -378,6 +594,13 @@ func (r *migrationTaskResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -393,7 +616,7 @@ func (r *migrationTaskResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.wait(ctx, &plan, task, &resp.State, &resp.Diagnostics)
+	r.wait(ctx, timeout, &plan, task, &resp.State, &resp.Diagnostics)
 }
 
 func (r *migrationTaskResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -412,33 +635,48 @@ func (r *migrationTaskResource) ImportState(ctx context.Context, req resource.Im
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 
-// wait polls the runner until a running task ends, saving each status it sees, and reports
-// a failed task as an error with the runner's message.
-func (r *migrationTaskResource) wait(ctx context.Context, m *taskModel, task api.Task, state *tfsdk.State, diags *diag.Diagnostics) {
+// wait polls the runner until a running task settles (see settled), saving what it last
+// saw, and reports a failed task as an error with the runner's message. When ctx ends first
+// (the timeout, or Terraform interrupted), the task keeps running and wait says so in a
+// warning: an error would taint a new task, and the next apply would replace it.
+func (r *migrationTaskResource) wait(ctx context.Context, timeout time.Duration, m *taskModel, task api.Task, state *tfsdk.State, diags *diag.Diagnostics) {
 	if task.DesiredStatus == api.DesiredStopped {
 		return
 	}
+	incremental := slices.Contains(task.MigrationTypes, api.MigrationIncremental)
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
-	for !final(task.State.Status) {
+	for !settled(task.State.Status, incremental) {
 		select {
 		case <-ctx.Done():
-			diags.AddError("Migration Task Still Running",
-				fmt.Sprintf("Stopped waiting for task %s (%s): %v. The task keeps running in the runner; run terraform apply again to wait for it.",
-					task.ID, task.State.Status, ctx.Err()))
-			return
 		case <-ticker.C:
+			next, err := r.client.GetTask(ctx, task.ID)
+			if err == nil {
+				task = next
+				continue
+			}
+			if ctx.Err() == nil {
+				diags.AddError("Cannot Read Migration Task", fmt.Sprintf("Waiting for task %s: %v", m.ID.ValueString(), err))
+				return
+			}
 		}
-		var err error
-		if task, err = r.client.GetTask(ctx, task.ID); err != nil {
-			diags.AddError("Cannot Read Migration Task", fmt.Sprintf("Waiting for task %s: %v", m.ID.ValueString(), err))
-			return
+		// Save the last status seen with a context that has not ended.
+		diags.Append(m.fill(context.WithoutCancel(ctx), task)...)
+		diags.Append(state.Set(context.WithoutCancel(ctx), m)...)
+		want := api.StatusCompleted
+		if incremental {
+			want = api.StatusRunning
 		}
+		diags.AddWarning("Migration Task Still Running",
+			fmt.Sprintf("Stopped waiting for task %s after %s: it is %s, not yet %s (%v). The task keeps running in the runner. "+
+				"The next terraform plan shows it as an in-place update, and terraform apply waits for it again; "+
+				"raise the timeouts block's create and update to wait longer.", task.ID, timeout, task.State.Status, want, ctx.Err()))
+		return
 	}
 	diags.Append(m.fill(ctx, task)...)
 	diags.Append(state.Set(ctx, m)...)
 	switch task.State.Status {
-	case api.StatusCompleted:
+	case api.StatusCompleted, api.StatusRunning:
 	case api.StatusPrecheckFailed:
 		precheckDiagnostics(task, diags)
 	default:
@@ -470,11 +708,37 @@ func precheckDiagnostics(task api.Task, diags *diag.Diagnostics) {
 	}
 }
 
-// final reports whether a status no longer changes without a start or a stop.
-func final(status string) bool {
+// settled reports whether apply is done waiting for a task in status: a status that no
+// longer changes without a start or a stop, or, with incremental migration, Running.
+func settled(status string, incremental bool) bool {
 	switch status {
 	case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
 		return true
+	case api.StatusRunning:
+		return incremental
 	}
 	return false
+}
+
+// verificationAttributes is the schema of the computed verification object.
+func verificationAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"status":         schema.StringAttribute{Computed: true, MarkdownDescription: "State of the verification, as the runner reports it."},
+		"chunks_checked": schema.Int64Attribute{Computed: true, MarkdownDescription: "Chunks compared so far."},
+		"rows_checked":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows compared so far."},
+		"mismatches":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows found to differ between source and destination."},
+	}
+}
+
+// timeoutsBlock is the timeouts block: how long apply waits for a task.
+func timeoutsBlock(ctx context.Context) schema.Block {
+	desc := "How long apply waits for the task to be `Completed` (full-only) or `Running` (with incremental), as a duration " +
+		"such as `30m` or `2h`. Default `60m`. When it passes, the task keeps running and apply ends with a warning."
+	b := timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, CreateDescription: desc + " Applies when the task is created.",
+		UpdateDescription: desc + " Applies when the task is updated."})
+	if nb, ok := b.(schema.SingleNestedBlock); ok {
+		nb.MarkdownDescription = "Bounds on how long apply waits for the task. Changing them updates in place (nothing is sent to the runner)."
+		return nb
+	}
+	return b
 }

@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -11,34 +15,71 @@ import (
 )
 
 type taskModel struct {
-	ID                      types.String     `tfsdk:"id"`
-	Name                    types.String     `tfsdk:"name"`
-	SourceConnectionID      types.String     `tfsdk:"source_connection_id"`
-	DestinationConnectionID types.String     `tfsdk:"destination_connection_id"`
-	MigrationTypes          types.Set        `tfsdk:"migration_types"`
-	DesiredStatus           types.String     `tfsdk:"desired_status"`
-	ConflictHandling        types.String     `tfsdk:"conflict_handling"`
-	MergeTables             types.Bool       `tfsdk:"merge_tables"`
-	InstanceClass           types.String     `tfsdk:"instance_class"`
-	IgnorePrecheckAlerts    types.Set        `tfsdk:"ignore_precheck_alerts"`
-	FullThrottling          *throttlingModel `tfsdk:"full_throttling"`
-	Objects                 []objectModel    `tfsdk:"object"`
-	Status                  types.String     `tfsdk:"status"`
-	Phase                   types.String     `tfsdk:"phase"`
-	ProgressPercent         types.Float64    `tfsdk:"progress_percent"`
-	RowsMigrated            types.Int64      `tfsdk:"rows_migrated"`
-	BinlogFile              types.String     `tfsdk:"binlog_file"`
-	BinlogPosition          types.Int64      `tfsdk:"binlog_position"`
-	GTIDSet                 types.String     `tfsdk:"gtid_set"`
-	ErrorMessage            types.String     `tfsdk:"error_message"`
-	Precheck                types.List       `tfsdk:"precheck"`
-	TableProgress           types.List       `tfsdk:"table_progress"`
+	ID                            types.String                `tfsdk:"id"`
+	Name                          types.String                `tfsdk:"name"`
+	SourceConnectionID            types.String                `tfsdk:"source_connection_id"`
+	DestinationConnectionID       types.String                `tfsdk:"destination_connection_id"`
+	MigrationTypes                types.Set                   `tfsdk:"migration_types"`
+	DMLOperations                 types.Set                   `tfsdk:"dml_operations"`
+	DDLOperations                 types.Set                   `tfsdk:"ddl_operations"`
+	DesiredStatus                 types.String                `tfsdk:"desired_status"`
+	ConflictHandling              types.String                `tfsdk:"conflict_handling"`
+	MergeTables                   types.Bool                  `tfsdk:"merge_tables"`
+	InstanceClass                 types.String                `tfsdk:"instance_class"`
+	IgnorePrecheckAlerts          types.Set                   `tfsdk:"ignore_precheck_alerts"`
+	RetryTimeForFailedConnections types.Int64                 `tfsdk:"retry_time_for_failed_connections"`
+	RetryTimeForOtherIssues       types.Int64                 `tfsdk:"retry_time_for_other_issues"`
+	EnvironmentTag                types.String                `tfsdk:"environment_tag"`
+	FullThrottling                *throttlingModel            `tfsdk:"full_throttling"`
+	IncrementalThrottling         *incrementalThrottlingModel `tfsdk:"incremental_throttling"`
+	Monitoring                    *monitoringModel            `tfsdk:"monitoring"`
+	DataVerification              *dataVerificationModel      `tfsdk:"data_verification"`
+	Objects                       []objectModel               `tfsdk:"object"`
+	Timeouts                      timeouts.Value              `tfsdk:"timeouts"`
+	TableProgress                 types.List                  `tfsdk:"table_progress"`
+	taskStatusModel
+}
+
+// taskStatusModel is the runner's view of a task's run: the computed attributes the
+// resource and the data source share.
+type taskStatusModel struct {
+	Status          types.String  `tfsdk:"status"`
+	Phase           types.String  `tfsdk:"phase"`
+	ProgressPercent types.Float64 `tfsdk:"progress_percent"`
+	RowsMigrated    types.Int64   `tfsdk:"rows_migrated"`
+	BinlogFile      types.String  `tfsdk:"binlog_file"`
+	BinlogPosition  types.Int64   `tfsdk:"binlog_position"`
+	GTIDSet         types.String  `tfsdk:"gtid_set"`
+	LatencySeconds  types.Float64 `tfsdk:"latency_seconds"`
+	ErrorMessage    types.String  `tfsdk:"error_message"`
+	Precheck        types.List    `tfsdk:"precheck"`
+	Verification    types.Object  `tfsdk:"verification"`
+	StartedAt       types.String  `tfsdk:"started_at"`
+	FinishedAt      types.String  `tfsdk:"finished_at"`
+	UpdatedAt       types.String  `tfsdk:"updated_at"`
 }
 
 type throttlingModel struct {
 	SourceQPS types.Int64   `tfsdk:"source_qps"`
 	RPS       types.Int64   `tfsdk:"rps"`
 	MBPS      types.Float64 `tfsdk:"mbps"`
+}
+
+type incrementalThrottlingModel struct {
+	RPS  types.Int64   `tfsdk:"rps"`
+	MBPS types.Float64 `tfsdk:"mbps"`
+}
+
+type monitoringModel struct {
+	OnFailure               types.Bool   `tfsdk:"on_failure"`
+	LatencyThresholdSeconds types.Int64  `tfsdk:"latency_threshold_seconds"`
+	WebhookURL              types.String `tfsdk:"webhook_url"`
+}
+
+type dataVerificationModel struct {
+	Mode          types.String `tfsdk:"mode"`
+	SamplePercent types.Int64  `tfsdk:"sample_percent"`
+	Repair        types.Bool   `tfsdk:"repair"`
 }
 
 type objectModel struct {
@@ -59,6 +100,8 @@ type tableModel struct {
 	PartitionKey       types.String  `tfsdk:"partition_key"`
 	PartitionRule      types.String  `tfsdk:"partition_rule"`
 	PartitionLifecycle types.Int64   `tfsdk:"partition_lifecycle"`
+	DMLOperations      types.Set     `tfsdk:"dml_operations"`
+	DDLOperations      types.Set     `tfsdk:"ddl_operations"`
 }
 
 type columnModel struct {
@@ -85,6 +128,9 @@ var (
 	precheckItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"name": types.StringType, "status": types.StringType, "message": types.StringType, "remedy": types.StringType,
 	}}
+	verificationType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"status": types.StringType, "chunks_checked": types.Int64Type, "rows_checked": types.Int64Type, "mismatches": types.Int64Type,
+	}}
 	tableProgressType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"database": types.StringType, "table": types.StringType, "rows_migrated": types.Int64Type,
 		"rows_total": types.Int64Type, "done": types.BoolType,
@@ -104,9 +150,25 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 		InstanceClass:           m.InstanceClass.ValueString(),
 		MigrationTypes:          stringsOf(ctx, m.MigrationTypes, &diags),
 		IgnorePrecheckAlerts:    stringsOf(ctx, m.IgnorePrecheckAlerts, &diags),
+		DMLOperations:           sortedStringsOf(ctx, m.DMLOperations, &diags),
+		DDLOperations:           sortedStringsOf(ctx, m.DDLOperations, &diags),
+		EnvironmentTag:          m.EnvironmentTag.ValueString(),
+
+		RetryTimeForFailedConnections: int(m.RetryTimeForFailedConnections.ValueInt64()),
+		RetryTimeForOtherIssues:       int(m.RetryTimeForOtherIssues.ValueInt64()),
 	}
 	if t := m.FullThrottling; t != nil {
 		spec.FullThrottling = &api.Throttling{SourceQPS: t.SourceQPS.ValueInt64(), RPS: t.RPS.ValueInt64(), MBPS: t.MBPS.ValueFloat64()}
+	}
+	if t := m.IncrementalThrottling; t != nil {
+		spec.IncrementalThrottling = &api.Throttling{RPS: t.RPS.ValueInt64(), MBPS: t.MBPS.ValueFloat64()}
+	}
+	if mo := m.Monitoring; mo != nil {
+		spec.Monitoring = &api.Monitoring{OnFailure: mo.OnFailure.ValueBool(),
+			LatencyThresholdSeconds: int(mo.LatencyThresholdSeconds.ValueInt64()), WebhookURL: mo.WebhookURL.ValueString()}
+	}
+	if v := m.DataVerification; v != nil {
+		spec.DataVerification = &api.DataVerification{Mode: v.Mode.ValueString(), SamplePercent: int(v.SamplePercent.ValueInt64()), Repair: v.Repair.ValueBool()}
 	}
 	for _, o := range m.Objects {
 		obj := api.Object{Database: o.Database.ValueString(), RenameTo: o.RenameTo.ValueString()}
@@ -117,6 +179,7 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, &diags),
 				DistributionKey: stringsOf(ctx, t.DistributionKey, &diags), PartitionKey: t.PartitionKey.ValueString(),
 				PartitionRule: t.PartitionRule.ValueString(), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
+				DMLOperations: sortedStringsOf(ctx, t.DMLOperations, &diags), DDLOperations: sortedStringsOf(ctx, t.DDLOperations, &diags),
 			}
 			for _, c := range t.Column {
 				tb.ColumnRenames = append(tb.ColumnRenames, api.ColumnRename{Name: c.Name.ValueString(), RenameTo: c.RenameTo.ValueString()})
@@ -140,16 +203,36 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 	m.ConflictHandling = types.StringValue(firstSet(t.ConflictHandling, api.ConflictReport))
 	m.MergeTables = types.BoolValue(t.MergeTables)
 	m.InstanceClass = types.StringValue(firstSet(t.InstanceClass, api.DefaultInstanceClass))
-	m.IgnorePrecheckAlerts = types.SetNull(types.StringType)
-	if len(t.IgnorePrecheckAlerts) > 0 {
-		m.IgnorePrecheckAlerts = setOf(ctx, t.IgnorePrecheckAlerts, &diags)
+	// The runner does not tell an empty list from none: keep an empty set the model has (from
+	// `ignore_precheck_alerts = []`), so that it reads back as configured.
+	if len(t.IgnorePrecheckAlerts) > 0 || m.IgnorePrecheckAlerts.IsNull() || m.IgnorePrecheckAlerts.IsUnknown() || len(m.IgnorePrecheckAlerts.Elements()) > 0 {
+		m.IgnorePrecheckAlerts = types.SetNull(types.StringType)
+		if len(t.IgnorePrecheckAlerts) > 0 {
+			m.IgnorePrecheckAlerts = setOf(ctx, t.IgnorePrecheckAlerts, &diags)
+		}
+	}
+	m.DMLOperations = setOf(ctx, orDefault(t.DMLOperations, api.DMLOperations), &diags)
+	m.DDLOperations = setOf(ctx, orDefault(t.DDLOperations, api.DDLOperations), &diags)
+	m.RetryTimeForFailedConnections = types.Int64Value(int64(cmp.Or(t.RetryTimeForFailedConnections, api.DefaultRetryTimeForFailedConnections)))
+	m.RetryTimeForOtherIssues = types.Int64Value(int64(cmp.Or(t.RetryTimeForOtherIssues, api.DefaultRetryTimeForOtherIssues)))
+	m.EnvironmentTag = optionalString(t.EnvironmentTag)
+	m.IncrementalThrottling = nil
+	if th := t.IncrementalThrottling; th != nil {
+		m.IncrementalThrottling = &incrementalThrottlingModel{RPS: optionalInt(th.RPS), MBPS: optionalFloat(th.MBPS)}
+	}
+	m.Monitoring = nil
+	if mo := t.Monitoring; mo != nil {
+		m.Monitoring = &monitoringModel{OnFailure: types.BoolValue(mo.OnFailure),
+			LatencyThresholdSeconds: optionalInt(int64(mo.LatencyThresholdSeconds)), WebhookURL: optionalString(mo.WebhookURL)}
+	}
+	m.DataVerification = nil
+	if v := t.DataVerification; v != nil {
+		m.DataVerification = &dataVerificationModel{Mode: types.StringValue(cmp.Or(v.Mode, api.VerifyNone)),
+			SamplePercent: optionalInt(int64(v.SamplePercent)), Repair: types.BoolValue(v.Repair)}
 	}
 	m.FullThrottling = nil
 	if th := t.FullThrottling; th != nil {
-		m.FullThrottling = &throttlingModel{SourceQPS: optionalInt(th.SourceQPS), RPS: optionalInt(th.RPS), MBPS: types.Float64Null()}
-		if th.MBPS != 0 {
-			m.FullThrottling.MBPS = types.Float64Value(th.MBPS)
-		}
+		m.FullThrottling = &throttlingModel{SourceQPS: optionalInt(th.SourceQPS), RPS: optionalInt(th.RPS), MBPS: optionalFloat(th.MBPS)}
 	}
 	m.Objects = make([]objectModel, 0, len(t.Objects))
 	for _, o := range t.Objects {
@@ -161,6 +244,7 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 				TableType: optionalString(tb.TableType), PrimaryKey: optionalList(ctx, tb.PrimaryKey, &diags),
 				DistributionKey: optionalList(ctx, tb.DistributionKey, &diags), PartitionKey: optionalString(tb.PartitionKey),
 				PartitionRule: optionalString(tb.PartitionRule), PartitionLifecycle: optionalInt(int64(tb.PartitionLifecycle)),
+				DMLOperations: optionalSet(ctx, tb.DMLOperations, &diags), DDLOperations: optionalSet(ctx, tb.DDLOperations, &diags),
 			}
 			for _, c := range tb.ColumnRenames {
 				tm.Column = append(tm.Column, columnModel{Name: types.StringValue(c.Name), RenameTo: types.StringValue(c.RenameTo)})
@@ -169,7 +253,21 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 		}
 		m.Objects = append(m.Objects, om)
 	}
-	s := t.State
+	diags.Append(m.fillState(ctx, t.State)...)
+	var d diag.Diagnostics
+	progress := make([]tableProgressModel, len(t.State.Tables))
+	for i, tp := range t.State.Tables {
+		progress[i] = tableProgressModel{Database: types.StringValue(tp.Database), Table: types.StringValue(tp.Table),
+			RowsMigrated: types.Int64Value(tp.RowsMigrated), RowsTotal: types.Int64Value(tp.RowsTotal), Done: types.BoolValue(tp.Done)}
+	}
+	m.TableProgress, d = types.ListValueFrom(ctx, tableProgressType, progress)
+	diags.Append(d...)
+	return diags
+}
+
+// fillState copies a task's run state into the model.
+func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.Diagnostics {
+	var diags, d diag.Diagnostics
 	m.Status = types.StringValue(s.Status)
 	m.Phase = types.StringValue(s.Phase)
 	m.ProgressPercent = types.Float64Value(s.ProgressPercent)
@@ -177,23 +275,51 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 	m.BinlogFile = types.StringValue(s.Position.File)
 	m.BinlogPosition = types.Int64Value(int64(s.Position.Pos))
 	m.GTIDSet = types.StringValue(s.Position.GTIDSet)
+	m.LatencySeconds = types.Float64Value(s.LatencySeconds)
 	m.ErrorMessage = types.StringValue(s.ErrorMessage)
 	items := make([]precheckItemModel, len(s.Precheck))
 	for i, p := range s.Precheck {
 		items[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(p.Status),
 			Message: types.StringValue(p.Message), Remedy: types.StringValue(p.Remedy)}
 	}
-	var d diag.Diagnostics
 	m.Precheck, d = types.ListValueFrom(ctx, precheckItemType, items)
 	diags.Append(d...)
-	progress := make([]tableProgressModel, len(s.Tables))
-	for i, tp := range s.Tables {
-		progress[i] = tableProgressModel{Database: types.StringValue(tp.Database), Table: types.StringValue(tp.Table),
-			RowsMigrated: types.Int64Value(tp.RowsMigrated), RowsTotal: types.Int64Value(tp.RowsTotal), Done: types.BoolValue(tp.Done)}
+	m.Verification = types.ObjectNull(verificationType.AttrTypes)
+	if v := s.Verification; v != nil {
+		m.Verification, d = types.ObjectValue(verificationType.AttrTypes, map[string]attr.Value{
+			"status": types.StringValue(v.Status), "chunks_checked": types.Int64Value(v.ChunksChecked),
+			"rows_checked": types.Int64Value(v.RowsChecked), "mismatches": types.Int64Value(v.Mismatches),
+		})
+		diags.Append(d...)
 	}
-	m.TableProgress, d = types.ListValueFrom(ctx, tableProgressType, progress)
-	diags.Append(d...)
+	m.StartedAt = timestamp(s.StartedAt)
+	m.FinishedAt = timestamp(s.FinishedAt)
+	m.UpdatedAt = timestamp(&s.UpdatedAt)
 	return diags
+}
+
+// timestamp formats t as RFC 3339 in UTC; nil or zero gives null.
+func timestamp(t *time.Time) types.String {
+	if t == nil || t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+// orDefault returns vals, or def when vals is empty.
+func orDefault(vals, def []string) []string {
+	if len(vals) == 0 {
+		return def
+	}
+	return vals
+}
+
+// sortedStringsOf reads a set of strings in a stable order, so that the runner stores the
+// same list whatever order Terraform gives the set in.
+func sortedStringsOf(ctx context.Context, v types.Set, diags *diag.Diagnostics) []string {
+	out := stringsOf(ctx, v, diags)
+	slices.Sort(out)
+	return out
 }
 
 // stringsOf reads a list or set of strings; null gives nil.
@@ -224,6 +350,22 @@ func optionalList(ctx context.Context, vals []string, diags *diag.Diagnostics) t
 	v, d := types.ListValueFrom(ctx, types.StringType, vals)
 	diags.Append(d...)
 	return v
+}
+
+// optionalSet maps the API's empty list (absent) to a null set.
+func optionalSet(ctx context.Context, vals []string, diags *diag.Diagnostics) types.Set {
+	if len(vals) == 0 {
+		return types.SetNull(types.StringType)
+	}
+	return setOf(ctx, vals, diags)
+}
+
+// optionalFloat maps the API's 0 (absent) to null.
+func optionalFloat(v float64) types.Float64 {
+	if v == 0 {
+		return types.Float64Null()
+	}
+	return types.Float64Value(v)
 }
 
 // optionalInt maps the API's 0 (absent) to null.

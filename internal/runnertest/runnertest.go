@@ -1,16 +1,24 @@
 // Package runnertest starts the real adbmigrate-runner binary for tests: built once per
 // test process (or taken from $ADBMIGRATE_RUNNER_BIN), on a free loopback port, with its own
-// data directory and token.
+// data directory and token; optionally over HTTPS with a generated self-signed certificate.
 package runnertest
 
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,11 +86,18 @@ func repoRoot() (string, error) {
 
 // Runner is one runner process.
 type Runner struct {
-	DataDir  string
-	Addr     string
+	DataDir string
+	// Addr is where the runner is reached: 127.0.0.1 and its port.
+	Addr string
+	// Endpoint is Addr as an http:// or, with Options.TLS, https:// URL.
 	Endpoint string
 	Token    string
 	Client   *api.Client
+	// HTTPClient makes raw requests to Endpoint; it trusts Options.TLS's certificate.
+	HTTPClient *http.Client
+
+	opts   Options
+	listen string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -90,8 +105,32 @@ type Runner struct {
 	logs *bytes.Buffer
 }
 
+// Options change how StartWith runs the runner. The zero value is what Start does.
+type Options struct {
+	// Args are extra command-line arguments, after --listen, --data-dir and --log-level.
+	Args []string
+	// ListenHost is the host part of --listen (default 127.0.0.1). The runner is still
+	// reached on 127.0.0.1, so another host must be a wildcard such as 0.0.0.0.
+	ListenHost string
+	// TLS, when set, has the runner serve HTTPS with this certificate (--tls-cert,
+	// --tls-key); Endpoint is then https:// and Client and HTTPClient trust TLS.Pool.
+	TLS *TLSFiles
+}
+
+// TLSFiles is a certificate and key on disk and a pool that trusts the certificate.
+type TLSFiles struct {
+	CertFile, KeyFile string
+	Pool              *x509.CertPool
+}
+
 // Start starts a runner with a fresh data directory; it is stopped when the test ends.
 func Start(t testing.TB) *Runner {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options. Runner.Start restarts it with the same options.
+func StartWith(t testing.TB, opts Options) *Runner {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "adbm-runner-")
 	if err != nil {
@@ -99,10 +138,20 @@ func Start(t testing.TB) *Runner {
 	}
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
-	r := &Runner{DataDir: dir, Token: hex.EncodeToString(tok)}
+	r := &Runner{DataDir: dir, Token: hex.EncodeToString(tok), opts: opts}
 	r.Addr = freeAddr(t)
+	r.listen = r.Addr
+	if opts.ListenHost != "" {
+		_, port, _ := net.SplitHostPort(r.Addr)
+		r.listen = net.JoinHostPort(opts.ListenHost, port)
+	}
 	r.Endpoint = "http://" + r.Addr
-	r.Client, err = api.NewClient(r.Endpoint, r.Token, nil)
+	r.HTTPClient = &http.Client{Timeout: time.Minute}
+	if opts.TLS != nil {
+		r.Endpoint = "https://" + r.Addr
+		r.HTTPClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: opts.TLS.Pool, MinVersion: tls.VersionTLS12}}
+	}
+	r.Client, err = api.NewClient(r.Endpoint, r.Token, r.HTTPClient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +184,11 @@ func (r *Runner) Start(t testing.TB) {
 		r.mu.Unlock()
 		t.Fatal("runner already running")
 	}
-	cmd := exec.Command(Binary(t), "--listen", r.Addr, "--data-dir", r.DataDir, "--log-level", "debug")
+	args := []string{"--listen", r.listen, "--data-dir", r.DataDir, "--log-level", "debug"}
+	if r.opts.TLS != nil {
+		args = append(args, "--tls-cert", r.opts.TLS.CertFile, "--tls-key", r.opts.TLS.KeyFile)
+	}
+	cmd := exec.Command(Binary(t), append(args, r.opts.Args...)...)
 	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+r.Token)
 	if r.logs == nil {
 		r.logs = &bytes.Buffer{}
@@ -235,4 +288,48 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// SelfSignedTLS writes a self-signed ECDSA certificate for 127.0.0.1, ::1 and localhost,
+// valid for a day, and its key into dir (cert.pem, key.pem, the key with mode 0600).
+func SelfSignedTLS(t testing.TB, dir string) *TLSFiles {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "adbmigrate-runner test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &TLSFiles{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem"), Pool: x509.NewCertPool()}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(f.CertFile, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.Pool.AppendCertsFromPEM(certPEM)
+	return f
 }

@@ -82,6 +82,40 @@ type Connection struct {
 	UpdatedAt time.Time   `json:"updated_at"`
 }
 
+// DML and DDL operations accepted in TaskSpec.DMLOperations, TaskSpec.DDLOperations and
+// the Table fields of the same names.
+const (
+	DMLInsert     = "insert"
+	DMLUpdate     = "update"
+	DMLDelete     = "delete"
+	DDLAddColumn  = "add_column"
+	DDLDropColumn = "drop_column"
+)
+
+// DMLOperations and DDLOperations list every operation of each kind: what an incremental
+// task replicates when its spec names none.
+var (
+	DMLOperations = []string{DMLInsert, DMLUpdate, DMLDelete}
+	DDLOperations = []string{DDLAddColumn, DDLDropColumn}
+)
+
+// Retry windows of TaskSpec, in minutes: the defaults used when a field is 0, and the
+// ranges the runner accepts.
+const (
+	DefaultRetryTimeForFailedConnections = 720
+	MinRetryTimeForFailedConnections     = 10
+	DefaultRetryTimeForOtherIssues       = 10
+	MinRetryTimeForOtherIssues           = 1
+	MaxRetryTime                         = 1440
+)
+
+// Data verification modes of DataVerification.Mode.
+const (
+	VerifyNone    = "none"
+	VerifyFull    = "full"
+	VerifySampled = "sampled"
+)
+
 // Conflict handling modes of TaskSpec.ConflictHandling.
 const (
 	ConflictReport = "precheck_and_report_errors"
@@ -113,6 +147,48 @@ type TaskSpec struct {
 	IgnorePrecheckAlerts []string `json:"ignore_precheck_alerts,omitempty"`
 	// DesiredStatus is running (the default when empty) or stopped.
 	DesiredStatus string `json:"desired_status,omitempty"`
+	// DMLOperations lists the row changes incremental migration applies: insert, update,
+	// delete. Empty means all three. Table.DMLOperations overrides it per table.
+	DMLOperations []string `json:"dml_operations,omitempty"`
+	// DDLOperations lists the schema changes incremental migration applies: add_column,
+	// drop_column. Empty means both. Table.DDLOperations overrides it per table.
+	DDLOperations []string `json:"ddl_operations,omitempty"`
+	// IncrementalThrottling limits incremental migration (SourceQPS unused); it can change
+	// while the task runs.
+	IncrementalThrottling *Throttling `json:"incremental_throttling,omitempty"`
+	// RetryTimeForFailedConnections is how long, in minutes, a lost connection is retried
+	// before the task fails: 10..1440, DefaultRetryTimeForFailedConnections when 0.
+	RetryTimeForFailedConnections int `json:"retry_time_for_failed_connections,omitempty"`
+	// RetryTimeForOtherIssues is how long, in minutes, other failures (DDL, DML) are retried
+	// before the task fails: 1..1440, DefaultRetryTimeForOtherIssues when 0; lower than
+	// RetryTimeForFailedConnections.
+	RetryTimeForOtherIssues int `json:"retry_time_for_other_issues,omitempty"`
+	// EnvironmentTag labels the task by environment, for example production or staging.
+	EnvironmentTag string `json:"environment_tag,omitempty"`
+	// Monitoring says when to alert; nil means no alerts.
+	Monitoring *Monitoring `json:"monitoring,omitempty"`
+	// DataVerification says how to compare destination with source; nil means none.
+	DataVerification *DataVerification `json:"data_verification,omitempty"`
+}
+
+// Monitoring configures a task's alerts.
+type Monitoring struct {
+	// OnFailure alerts when the task fails.
+	OnFailure bool `json:"on_failure,omitempty"`
+	// LatencyThresholdSeconds alerts when incremental latency exceeds it; 0 means never.
+	LatencyThresholdSeconds int `json:"latency_threshold_seconds,omitempty"`
+	// WebhookURL receives each alert as a JSON POST; empty means alerts are only logged.
+	WebhookURL string `json:"webhook_url,omitempty"`
+}
+
+// DataVerification configures the comparison of destination and source data.
+type DataVerification struct {
+	// Mode is none (the default when empty), full or sampled.
+	Mode string `json:"mode,omitempty"`
+	// SamplePercent is the share of chunks checked with Mode sampled, 1..100.
+	SamplePercent int `json:"sample_percent,omitempty"`
+	// Repair rewrites the destination rows found to differ.
+	Repair bool `json:"repair,omitempty"`
 }
 
 // Throttling limits a migration phase; zero fields are unlimited.
@@ -149,6 +225,9 @@ type Table struct {
 	PartitionKey       string   `json:"partition_key,omitempty"`
 	PartitionRule      string   `json:"partition_rule,omitempty"` // value, day, month or year
 	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
+	// DMLOperations and DDLOperations override the task's for this table; empty inherits.
+	DMLOperations []string `json:"dml_operations,omitempty"`
+	DDLOperations []string `json:"ddl_operations,omitempty"`
 }
 
 // ColumnRename gives a source column another name on the destination.
@@ -192,9 +271,20 @@ type TaskState struct {
 	ErrorMessage    string          `json:"error_message,omitempty"`
 	Tables          []TableProgress `json:"tables,omitempty"`
 	Precheck        []PrecheckItem  `json:"precheck,omitempty"`
-	StartedAt       *time.Time      `json:"started_at,omitempty"`
-	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+	// Verification is nil until data verification has run.
+	Verification *Verification `json:"verification,omitempty"`
+	StartedAt    *time.Time    `json:"started_at,omitempty"`
+	FinishedAt   *time.Time    `json:"finished_at,omitempty"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+// Verification is the outcome so far of data verification.
+type Verification struct {
+	// Status is the verification's state, for example running, passed or mismatched.
+	Status        string `json:"status,omitempty"`
+	ChunksChecked int64  `json:"chunks_checked,omitempty"`
+	RowsChecked   int64  `json:"rows_checked,omitempty"`
+	Mismatches    int64  `json:"mismatches,omitempty"`
 }
 
 // Task is a migration task as the runner returns it.

@@ -10,7 +10,8 @@ resource "adbmigrate_connection" "source" {
   password_wo_version = 1
 }
 
-# Destination database, with the password kept (sensitive) in state for older Terraform.
+# Destination database, with the password kept (sensitive) in state for older Terraform,
+# reached over TLS with the server's certificate checked against the cluster's CA.
 resource "adbmigrate_connection" "destination" {
   name          = "analytics"
   database_type = "adb_mysql3"
@@ -20,6 +21,11 @@ resource "adbmigrate_connection" "destination" {
   password      = var.destination_password
   region        = "cn-hangzhou"
   instance_id   = "am-example"
+
+  tls {
+    mode   = "verify_identity"
+    ca_pem = var.destination_ca_pem
+  }
 }
 
 variable "source_password" {
@@ -30,4 +36,9 @@ variable "source_password" {
 variable "destination_password" {
   type      = string
   sensitive = true
+}
+
+variable "destination_ca_pem" {
+  type        = string
+  description = "PEM bundle of the CA that signed the destination's certificate"
 }

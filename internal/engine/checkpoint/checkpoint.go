@@ -21,7 +21,7 @@ var ddl = []string{
 	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`task_cut` (" +
 		"task_id VARCHAR(64) NOT NULL PRIMARY KEY, " +
 		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
-		"schema_done TINYINT NOT NULL DEFAULT 0, " +
+		"schema_done TINYINT NOT NULL DEFAULT 0, full_done TINYINT NOT NULL DEFAULT 0, " +
 		"recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
 	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_tables` (" +
 		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
@@ -30,6 +30,11 @@ var ddl = []string{
 		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
 		"chunk_no INT NOT NULL, lo MEDIUMTEXT NULL, hi MEDIUMTEXT NULL, rows_copied BIGINT NOT NULL, done TINYINT NOT NULL, " +
 		"PRIMARY KEY (task_id, source_db, source_table, chunk_no))",
+	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`cdc_position` (" +
+		"task_id VARCHAR(64) NOT NULL PRIMARY KEY, " +
+		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
+		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, " +
+		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))",
 }
 
 // Ensure creates the checkpoint tables on the destination if they are missing.
@@ -49,12 +54,14 @@ type Cut struct {
 	Pos        uint64
 	GTIDSet    string
 	SchemaDone bool
+	// FullDone is set once the full copy of every table committed.
+	FullDone bool
 }
 
 // LoadCut returns the task's recorded cut; ok is false when none was recorded yet.
 func LoadCut(ctx context.Context, dst *sql.DB, taskID string) (c Cut, ok bool, err error) {
-	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, schema_done FROM `"+MetaDatabase+"`.`task_cut` WHERE task_id = ?", taskID).
-		Scan(&c.File, &c.Pos, &c.GTIDSet, &c.SchemaDone)
+	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, schema_done, full_done FROM `"+MetaDatabase+"`.`task_cut` WHERE task_id = ?", taskID).
+		Scan(&c.File, &c.Pos, &c.GTIDSet, &c.SchemaDone, &c.FullDone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Cut{}, false, nil
 	}
@@ -66,8 +73,8 @@ func LoadCut(ctx context.Context, dst *sql.DB, taskID string) (c Cut, ok bool, e
 
 // SaveCut records the task's cut, replacing any earlier one.
 func SaveCut(ctx context.Context, dst *sql.DB, taskID string, c Cut) error {
-	_, err := dst.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`task_cut` (task_id, binlog_file, binlog_pos, gtid_set, schema_done) VALUES (?, ?, ?, ?, ?)",
-		taskID, c.File, c.Pos, c.GTIDSet, c.SchemaDone)
+	_, err := dst.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`task_cut` (task_id, binlog_file, binlog_pos, gtid_set, schema_done, full_done) VALUES (?, ?, ?, ?, ?, ?)",
+		taskID, c.File, c.Pos, c.GTIDSet, c.SchemaDone, c.FullDone)
 	if err != nil {
 		return fmt.Errorf("recording the binlog position of task %s: %w", taskID, err)
 	}
@@ -159,9 +166,46 @@ func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no
 	return nil
 }
 
+// Applied is how far incremental migration got: the end of the last source transaction
+// whose changes are committed on the destination, and the source columns of each migrated
+// table at that point (the schema history that decodes the events after it).
+type Applied struct {
+	File      string
+	Pos       uint64
+	GTIDSet   string
+	EventTime int64 // unix seconds of the last applied event
+	// Tables maps "db.table" to its source column names in order, as JSON.
+	Tables string
+}
+
+// LoadApplied returns the task's incremental position; ok is false before incremental
+// migration first committed.
+func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok bool, err error) {
+	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, event_time, tables FROM `"+MetaDatabase+"`.`cdc_position` WHERE task_id = ?", taskID).
+		Scan(&a.File, &a.Pos, &a.GTIDSet, &a.EventTime, &a.Tables)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Applied{}, false, nil
+	}
+	if err != nil {
+		return Applied{}, false, fmt.Errorf("reading the incremental position of task %s: %w", taskID, err)
+	}
+	return a, true, nil
+}
+
+// SaveApplied records the incremental position inside tx, the transaction that applied the
+// changes up to it.
+func SaveApplied(ctx context.Context, tx *sql.Tx, taskID string, a Applied) error {
+	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_position` (task_id, binlog_file, binlog_pos, gtid_set, event_time, tables) VALUES (?, ?, ?, ?, ?, ?)",
+		taskID, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables)
+	if err != nil {
+		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
+	}
+	return nil
+}
+
 // Forget removes everything recorded for a task.
 func Forget(ctx context.Context, dst *sql.DB, taskID string) error {
-	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks"} {
+	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks", "cdc_position"} {
 		if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`"+table+"` WHERE task_id = ?", taskID); err != nil {
 			return fmt.Errorf("removing checkpoints of task %s: %w", taskID, err)
 		}

@@ -16,6 +16,8 @@ type Column struct {
 	Name     string
 	DataType string // information_schema DATA_TYPE, lower case: int, varchar, blob, ...
 	Nullable bool
+	// Unsigned is true for unsigned numeric columns.
+	Unsigned bool
 	// Generated columns are computed by the server: they are created but never copied.
 	Generated bool
 }
@@ -140,6 +142,7 @@ func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, 
 			rows.Close()
 			return nil, err
 		}
+		c.Unsigned = strings.Contains(typ, " unsigned")
 		t.Columns = append(t.Columns, c)
 		colTypes[c.Name], charsets[c.Name] = typ, charset
 	}

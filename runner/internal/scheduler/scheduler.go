@@ -7,13 +7,21 @@ package scheduler
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -26,8 +34,12 @@ var (
 	errShutdown = errors.New("runner shutting down")
 )
 
-// defaultRetryWindow is retry_time_for_failed_connections' default: 720 minutes.
-const defaultRetryWindow = 720 * time.Minute
+// The retry windows' defaults: retry_time_for_failed_connections 720 minutes,
+// retry_time_for_other_issues 10 minutes.
+const (
+	defaultRetryWindow      = 720 * time.Minute
+	defaultOtherRetryWindow = 10 * time.Minute
+)
 
 // persistEvery bounds how often progress (not status changes) is written to the store.
 const persistEvery = 500 * time.Millisecond
@@ -47,9 +59,16 @@ type Scheduler struct {
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	// full throttles the run's full copy; SetThrottling changes it in place.
-	full *throttle.Limits
+	// full and inc throttle the run's phases; SetThrottling changes them in place.
+	full, inc *throttle.Limits
+	// drain, closed by Stop, asks an incremental run to apply what the source has written
+	// and stop (the cut-over).
+	drain     chan struct{}
+	drainOnce sync.Once
 }
+
+// drainTimeout bounds how long Stop lets an incremental task catch up before it cancels it.
+const drainTimeout = 5 * time.Minute
 
 // New returns a scheduler over the store; box opens stored passwords.
 func New(st *store.Store, box *secret.Box, log *slog.Logger) *Scheduler {
@@ -111,8 +130,15 @@ func (s *Scheduler) Stop(id string) (api.Task, error) {
 	r := s.runs[id]
 	s.mu.Unlock()
 	if r != nil {
-		r.cancel(errStopped)
-		<-r.done
+		// An incremental run drains to the source's current position first; a run in any
+		// other phase ignores the drain and is cancelled.
+		r.drainOnce.Do(func() { close(r.drain) })
+		select {
+		case <-r.done:
+		case <-time.After(s.drainWait(id)):
+			r.cancel(errStopped)
+			<-r.done
+		}
 	}
 	return s.store.UpdateTask(id, func(t *api.Task) {
 		if !final(t.State.Status) {
@@ -139,7 +165,7 @@ func (s *Scheduler) launch(id string) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{}), full: throttle.NewLimits(0, 0, 0)}
+	r := &run{cancel: cancel, done: make(chan struct{}), full: throttle.NewLimits(0, 0, 0), inc: throttle.NewLimits(0, 0, 0), drain: make(chan struct{})}
 	s.runs[id] = r
 	s.wg.Add(1)
 	go func() {
@@ -154,14 +180,25 @@ func (s *Scheduler) launch(id string) {
 	}()
 }
 
-// SetThrottling applies new full-migration limits to a running task at once; a task that
-// does not run picks them up from its spec when it starts.
-func (s *Scheduler) SetThrottling(id string, full *api.Throttling) {
+// drainWait is how long Stop waits for a run to let go by itself: an incremental task in
+// its incremental phase drains, any other run is cancelled at once.
+func (s *Scheduler) drainWait(id string) time.Duration {
+	t, err := s.store.GetTask(id)
+	if err == nil && t.State.Phase == engine.PhaseIncremental {
+		return drainTimeout
+	}
+	return 0
+}
+
+// SetThrottling applies new limits to a running task at once; a task that does not run
+// picks them up from its spec when it starts.
+func (s *Scheduler) SetThrottling(id string, full, incremental *api.Throttling) {
 	s.mu.Lock()
 	r := s.runs[id]
 	s.mu.Unlock()
 	if r != nil {
 		setLimits(r.full, full)
+		setLimits(r.inc, incremental)
 	}
 }
 
@@ -174,45 +211,139 @@ func setLimits(l *throttle.Limits, t *api.Throttling) {
 
 func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	log := s.log.With("task_id", id)
-	t, err := s.store.GetTask(id)
-	if err != nil {
-		log.Error("cannot load task", "error", err)
-		return
-	}
-	et, err := s.engineTask(t)
-	if err != nil {
-		s.finish(id, api.StatusFailed, err.Error())
-		return
-	}
-	setLimits(r.full, t.FullThrottling)
-	et.FullLimits = r.full
 	s.update(id, func(t *api.Task) {
 		now := s.now().UTC()
 		if t.State.StartedAt == nil {
 			t.State.StartedAt = &now
 		}
 	})
-	log.Info("task running")
+	var failingSince time.Time
+	for attempt := 0; ; attempt++ {
+		err := s.runOnce(ctx, id, r, log)
+		switch {
+		case err == nil:
+			log.Info("task completed")
+			s.finish(id, api.StatusCompleted, "")
+			return
+		case errors.Is(err, engine.ErrDrained):
+			log.Info("task drained and stopped")
+			s.finish(id, api.StatusStopped, "")
+			return
+		case context.Cause(ctx) == errShutdown:
+			log.Info("task paused for shutdown")
+			return
+		case context.Cause(ctx) == errStopped:
+			// Stop marks the task once the run has let go.
+			log.Info("task stopped")
+			return
+		case errors.As(err, new(*engine.PrecheckError)):
+			log.Warn("precheck failed", "error", err)
+			s.finish(id, api.StatusPrecheckFailed, err.Error())
+			return
+		case errors.Is(err, cdc.ErrBinlogPurged), errors.Is(err, errConfig):
+			log.Error("task failed", "error", err)
+			s.finish(id, api.StatusFailed, err.Error())
+			return
+		}
+		if failingSince.IsZero() {
+			failingSince = s.now()
+		}
+		window, kind := s.retryWindow(id, err)
+		if s.now().Sub(failingSince) >= window {
+			log.Error("task failed after retrying", "error", err, "retried_for", s.now().Sub(failingSince))
+			s.finish(id, api.StatusFailed, fmt.Sprintf("%v (retried for %s, the task's retry time for %s; fix the cause and start the task again: it resumes from its checkpoints)",
+				err, window, kind))
+			return
+		}
+		backoff := min(time.Duration(1<<min(attempt, 5))*time.Second, 30*time.Second)
+		log.Warn("task retrying", "error", err, "kind", kind, "backoff", backoff)
+		s.update(id, func(t *api.Task) {
+			s.setStatus(t, api.StatusRetrying, fmt.Sprintf("retrying after %s: %v", kind, err))
+		})
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+	}
+}
 
+// errConfig marks failures no retry can fix: the task's configuration is wrong.
+var errConfig = errors.New("task configuration")
+
+// runOnce runs the engine once.
+func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Logger) error {
+	t, err := s.store.GetTask(id)
+	if err != nil {
+		return fmt.Errorf("%w: cannot load task: %v", errConfig, err)
+	}
+	et, err := s.engineTask(t)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errConfig, err)
+	}
+	setLimits(r.full, t.FullThrottling)
+	setLimits(r.inc, t.IncrementalThrottling)
+	et.FullLimits, et.IncrementalLimits, et.Drain = r.full, r.inc, r.drain
+	log.Info("task running")
 	rep := &reporter{s: s, id: id}
 	err = engine.Run(ctx, et, rep.report)
 	rep.flush()
-	switch {
-	case err == nil:
-		log.Info("task completed")
-		s.finish(id, api.StatusCompleted, "")
-	case context.Cause(ctx) == errShutdown:
-		log.Info("task paused for shutdown")
-	case context.Cause(ctx) == errStopped:
-		// Stop marks the task once the run has let go.
-		log.Info("task stopped")
-	case errors.As(err, new(*engine.PrecheckError)):
-		log.Warn("precheck failed", "error", err)
-		s.finish(id, api.StatusPrecheckFailed, err.Error())
-	default:
-		log.Error("task failed", "error", err)
-		s.finish(id, api.StatusFailed, err.Error())
+	return err
+}
+
+// retryWindow returns how long a failure may be retried: connection failures for the
+// task's retry_time_for_failed_connections, anything else for retry_time_for_other_issues.
+func (s *Scheduler) retryWindow(id string, err error) (time.Duration, string) {
+	t, lerr := s.store.GetTask(id)
+	if lerr != nil {
+		return 0, "other issues"
 	}
+	if connectionError(err) {
+		return connWindow(t), "failed connections"
+	}
+	other := time.Duration(t.RetryTimeForOtherIssues) * time.Minute
+	if other <= 0 {
+		other = defaultOtherRetryWindow
+	}
+	return other, "other issues"
+}
+
+func connWindow(t api.Task) time.Duration {
+	if t.RetryTimeForFailedConnections > 0 {
+		return time.Duration(t.RetryTimeForFailedConnections) * time.Minute
+	}
+	return defaultRetryWindow
+}
+
+// nilIfEmpty maps the API's empty list (all operations) to the engine's nil.
+func nilIfEmpty(ops []string) []string {
+	if len(ops) == 0 {
+		return nil
+	}
+	return ops
+}
+
+// connectionError reports whether err means a database could not be reached or the
+// connection broke.
+func connectionError(err error) bool {
+	var netErr net.Error
+	var myErr *mysql.MySQLError
+	if errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	if errors.As(err, &myErr) {
+		switch myErr.Number {
+		case 1040, 1053, 1129, 1152, 1158, 1159, 1160, 1161, 2002, 2003, 2006, 2013:
+			return true
+		}
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "invalid connection", "i/o timeout", "cannot connect"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // engineTask builds the engine's view of a stored task, with passwords opened.
@@ -234,7 +365,9 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
-		RetryWindow:          defaultRetryWindow,
+		RetryWindow:          connWindow(t),
+		DMLOperations:        nilIfEmpty(t.DMLOperations),
+		DDLOperations:        nilIfEmpty(t.DDLOperations),
 	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
@@ -243,6 +376,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
 				TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
 				PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
+				DMLOperations: nilIfEmpty(tb.DMLOperations), DDLOperations: nilIfEmpty(tb.DDLOperations),
 			}
 			if len(tb.ColumnRenames) > 0 {
 				table.ColumnRenames = map[string]string{}
@@ -337,9 +471,12 @@ func (r *reporter) flush() {
 			t.State.Status = api.StatusSchemaMigrating
 		case engine.PhaseFull:
 			t.State.Status = api.StatusFullMigrating
+		case engine.PhaseIncremental:
+			t.State.Status = api.StatusRunning
 		}
 		t.State.Phase = p.Phase
 		t.State.RowsMigrated = p.RowsMigrated
+		t.State.LatencySeconds = p.LatencySeconds
 		t.State.ProgressPercent = p.Percent()
 		t.State.Position = api.Position{File: p.Position.File, Pos: p.Position.Pos, GTIDSet: p.Position.GTIDSet}
 		t.State.Tables = t.State.Tables[:0]

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"slices"
@@ -32,6 +33,10 @@ func validateConnection(c api.ConnectionSpec) error {
 		return badRequest("username", "username is required")
 	case c.TLS != nil && !slices.Contains(tlsModes, c.TLS.Mode):
 		return badRequest("tls.mode", "tls.mode %q is not one of %v", c.TLS.Mode, tlsModes)
+	case c.TLS != nil && c.TLS.CAPEM != "" && c.TLS.Mode != dbconn.TLSVerifyIdentity:
+		return badRequest("tls.ca_pem", "tls.ca_pem is used only with tls.mode %s, not %s", dbconn.TLSVerifyIdentity, c.TLS.Mode)
+	case c.TLS != nil && c.TLS.CAPEM != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.TLS.CAPEM)):
+		return badRequest("tls.ca_pem", "tls.ca_pem holds no PEM certificate: paste the CA bundle that signed the server's certificate")
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tasks/{id}/start", s.wrap(s.startTask))
 	mux.HandleFunc("POST /v1/tasks/{id}/stop", s.wrap(s.stopTask))
 	mux.HandleFunc("GET /v1/tasks/{id}/status", s.wrap(s.taskStatus))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	return s.authenticate(mux)
 }
 
@@ -135,8 +137,10 @@ func decode(r *http.Request, v any) error {
 		switch {
 		case errors.As(err, &maxErr):
 			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body is larger than %d bytes", maxBody)}
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			return badRequest("", "request body must be a JSON object")
 		case errors.As(err, &typeErr):
-			return badRequest(typeErr.Field, "field %s must be a JSON %s", typeErr.Field, typeErr.Type)
+			return badRequest(typeErr.Field, "field %s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return badRequest(field, "unknown field %s", field)
@@ -149,6 +153,22 @@ func decode(r *http.Request, v any) error {
 		return badRequest("", "request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// jsonKind names the JSON kind a Go type decodes from, for messages.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "object"
 }
 
 func newID(prefix string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -40,9 +41,6 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 		if slices.Contains(t.MigrationTypes[:i], mt) {
 			return badRequest("migration_types", "migration_types lists %q twice", mt)
 		}
-	}
-	if slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
-		return &apiError{status: http.StatusUnprocessableEntity, field: "migration_types", msg: "incremental migration is not available in this build of the runner: use migration_types = [\"schema\", \"full\"]"}
 	}
 	if len(t.Objects) == 0 {
 		return badRequest("objects", "objects is empty: select at least one database")
@@ -90,12 +88,92 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 	if th := t.FullThrottling; th != nil && (th.SourceQPS < 0 || th.RPS < 0 || th.MBPS < 0) {
 		return badRequest("full_throttling", "full_throttling rates must not be negative")
 	}
+	if th := t.IncrementalThrottling; th != nil {
+		if th.SourceQPS != 0 {
+			return badRequest("incremental_throttling.source_qps", "incremental_throttling has no source_qps: incremental migration reads the binlog, not tables")
+		}
+		if th.RPS < 0 || th.MBPS < 0 {
+			return badRequest("incremental_throttling", "incremental_throttling rates must not be negative")
+		}
+	}
+	if err := validateOperations("dml_operations", t.DMLOperations, api.DMLOperations); err != nil {
+		return err
+	}
+	if err := validateOperations("ddl_operations", t.DDLOperations, api.DDLOperations); err != nil {
+		return err
+	}
+	if err := validateRetryTimes(t); err != nil {
+		return err
+	}
+	if m := t.Monitoring; m != nil {
+		if m.LatencyThresholdSeconds < 0 {
+			return badRequest("monitoring.latency_threshold_seconds", "monitoring.latency_threshold_seconds must be 1 or more (0 for no latency alert), not %d", m.LatencyThresholdSeconds)
+		}
+		if m.WebhookURL != "" {
+			if u, err := url.Parse(m.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return badRequest("monitoring.webhook_url", "monitoring.webhook_url %q is not an http(s) URL", m.WebhookURL)
+			}
+		}
+	}
+	if v := t.DataVerification; v != nil {
+		switch v.Mode {
+		case "", api.VerifyNone, api.VerifyFull:
+			if v.SamplePercent != 0 {
+				return badRequest("data_verification.sample_percent", "data_verification.sample_percent applies only to mode %q", api.VerifySampled)
+			}
+		case api.VerifySampled:
+			if v.SamplePercent < 1 || v.SamplePercent > 100 {
+				return badRequest("data_verification.sample_percent", "data_verification.sample_percent %d is outside 1..100", v.SamplePercent)
+			}
+		default:
+			return badRequest("data_verification.mode", "data_verification.mode %q is not one of %s, %s, %s", v.Mode, api.VerifyNone, api.VerifyFull, api.VerifySampled)
+		}
+		if v.Repair && (v.Mode == "" || v.Mode == api.VerifyNone) {
+			return badRequest("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled)
+		}
+	}
 	for i, o := range t.Objects {
 		for j, tb := range o.Tables {
 			if err := validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// validateOperations checks that ops names distinct members of allowed.
+func validateOperations(field string, ops, allowed []string) error {
+	for k, op := range ops {
+		if !slices.Contains(allowed, op) {
+			return badRequest(field, "%s[%d] %q is not one of %v", field, k, op, allowed)
+		}
+		if slices.Contains(ops[:k], op) {
+			return badRequest(field, "%s lists %q twice", field, op)
+		}
+	}
+	return nil
+}
+
+// validateRetryTimes checks the retry windows, with 0 standing for the default.
+func validateRetryTimes(t api.TaskSpec) error {
+	conn, other := t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues
+	if conn != 0 && (conn < api.MinRetryTimeForFailedConnections || conn > api.MaxRetryTime) {
+		return badRequest("retry_time_for_failed_connections", "retry_time_for_failed_connections %d is outside %d..%d minutes",
+			conn, api.MinRetryTimeForFailedConnections, api.MaxRetryTime)
+	}
+	if other != 0 && (other < api.MinRetryTimeForOtherIssues || other > api.MaxRetryTime) {
+		return badRequest("retry_time_for_other_issues", "retry_time_for_other_issues %d is outside %d..%d minutes",
+			other, api.MinRetryTimeForOtherIssues, api.MaxRetryTime)
+	}
+	if conn == 0 {
+		conn = api.DefaultRetryTimeForFailedConnections
+	}
+	if other == 0 {
+		other = api.DefaultRetryTimeForOtherIssues
+	}
+	if other >= conn {
+		return badRequest("retry_time_for_other_issues", "retry_time_for_other_issues (%d minutes) must be lower than retry_time_for_failed_connections (%d minutes)", other, conn)
 	}
 	return nil
 }
@@ -121,6 +199,12 @@ func validateTable(field string, tb api.Table) error {
 			return badRequest(fmt.Sprintf("%s.columns[%d]", field, k), "columns must name distinct source columns")
 		}
 		seen[c] = true
+	}
+	if err := validateOperations(field+".dml_operations", tb.DMLOperations, api.DMLOperations); err != nil {
+		return err
+	}
+	if err := validateOperations(field+".ddl_operations", tb.DDLOperations, api.DDLOperations); err != nil {
+		return err
 	}
 	renamed := map[string]bool{}
 	for k, cr := range tb.ColumnRenames {
@@ -177,8 +261,10 @@ func (s *Server) createTask(r *http.Request) (int, any, error) {
 	return http.StatusCreated, t, nil
 }
 
-// updateTask changes what can change on an existing task: its name and desired status.
-// Everything else belongs to a new task.
+// updateTask changes what can change on an existing task (see the list below); everything
+// else belongs to a new task. The scheduler applies full_throttling to a running task at
+// once; the other in-place fields are stored and take effect when the task next starts
+// (until the scheduler learns to apply them live).
 func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	id := r.PathValue("id")
 	old, err := s.store.GetTask(id)
@@ -199,7 +285,8 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		spec.DesiredStatus = api.DesiredRunning
 	}
 	// What is not listed here changes in place: name, desired_status, full_throttling,
-	// ignore_precheck_alerts.
+	// incremental_throttling, ignore_precheck_alerts, retry_time_for_failed_connections,
+	// retry_time_for_other_issues, environment_tag, monitoring, data_verification.
 	for _, f := range []struct {
 		field string
 		same  bool
@@ -211,6 +298,8 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		{"conflict_handling", spec.ConflictHandling == old.ConflictHandling},
 		{"merge_tables", spec.MergeTables == old.MergeTables},
 		{"instance_class", spec.InstanceClass == old.InstanceClass},
+		{"dml_operations", slices.Equal(spec.DMLOperations, old.DMLOperations)},
+		{"ddl_operations", slices.Equal(spec.DDLOperations, old.DDLOperations)},
 	} {
 		if !f.same {
 			return 0, nil, &apiError{status: http.StatusConflict, field: f.field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", f.field, id)}
@@ -219,11 +308,14 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	t, err := s.store.UpdateTask(id, func(t *api.Task) {
 		t.Name, t.DesiredStatus, t.UpdatedAt = spec.Name, spec.DesiredStatus, time.Now().UTC()
 		t.FullThrottling, t.IgnorePrecheckAlerts = spec.FullThrottling, spec.IgnorePrecheckAlerts
+		t.IncrementalThrottling = spec.IncrementalThrottling
+		t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues = spec.RetryTimeForFailedConnections, spec.RetryTimeForOtherIssues
+		t.EnvironmentTag, t.Monitoring, t.DataVerification = spec.EnvironmentTag, spec.Monitoring, spec.DataVerification
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	s.sched.SetThrottling(id, spec.FullThrottling)
+	s.sched.SetThrottling(id, spec.FullThrottling, spec.IncrementalThrottling)
 	if old.DesiredStatus != spec.DesiredStatus {
 		if spec.DesiredStatus == api.DesiredStopped {
 			t, err = s.sched.Stop(id)

@@ -1,0 +1,1343 @@
+// Command benchcdc measures incremental migration (the binlog path) through adbmigrate-runner:
+// how far behind it stays under a sustained write load, and how fast it works off a backlog
+// compared with MariaDB's own replication on the same machine and the same binlog.
+//
+// scripts/bench-cdc.sh (make bench-cdc) installs the tools, builds the runner, starts three
+// MariaDB servers (source, destination, and a replica for native replication) and then runs
+// this program; it is not meant to be run alone. It:
+//
+//  1. loads the source with `sysbench oltp_write_only prepare` (-tables x -rows) and adds a
+//     heartbeat table to the same database;
+//  2. starts a runner and creates a schema+full+incremental task for sbtest, waits for it to
+//     be Running and caught up;
+//  3. sustained load: runs `sysbench oltp_write_only --threads=-threads --time=-duration` on
+//     the source at full speed. Meanwhile it samples the task's status (latency_seconds,
+//     position, rows_migrated) through the runner API every 200 ms, together with the
+//     source's @@gtid_binlog_pos, and every second writes a heartbeat row (NOW(6)) on the
+//     source and polls the destination every 10 ms until the row is there: the time between
+//     is the real lag, measured outside the runner. It then stops the task (the stop drains)
+//     and compares every table with CHECKSUM TABLE;
+//  4. catch-up: with the task stopped, copies sbtest to the replica (mydumper + myloader) at
+//     the source's @@gtid_binlog_pos, points the replica at the source (MASTER_USE_GTID =
+//     slave_pos) with only its IO thread running, writes a backlog of about -backlog row
+//     changes with sysbench oltp_write_only --events and a final marker row, waits until the
+//     replica has received it all, and then times, one after the other, the replica's SQL
+//     thread and the task (started again) from start until the marker row is on their
+//     server and their applied GTID reaches the source's; then checks both with CHECKSUM
+//     TABLE;
+//  5. prints a result block with the runner's peak RSS and appends a markdown table row to
+//     -out when given.
+//
+// Row changes: every oltp_write_only transaction (sysbench defaults) is one UPDATE of an
+// indexed column, one UPDATE of a non-indexed column, one DELETE and one INSERT, each of one
+// row by primary key: 4 row changes. Rates are row changes per second, from sysbench's count
+// of committed transactions (cross-checked with the source's Handler_* counters).
+//
+// The database password comes from $BENCH_DB_PASSWORD, never from the command line.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+const (
+	// database is the sysbench database the task migrates.
+	database = "sbtest"
+	// heartbeat is the table, in database, that the lag and catch-up markers go to.
+	heartbeat = database + ".bench_heartbeat"
+	// rowsPerTxn is the row changes of one oltp_write_only transaction with sysbench's
+	// defaults (index_updates=1, non_index_updates=1, delete_inserts=1).
+	rowsPerTxn = 4
+)
+
+type config struct {
+	srcPort, dstPort, replicaPort int
+	user, password                string
+	runnerBin, workDir            string
+	tables, rows, threads         int
+	duration                      time.Duration
+	backlog                       int
+	instanceClass                 string
+	out                           string
+	timeout                       time.Duration
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchcdc:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcdc:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("benchcdc", flag.ContinueOnError)
+	fs.IntVar(&cfg.srcPort, "source-port", 0, "port of the source MariaDB on 127.0.0.1")
+	fs.IntVar(&cfg.dstPort, "destination-port", 0, "port of the destination MariaDB on 127.0.0.1")
+	fs.IntVar(&cfg.replicaPort, "replica-port", 0, "port of the MariaDB that replicates natively from the source")
+	fs.StringVar(&cfg.user, "user", "", "database user on every server (password in $BENCH_DB_PASSWORD)")
+	fs.StringVar(&cfg.runnerBin, "runner", "bin/adbmigrate-runner", "adbmigrate-runner binary")
+	fs.StringVar(&cfg.workDir, "work-dir", "", "directory for runner data, logs and the dump")
+	fs.IntVar(&cfg.tables, "tables", 4, "sysbench tables")
+	fs.IntVar(&cfg.rows, "rows", 100000, "rows per sysbench table")
+	fs.IntVar(&cfg.threads, "threads", 4, "sysbench threads for the load and the backlog")
+	fs.DurationVar(&cfg.duration, "duration", 60*time.Second, "how long the sustained load runs")
+	fs.IntVar(&cfg.backlog, "backlog", 1000000, "row changes in the catch-up backlog")
+	fs.StringVar(&cfg.instanceClass, "instance-class", "", "instance class of the task (default: the runner's)")
+	fs.StringVar(&cfg.out, "out", "", "markdown file to append a result row to (optional)")
+	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Minute, "longest any single wait may take")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	cfg.password = os.Getenv("BENCH_DB_PASSWORD")
+	switch {
+	case cfg.srcPort == 0 || cfg.dstPort == 0 || cfg.replicaPort == 0:
+		return cfg, errors.New("-source-port, -destination-port and -replica-port are required")
+	case cfg.user == "" || cfg.password == "":
+		return cfg, errors.New("-user and $BENCH_DB_PASSWORD are required")
+	case cfg.workDir == "":
+		return cfg, errors.New("-work-dir is required")
+	case cfg.tables < 1 || cfg.rows < 1 || cfg.threads < 1:
+		return cfg, errors.New("-tables, -rows and -threads must be positive")
+	case cfg.duration < time.Second:
+		return cfg, errors.New("-duration must be at least 1s")
+	case cfg.backlog < rowsPerTxn:
+		return cfg, fmt.Errorf("-backlog must be at least %d", rowsPerTxn)
+	}
+	return cfg, nil
+}
+
+// servers are the three database pools.
+type servers struct {
+	src, dst, replica *sql.DB
+}
+
+// loadResult is the sustained-load phase.
+type loadResult struct {
+	window       time.Duration // the status samples appliedRows is counted between
+	sysbench     sysbenchResult
+	handlerRows  int64         // Handler_write + _update + _delete on the source over the window
+	appliedRows  int64         // rows_migrated delta over the window
+	reportedLag  []float64     // latency_seconds samples during the window
+	behindTxns   []float64     // source GTID seq minus applied GTID seq, per sample
+	heartbeatLag []float64     // seconds from NOW(6) on the source to seen on the destination
+	afterLoad    time.Duration // from the end of the load until a marker written then arrived
+	stop         time.Duration // POST stop (drain) duration
+	verifiedRows int64
+}
+
+// catchUpResult is the backlog phase.
+type catchUpResult struct {
+	sysbench     sysbenchResult
+	rowChanges   int64 // in the backlog, marker included
+	binlogBytes  int64
+	generate     time.Duration
+	parallel     string        // slave_parallel_threads / slave_parallel_mode of the replica
+	native, ours time.Duration // until the marker row is on the server
+	nativeGTID   time.Duration // until gtid_slave_pos reached the source's
+	oursGTID     time.Duration // until the task's reported position reached the source's
+	oursStop     time.Duration
+	// CPU seconds (user + system) used during the task's catch-up by the runner and by the
+	// destination server (-1 when unknown).
+	runnerCPU, dstCPU float64
+	verifiedRows      int64
+	verifiedNative    int64
+}
+
+func run(ctx context.Context, cfg config) error {
+	var s servers
+	var err error
+	for _, p := range []struct {
+		db   **sql.DB
+		port int
+	}{{&s.src, cfg.srcPort}, {&s.dst, cfg.dstPort}, {&s.replica, cfg.replicaPort}} {
+		if *p.db, err = openDB(cfg, p.port); err != nil {
+			return err
+		}
+		defer (*p.db).Close()
+	}
+	var version string
+	if err := s.src.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return err
+	}
+	class := cfg.instanceClass
+	if class == "" {
+		class = "default"
+	}
+	fmt.Printf("bench: %s, %d tables x %d rows, %d sysbench threads, load %v, backlog %d row changes, task instance class %s\n",
+		version, cfg.tables, cfg.rows, cfg.threads, cfg.duration, cfg.backlog, class)
+
+	if err := prepare(ctx, cfg, s.src); err != nil {
+		return err
+	}
+	r, err := startRunner(cfg, "cdc")
+	if err != nil {
+		return err
+	}
+	defer r.stop()
+	rss := sampleRSS(r.cmd.Process.Pid, 100*time.Millisecond)
+	taskID, err := createTask(ctx, cfg, r)
+	if err != nil {
+		rss.stop()
+		return err
+	}
+	load, err := sustainedLoad(ctx, cfg, s, r, taskID)
+	if err != nil {
+		rss.stop()
+		return err
+	}
+	catch, err := catchUp(ctx, cfg, s, r, taskID)
+	hwm, hwmErr := procStatusKiB(r.cmd.Process.Pid, "VmHWM")
+	peak := max(rss.stop(), hwm)
+	if err != nil {
+		return err
+	}
+	if hwmErr != nil {
+		return fmt.Errorf("reading the runner's VmHWM: %w", hwmErr)
+	}
+	report(cfg, version, load, catch, peak)
+	if cfg.out != "" {
+		return appendMarkdown(cfg, version, load, catch, peak)
+	}
+	return nil
+}
+
+func openDB(cfg config, port int) (*sql.DB, error) {
+	c := mysql.NewConfig()
+	c.User, c.Passwd = cfg.user, cfg.password
+	c.Net, c.Addr = "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	c.Timeout = 10 * time.Second
+	// NOW(6) in the heartbeat rows is UTC, and so is the parse of the destination's copy.
+	c.Params = map[string]string{"time_zone": "'+00:00'"}
+	db, err := sql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to 127.0.0.1:%d as %s: %w", port, cfg.user, err)
+	}
+	return db, nil
+}
+
+// prepare creates the sysbench tables and the heartbeat table on the source.
+func prepare(ctx context.Context, cfg config, src *sql.DB) error {
+	fmt.Printf("\n== sysbench prepare: %d tables x %d rows on the source ==\n", cfg.tables, cfg.rows)
+	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + database, "CREATE DATABASE " + database} {
+		if _, err := src.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s on the source: %w", stmt, err)
+		}
+	}
+	start := time.Now()
+	if _, err := sysbench(ctx, cfg, "prepare", "--threads="+strconv.Itoa(min(cfg.threads, cfg.tables))); err != nil {
+		return err
+	}
+	if _, err := src.ExecContext(ctx, "CREATE TABLE "+heartbeat+" (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, ts DATETIME(6) NOT NULL)"); err != nil {
+		return fmt.Errorf("creating %s: %w", heartbeat, err)
+	}
+	fmt.Printf("bench: prepare took %.1f s\n", time.Since(start).Seconds())
+	return nil
+}
+
+// sysbenchResult is what sysbench printed about a run.
+type sysbenchResult struct {
+	txns, ignoredErrors int64
+	seconds             float64
+}
+
+func (r sysbenchResult) rowChanges() int64 { return rowsPerTxn * r.txns }
+
+var (
+	reTxns    = regexp.MustCompile(`transactions:\s+(\d+)`)
+	reIgnored = regexp.MustCompile(`ignored errors:\s+(\d+)`)
+	reTime    = regexp.MustCompile(`total time:\s+([0-9.]+)s`)
+)
+
+// sysbench runs oltp_write_only with the common options and extra ones, echoing and parsing
+// its output.
+func sysbench(ctx context.Context, cfg config, command string, extra ...string) (sysbenchResult, error) {
+	args := []string{"oltp_write_only", "--db-driver=mysql",
+		"--mysql-host=127.0.0.1", "--mysql-port=" + strconv.Itoa(cfg.srcPort),
+		"--mysql-user=" + cfg.user, "--mysql-password=" + cfg.password, "--mysql-db=" + database,
+		"--tables=" + strconv.Itoa(cfg.tables), "--table-size=" + strconv.Itoa(cfg.rows)}
+	args = append(append(args, extra...), command)
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "sysbench", args...)
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &out), os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Run(); err != nil {
+		return sysbenchResult{}, fmt.Errorf("sysbench %s: %w", command, err)
+	}
+	var res sysbenchResult
+	if command != "run" {
+		return res, nil
+	}
+	text := out.String()
+	m, mi, mt := reTxns.FindStringSubmatch(text), reIgnored.FindStringSubmatch(text), reTime.FindStringSubmatch(text)
+	if m == nil || mi == nil || mt == nil {
+		return res, errors.New("sysbench run: no transaction count, ignored errors or total time in its output")
+	}
+	res.txns, _ = strconv.ParseInt(m[1], 10, 64)
+	res.ignoredErrors, _ = strconv.ParseInt(mi[1], 10, 64)
+	res.seconds, _ = strconv.ParseFloat(mt[1], 64)
+	return res, nil
+}
+
+// command runs name with args, its output going to ours.
+func command(ctx context.Context, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", name, args[0], err)
+	}
+	return nil
+}
+
+// createTask registers the servers and creates the schema+full+incremental task for sbtest,
+// then waits until it runs incremental migration.
+func createTask(ctx context.Context, cfg config, r *runner) (string, error) {
+	fmt.Printf("\n== adbmigrate: schema + full + incremental task for %s ==\n", database)
+	conn := func(name string, port int) (string, error) {
+		c, err := r.client.CreateConnection(ctx, api.ConnectionSpec{
+			Name: name, DatabaseType: api.DatabaseMariaDB, Host: "127.0.0.1", Port: port,
+			Username: cfg.user, Password: cfg.password,
+		})
+		if err != nil {
+			return "", fmt.Errorf("creating connection %s: %w", name, err)
+		}
+		return c.ID, nil
+	}
+	srcID, err := conn("bench-source", cfg.srcPort)
+	if err != nil {
+		return "", err
+	}
+	dstID, err := conn("bench-destination", cfg.dstPort)
+	if err != nil {
+		return "", err
+	}
+	start := time.Now()
+	task, err := r.client.CreateTask(ctx, api.TaskSpec{
+		Name:                    "bench-cdc",
+		SourceConnectionID:      srcID,
+		DestinationConnectionID: dstID,
+		MigrationTypes:          []string{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental},
+		Objects:                 []api.Object{{Database: database}},
+		InstanceClass:           cfg.instanceClass,
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating the task: %w", err)
+	}
+	st, err := waitStatus(ctx, r, task.ID, cfg.timeout, api.StatusRunning)
+	if err != nil {
+		return "", err
+	}
+	fmt.Printf("bench: task %s Running after %.2f s (%d rows copied)\n", task.ID, time.Since(start).Seconds(), st.RowsMigrated)
+	return task.ID, nil
+}
+
+// waitStatus polls the task every 50 ms until it has status want; a task that fails, or
+// ends in another status, is an error carrying its message.
+func waitStatus(ctx context.Context, r *runner, id string, timeout time.Duration, want string) (api.TaskState, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := r.client.TaskStatus(ctx, id)
+		if err != nil {
+			return st, fmt.Errorf("reading task %s: %w", id, err)
+		}
+		if st.Status == want {
+			return st, nil
+		}
+		switch st.Status {
+		case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
+			return st, fmt.Errorf("task %s is %s, want %s: %s\nrunner log %s (last lines):\n%s", id, st.Status, want, st.ErrorMessage, r.logPath, tail(r.logPath, 20))
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("task %s still %s after %v, want %s", id, st.Status, timeout, want)
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// writeHeartbeat inserts a heartbeat row on the source and returns its id.
+func writeHeartbeat(ctx context.Context, src *sql.DB) (int64, error) {
+	res, err := src.ExecContext(ctx, "INSERT INTO "+heartbeat+" (ts) VALUES (NOW(6))")
+	if err != nil {
+		return 0, fmt.Errorf("writing a heartbeat: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// waitRow polls db every 10 ms until heartbeat row id is there and returns when it was seen.
+func waitRow(ctx context.Context, db *sql.DB, id int64, timeout time.Duration) (time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", id).Scan(&n); err != nil {
+			var myErr *mysql.MySQLError
+			// The table may not exist yet on a server that is still being filled.
+			if !errors.As(err, &myErr) || myErr.Number != 1146 {
+				return time.Time{}, fmt.Errorf("polling for heartbeat %d: %w", id, err)
+			}
+		}
+		if n > 0 {
+			return time.Now(), nil
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("heartbeat row %d did not arrive within %v", id, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// apiSample is one reading of the task's status with the source's position at that time.
+type apiSample struct {
+	at        time.Time
+	latency   float64
+	rows      int64
+	applied   int64 // GTID sequence number applied
+	sourceSeq int64 // source's @@gtid_binlog_pos sequence number
+}
+
+// sampleAPI reads the task status and the source's GTID every 200 ms until ctx ends.
+func sampleAPI(ctx context.Context, r *runner, id string, src *sql.DB) ([]apiSample, error) {
+	var out []apiSample
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var pos string
+		if err := src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&pos); err != nil {
+			if ctx.Err() != nil {
+				return out, nil
+			}
+			return out, fmt.Errorf("reading the source's gtid_binlog_pos: %w", err)
+		}
+		st, err := r.client.TaskStatus(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, nil
+			}
+			return out, fmt.Errorf("reading task %s: %w", id, err)
+		}
+		if st.Status != api.StatusRunning {
+			return out, fmt.Errorf("task %s is %s during the load: %s", id, st.Status, st.ErrorMessage)
+		}
+		out = append(out, apiSample{at: time.Now(), latency: st.LatencySeconds, rows: st.RowsMigrated,
+			applied: gtidSeq(st.Position.GTIDSet), sourceSeq: gtidSeq(pos)})
+		select {
+		case <-ctx.Done():
+			return out, nil
+		case <-t.C:
+		}
+	}
+}
+
+// heartbeats are the lags of the heartbeat rows written by runHeartbeats.
+type heartbeats struct {
+	mu   sync.Mutex
+	sent map[int64]bool
+	lags []float64
+	err  error
+}
+
+// runHeartbeats writes a heartbeat row every second until write ends and, in a second
+// goroutine, polls the destination every 10 ms until ctx ends for new heartbeat rows: the
+// lag of each is the time the poll that found it returned minus its NOW(6).
+func runHeartbeats(ctx, write context.Context, src, dst *sql.DB) *heartbeats {
+	h := &heartbeats{sent: map[int64]bool{}}
+	fail := func(err error) {
+		h.mu.Lock()
+		if h.err == nil && ctx.Err() == nil {
+			h.err = err
+		}
+		h.mu.Unlock()
+	}
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			id, err := writeHeartbeat(write, src)
+			if err != nil {
+				if write.Err() == nil {
+					fail(err)
+				}
+				return
+			}
+			h.mu.Lock()
+			h.sent[id] = true
+			h.mu.Unlock()
+			select {
+			case <-write.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	go func() {
+		var last int64
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			rows, err := dst.QueryContext(ctx, "SELECT id, CAST(ts AS CHAR) FROM "+heartbeat+" WHERE id > ? ORDER BY id", last)
+			if err != nil {
+				fail(fmt.Errorf("polling the destination's heartbeats: %w", err))
+				return
+			}
+			seen := time.Now()
+			for rows.Next() {
+				var id int64
+				var ts string
+				if err := rows.Scan(&id, &ts); err != nil {
+					rows.Close()
+					fail(err)
+					return
+				}
+				last = id
+				at, err := time.Parse("2006-01-02 15:04:05.999999", ts)
+				if err != nil {
+					rows.Close()
+					fail(fmt.Errorf("heartbeat %d: %w", id, err))
+					return
+				}
+				h.mu.Lock()
+				if h.sent[id] {
+					h.lags = append(h.lags, seen.Sub(at).Seconds())
+				}
+				h.mu.Unlock()
+			}
+			rows.Close()
+		}
+	}()
+	return h
+}
+
+// result returns the lags of the heartbeats sent, waiting up to timeout for the missing ones.
+func (h *heartbeats) result(timeout time.Duration) ([]float64, int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		h.mu.Lock()
+		lags, sent, err := slices.Clone(h.lags), len(h.sent), h.err
+		h.mu.Unlock()
+		if err != nil || len(lags) >= sent || time.Now().After(deadline) {
+			if err == nil && len(lags) < sent {
+				err = fmt.Errorf("%d of %d heartbeats did not arrive on the destination within %v", sent-len(lags), sent, timeout)
+			}
+			return lags, sent, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// handlerRows is Handler_write + Handler_update + Handler_delete of the server.
+func handlerRows(ctx context.Context, db *sql.DB) (int64, error) {
+	rows, err := db.QueryContext(ctx, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Handler_write', 'Handler_update', 'Handler_delete')")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	return total, rows.Err()
+}
+
+// sustainedLoad runs sysbench for cfg.duration at full speed while measuring the lag, then
+// stops the task and verifies the destination.
+func sustainedLoad(ctx context.Context, cfg config, s servers, r *runner, taskID string) (loadResult, error) {
+	var res loadResult
+	// Caught up: a heartbeat written now arrives.
+	id, err := writeHeartbeat(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	if _, err := waitRow(ctx, s.dst, id, cfg.timeout); err != nil {
+		return res, err
+	}
+	fmt.Printf("\n== sustained load: sysbench oltp_write_only, %d threads, %v, on the source ==\n", cfg.threads, cfg.duration)
+
+	mctx, stopMeasuring := context.WithCancel(ctx)
+	defer stopMeasuring()
+	var samples []apiSample
+	var sampleErr error
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		samples, sampleErr = sampleAPI(mctx, r, taskID, s.src)
+	}()
+	// Heartbeats are written while sysbench runs, and are waited for after.
+	wctx, stopWriting := context.WithCancel(mctx)
+	defer stopWriting()
+	hb := runHeartbeats(mctx, wctx, s.src, s.dst)
+
+	h0, err := handlerRows(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	res.sysbench, err = sysbench(ctx, cfg, "run", "--threads="+strconv.Itoa(cfg.threads),
+		"--time="+strconv.Itoa(int(cfg.duration.Seconds())), "--report-interval=10")
+	end := time.Now()
+	stopWriting()
+	if err != nil {
+		return res, err
+	}
+	h1, err := handlerRows(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	res.handlerRows = h1 - h0
+
+	// How long the task needs, after the load, for a change written at its end.
+	id, err = writeHeartbeat(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	seen, err := waitRow(ctx, s.dst, id, cfg.timeout)
+	if err != nil {
+		return res, err
+	}
+	res.afterLoad = seen.Sub(end)
+	res.heartbeatLag, _, err = hb.result(cfg.timeout)
+	stopMeasuring()
+	<-sampled
+	if err != nil {
+		return res, err
+	}
+	if sampleErr != nil {
+		return res, sampleErr
+	}
+
+	// Samples inside the load window; the applied rows between the last sample before the
+	// load began and the last one taken during it.
+	var first, last *apiSample
+	for i := range samples {
+		sm := &samples[i]
+		if sm.at.Before(start) {
+			first = sm
+			continue
+		}
+		if sm.at.After(end) {
+			continue
+		}
+		if first == nil {
+			first = sm
+		}
+		last = sm
+		res.reportedLag = append(res.reportedLag, sm.latency)
+		res.behindTxns = append(res.behindTxns, float64(max(0, sm.sourceSeq-sm.applied)))
+	}
+	if first == nil || last == nil || last == first {
+		return res, fmt.Errorf("too few status samples during the load (%d in all)", len(samples))
+	}
+	res.appliedRows = last.rows - first.rows
+	res.window = last.at.Sub(first.at) // the window the applied rows were counted over
+	fmt.Printf("bench: sysbench %d transactions (%d row changes, %d ignored errors) in %.1f s; %d status samples, %d heartbeats\n",
+		res.sysbench.txns, res.sysbench.rowChanges(), res.sysbench.ignoredErrors, res.sysbench.seconds, len(res.reportedLag), len(res.heartbeatLag))
+
+	fmt.Printf("\n== stopping the task (drains to the source's position) ==\n")
+	t0 := time.Now()
+	task, err := r.client.StopTask(ctx, taskID)
+	res.stop = time.Since(t0)
+	if err != nil {
+		return res, fmt.Errorf("stopping task %s: %w", taskID, err)
+	}
+	if task.State.Status != api.StatusStopped {
+		return res, fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
+	}
+	fmt.Printf("bench: stopped in %.2f s at %s\n", res.stop.Seconds(), task.State.Position.GTIDSet)
+	res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination")
+	return res, err
+}
+
+// catchUp times the replica's SQL thread and the task over the same backlog.
+func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID string) (catchUpResult, error) {
+	var res catchUpResult
+	fmt.Printf("\n== catch-up: copying %s to the replica at the source's position ==\n", database)
+	var before, pos string
+	if err := s.src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&before); err != nil {
+		return res, err
+	}
+	dir := filepath.Join(cfg.workDir, "dump")
+	if err := os.RemoveAll(dir); err != nil {
+		return res, err
+	}
+	threads := strconv.Itoa(cfg.threads)
+	if err := command(ctx, "mydumper", "-h", "127.0.0.1", "-P", strconv.Itoa(cfg.srcPort), "-u", cfg.user, "-p", cfg.password,
+		"-B", database, "-o", dir, "-t", threads, "-r", "100000"); err != nil {
+		return res, err
+	}
+	if err := command(ctx, "myloader", "-h", "127.0.0.1", "-P", strconv.Itoa(cfg.replicaPort), "-u", cfg.user, "-p", cfg.password,
+		"-d", dir, "-t", threads, "-o"); err != nil {
+		return res, err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return res, err
+	}
+	if err := s.src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&pos); err != nil {
+		return res, err
+	}
+	if pos != before {
+		// Nothing writes to the source now; a change could only be a statement without rows.
+		fmt.Printf("bench: the source's gtid_binlog_pos moved from %s to %s during the dump (no writer runs); starting the replica at %s\n", before, pos, pos)
+	}
+	if _, err := verify(ctx, s.src, s.replica, "replica"); err != nil {
+		return res, err
+	}
+	for _, stmt := range []string{
+		"STOP SLAVE",
+		"RESET SLAVE ALL",
+		"SET GLOBAL gtid_slave_pos = " + quote(pos),
+		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = %d, MASTER_USER = %s, MASTER_PASSWORD = %s, MASTER_USE_GTID = slave_pos",
+			cfg.srcPort, quote(cfg.user), quote(cfg.password)),
+		"START SLAVE IO_THREAD",
+	} {
+		if _, err := s.replica.ExecContext(ctx, stmt); err != nil {
+			return res, fmt.Errorf("on the replica: %s: %w", strings.Split(stmt, " MASTER_PASSWORD")[0], err)
+		}
+	}
+	var threadsVar, mode string
+	if err := s.replica.QueryRowContext(ctx, "SELECT @@slave_parallel_threads, @@slave_parallel_mode").Scan(&threadsVar, &mode); err != nil {
+		return res, err
+	}
+	res.parallel = fmt.Sprintf("slave_parallel_threads=%s slave_parallel_mode=%s", threadsVar, mode)
+	fmt.Printf("bench: replica at gtid_slave_pos %s, IO thread only; %s\n", pos, res.parallel)
+
+	txns := (cfg.backlog + rowsPerTxn - 1) / rowsPerTxn
+	fmt.Printf("\n== backlog: sysbench oltp_write_only --events=%d (%d row changes), %d threads, task stopped ==\n", txns, txns*rowsPerTxn, cfg.threads)
+	bytes0, err := binlogBytes(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	t0 := time.Now()
+	res.sysbench, err = sysbench(ctx, cfg, "run", "--threads="+strconv.Itoa(cfg.threads), "--time=0", "--events="+strconv.Itoa(txns), "--report-interval=10")
+	if err != nil {
+		return res, err
+	}
+	marker, err := writeHeartbeat(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	res.generate = time.Since(t0)
+	res.rowChanges = res.sysbench.rowChanges() + 1
+	bytes1, err := binlogBytes(ctx, s.src)
+	if err != nil {
+		return res, err
+	}
+	res.binlogBytes = bytes1 - bytes0
+	var target string
+	if err := s.src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&target); err != nil {
+		return res, err
+	}
+	targetSeq := gtidSeq(target)
+	fmt.Printf("bench: backlog of %d row changes (%.1f MiB of binlog) written in %.1f s; source at %s\n",
+		res.rowChanges, float64(res.binlogBytes)/(1<<20), res.generate.Seconds(), target)
+
+	// The replica must hold the whole backlog in its relay log before its SQL thread starts.
+	deadline := time.Now().Add(cfg.timeout)
+	for {
+		st, err := slaveStatus(ctx, s.replica)
+		if err != nil {
+			return res, err
+		}
+		if st["Slave_IO_Running"] != "Yes" && st["Slave_IO_Running"] != "Connecting" {
+			return res, fmt.Errorf("the replica's IO thread is %q: %s", st["Slave_IO_Running"], st["Last_IO_Error"])
+		}
+		if gtidSeq(st["Gtid_IO_Pos"]) >= targetSeq {
+			break
+		}
+		if time.Now().After(deadline) {
+			return res, fmt.Errorf("the replica received only up to %s of %s within %v", st["Gtid_IO_Pos"], target, cfg.timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	fmt.Printf("\n== native replication: START SLAVE SQL_THREAD until the replica reaches %s ==\n", target)
+	t0 = time.Now()
+	if _, err := s.replica.ExecContext(ctx, "START SLAVE SQL_THREAD"); err != nil {
+		return res, fmt.Errorf("on the replica: START SLAVE SQL_THREAD: %w", err)
+	}
+	for res.native == 0 || res.nativeGTID == 0 {
+		if res.native == 0 {
+			var n int
+			if err := s.replica.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", marker).Scan(&n); err != nil {
+				return res, err
+			}
+			if n > 0 {
+				res.native = time.Since(t0)
+			}
+		}
+		if res.nativeGTID == 0 {
+			var p string
+			if err := s.replica.QueryRowContext(ctx, "SELECT @@gtid_slave_pos").Scan(&p); err != nil {
+				return res, err
+			}
+			if gtidSeq(p) >= targetSeq {
+				res.nativeGTID = time.Since(t0)
+			}
+		}
+		if time.Since(t0) > cfg.timeout {
+			st, _ := slaveStatus(ctx, s.replica)
+			return res, fmt.Errorf("the replica did not catch up within %v: SQL thread %s, %s", cfg.timeout, st["Slave_SQL_Running"], st["Last_SQL_Error"])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Printf("bench: replica caught up: marker after %.2f s, gtid_slave_pos after %.2f s\n", res.native.Seconds(), res.nativeGTID.Seconds())
+
+	fmt.Printf("\n== adbmigrate: POST /v1/tasks/%s/start until the task reaches %s ==\n", taskID, target)
+	dstPid := serverPid(cfg, "destination")
+	runnerCPU0, dstCPU0 := cpuSeconds(r.cmd.Process.Pid), cpuSeconds(dstPid)
+	t0 = time.Now()
+	if _, err := r.client.StartTask(ctx, taskID); err != nil {
+		return res, fmt.Errorf("starting task %s: %w", taskID, err)
+	}
+	lastStatus := time.Time{}
+	lastPrint := time.Now()
+	for res.ours == 0 || res.oursGTID == 0 {
+		if res.ours == 0 {
+			var n int
+			if err := s.dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", marker).Scan(&n); err != nil {
+				return res, err
+			}
+			if n > 0 {
+				res.ours = time.Since(t0)
+			}
+		}
+		if res.oursGTID == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
+			lastStatus = time.Now()
+			st, err := r.client.TaskStatus(ctx, taskID)
+			if err != nil {
+				return res, err
+			}
+			switch st.Status {
+			case api.StatusFailed, api.StatusStopped, api.StatusCompleted:
+				return res, fmt.Errorf("task %s is %s during the catch-up: %s\nrunner log %s (last lines):\n%s", taskID, st.Status, st.ErrorMessage, r.logPath, tail(r.logPath, 20))
+			}
+			if gtidSeq(st.Position.GTIDSet) >= targetSeq {
+				res.oursGTID = time.Since(t0)
+			}
+			if time.Since(lastPrint) >= 5*time.Second {
+				fmt.Printf("bench: %s, applied %s, latency %.1f s, rows_migrated %d\n", st.Status, st.Position.GTIDSet, st.LatencySeconds, st.RowsMigrated)
+				lastPrint = time.Now()
+			}
+		}
+		if time.Since(t0) > cfg.timeout {
+			return res, fmt.Errorf("the task did not catch up within %v", cfg.timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	res.runnerCPU, res.dstCPU = cpuSeconds(r.cmd.Process.Pid)-runnerCPU0, cpuSeconds(dstPid)-dstCPU0
+	if runnerCPU0 < 0 {
+		res.runnerCPU = -1
+	}
+	if dstCPU0 < 0 {
+		res.dstCPU = -1
+	}
+	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s\n", res.ours.Seconds(), res.oursGTID.Seconds())
+
+	t0 = time.Now()
+	task, err := r.client.StopTask(ctx, taskID)
+	res.oursStop = time.Since(t0)
+	if err != nil {
+		return res, fmt.Errorf("stopping task %s: %w", taskID, err)
+	}
+	if task.State.Status != api.StatusStopped {
+		return res, fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
+	}
+	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
+		return res, err
+	}
+	res.verifiedNative, err = verify(ctx, s.src, s.replica, "replica")
+	return res, err
+}
+
+// serverPid returns the pid of the MariaDB server that scripts/bench-cdc.sh started in
+// WORK_DIR/role, or 0.
+func serverPid(cfg config, role string) int {
+	b, err := os.ReadFile(filepath.Join(cfg.workDir, role, "s.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// cpuSeconds returns the user + system CPU time of process pid, -1 when unknown. It assumes
+// Linux's USER_HZ of 100.
+func cpuSeconds(pid int) float64 {
+	if pid <= 0 {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after "(comm) " start with the state, field 3; utime and stime are 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return float64(u+st) / 100
+}
+
+// cpuShare prints CPU seconds as a share of wall time.
+func cpuShare(cpu float64, wall time.Duration) string {
+	if cpu < 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.1f s (%.0f%% of one core)", cpu, 100*cpu/wall.Seconds())
+}
+
+// slaveStatus returns SHOW SLAVE STATUS as column -> value.
+func slaveStatus(ctx context.Context, db *sql.DB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, "SHOW SLAVE STATUS")
+	if err != nil {
+		return nil, fmt.Errorf("SHOW SLAVE STATUS: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	if !rows.Next() {
+		return out, rows.Err()
+	}
+	vals := make([]sql.NullString, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return nil, err
+	}
+	for i, c := range cols {
+		out[c] = vals[i].String
+	}
+	return out, rows.Err()
+}
+
+// binlogBytes is the total size of the source's binary logs.
+func binlogBytes(ctx context.Context, db *sql.DB) (int64, error) {
+	rows, err := db.QueryContext(ctx, "SHOW BINARY LOGS")
+	if err != nil {
+		return 0, fmt.Errorf("SHOW BINARY LOGS: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return 0, err
+		}
+		n, _ := strconv.ParseInt(string(vals[1]), 10, 64)
+		total += n
+	}
+	return total, rows.Err()
+}
+
+// gtidSeq returns the sequence number of domain 0 in a MariaDB GTID position such as
+// "0-33881-89" (the servers here write only domain 0); -1 when there is none.
+func gtidSeq(pos string) int64 {
+	for _, g := range strings.Split(pos, ",") {
+		parts := strings.Split(strings.TrimSpace(g), "-")
+		if len(parts) == 3 && parts[0] == "0" {
+			n, err := strconv.ParseInt(parts[2], 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// verify checks that every table of sbtest has the same row count and CHECKSUM TABLE on src
+// and on other (same server version and definition, so equal data gives an equal checksum),
+// and returns the total row count.
+func verify(ctx context.Context, src, other *sql.DB, name string) (int64, error) {
+	rows, err := src.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", database)
+	if err != nil {
+		return 0, err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(tables) == 0 {
+		return 0, fmt.Errorf("no tables in %s on the source", database)
+	}
+	var total int64
+	for _, t := range tables {
+		table := database + "." + t
+		var sn, on int64
+		if err := src.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&sn); err != nil {
+			return 0, fmt.Errorf("counting %s on the source: %w", table, err)
+		}
+		if err := other.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&on); err != nil {
+			return 0, fmt.Errorf("counting %s on the %s: %w", table, name, err)
+		}
+		sc, err := checksum(ctx, src, table)
+		if err != nil {
+			return 0, fmt.Errorf("source: %w", err)
+		}
+		oc, err := checksum(ctx, other, table)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		if sn != on || sc != oc {
+			return 0, fmt.Errorf("%s differs: source %d rows, CHECKSUM %s; %s %d rows, CHECKSUM %s", table, sn, sc, name, on, oc)
+		}
+		total += sn
+	}
+	fmt.Printf("bench: verified %d tables, %d rows: same counts and CHECKSUM TABLE on the source and the %s\n", len(tables), total, name)
+	return total, nil
+}
+
+func checksum(ctx context.Context, db *sql.DB, table string) (string, error) {
+	var name string
+	var sum sql.NullString
+	if err := db.QueryRowContext(ctx, "CHECKSUM TABLE "+table).Scan(&name, &sum); err != nil {
+		return "", fmt.Errorf("CHECKSUM TABLE %s: %w", table, err)
+	}
+	if !sum.Valid {
+		return "", fmt.Errorf("CHECKSUM TABLE %s: NULL (no such table)", table)
+	}
+	return sum.String, nil
+}
+
+// percentile returns the nearest-rank p-th percentile (0..100) of v; NaN when v is empty.
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	i := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+func maxOf(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	return slices.Max(v)
+}
+
+func rate(n int64, d time.Duration) float64 { return float64(n) / d.Seconds() }
+
+func report(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) {
+	sbRate := float64(l.sysbench.rowChanges()) / l.sysbench.seconds
+	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
+	fmt.Printf(`
+== result ==
+server                          %s
+tables x rows                   %d x %d, sysbench oltp_write_only (4 row changes per transaction), %d threads
+-- sustained load (%.0f s) --
+sysbench write rate             %.0f row changes/s (%d transactions, %d ignored errors; source Handler_* %.0f rows/s)
+applied rate (rows_migrated)    %.0f row changes/s over %.1f s
+reported lag (latency_seconds)  p50 %.3f s, p99 %.3f s, max %.3f s (%d samples every 200 ms)
+behind (source - applied GTID)  p50 %.0f, p99 %.0f, max %.0f transactions
+heartbeat lag (independent)     p50 %.3f s, p99 %.3f s, max %.3f s (%d heartbeats, 1/s, destination polled every 10 ms)
+after the load                  %.2f s until a change written at its end was on the destination
+stop (drain)                    %.2f s; %d rows verified with CHECKSUM TABLE
+-- catch-up of a backlog of %d row changes (%.1f MiB of binlog, written in %.1f s) --
+native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos reached after %.2f s; %s
+adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
+  CPU during it                 runner %s, destination server %s; stop (drain) %.2f s
+ratio ours/native (rate)        %.2f
+verified                        destination %d rows, replica %d rows: same CHECKSUM TABLE as the source
+runner peak RSS                 %.1f MiB
+targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x native: %s
+`, version, cfg.tables, cfg.rows, cfg.threads,
+		l.sysbench.seconds,
+		sbRate, l.sysbench.txns, l.sysbench.ignoredErrors, float64(l.handlerRows)/l.sysbench.seconds,
+		rate(l.appliedRows, l.window), l.window.Seconds(),
+		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99), maxOf(l.reportedLag), len(l.reportedLag),
+		percentile(l.behindTxns, 50), percentile(l.behindTxns, 99), maxOf(l.behindTxns),
+		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99), maxOf(l.heartbeatLag), len(l.heartbeatLag),
+		l.afterLoad.Seconds(), l.stop.Seconds(), l.verifiedRows,
+		c.rowChanges, float64(c.binlogBytes)/(1<<20), c.generate.Seconds(),
+		c.native.Seconds(), nativeRate, c.nativeGTID.Seconds(), c.parallel,
+		c.ours.Seconds(), oursRate, c.oursGTID.Seconds(),
+		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(),
+		oursRate/nativeRate, c.verifiedRows, c.verifiedNative, mib(peakKiB),
+		passFail(percentile(l.heartbeatLag, 99) < 1), passFail(oursRate/nativeRate >= 1.5))
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | reported lag p50/p99 s | heartbeat lag p50/p99 s | backlog row changes | native catch-up s (row changes/s) | adbmigrate catch-up s (row changes/s) | ours/native | runner peak RSS MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+`
+
+// appendMarkdown appends one result row to cfg.out, writing the header into an empty file.
+func appendMarkdown(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) error {
+	f, err := os.OpenFile(cfg.out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening BENCH_OUT: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if info.Size() == 0 {
+		b.WriteString(markdownHeader)
+	}
+	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
+	fmt.Fprintf(&b, "| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.1f |\n",
+		time.Now().UTC().Format("2006-01-02"), version, cfg.tables, cfg.rows, cfg.threads, l.sysbench.seconds,
+		float64(l.sysbench.rowChanges())/l.sysbench.seconds, rate(l.appliedRows, l.window),
+		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99),
+		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99),
+		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate, mib(peakKiB))
+	if _, err := f.WriteString(b.String()); err != nil {
+		return fmt.Errorf("writing BENCH_OUT: %w", err)
+	}
+	fmt.Printf("bench: result row appended to %s\n", cfg.out)
+	return nil
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// runner is one adbmigrate-runner process with its own data directory.
+type runner struct {
+	cmd     *exec.Cmd
+	client  *api.Client
+	logPath string
+	pidPath string
+	done    chan struct{}
+}
+
+// startRunner starts the runner on a free loopback port with a fresh data directory and a
+// random token (through $ADBMIGRATE_TOKEN) and waits until its API answers. Its pid is
+// written to WORK_DIR/runner.pid so that the calling script can stop it should this program
+// die; the kernel kills it too when this process goes (Pdeathsig).
+func startRunner(cfg config, label string) (*runner, error) {
+	dataDir := filepath.Join(cfg.workDir, "runner-"+label)
+	if err := os.RemoveAll(dataDir); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	token := hex.EncodeToString(tok)
+	logPath := dataDir + ".log"
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(cfg.runnerBin, "--listen", addr, "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+token)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", cfg.runnerBin, err)
+	}
+	logFile.Close()
+	r := &runner{cmd: cmd, logPath: logPath, pidPath: filepath.Join(cfg.workDir, "runner.pid"), done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(r.done) }()
+	if err := os.WriteFile(r.pidPath, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+		r.stop()
+		return nil, err
+	}
+	r.client, err = api.NewClient("http://"+addr, token, nil)
+	if err != nil {
+		r.stop()
+		return nil, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		hctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := r.client.Health(hctx)
+		cancel()
+		if err == nil {
+			fmt.Printf("bench: runner pid %d on %s, log %s\n", cmd.Process.Pid, addr, logPath)
+			return r, nil
+		}
+		select {
+		case <-r.done:
+			return nil, fmt.Errorf("the runner exited at start; its log %s:\n%s", logPath, tail(logPath, 20))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			r.stop()
+			return nil, fmt.Errorf("the runner did not answer within 20 s: %w; its log %s:\n%s", err, logPath, tail(logPath, 20))
+		}
+	}
+}
+
+// stop sends SIGTERM, waits up to 30 s, then kills.
+func (r *runner) stop() {
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+	}
+	_ = os.Remove(r.pidPath)
+}
+
+// rssSampler records the highest VmRSS of a process.
+type rssSampler struct {
+	quit chan struct{}
+	wg   sync.WaitGroup
+	peak int64
+}
+
+// sampleRSS reads /proc/PID/status every interval until stop is called.
+func sampleRSS(pid int, every time.Duration) *rssSampler {
+	s := &rssSampler{quit: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if kib, err := procStatusKiB(pid, "VmRSS"); err == nil {
+				s.peak = max(s.peak, kib)
+			}
+			select {
+			case <-s.quit:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// stop ends sampling and returns the highest VmRSS seen, in KiB.
+func (s *rssSampler) stop() int64 {
+	close(s.quit)
+	s.wg.Wait()
+	return s.peak
+}
+
+// procStatusKiB reads a "Field:   N kB" line of /proc/PID/status.
+func procStatusKiB(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, field+":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing %s in /proc/%d/status: %w", field, pid, err)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// tail returns the last n lines of a file, for error messages.
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,372 @@
+package cdc
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+)
+
+// change is one row change for the destination: a REPLACE of the row's migrated columns,
+// or a DELETE by key.
+type change struct {
+	table  *Table
+	delete bool
+	values []any // REPLACE: destination column values in destColumns order; DELETE: key values
+}
+
+// pendingBatch holds the changes of complete source transactions not yet committed.
+type pendingBatch struct {
+	changes []change
+	rows    int
+	since   time.Time
+	pos     checkpoint.Applied
+	has     bool
+}
+
+func (p *pendingBatch) empty() bool { return !p.has }
+
+// applier turns events into changes and commits them. It is used by one goroutine.
+type applier struct {
+	cfg    Config
+	dst    *sql.DB
+	tables map[string]*Table
+
+	pos     checkpoint.Applied // committed on the destination
+	read    checkpoint.Applied // end of the last event read
+	file    string             // binlog file being read
+	gtid    string             // GTID set after the last complete transaction read
+	inTxn   bool
+	txn     []change // the source transaction being read
+	pending pendingBatch
+	applied int64
+	notices []string
+}
+
+// handle takes one binlog event.
+func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	h := ev.Header
+	if h.LogPos > 0 && a.file != "" {
+		a.read = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
+	}
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		a.file = string(e.NextLogName)
+		return nil
+	case *replication.MariadbGTIDEvent, *replication.GTIDEvent:
+		a.inTxn = true
+	case *replication.RowsEvent:
+		return a.rows(ctx, e)
+	case *replication.XIDEvent:
+		if e.GSet != nil {
+			a.gtid = e.GSet.String()
+		}
+		a.endTxn(h)
+	case *replication.QueryEvent:
+		if e.GSet != nil {
+			a.gtid = e.GSet.String()
+		}
+		q := strings.TrimSpace(string(e.Query))
+		switch strings.ToUpper(q) {
+		case "BEGIN":
+			a.inTxn = true
+			return nil
+		case "COMMIT":
+			a.endTxn(h)
+			return nil
+		}
+		// DDL commits by itself: apply what is pending first, then the statement.
+		if err := a.flush(ctx); err != nil {
+			return err
+		}
+		a.inTxn = false
+		if err := a.ddl(ctx, string(e.Schema), q); err != nil {
+			return err
+		}
+		return a.commitPosition(ctx, h)
+	}
+	return nil
+}
+
+// endTxn closes the source transaction: its changes join the batch.
+func (a *applier) endTxn(h *replication.EventHeader) {
+	if a.pending.empty() {
+		a.pending.since = time.Now()
+	}
+	a.pending.changes = append(a.pending.changes, a.txn...)
+	a.pending.rows += len(a.txn)
+	a.pending.pos = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
+	a.pending.has = true
+	a.txn, a.inTxn = nil, false
+}
+
+// rows turns a rows event of a migrated table into changes, honouring dml_operations and the
+// table's filter: an update that takes a row out of the filter deletes it, one that brings
+// it in inserts it.
+func (a *applier) rows(ctx context.Context, e *replication.RowsEvent) error {
+	t := a.tables[strings.ToLower(string(e.Table.Schema)+"."+string(e.Table.Table))]
+	if t == nil {
+		return nil
+	}
+	if int(e.ColumnCount) != len(t.Columns) {
+		return fmt.Errorf("binlog rows of %s.%s have %d columns, but the table had %d at this point: its schema changed in a way incremental migration does not follow (only ADD and DROP COLUMN are); create a new task",
+			t.SourceDB, t.SourceTable, e.ColumnCount, len(t.Columns))
+	}
+	switch e.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		if !t.allows(OpInsert) {
+			return nil
+		}
+		for _, row := range e.Rows {
+			if err := a.upsert(ctx, t, row); err != nil {
+				return err
+			}
+		}
+	case replication.EnumRowsEventTypeDelete:
+		if !t.allows(OpDelete) {
+			return nil
+		}
+		for _, row := range e.Rows {
+			if err := a.remove(t, row); err != nil {
+				return err
+			}
+		}
+	case replication.EnumRowsEventTypeUpdate:
+		if !t.allows(OpUpdate) {
+			return nil
+		}
+		for i := 0; i+1 < len(e.Rows); i += 2 {
+			before, after := e.Rows[i], e.Rows[i+1]
+			in, err := a.matches(ctx, t, after)
+			if err != nil {
+				return err
+			}
+			moved, err := keyChanged(t, before, after)
+			if err != nil {
+				return err
+			}
+			// A changed key is DELETE + INSERT; a row leaving the filter is a DELETE.
+			if moved || !in {
+				if err := a.remove(t, before); err != nil {
+					return err
+				}
+			}
+			if in {
+				if err := a.add(t, after); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (a *applier) upsert(ctx context.Context, t *Table, row []any) error {
+	in, err := a.matches(ctx, t, row)
+	if err != nil || !in {
+		return err
+	}
+	return a.add(t, row)
+}
+
+func (a *applier) add(t *Table, row []any) error {
+	var vals []any
+	for i, c := range t.Columns {
+		if _, ok := t.Dest[c.Name]; !ok || c.Generated {
+			continue
+		}
+		v, err := argValue(c, row[i])
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", t.SourceDB, t.SourceTable, err)
+		}
+		vals = append(vals, v)
+	}
+	a.txn = append(a.txn, change{table: t, values: vals})
+	return nil
+}
+
+func (a *applier) remove(t *Table, row []any) error {
+	key, err := keyValues(t, row)
+	if err != nil {
+		return err
+	}
+	a.txn = append(a.txn, change{table: t, delete: true, values: key})
+	return nil
+}
+
+func keyValues(t *Table, row []any) ([]any, error) {
+	out := make([]any, len(t.Key))
+	for i, k := range t.Key {
+		j := slices.IndexFunc(t.Columns, func(c schemaColumn) bool { return strings.EqualFold(c.Name, k) })
+		if j < 0 {
+			return nil, fmt.Errorf("%s.%s: key column %s is not in the table's columns", t.SourceDB, t.SourceTable, k)
+		}
+		v, err := argValue(t.Columns[j], row[j])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func keyChanged(t *Table, before, after []any) (bool, error) {
+	kb, err := keyValues(t, before)
+	if err != nil {
+		return false, err
+	}
+	ka, err := keyValues(t, after)
+	if err != nil {
+		return false, err
+	}
+	return fmt.Sprint(kb) != fmt.Sprint(ka), nil
+}
+
+// matches evaluates the table's filter on a row image, with the destination's SQL engine so
+// that it means exactly what it means in the full migration's SELECT.
+func (a *applier) matches(ctx context.Context, t *Table, row []any) (bool, error) {
+	if t.Where == "" {
+		return true, nil
+	}
+	var cols []string
+	var args []any
+	for i, c := range t.Columns {
+		v, err := argValue(c, row[i])
+		if err != nil {
+			return false, err
+		}
+		cols = append(cols, "? AS "+dialect.QuoteIdent(c.Name))
+		args = append(args, v)
+	}
+	var ok sql.NullBool
+	q := "SELECT (" + t.Where + ") FROM (SELECT " + strings.Join(cols, ", ") + ") AS r"
+	if err := a.dst.QueryRowContext(ctx, q, args...).Scan(&ok); err != nil {
+		return false, fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+	}
+	return ok.Valid && ok.Bool, nil
+}
+
+// flush commits the pending batch with its position in one destination transaction.
+func (a *applier) flush(ctx context.Context) error {
+	if a.pending.empty() {
+		return nil
+	}
+	b := a.pending
+	if err := a.cfg.Limits.Rows.Wait(ctx, float64(b.rows)); err != nil {
+		return err
+	}
+	tx, err := a.dst.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i := 0; i < len(b.changes); {
+		j := i + 1
+		for j < len(b.changes) && j-i < 500 && b.changes[j].table == b.changes[i].table && b.changes[j].delete == b.changes[i].delete {
+			j++
+		}
+		stmt, args := statement(b.changes[i:j])
+		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(argBytes(args))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+			t := b.changes[i].table
+			return fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
+		}
+		i = j
+	}
+	pos := b.pos
+	pos.Tables = tablesJSON(a.tables)
+	if err := checkpoint.SaveApplied(ctx, tx, a.cfg.TaskID, pos); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing applied changes: %w", err)
+	}
+	a.pos, a.applied = pos, a.applied+int64(b.rows)
+	a.pending = pendingBatch{}
+	a.report(false)
+	return nil
+}
+
+// commitPosition records the position after an event that changed no rows (a DDL).
+func (a *applier) commitPosition(ctx context.Context, h *replication.EventHeader) error {
+	a.pending = pendingBatch{has: true, since: time.Now(),
+		pos: checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}}
+	return a.flush(ctx)
+}
+
+// commitRead records the position of the last event read when it holds no change to apply.
+func (a *applier) commitRead(ctx context.Context) error {
+	a.pending = pendingBatch{has: true, since: time.Now(), pos: a.read}
+	return a.flush(ctx)
+}
+
+// idle reports the state while no event arrives.
+func (a *applier) idle(caughtUp bool) { a.report(caughtUp && a.pending.empty() && !a.inTxn) }
+
+func (a *applier) report(caughtUp bool) {
+	if a.cfg.Report == nil {
+		return
+	}
+	lag := 0.0
+	if !caughtUp && a.pos.EventTime > 0 {
+		lag = max(0, time.Since(time.Unix(a.pos.EventTime, 0)).Seconds())
+	}
+	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, Latency: lag, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
+}
+
+// statement renders a run of changes of one kind to one table.
+func statement(run []change) (string, []any) {
+	t := run[0].table
+	table := dialect.QuoteTable(t.DestDB, t.DestTable)
+	var args []any
+	if run[0].delete {
+		var keyCols []string
+		for _, k := range t.Key {
+			keyCols = append(keyCols, dialect.QuoteIdent(t.Dest[k]))
+		}
+		term := "(" + strings.Join(keyCols, " = ? AND ") + " = ?)"
+		terms := make([]string, len(run))
+		for i, c := range run {
+			terms[i] = term
+			args = append(args, c.values...)
+		}
+		return "DELETE FROM " + table + " WHERE " + strings.Join(terms, " OR "), args
+	}
+	var cols []string
+	for _, c := range t.Columns {
+		if d, ok := t.Dest[c.Name]; ok && !c.Generated {
+			cols = append(cols, dialect.QuoteIdent(d))
+		}
+	}
+	marks := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	rows := make([]string, len(run))
+	for i, c := range run {
+		rows[i] = marks
+		args = append(args, c.values...)
+	}
+	return "REPLACE INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(rows, ", "), args
+}
+
+func argBytes(args []any) int {
+	n := 0
+	for _, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			n += len(v)
+		case string:
+			n += len(v)
+		default:
+			n += 8
+		}
+	}
+	return n
+}

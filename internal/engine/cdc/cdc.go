@@ -1,0 +1,341 @@
+// Package cdc is incremental migration: it reads the source's binlog from a position (GTID
+// set, or file and offset), turns row events of the migrated tables into row changes, and
+// applies them to the destination in batches, each batch committed in one transaction with
+// the position it reaches. A run that stops at any moment resumes from that committed
+// position: nothing is lost and, since every change is applied as REPLACE or DELETE by key,
+// a replayed change leaves the row as the source has it.
+package cdc
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+)
+
+// Operations that dml_operations and ddl_operations select.
+const (
+	OpInsert     = "insert"
+	OpUpdate     = "update"
+	OpDelete     = "delete"
+	OpAddColumn  = "add_column"
+	OpDropColumn = "drop_column"
+)
+
+// ErrDrained is returned by Run when it stopped after applying everything the source had
+// written when the drain was asked for (the cut-over).
+var ErrDrained = errors.New("drained to the source's position")
+
+// ErrBinlogPurged wraps the error of a start position the source no longer has.
+var ErrBinlogPurged = errors.New("binlog expired")
+
+// Table is one migrated table as incremental migration needs it.
+type Table struct {
+	SourceDB, SourceTable string
+	DestDB, DestTable     string
+	// Columns are the source columns in order, generated ones included: the schema the
+	// events at the start position were written with. ADD and DROP COLUMN change it.
+	Columns []schema.Column
+	// Dest maps source column names to destination names; a column missing from it is not
+	// migrated. Nil migrates every column under its own name.
+	Dest map[string]string
+	// Key are the source key columns (primary key, or NOT NULL unique key).
+	Key []string
+	// Where is the row filter (validated by the precheck); "" for none.
+	Where string
+	// Ops are the dml and ddl operations to apply; the others are skipped.
+	Ops []string
+}
+
+// Config is one incremental run.
+type Config struct {
+	TaskID   string
+	Source   dbconn.Endpoint
+	ServerID uint32
+	// Start is where to read from: its GTID set when set, else file and offset.
+	Start checkpoint.Applied
+	// Tables are the migrated tables, with their schema at Start.
+	Tables []*Table
+	// Limits throttles rows and bytes written; it may change while Run runs.
+	Limits *throttle.Limits
+	// Drain, when closed, makes Run apply everything the source has written by then and
+	// return ErrDrained.
+	Drain <-chan struct{}
+	// Report receives the status after each commit and when idle.
+	Report func(Status)
+	Log    *slog.Logger
+}
+
+// Status is what a running incremental migration reports.
+type Status struct {
+	Position    checkpoint.Applied
+	RowsApplied int64
+	// Latency is how far the applied changes lag behind the source, in seconds.
+	Latency float64
+	// CaughtUp is true when everything read has been applied and the source is idle.
+	CaughtUp bool
+	// Notices are DDL statements on migrated tables that were reported, not applied.
+	Notices []string
+}
+
+// batch limits: a batch commits when it holds this many row changes, or this long after its
+// first complete source transaction.
+const (
+	batchRows   = 2000
+	batchLinger = 100 * time.Millisecond
+)
+
+// Run applies the binlog from cfg.Start until ctx ends (returning ctx's error), the drain
+// completes (ErrDrained), or an error that retrying cannot fix.
+func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
+	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, pos: cfg.Start}
+	for _, t := range cfg.Tables {
+		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
+	}
+	if a.cfg.Limits == nil {
+		a.cfg.Limits = throttle.NewLimits(0, 0, 0)
+	}
+	if a.cfg.Log == nil {
+		a.cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := checkAvailable(ctx, src, cfg); err != nil {
+		return err
+	}
+	syncer, stream, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer syncer.Close()
+
+	var target *mysql.Position
+	drain := cfg.Drain
+	lastEvent := time.Now()
+	for {
+		if drain != nil {
+			select {
+			case <-drain:
+				drain = nil
+				p, err := masterPosition(ctx, src)
+				if err != nil {
+					return err
+				}
+				target = &p
+				a.cfg.Log.Info("draining to the source's position", "file", p.Name, "pos", p.Pos)
+			default:
+			}
+		}
+		if target != nil && a.pending.empty() && !a.inTxn && (reached(a.pos, *target) || reached(a.read, *target)) {
+			// Everything up to the target is applied; events after the last applied
+			// transaction changed no migrated row, so the position moves past them.
+			if !reached(a.pos, *target) {
+				if err := a.commitRead(ctx); err != nil {
+					return err
+				}
+			}
+			return ErrDrained
+		}
+		wait := time.Second
+		if !a.pending.empty() {
+			wait = batchLinger
+		}
+		ev, err := nextEvent(ctx, stream, wait)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			// Quiet: commit what is complete.
+			if err := a.flush(ctx); err != nil {
+				return err
+			}
+			a.idle(time.Since(lastEvent) > time.Second)
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return explainStreamError(cfg, err)
+		}
+		lastEvent = time.Now()
+		if err := a.handle(ctx, ev); err != nil {
+			return err
+		}
+		if a.pending.rows >= batchRows || (!a.pending.empty() && time.Since(a.pending.since) >= batchLinger) {
+			if err := a.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func nextEvent(ctx context.Context, stream *replication.BinlogStreamer, wait time.Duration) (*replication.BinlogEvent, error) {
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return stream.GetEvent(wctx)
+}
+
+// open starts reading the binlog at the configured position.
+func open(cfg Config) (*replication.BinlogSyncer, *replication.BinlogStreamer, error) {
+	ep := cfg.Source
+	flavor := mysql.MySQLFlavor
+	if ep.Type == dbconn.TypeMariaDB {
+		flavor = mysql.MariaDBFlavor
+	}
+	sc := replication.BinlogSyncerConfig{
+		ServerID: cfg.ServerID, Flavor: flavor,
+		Host: ep.Host, Port: uint16(ep.Port), User: ep.User, Password: ep.Password,
+		Charset: "utf8mb4", UseDecimal: true, ParseTime: false, TimestampStringLocation: time.UTC,
+		// A dead connection shows within seconds: the source sends a heartbeat every second
+		// when idle, and a read waits at most ten.
+		HeartbeatPeriod: time.Second, ReadTimeout: 10 * time.Second,
+		MaxReconnectAttempts: 3,
+		Logger:               slog.New(slog.DiscardHandler),
+	}
+	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
+		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}
+	}
+	syncer := replication.NewBinlogSyncer(sc)
+	var stream *replication.BinlogStreamer
+	var err error
+	if cfg.Start.GTIDSet != "" {
+		var set mysql.GTIDSet
+		if set, err = mysql.ParseGTIDSet(flavor, cfg.Start.GTIDSet); err != nil {
+			syncer.Close()
+			return nil, nil, fmt.Errorf("recorded GTID set %q: %w", cfg.Start.GTIDSet, err)
+		}
+		stream, err = syncer.StartSyncGTID(set)
+	} else {
+		stream, err = syncer.StartSync(mysql.Position{Name: cfg.Start.File, Pos: uint32(cfg.Start.Pos)})
+	}
+	if err != nil {
+		syncer.Close()
+		return nil, nil, explainStreamError(cfg, err)
+	}
+	return syncer, stream, nil
+}
+
+// explainStreamError says what a binlog read error means; a purged start position is
+// ErrBinlogPurged, which no retry can fix.
+func explainStreamError(cfg Config, err error) error {
+	var myErr *mysql.MyError
+	msg := err.Error()
+	if (errors.As(err, &myErr) && myErr.Code == 1236) || strings.Contains(msg, "1236") ||
+		strings.Contains(msg, "purged") || strings.Contains(msg, "Could not find first log file") {
+		return fmt.Errorf("%w: the source no longer has the binlog from %s (GTID %q); it was purged while the task was stopped or behind. "+
+			"The task cannot resume: create a new task (a new full migration), and keep binlogs longer than the task may be stopped: %v",
+			ErrBinlogPurged, positionName(cfg.Start), cfg.Start.GTIDSet, err)
+	}
+	return fmt.Errorf("reading the source binlog: %w", err)
+}
+
+func positionName(a checkpoint.Applied) string { return fmt.Sprintf("%s:%d", a.File, a.Pos) }
+
+// checkAvailable fails with ErrBinlogPurged when the source no longer has the binlog file
+// of the start position: reading on from a later file would skip the changes in between.
+// (A GTID request alone does not always make the server refuse: check the file too.)
+func checkAvailable(ctx context.Context, src *sql.DB, cfg Config) error {
+	if cfg.Start.File == "" {
+		return nil
+	}
+	rows, err := src.QueryContext(ctx, "SHOW BINARY LOGS")
+	if err != nil {
+		return fmt.Errorf("listing the source's binlogs (the source user needs the REPLICATION CLIENT or BINLOG MONITOR privilege): %w", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if string(vals[0]) == cfg.Start.File {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return explainStreamError(cfg, errors.New("binlog file "+cfg.Start.File+" was purged"))
+}
+
+// masterPosition reads the source's current binlog file and offset.
+func masterPosition(ctx context.Context, src *sql.DB) (mysql.Position, error) {
+	rows, err := src.QueryContext(ctx, "SHOW MASTER STATUS")
+	if err != nil {
+		return mysql.Position{}, fmt.Errorf("reading the source binlog position: %w", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var p mysql.Position
+	if rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return p, err
+		}
+		var pos uint64
+		fmt.Sscan(string(vals[1]), &pos)
+		p = mysql.Position{Name: string(vals[0]), Pos: uint32(pos)}
+	}
+	return p, rows.Err()
+}
+
+// reached reports whether the applied position is at or past target.
+func reached(a checkpoint.Applied, target mysql.Position) bool {
+	return mysql.Position{Name: a.File, Pos: uint32(a.Pos)}.Compare(target) >= 0
+}
+
+// history is one table's entry in the schema history stored with each position.
+type history struct {
+	Columns []schema.Column   `json:"columns"`
+	Dest    map[string]string `json:"dest"`
+}
+
+// tablesJSON is the schema history stored with each position.
+func tablesJSON(tables map[string]*Table) string {
+	m := map[string]history{}
+	for k, t := range tables {
+		m[k] = history{Columns: t.Columns, Dest: t.Dest}
+	}
+	b, _ := json.Marshal(m) // plain values always marshal
+	return string(b)
+}
+
+// RestoreColumns applies a stored schema history to tables, so that events after the stored
+// position decode with the columns they were written with, into the destination columns
+// that existed then.
+func RestoreColumns(tables []*Table, stored string) error {
+	if stored == "" {
+		return nil
+	}
+	var m map[string]history
+	if err := json.Unmarshal([]byte(stored), &m); err != nil {
+		return fmt.Errorf("stored schema history is damaged: %w", err)
+	}
+	for _, t := range tables {
+		if h, ok := m[strings.ToLower(t.SourceDB+"."+t.SourceTable)]; ok {
+			t.Columns, t.Dest = h.Columns, h.Dest
+		}
+	}
+	return nil
+}
+
+func (t *Table) allows(op string) bool { return t.Ops == nil || slices.Contains(t.Ops, op) }

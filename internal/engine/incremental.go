@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"slices"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+)
+
+// incremental runs incremental migration from the last applied position, or from the cut
+// recorded before the full copy: the changes made while the copy ran are applied again, as
+// REPLACE and DELETE by key, so they end as the source has them.
+func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
+	var tables []*cdc.Table
+	for _, m := range maps {
+		if len(m.table.Key) == 0 {
+			return fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.table.Database, m.table.Name)
+		}
+		t := &cdc.Table{
+			SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
+			Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Key: m.table.Key, Where: m.where,
+			Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
+				operations(m.spec.DDLOperations, task.DDLOperations, []string{cdc.OpAddColumn, cdc.OpDropColumn})...),
+		}
+		for _, c := range m.columns {
+			t.Dest[c.Source.Name] = c.Dest
+		}
+		tables = append(tables, t)
+	}
+	start, ok, err := checkpoint.LoadApplied(ctx, dst, task.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		// Events after the stored position were written with the columns stored with it.
+		if err := cdc.RestoreColumns(tables, start.Tables); err != nil {
+			return err
+		}
+	} else {
+		start = checkpoint.Applied{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
+	}
+	send(func(p *Progress) {
+		p.Phase = PhaseIncremental
+		p.Position = Position{File: start.File, Pos: start.Pos, GTIDSet: start.GTIDSet}
+	})
+	base := int64(0)
+	send(func(p *Progress) { base = p.RowsMigrated })
+	return cdc.Run(ctx, src, dst, cdc.Config{
+		TaskID: task.ID, Source: task.Source, ServerID: serverID(task.ID), Start: start, Tables: tables,
+		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
+		Report: func(s cdc.Status) {
+			send(func(p *Progress) {
+				p.Position = Position{File: s.Position.File, Pos: s.Position.Pos, GTIDSet: s.Position.GTIDSet}
+				p.LatencySeconds, p.CaughtUp, p.ChangesApplied, p.Notices = s.Latency, s.CaughtUp, s.RowsApplied, s.Notices
+				p.RowsMigrated = base + s.RowsApplied
+			})
+		},
+	})
+}
+
+// operations returns the table's operations, else the task's, else all.
+func operations(table, task, all []string) []string {
+	switch {
+	case table != nil:
+		return table
+	case task != nil:
+		return task
+	}
+	return all
+}
+
+// serverID gives each task its own replica server id, derived from its id, in the upper
+// half of the id space where servers' own ids rarely are.
+func serverID(taskID string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(taskID))
+	return 1<<31 | h.Sum32()>>1
+}

@@ -1,0 +1,230 @@
+package provider
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math/big"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+// planTaskHCL is a task with literal connection ids (nothing to create first) and the given
+// migration types, top-level arguments and object blocks.
+func planTaskHCL(migrationTypes, args, objects string) string {
+	if objects == "" {
+		objects = `object {
+    database = "shop"
+  }`
+	}
+	return fmt.Sprintf(`
+resource "adbmigrate_migration_task" "t" {
+  source_connection_id      = "conn-source"
+  destination_connection_id = "conn-destination"
+  migration_types           = %s
+  %s
+
+  %s
+}
+`, migrationTypes, args, objects)
+}
+
+func tableHCL(body string) string {
+	return fmt.Sprintf(`object {
+    database = "shop"
+    table {
+      name = "orders"
+      %s
+    }
+  }`, body)
+}
+
+const (
+	fullOnly        = `["schema", "full"]`
+	withIncremental = `["schema", "full", "incremental"]`
+)
+
+// Every plan-time validation fails terraform plan with an error on the offending attribute,
+// before the provider talks to the runner: the endpoint here has nothing listening.
+func TestAccMigrationTask_planValidation(t *testing.T) {
+	t.Setenv("ADBMIGRATE_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("ADBMIGRATE_TOKEN", "plan-only")
+	caPEM := selfSignedPEM(t)
+	step := func(config, expect string) resource.TestStep {
+		// Terraform wraps the detail: a space in expect matches any white space.
+		return resource.TestStep{Config: config, PlanOnly: true, ExpectError: regexp.MustCompile(strings.ReplaceAll(expect, " ", `\s+`))}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{
+			// Ranges and enums.
+			step(planTaskHCL(fullOnly, `retry_time_for_failed_connections = 5`, ""), `(?s)retry_time_for_failed_connections.*between 10 and 1440`),
+			step(planTaskHCL(fullOnly, `retry_time_for_other_issues = 0`, ""), `(?s)retry_time_for_other_issues.*between 1 and 1440`),
+			step(planTaskHCL(withIncremental, `dml_operations = ["insert", "truncate"]`, ""), `(?s)dml_operations.*must be one of`),
+			step(planTaskHCL(withIncremental, `ddl_operations = []`, ""), `(?s)ddl_operations.*at least 1`),
+			step(planTaskHCL(fullOnly, `environment_tag = ""`, ""), `(?s)environment_tag.*length must be between 1 and 64`),
+			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"some\"\n  }", ""), `(?s)data_verification\.mode.*must be one of`),
+			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"sampled\"\n    sample_percent = 0\n  }", ""), `(?s)sample_percent.*between 1 and 100`),
+			step(planTaskHCL(withIncremental, "monitoring {\n    latency_threshold_seconds = 0\n  }", ""), `(?s)latency_threshold_seconds.*at least 1`),
+			step(planTaskHCL(fullOnly, "monitoring {\n    webhook_url = \"ftp://hooks.example.com\"\n  }", ""), `(?s)Invalid Webhook URL.*webhook_url = "ftp:`),
+			step(planTaskHCL(withIncremental, "incremental_throttling {\n    rps = 0\n  }", ""), `(?s)incremental_throttling\.rps.*at least 1`),
+			// Rules across attributes.
+			step(planTaskHCL(withIncremental, `merge_tables = true`, ""), `(?s)Merge Tables Needs a Task Without Incremental.*merge_tables`),
+			step(planTaskHCL(fullOnly, "retry_time_for_failed_connections = 30\n  retry_time_for_other_issues = 30", ""),
+				`(?s)Retry Time for Other Issues Too Long.*retry_time_for_other_issues = 30`),
+			step(planTaskHCL(fullOnly, `retry_time_for_other_issues = 720`, ""), `(?s)Retry Time for Other Issues Too Long.*720 minutes \(the default\)`),
+			step(planTaskHCL(fullOnly, `dml_operations = ["insert"]`, ""), `(?s)Setting Needs Incremental Migration.*dml_operations`),
+			step(planTaskHCL(fullOnly, `ddl_operations = ["add_column"]`, ""), `(?s)Setting Needs Incremental Migration.*ddl_operations`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`dml_operations = ["delete"]`)), `(?s)Setting Needs Incremental Migration.*table's dml_operations`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`ddl_operations = ["drop_column"]`)), `(?s)Setting Needs Incremental Migration.*table's ddl_operations`),
+			step(planTaskHCL(fullOnly, "incremental_throttling {\n    rps = 100\n  }", ""), `(?s)Setting Needs Incremental Migration.*incremental_throttling`),
+			step(planTaskHCL(`["schema", "incremental"]`, "full_throttling {\n    rps = 100\n  }", ""), `(?s)Setting Needs Full Migration.*full_throttling`),
+			step(planTaskHCL(fullOnly, "", "object {\n    database = \"shop\"\n  }\n  object {\n    database = \"shop\"\n  }"),
+				`(?s)Database Selected Twice.*"shop".*object blocks 0 and 1`),
+			step(planTaskHCL(fullOnly, "", "object {\n    database = \"shop\"\n    table {\n      name = \"orders\"\n    }\n    table {\n      name = \"orders\"\n    }\n  }"),
+				`(?s)Table Selected Twice.*"orders" of database "shop"`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`primary_key = ["id", "day"]
+      distribution_key = ["customer_id"]`)), `(?s)Composite Primary Key Misses Key Columns.*lacks customer_id`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`primary_key = ["id", "customer_id"]
+      distribution_key = ["CUSTOMER_ID"]
+      partition_key = "day"`)), `(?s)Composite Primary Key Misses Key Columns.*lacks day\.`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`partition_rule = "month"`)), `(?s)Partition Rule Without Partition Key.*partition_rule`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`partition_lifecycle = 30`)), `(?s)Partition Lifecycle Without Partition Key.*partition_lifecycle`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`table_type = "dimension"
+      distribution_key = ["id"]`)), `(?s)Dimension Table With Distribution Key`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`where = "id IN (SELECT id FROM other)"`)), `(?s)Invalid WHERE Filter.*subquer`),
+			step(planTaskHCL(fullOnly, "", tableHCL(`where = "id > 1; DROP TABLE orders"`)), `(?s)Invalid WHERE Filter`),
+			step(planTaskHCL(fullOnly, `ignore_precheck_alerts = ["primary_key", "primary_keys"]`, ""), `(?s)ignore_precheck_alerts.*must be one of.*"primary_keys"`),
+			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"sampled\"\n  }", ""), `(?s)Missing Sample Percentage`),
+			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"full\"\n    sample_percent = 10\n  }", ""), `(?s)Sample Percentage Without Sampling.*sample_percent`),
+			step(planTaskHCL(fullOnly, "data_verification {\n    repair = true\n  }", ""), `(?s)Repair Without Verification.*repair`),
+			// Connections.
+			step(connectionHCL("mode = \"strict\""), `(?s)tls\.mode.*must be one of`),
+			step(connectionHCL("mode = \"required\"\n    ca_pem = "+strconv.Quote(caPEM)), `(?s)CA Certificate Not Used.*ca_pem = "-----BEGIN`),
+			step(connectionHCL("mode = \"verify_identity\"\n    ca_pem = \"not a certificate\""), `(?s)Invalid CA Certificate.*ca_pem = "not a certificate"`),
+			{
+				// Everything together, valid: the plan creates the task with the documented
+				// defaults, and still needs no runner.
+				Config: connectionHCL("mode = \"verify_identity\"\n    ca_pem = "+strconv.Quote(caPEM)) + planTaskHCL(withIncremental, `
+  dml_operations                    = ["insert", "update"]
+  retry_time_for_failed_connections = 60
+  retry_time_for_other_issues       = 30
+  environment_tag                   = "staging"
+  ignore_precheck_alerts            = ["objects", "destination_table_fields", "binlog_retention"]
+
+  incremental_throttling {
+    rps = 2000
+  }
+  monitoring {
+    latency_threshold_seconds = 30
+    webhook_url               = "https://hooks.example.com/adbmigrate"
+  }
+  data_verification {
+    mode           = "sampled"
+    sample_percent = 5
+  }
+  timeouts {
+    create = "2h"
+  }`, tableHCL(`where = "status <> 'deleted' AND id > 100"
+      ddl_operations = ["add_column"]
+      primary_key = ["id", "day"]
+      distribution_key = ["id"]
+      partition_key = "day"
+      partition_rule = "day"
+      partition_lifecycle = 30`)),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("adbmigrate_migration_task.t", plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue("adbmigrate_migration_task.t", tfjsonpath.New("ddl_operations"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("add_column"), knownvalue.StringExact("drop_column")})),
+					plancheck.ExpectKnownValue("adbmigrate_migration_task.t", tfjsonpath.New("monitoring").AtMapKey("on_failure"), knownvalue.Bool(true)),
+					plancheck.ExpectKnownValue("adbmigrate_migration_task.t", tfjsonpath.New("data_verification").AtMapKey("repair"), knownvalue.Bool(false)),
+					plancheck.ExpectKnownValue("adbmigrate_migration_task.t",
+						tfjsonpath.New("object").AtSliceIndex(0).AtMapKey("table").AtSliceIndex(0).AtMapKey("dml_operations"), knownvalue.Null()),
+					plancheck.ExpectKnownValue("adbmigrate_connection.c", tfjsonpath.New("tls").AtMapKey("mode"), knownvalue.StringExact("verify_identity")),
+				}},
+			},
+		},
+	})
+}
+
+func connectionHCL(tls string) string {
+	return fmt.Sprintf(`
+resource "adbmigrate_connection" "c" {
+  name          = "c"
+  database_type = "mariadb"
+  host          = "db.example.com"
+  username      = "u"
+  password      = "p"
+
+  tls {
+    %s
+  }
+}
+`, tls)
+}
+
+// selfSignedPEM returns a fresh self-signed CA certificate in PEM.
+func selfSignedPEM(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "adbmigrate test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// The two precheck items the engine adds are accepted in ignore_precheck_alerts under the
+// names the engine gives them. Read from the engine's source, so that this package does not
+// depend on the engine building.
+func TestEnginePrecheckItemNames(t *testing.T) {
+	files, err := parser.ParseDir(token.NewFileSet(), filepath.Join("..", "engine"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	for _, pkg := range files {
+		for _, f := range pkg.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Names) == 1 && len(vs.Values) == 1 {
+					if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						consts[vs.Names[0].Name], _ = strconv.Unquote(lit.Value)
+					}
+				}
+				return true
+			})
+		}
+	}
+	for name, want := range map[string]string{"ItemObjects": precheckItemObjects, "ItemTableFields": precheckItemTableFields} {
+		if consts[name] != want {
+			t.Errorf("engine.%s = %q, the provider accepts %q in ignore_precheck_alerts", name, consts[name], want)
+		}
+		if !slices.Contains(precheckItemNames(), want) {
+			t.Errorf("precheckItemNames() lacks %q", want)
+		}
+	}
+}
