@@ -10,6 +10,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
 // incremental runs incremental migration from the last applied position, or from the cut
@@ -17,6 +18,7 @@ import (
 // REPLACE and DELETE by key, so they end as the source has them.
 func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
 	var tables []*cdc.Table
+	var err error
 	for _, m := range maps {
 		if len(m.table.Key) == 0 {
 			return fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.table.Database, m.table.Name)
@@ -29,6 +31,9 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		}
 		for _, c := range m.columns {
 			t.Dest[c.Source.Name] = c.Dest
+		}
+		if t.OrderSensitive, err = otherUniqueKeys(m); err != nil {
+			return err
 		}
 		tables = append(tables, t)
 	}
@@ -61,6 +66,22 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 			})
 		},
 	})
+}
+
+// otherUniqueKeys reports whether the source table has a UNIQUE key besides the one the
+// migration keys rows by.
+func otherUniqueKeys(m mapping) (bool, error) {
+	def, err := schema.ParseCreateTable(m.table.CreateSQL)
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for _, ix := range def.Indexes {
+		if ix.Kind == "UNIQUE" && !slices.Equal(ix.Columns, m.table.Key) {
+			n++
+		}
+	}
+	return n > 0, nil
 }
 
 // operations returns the table's operations, else the task's, else all.

@@ -20,6 +20,7 @@ type change struct {
 	table  *Table
 	delete bool
 	values []any // REPLACE: destination column values in destColumns order; DELETE: key values
+	key    string
 }
 
 // pendingBatch holds the changes of complete source transactions not yet committed.
@@ -53,6 +54,14 @@ type applier struct {
 // handle takes one binlog event.
 func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
+	if h.EventType == replication.HEARTBEAT_EVENT || h.EventType == replication.HEARTBEAT_LOG_EVENT_V2 {
+		// The source has nothing more: commit what is complete and report being caught up.
+		if err := a.flush(ctx); err != nil {
+			return err
+		}
+		a.idle(true)
+		return nil
+	}
 	if h.LogPos > 0 && a.file != "" {
 		a.read = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
 	}
@@ -188,7 +197,11 @@ func (a *applier) add(t *Table, row []any) error {
 		}
 		vals = append(vals, v)
 	}
-	a.txn = append(a.txn, change{table: t, values: vals})
+	key, err := keyValues(t, row)
+	if err != nil {
+		return err
+	}
+	a.txn = append(a.txn, change{table: t, values: vals, key: fmt.Sprintf("%#v", key)})
 	return nil
 }
 
@@ -197,7 +210,7 @@ func (a *applier) remove(t *Table, row []any) error {
 	if err != nil {
 		return err
 	}
-	a.txn = append(a.txn, change{table: t, delete: true, values: key})
+	a.txn = append(a.txn, change{table: t, delete: true, values: key, key: fmt.Sprintf("%#v", key)})
 	return nil
 }
 
@@ -226,7 +239,7 @@ func keyChanged(t *Table, before, after []any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return fmt.Sprint(kb) != fmt.Sprint(ka), nil
+	return fmt.Sprintf("%#v", kb) != fmt.Sprintf("%#v", ka), nil
 }
 
 // matches evaluates the table's filter on a row image, with the destination's SQL engine so
@@ -267,17 +280,18 @@ func (a *applier) flush(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for i := 0; i < len(b.changes); {
+	changes := coalesce(b.changes)
+	for i := 0; i < len(changes); {
 		j := i + 1
-		for j < len(b.changes) && j-i < 500 && b.changes[j].table == b.changes[i].table && b.changes[j].delete == b.changes[i].delete {
+		for j < len(changes) && j-i < 500 && changes[j].table == changes[i].table && changes[j].delete == changes[i].delete {
 			j++
 		}
-		stmt, args := statement(b.changes[i:j])
+		stmt, args := statement(changes[i:j])
 		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(argBytes(args))); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
-			t := b.changes[i].table
+			t := changes[i].table
 			return fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
 		}
 		i = j
@@ -294,6 +308,46 @@ func (a *applier) flush(ctx context.Context) error {
 	a.pending = pendingBatch{}
 	a.report(false)
 	return nil
+}
+
+// coalesce reduces a batch to the last change of each row, and orders them deletes first,
+// table by table, so that they go out as a few multi-row statements. Every change carries
+// the row's whole image (or its deletion), so the last one alone leaves the row as the
+// source has it, and changes to different rows commute, unless a table has another UNIQUE
+// key: then one row's change may depend on another's, and the batch keeps its order.
+func coalesce(changes []change) []change {
+	for _, c := range changes {
+		if c.table.OrderSensitive {
+			return changes
+		}
+	}
+	type rowKey struct {
+		t   *Table
+		key string
+	}
+	last := make(map[rowKey]int, len(changes))
+	for i, c := range changes {
+		last[rowKey{c.table, c.key}] = i
+	}
+	out := make([]change, 0, len(last))
+	for i, c := range changes {
+		if last[rowKey{c.table, c.key}] == i {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y change) int {
+		if x.table != y.table {
+			return strings.Compare(x.table.DestDB+"."+x.table.DestTable, y.table.DestDB+"."+y.table.DestTable)
+		}
+		switch {
+		case x.delete && !y.delete:
+			return -1
+		case !x.delete && y.delete:
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 // commitPosition records the position after an event that changed no rows (a DDL).

@@ -59,6 +59,9 @@ type Table struct {
 	Where string
 	// Ops are the dml and ddl operations to apply; the others are skipped.
 	Ops []string
+	// OrderSensitive is true when the table has a UNIQUE key besides Key: changes to
+	// different rows may then conflict, and are applied in their source order.
+	OrderSensitive bool
 }
 
 // Config is one incremental run.
@@ -95,7 +98,7 @@ type Status struct {
 // batch limits: a batch commits when it holds this many row changes, or this long after its
 // first complete source transaction.
 const (
-	batchRows   = 2000
+	batchRows   = 5000
 	batchLinger = 100 * time.Millisecond
 )
 
