@@ -22,15 +22,8 @@ func TestIncrementalCutOverAndRestart(t *testing.T) {
 		"INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq), seq * 10 FROM app.seq_1_to_2000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	mk := func(name string, s *mariadbtest.Server) string {
-		c, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: name, DatabaseType: "mariadb", Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.ID
-	}
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: mk("src", src), DestinationConnectionID: mk("dst", dst),
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
 		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
 	})
 	if err != nil {
@@ -85,15 +78,8 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 		"INSERT INTO bank.ledger SELECT seq, seq * 3, CONCAT('m', seq), 0 FROM bank.seq_1_to_3000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	mk := func(name string, s *mariadbtest.Server) string {
-		c, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: name, DatabaseType: "mariadb", Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.ID
-	}
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: mk("src", src), DestinationConnectionID: mk("dst", dst),
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
 		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
 	})
 	if err != nil {

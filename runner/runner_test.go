@@ -227,15 +227,8 @@ func TestFullLoadSurvivesRunnerKills(t *testing.T) {
 		"INSERT INTO big.tags SELECT CONCAT('tag-', seq), seq FROM big.seq_1_to_3000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	mk := func(name string, s *mariadbtest.Server) string {
-		c, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: name, DatabaseType: "mariadb", Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.ID
-	}
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: mk("src", src), DestinationConnectionID: mk("dst", dst),
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
 		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "big"}},
 		InstanceClass: "small",
 		// Slow enough that the kills land mid-copy: 33,000 rows at 6,000 rows/s.

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -332,4 +333,16 @@ func SelfSignedTLS(t testing.TB, dir string) *TLSFiles {
 	}
 	f.Pool.AppendCertsFromPEM(certPEM)
 	return f
+}
+
+// Connect registers s with the runner as a mariadb connection named name and returns its id.
+func (r *Runner) Connect(t testing.TB, name string, s *mariadbtest.Server) string {
+	t.Helper()
+	c, err := r.Client.CreateConnection(context.Background(), api.ConnectionSpec{
+		Name: name, DatabaseType: api.DatabaseMariaDB, Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password,
+	})
+	if err != nil {
+		t.Fatalf("registering connection %s: %v", name, err)
+	}
+	return c.ID
 }
