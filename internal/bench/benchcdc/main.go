@@ -39,18 +39,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -62,6 +58,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/bench/benchkit"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -87,19 +84,7 @@ type config struct {
 	timeout                       time.Duration
 }
 
-func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchcdc:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "benchcdc:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Main("benchcdc", parseFlags, run) }
 
 func parseFlags(args []string) (config, error) {
 	var cfg config
@@ -202,30 +187,29 @@ func run(ctx context.Context, cfg config) error {
 	if err := prepare(ctx, cfg, s.src); err != nil {
 		return err
 	}
-	r, err := startRunner(cfg, "cdc")
+	r, err := benchkit.StartRunner(cfg.runnerBin, cfg.workDir, "cdc")
 	if err != nil {
 		return err
 	}
-	defer r.stop()
-	rss := sampleRSS(r.cmd.Process.Pid, 100*time.Millisecond)
+	defer r.Stop()
+	rss := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
 	taskID, err := createTask(ctx, cfg, r)
 	if err != nil {
-		rss.stop()
+		rss.Stop()
 		return err
 	}
 	load, err := sustainedLoad(ctx, cfg, s, r, taskID)
 	if err != nil {
-		rss.stop()
+		rss.Stop()
 		return err
 	}
 	catch, err := catchUp(ctx, cfg, s, r, taskID)
-	hwm, hwmErr := procStatusKiB(r.cmd.Process.Pid, "VmHWM")
-	peak := max(rss.stop(), hwm)
+	peak, _, _, rssErr := benchkit.PeakRSS(rss, r.Pid())
 	if err != nil {
 		return err
 	}
-	if hwmErr != nil {
-		return fmt.Errorf("reading the runner's VmHWM: %w", hwmErr)
+	if rssErr != nil {
+		return rssErr
 	}
 	report(cfg, version, load, catch, peak)
 	if cfg.out != "" {
@@ -235,30 +219,15 @@ func run(ctx context.Context, cfg config) error {
 }
 
 func openDB(cfg config, port int) (*sql.DB, error) {
-	c := mysql.NewConfig()
-	c.User, c.Passwd = cfg.user, cfg.password
-	c.Net, c.Addr = "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	c.Timeout = 10 * time.Second
 	// NOW(6) in the heartbeat rows is UTC, and so is the parse of the destination's copy.
-	c.Params = map[string]string{"time_zone": "'+00:00'"}
-	db, err := sql.Open("mysql", c.FormatDSN())
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connecting to 127.0.0.1:%d as %s: %w", port, cfg.user, err)
-	}
-	return db, nil
+	return benchkit.OpenDB(cfg.user, cfg.password, port, map[string]string{"time_zone": "'+00:00'"})
 }
 
 // prepare creates the sysbench tables and the heartbeat table on the source.
 func prepare(ctx context.Context, cfg config, src *sql.DB) error {
 	fmt.Printf("\n== sysbench prepare: %d tables x %d rows on the source ==\n", cfg.tables, cfg.rows)
-	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + database, "CREATE DATABASE " + database} {
-		if _, err := src.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%s on the source: %w", stmt, err)
-		}
+	if err := benchkit.RecreateDatabase(ctx, src, database); err != nil {
+		return err
 	}
 	start := time.Now()
 	if _, err := sysbench(ctx, cfg, "prepare", "--threads="+strconv.Itoa(min(cfg.threads, cfg.tables))); err != nil {
@@ -315,41 +284,16 @@ func sysbench(ctx context.Context, cfg config, command string, extra ...string) 
 	return res, nil
 }
 
-// command runs name with args, its output going to ours.
-func command(ctx context.Context, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w", name, args[0], err)
-	}
-	return nil
-}
-
 // createTask registers the servers and creates the schema+full+incremental task for sbtest,
 // then waits until it runs incremental migration.
-func createTask(ctx context.Context, cfg config, r *runner) (string, error) {
+func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, error) {
 	fmt.Printf("\n== adbmigrate: schema + full + incremental task for %s ==\n", database)
-	conn := func(name string, port int) (string, error) {
-		c, err := r.client.CreateConnection(ctx, api.ConnectionSpec{
-			Name: name, DatabaseType: api.DatabaseMariaDB, Host: "127.0.0.1", Port: port,
-			Username: cfg.user, Password: cfg.password,
-		})
-		if err != nil {
-			return "", fmt.Errorf("creating connection %s: %w", name, err)
-		}
-		return c.ID, nil
-	}
-	srcID, err := conn("bench-source", cfg.srcPort)
-	if err != nil {
-		return "", err
-	}
-	dstID, err := conn("bench-destination", cfg.dstPort)
+	srcID, dstID, err := benchkit.CreateConnections(ctx, r.Client, cfg.user, cfg.password, cfg.srcPort, cfg.dstPort)
 	if err != nil {
 		return "", err
 	}
 	start := time.Now()
-	task, err := r.client.CreateTask(ctx, api.TaskSpec{
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name:                    "bench-cdc",
 		SourceConnectionID:      srcID,
 		DestinationConnectionID: dstID,
@@ -370,10 +314,10 @@ func createTask(ctx context.Context, cfg config, r *runner) (string, error) {
 
 // waitStatus polls the task every 50 ms until it has status want; a task that fails, or
 // ends in another status, is an error carrying its message.
-func waitStatus(ctx context.Context, r *runner, id string, timeout time.Duration, want string) (api.TaskState, error) {
+func waitStatus(ctx context.Context, r *benchkit.Runner, id string, timeout time.Duration, want string) (api.TaskState, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		st, err := r.client.TaskStatus(ctx, id)
+		st, err := r.Client.TaskStatus(ctx, id)
 		if err != nil {
 			return st, fmt.Errorf("reading task %s: %w", id, err)
 		}
@@ -382,7 +326,7 @@ func waitStatus(ctx context.Context, r *runner, id string, timeout time.Duration
 		}
 		switch st.Status {
 		case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
-			return st, fmt.Errorf("task %s is %s, want %s: %s\nrunner log %s (last lines):\n%s", id, st.Status, want, st.ErrorMessage, r.logPath, tail(r.logPath, 20))
+			return st, fmt.Errorf("task %s is %s, want %s: %s\nrunner log %s (last lines):\n%s", id, st.Status, want, st.ErrorMessage, r.LogPath, benchkit.Tail(r.LogPath, 20))
 		}
 		if time.Now().After(deadline) {
 			return st, fmt.Errorf("task %s still %s after %v, want %s", id, st.Status, timeout, want)
@@ -440,7 +384,7 @@ type apiSample struct {
 }
 
 // sampleAPI reads the task status and the source's GTID every 200 ms until ctx ends.
-func sampleAPI(ctx context.Context, r *runner, id string, src *sql.DB) ([]apiSample, error) {
+func sampleAPI(ctx context.Context, r *benchkit.Runner, id string, src *sql.DB) ([]apiSample, error) {
 	var out []apiSample
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
@@ -452,7 +396,7 @@ func sampleAPI(ctx context.Context, r *runner, id string, src *sql.DB) ([]apiSam
 			}
 			return out, fmt.Errorf("reading the source's gtid_binlog_pos: %w", err)
 		}
-		st, err := r.client.TaskStatus(ctx, id)
+		st, err := r.Client.TaskStatus(ctx, id)
 		if err != nil {
 			if ctx.Err() != nil {
 				return out, nil
@@ -592,7 +536,7 @@ func handlerRows(ctx context.Context, db *sql.DB) (int64, error) {
 
 // sustainedLoad runs sysbench for cfg.duration at full speed while measuring the lag, then
 // stops the task and verifies the destination.
-func sustainedLoad(ctx context.Context, cfg config, s servers, r *runner, taskID string) (loadResult, error) {
+func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID string) (loadResult, error) {
 	var res loadResult
 	// Caught up: a heartbeat written now arrives.
 	id, err := writeHeartbeat(ctx, s.src)
@@ -685,7 +629,7 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *runner, taskID
 
 	fmt.Printf("\n== stopping the task (drains to the source's position) ==\n")
 	t0 := time.Now()
-	task, err := r.client.StopTask(ctx, taskID)
+	task, err := r.Client.StopTask(ctx, taskID)
 	res.stop = time.Since(t0)
 	if err != nil {
 		return res, fmt.Errorf("stopping task %s: %w", taskID, err)
@@ -699,7 +643,7 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *runner, taskID
 }
 
 // catchUp times the replica's SQL thread and the task over the same backlog.
-func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID string) (catchUpResult, error) {
+func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID string) (catchUpResult, error) {
 	var res catchUpResult
 	fmt.Printf("\n== catch-up: copying %s to the replica at the source's position ==\n", database)
 	var before, pos string
@@ -710,13 +654,10 @@ func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID strin
 	if err := os.RemoveAll(dir); err != nil {
 		return res, err
 	}
-	threads := strconv.Itoa(cfg.threads)
-	if err := command(ctx, "mydumper", "-h", "127.0.0.1", "-P", strconv.Itoa(cfg.srcPort), "-u", cfg.user, "-p", cfg.password,
-		"-B", database, "-o", dir, "-t", threads, "-r", "100000"); err != nil {
+	if err := benchkit.Mydumper(ctx, true, cfg.srcPort, cfg.user, cfg.password, database, dir, cfg.threads); err != nil {
 		return res, err
 	}
-	if err := command(ctx, "myloader", "-h", "127.0.0.1", "-P", strconv.Itoa(cfg.replicaPort), "-u", cfg.user, "-p", cfg.password,
-		"-d", dir, "-t", threads, "-o"); err != nil {
+	if err := benchkit.Myloader(ctx, true, cfg.replicaPort, cfg.user, cfg.password, dir, cfg.threads); err != nil {
 		return res, err
 	}
 	if err := os.RemoveAll(dir); err != nil {
@@ -834,9 +775,9 @@ func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID strin
 
 	fmt.Printf("\n== adbmigrate: POST /v1/tasks/%s/start until the task reaches %s ==\n", taskID, target)
 	dstPid := serverPid(cfg, "destination")
-	runnerCPU0, dstCPU0 := cpuSeconds(r.cmd.Process.Pid), cpuSeconds(dstPid)
+	runnerCPU0, dstCPU0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid)
 	t0 = time.Now()
-	if _, err := r.client.StartTask(ctx, taskID); err != nil {
+	if _, err := r.Client.StartTask(ctx, taskID); err != nil {
 		return res, fmt.Errorf("starting task %s: %w", taskID, err)
 	}
 	lastStatus := time.Time{}
@@ -853,13 +794,13 @@ func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID strin
 		}
 		if res.oursGTID == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
 			lastStatus = time.Now()
-			st, err := r.client.TaskStatus(ctx, taskID)
+			st, err := r.Client.TaskStatus(ctx, taskID)
 			if err != nil {
 				return res, err
 			}
 			switch st.Status {
 			case api.StatusFailed, api.StatusStopped, api.StatusCompleted:
-				return res, fmt.Errorf("task %s is %s during the catch-up: %s\nrunner log %s (last lines):\n%s", taskID, st.Status, st.ErrorMessage, r.logPath, tail(r.logPath, 20))
+				return res, fmt.Errorf("task %s is %s during the catch-up: %s\nrunner log %s (last lines):\n%s", taskID, st.Status, st.ErrorMessage, r.LogPath, benchkit.Tail(r.LogPath, 20))
 			}
 			if gtidSeq(st.Position.GTIDSet) >= targetSeq {
 				res.oursGTID = time.Since(t0)
@@ -874,7 +815,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID strin
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	res.runnerCPU, res.dstCPU = cpuSeconds(r.cmd.Process.Pid)-runnerCPU0, cpuSeconds(dstPid)-dstCPU0
+	res.runnerCPU, res.dstCPU = cpuSeconds(r.Pid())-runnerCPU0, cpuSeconds(dstPid)-dstCPU0
 	if runnerCPU0 < 0 {
 		res.runnerCPU = -1
 	}
@@ -884,7 +825,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *runner, taskID strin
 	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s\n", res.ours.Seconds(), res.oursGTID.Seconds())
 
 	t0 = time.Now()
-	task, err := r.client.StopTask(ctx, taskID)
+	task, err := r.Client.StopTask(ctx, taskID)
 	res.oursStop = time.Since(t0)
 	if err != nil {
 		return res, fmt.Errorf("stopping task %s: %w", taskID, err)
@@ -1024,63 +965,12 @@ func quote(s string) string {
 // and on other (same server version and definition, so equal data gives an equal checksum),
 // and returns the total row count.
 func verify(ctx context.Context, src, other *sql.DB, name string) (int64, error) {
-	rows, err := src.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", database)
+	tables, total, err := benchkit.Verify(ctx, src, other, database, name)
 	if err != nil {
 		return 0, err
 	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if len(tables) == 0 {
-		return 0, fmt.Errorf("no tables in %s on the source", database)
-	}
-	var total int64
-	for _, t := range tables {
-		table := database + "." + t
-		var sn, on int64
-		if err := src.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&sn); err != nil {
-			return 0, fmt.Errorf("counting %s on the source: %w", table, err)
-		}
-		if err := other.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&on); err != nil {
-			return 0, fmt.Errorf("counting %s on the %s: %w", table, name, err)
-		}
-		sc, err := checksum(ctx, src, table)
-		if err != nil {
-			return 0, fmt.Errorf("source: %w", err)
-		}
-		oc, err := checksum(ctx, other, table)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", name, err)
-		}
-		if sn != on || sc != oc {
-			return 0, fmt.Errorf("%s differs: source %d rows, CHECKSUM %s; %s %d rows, CHECKSUM %s", table, sn, sc, name, on, oc)
-		}
-		total += sn
-	}
-	fmt.Printf("bench: verified %d tables, %d rows: same counts and CHECKSUM TABLE on the source and the %s\n", len(tables), total, name)
+	fmt.Printf("bench: verified %d tables, %d rows: same counts and CHECKSUM TABLE on the source and the %s\n", tables, total, name)
 	return total, nil
-}
-
-func checksum(ctx context.Context, db *sql.DB, table string) (string, error) {
-	var name string
-	var sum sql.NullString
-	if err := db.QueryRowContext(ctx, "CHECKSUM TABLE "+table).Scan(&name, &sum); err != nil {
-		return "", fmt.Errorf("CHECKSUM TABLE %s: %w", table, err)
-	}
-	if !sum.Valid {
-		return "", fmt.Errorf("CHECKSUM TABLE %s: NULL (no such table)", table)
-	}
-	return sum.String, nil
 }
 
 // percentile returns the nearest-rank p-th percentile (0..100) of v; NaN when v is empty.
@@ -1138,7 +1028,7 @@ targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x 
 		c.native.Seconds(), nativeRate, c.nativeGTID.Seconds(), c.parallel,
 		c.ours.Seconds(), oursRate, c.oursGTID.Seconds(),
 		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(),
-		oursRate/nativeRate, c.verifiedRows, c.verifiedNative, mib(peakKiB),
+		oursRate/nativeRate, c.verifiedRows, c.verifiedNative, benchkit.MiB(peakKiB),
 		passFail(percentile(l.heartbeatLag, 99) < 1), passFail(oursRate/nativeRate >= 1.5))
 }
 
@@ -1155,189 +1045,12 @@ const markdownHeader = `| date | server | tables x rows | threads | load s | sys
 
 // appendMarkdown appends one result row to cfg.out, writing the header into an empty file.
 func appendMarkdown(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) error {
-	f, err := os.OpenFile(cfg.out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("opening BENCH_OUT: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	if info.Size() == 0 {
-		b.WriteString(markdownHeader)
-	}
 	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
-	fmt.Fprintf(&b, "| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.1f |\n",
+	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.1f |\n",
 		time.Now().UTC().Format("2006-01-02"), version, cfg.tables, cfg.rows, cfg.threads, l.sysbench.seconds,
 		float64(l.sysbench.rowChanges())/l.sysbench.seconds, rate(l.appliedRows, l.window),
 		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99),
 		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99),
-		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate, mib(peakKiB))
-	if _, err := f.WriteString(b.String()); err != nil {
-		return fmt.Errorf("writing BENCH_OUT: %w", err)
-	}
-	fmt.Printf("bench: result row appended to %s\n", cfg.out)
-	return nil
-}
-
-func mib(kib int64) float64 { return float64(kib) / 1024 }
-
-// runner is one adbmigrate-runner process with its own data directory.
-type runner struct {
-	cmd     *exec.Cmd
-	client  *api.Client
-	logPath string
-	pidPath string
-	done    chan struct{}
-}
-
-// startRunner starts the runner on a free loopback port with a fresh data directory and a
-// random token (through $ADBMIGRATE_TOKEN) and waits until its API answers. Its pid is
-// written to WORK_DIR/runner.pid so that the calling script can stop it should this program
-// die; the kernel kills it too when this process goes (Pdeathsig).
-func startRunner(cfg config, label string) (*runner, error) {
-	dataDir := filepath.Join(cfg.workDir, "runner-"+label)
-	if err := os.RemoveAll(dataDir); err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	tok := make([]byte, 16)
-	if _, err := rand.Read(tok); err != nil {
-		return nil, err
-	}
-	token := hex.EncodeToString(tok)
-	logPath := dataDir + ".log"
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(cfg.runnerBin, "--listen", addr, "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+token)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", cfg.runnerBin, err)
-	}
-	logFile.Close()
-	r := &runner{cmd: cmd, logPath: logPath, pidPath: filepath.Join(cfg.workDir, "runner.pid"), done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(r.done) }()
-	if err := os.WriteFile(r.pidPath, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
-		r.stop()
-		return nil, err
-	}
-	r.client, err = api.NewClient("http://"+addr, token, nil)
-	if err != nil {
-		r.stop()
-		return nil, err
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		hctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := r.client.Health(hctx)
-		cancel()
-		if err == nil {
-			fmt.Printf("bench: runner pid %d on %s, log %s\n", cmd.Process.Pid, addr, logPath)
-			return r, nil
-		}
-		select {
-		case <-r.done:
-			return nil, fmt.Errorf("the runner exited at start; its log %s:\n%s", logPath, tail(logPath, 20))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			r.stop()
-			return nil, fmt.Errorf("the runner did not answer within 20 s: %w; its log %s:\n%s", err, logPath, tail(logPath, 20))
-		}
-	}
-}
-
-// stop sends SIGTERM, waits up to 30 s, then kills.
-func (r *runner) stop() {
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(30 * time.Second):
-		_ = r.cmd.Process.Kill()
-		<-r.done
-	}
-	_ = os.Remove(r.pidPath)
-}
-
-// rssSampler records the highest VmRSS of a process.
-type rssSampler struct {
-	quit chan struct{}
-	wg   sync.WaitGroup
-	peak int64
-}
-
-// sampleRSS reads /proc/PID/status every interval until stop is called.
-func sampleRSS(pid int, every time.Duration) *rssSampler {
-	s := &rssSampler{quit: make(chan struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			if kib, err := procStatusKiB(pid, "VmRSS"); err == nil {
-				s.peak = max(s.peak, kib)
-			}
-			select {
-			case <-s.quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-// stop ends sampling and returns the highest VmRSS seen, in KiB.
-func (s *rssSampler) stop() int64 {
-	close(s.quit)
-	s.wg.Wait()
-	return s.peak
-}
-
-// procStatusKiB reads a "Field:   N kB" line of /proc/PID/status.
-func procStatusKiB(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		v, ok := strings.CutPrefix(line, field+":")
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parsing %s in /proc/%d/status: %w", field, pid, err)
-		}
-		return n, nil
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
-// tail returns the last n lines of a file, for error messages.
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(f)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate, benchkit.MiB(peakKiB))
+	return benchkit.AppendMarkdown(cfg.out, markdownHeader, row)
 }

@@ -1,0 +1,388 @@
+// Package benchkit holds what the benchmark drivers internal/bench/benchfull and
+// internal/bench/benchcdc share: the program skeleton, database connections, runner
+// processes, peak-RSS sampling, table verification and result files.
+package benchkit
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+// Main parses the command line with parse and calls run with a context that ends on SIGINT
+// or SIGTERM. It exits with status 2 on a flag error and 1 when run fails, printing the
+// error after prog.
+func Main[C any](prog string, parse func([]string) (C, error), run func(context.Context, C) error) {
+	cfg, err := parse(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, prog+":", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, prog+":", err)
+		os.Exit(1)
+	}
+}
+
+// OpenDB connects to the MariaDB on 127.0.0.1:port as user and pings it. params, when not
+// nil, are extra DSN parameters (such as session variables).
+func OpenDB(user, password string, port int, params map[string]string) (*sql.DB, error) {
+	c := mysql.NewConfig()
+	c.User, c.Passwd = user, password
+	c.Net, c.Addr = "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	c.Timeout = 10 * time.Second
+	if params != nil {
+		c.Params = params
+	}
+	db, err := sql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to 127.0.0.1:%d as %s: %w", port, user, err)
+	}
+	return db, nil
+}
+
+// RecreateDatabase drops database (if it exists) on the source src and creates it empty.
+func RecreateDatabase(ctx context.Context, src *sql.DB, database string) error {
+	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + database, "CREATE DATABASE " + database} {
+		if _, err := src.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s on the source: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// Command runs name with args, its output going to ours. With killOnExit the child gets
+// SIGKILL should this process die first (Pdeathsig).
+func Command(ctx context.Context, killOnExit bool, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if killOnExit {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", name, args[0], err)
+	}
+	return nil
+}
+
+// Mydumper dumps database from the server on 127.0.0.1:port into dir with threads threads
+// (through Command).
+func Mydumper(ctx context.Context, killOnExit bool, port int, user, password, database, dir string, threads int) error {
+	return Command(ctx, killOnExit, "mydumper", "-h", "127.0.0.1", "-P", strconv.Itoa(port), "-u", user, "-p", password,
+		"-B", database, "-o", dir, "-t", strconv.Itoa(threads), "-r", "100000")
+}
+
+// Myloader loads the dump in dir into the server on 127.0.0.1:port with threads threads,
+// overwriting existing tables (through Command).
+func Myloader(ctx context.Context, killOnExit bool, port int, user, password, dir string, threads int) error {
+	return Command(ctx, killOnExit, "myloader", "-h", "127.0.0.1", "-P", strconv.Itoa(port), "-u", user, "-p", password,
+		"-d", dir, "-t", strconv.Itoa(threads), "-o")
+}
+
+// CreateConnections registers the source and the destination MariaDB on 127.0.0.1 with the
+// runner, as bench-source and bench-destination, and returns their ids.
+func CreateConnections(ctx context.Context, client *api.Client, user, password string, srcPort, dstPort int) (srcID, dstID string, err error) {
+	conn := func(name string, port int) (string, error) {
+		c, err := client.CreateConnection(ctx, api.ConnectionSpec{
+			Name: name, DatabaseType: api.DatabaseMariaDB, Host: "127.0.0.1", Port: port,
+			Username: user, Password: password,
+		})
+		if err != nil {
+			return "", fmt.Errorf("creating connection %s: %w", name, err)
+		}
+		return c.ID, nil
+	}
+	if srcID, err = conn("bench-source", srcPort); err != nil {
+		return "", "", err
+	}
+	if dstID, err = conn("bench-destination", dstPort); err != nil {
+		return "", "", err
+	}
+	return srcID, dstID, nil
+}
+
+// Verify checks that every table of database has the same row count and CHECKSUM TABLE on
+// src and on other, called name in errors (same server version and definition, so equal
+// data gives an equal checksum), and returns the number of tables and the total row count.
+func Verify(ctx context.Context, src, other *sql.DB, database, name string) (int, int64, error) {
+	rows, err := src.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", database)
+	if err != nil {
+		return 0, 0, err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	if len(tables) == 0 {
+		return 0, 0, fmt.Errorf("no tables in %s on the source", database)
+	}
+	var total int64
+	for _, t := range tables {
+		table := database + "." + t
+		var sn, on int64
+		if err := src.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&sn); err != nil {
+			return 0, 0, fmt.Errorf("counting %s on the source: %w", table, err)
+		}
+		if err := other.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&on); err != nil {
+			return 0, 0, fmt.Errorf("counting %s on the %s: %w", table, name, err)
+		}
+		sc, err := Checksum(ctx, src, table)
+		if err != nil {
+			return 0, 0, fmt.Errorf("source: %w", err)
+		}
+		oc, err := Checksum(ctx, other, table)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", name, err)
+		}
+		if sn != on || sc != oc {
+			return 0, 0, fmt.Errorf("%s differs: source %d rows, CHECKSUM %s; %s %d rows, CHECKSUM %s", table, sn, sc, name, on, oc)
+		}
+		total += sn
+	}
+	return len(tables), total, nil
+}
+
+// Checksum returns CHECKSUM TABLE of table on db; a missing table is an error.
+func Checksum(ctx context.Context, db *sql.DB, table string) (string, error) {
+	var name string
+	var sum sql.NullString
+	if err := db.QueryRowContext(ctx, "CHECKSUM TABLE "+table).Scan(&name, &sum); err != nil {
+		return "", fmt.Errorf("CHECKSUM TABLE %s: %w", table, err)
+	}
+	if !sum.Valid {
+		return "", fmt.Errorf("CHECKSUM TABLE %s: NULL (no such table)", table)
+	}
+	return sum.String, nil
+}
+
+// AppendMarkdown appends row to the file at path, writing header first into an empty file,
+// and says so on stdout. Errors name the file BENCH_OUT, as the scripts call it.
+func AppendMarkdown(path, header, row string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening BENCH_OUT: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if info.Size() == 0 {
+		b.WriteString(header)
+	}
+	b.WriteString(row)
+	if _, err := f.WriteString(b.String()); err != nil {
+		return fmt.Errorf("writing BENCH_OUT: %w", err)
+	}
+	fmt.Printf("bench: result row appended to %s\n", path)
+	return nil
+}
+
+// MiB converts KiB to MiB.
+func MiB(kib int64) float64 { return float64(kib) / 1024 }
+
+// Runner is one adbmigrate-runner process with its own data directory.
+type Runner struct {
+	Cmd     *exec.Cmd
+	Client  *api.Client
+	LogPath string
+	pidPath string
+	done    chan struct{}
+}
+
+// StartRunner starts the runner binary bin on a free loopback port with a fresh data
+// directory workDir/runner-label and a random token (through $ADBMIGRATE_TOKEN) and waits
+// until its API answers. Its pid is written to workDir/runner.pid so that the calling script
+// can stop it should this program die; the kernel kills it too when this process goes
+// (Pdeathsig).
+func StartRunner(bin, workDir, label string) (*Runner, error) {
+	dataDir := filepath.Join(workDir, "runner-"+label)
+	if err := os.RemoveAll(dataDir); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	token := hex.EncodeToString(tok)
+	logPath := dataDir + ".log"
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--listen", addr, "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+token)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	logFile.Close()
+	r := &Runner{Cmd: cmd, LogPath: logPath, pidPath: filepath.Join(workDir, "runner.pid"), done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(r.done) }()
+	if err := os.WriteFile(r.pidPath, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+		r.Stop()
+		return nil, err
+	}
+	r.Client, err = api.NewClient("http://"+addr, token, nil)
+	if err != nil {
+		r.Stop()
+		return nil, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		hctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := r.Client.Health(hctx)
+		cancel()
+		if err == nil {
+			fmt.Printf("bench: runner pid %d on %s, log %s\n", cmd.Process.Pid, addr, logPath)
+			return r, nil
+		}
+		select {
+		case <-r.done:
+			return nil, fmt.Errorf("the runner exited at start; its log %s:\n%s", logPath, Tail(logPath, 20))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			r.Stop()
+			return nil, fmt.Errorf("the runner did not answer within 20 s: %w; its log %s:\n%s", err, logPath, Tail(logPath, 20))
+		}
+	}
+}
+
+// Pid is the runner's process id.
+func (r *Runner) Pid() int { return r.Cmd.Process.Pid }
+
+// Stop sends SIGTERM, waits up to 30 s, then kills, and removes the pid file.
+func (r *Runner) Stop() {
+	_ = r.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		_ = r.Cmd.Process.Kill()
+		<-r.done
+	}
+	_ = os.Remove(r.pidPath)
+}
+
+// PeakRSS is the larger of a sampler's highest VmRSS and the process's VmHWM, in KiB.
+// It stops the sampler; hwm and sampled are returned for reporting.
+func PeakRSS(s *RSSSampler, pid int) (peak, hwm, sampled int64, err error) {
+	hwm, err = ProcStatusKiB(pid, "VmHWM")
+	sampled = s.Stop()
+	if err != nil {
+		return 0, 0, sampled, fmt.Errorf("reading the runner's VmHWM: %w", err)
+	}
+	return max(sampled, hwm), hwm, sampled, nil
+}
+
+// RSSSampler records the highest VmRSS of a process.
+type RSSSampler struct {
+	quit chan struct{}
+	wg   sync.WaitGroup
+	peak int64
+}
+
+// SampleRSS reads /proc/PID/status every interval until Stop is called.
+func SampleRSS(pid int, every time.Duration) *RSSSampler {
+	s := &RSSSampler{quit: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if kib, err := ProcStatusKiB(pid, "VmRSS"); err == nil {
+				s.peak = max(s.peak, kib)
+			}
+			select {
+			case <-s.quit:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// Stop ends sampling and returns the highest VmRSS seen, in KiB.
+func (s *RSSSampler) Stop() int64 {
+	close(s.quit)
+	s.wg.Wait()
+	return s.peak
+}
+
+// ProcStatusKiB reads a "Field:   N kB" line of /proc/PID/status.
+func ProcStatusKiB(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, field+":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing %s in /proc/%d/status: %w", field, pid, err)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// Tail returns the last n lines of a file, for error messages.
+func Tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
