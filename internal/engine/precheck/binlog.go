@@ -55,49 +55,35 @@ func (c binlogEnabledCheck) Check(ctx context.Context) Result {
 	}
 }
 
-type binlogFormatCheck struct{ e *env }
-
-func (binlogFormatCheck) Name() string { return BinlogFormat }
-
-func (c binlogFormatCheck) Check(ctx context.Context) Result {
-	s := c.e.src
-	if err := s.reach(ctx); err != nil {
-		return s.unreachable(err)
-	}
-	v, err := readVariable(ctx, s.db, "binlog_format")
-	if err != nil {
-		return queryFailed(s, "read binlog_format", err)
-	}
-	if strings.EqualFold(v, "ROW") {
-		return passed("binlog_format is ROW")
-	}
-	return Result{
-		State:   Failed,
-		Message: fmt.Sprintf("binlog_format is %s on the source; incremental migration needs ROW events", v),
-		Remedy:  variableSetting("binlog_format", "'ROW'"),
-	}
+// sourceVariableCheck requires a source variable to hold one value (binlog_format ROW,
+// binlog_row_image FULL).
+type sourceVariableCheck struct {
+	e        *env
+	name     string // the item's name
+	variable string
+	want     string
+	// why completes "<variable> is <value> on the source; incremental migration needs ...".
+	why string
 }
 
-type binlogRowImageCheck struct{ e *env }
+func (c sourceVariableCheck) Name() string { return c.name }
 
-func (binlogRowImageCheck) Name() string { return BinlogRowImage }
-
-func (c binlogRowImageCheck) Check(ctx context.Context) Result {
+func (c sourceVariableCheck) Check(ctx context.Context) Result {
 	s := c.e.src
 	if err := s.reach(ctx); err != nil {
 		return s.unreachable(err)
 	}
-	v, err := readVariable(ctx, s.db, "binlog_row_image")
+	v, err := readVariable(ctx, s.db, c.variable)
 	if err != nil {
-		return queryFailed(s, "read binlog_row_image", err)
+		return queryFailed(s, "read "+c.variable, err)
 	}
-	if strings.EqualFold(v, "FULL") {
-		return passed("binlog_row_image is FULL")
+	if strings.EqualFold(v, c.want) {
+		return passed("%s is %s", c.variable, c.want)
 	}
 	return Result{
 		State:   Failed,
-		Message: fmt.Sprintf("binlog_row_image is %s on the source; incremental migration needs every column of every changed row (FULL)", v),
-		Remedy:  variableSetting("binlog_row_image", "'FULL'"),
+		Message: fmt.Sprintf("%s is %s on the source; incremental migration needs %s", c.variable, v, c.why),
+		Remedy:  variableSetting(c.variable, "'"+c.want+"'"),
 	}
 }
 

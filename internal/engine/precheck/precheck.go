@@ -187,8 +187,8 @@ func Checkers(in Input) []Checker {
 		} else {
 			cs = append(cs,
 				binlogEnabledCheck{e},
-				binlogFormatCheck{e},
-				binlogRowImageCheck{e},
+				sourceVariableCheck{e: e, name: BinlogFormat, variable: "binlog_format", want: "ROW", why: "ROW events"},
+				sourceVariableCheck{e: e, name: BinlogRowImage, variable: "binlog_row_image", want: "FULL", why: "every column of every changed row (FULL)"},
 				serverIDCheck{e},
 				retentionCheck{e},
 			)
