@@ -47,7 +47,7 @@ var readerSeq atomic.Int64
 // returning the rows written.
 func copyChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
 	if !w.insertOnly.Load() {
-		n, err := loadChunk(ctx, src, dst, j, c, def, opts)
+		n, err := inChunkTx(ctx, src, dst, j, c, def, opts, loadRows)
 		var myErr *mysql.MySQLError
 		if errors.As(err, &myErr) && (myErr.Number == errLocalInfileDisabled || myErr.Number == errLocalInfileRefused || myErr.Number == errLocalInfileMariaDB) {
 			// The destination does not allow LOAD DATA LOCAL INFILE: fall back for good.
@@ -56,7 +56,45 @@ func copyChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 			return n, err
 		}
 	}
-	return insertChunk(ctx, src, dst, j, c, def, opts)
+	return inChunkTx(ctx, src, dst, j, c, def, opts, insertRows)
+}
+
+// chunkWriter writes the rows of a chunk's source query inside tx and returns how many
+// rows the destination took.
+type chunkWriter func(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error)
+
+// inChunkTx runs write over the chunk's source rows in one destination transaction that
+// also marks the chunk done, after checking that no DDL changed the source table meanwhile.
+func inChunkTx(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options, write chunkWriter) (int64, error) {
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := sourceRows(ctx, src, j, c, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	written, err := write(ctx, tx, rows, j, opts)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, written); err != nil {
+		return 0, err
+	}
+	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	return written, nil
 }
 
 // sourceRows starts the chunk's source query.
@@ -100,24 +138,8 @@ func enumErrorValue(c schema.Column, v []byte) bool {
 	return c.DataType == "enum" && len(v) == 1 && v[0] == '0'
 }
 
-// loadChunk streams the chunk into LOAD DATA LOCAL INFILE through a pipe.
-func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options) (int64, error) {
-	conn, err := dst.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-
-	rows, err := sourceRows(ctx, src, j, c, opts)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
+// loadRows streams the rows into LOAD DATA LOCAL INFILE through a pipe.
+func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error) {
 	name := fmt.Sprintf("adbm-%d", readerSeq.Add(1))
 	pr, pw := io.Pipe()
 	mysql.RegisterReaderHandler(name, func() io.Reader { return pr })
@@ -144,15 +166,6 @@ func loadChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 	affected, _ := res.RowsAffected()
 	if err := checkWritten(ctx, tx, j, opts, sent, affected, enumErrors); err != nil {
 		return 0, err
-	}
-	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, affected); err != nil {
-		return 0, err
-	}
-	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
 	return affected, nil
 }
@@ -333,24 +346,8 @@ func insertValue(c schema.Column, b []byte) any {
 	return textValue(c, b)
 }
 
-// insertChunk is the fallback writer: multi-row INSERT statements in one transaction.
-func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options) (int64, error) {
-	conn, err := dst.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	rows, err := sourceRows(ctx, src, j, c, opts)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-
+// insertRows is the fallback writer: multi-row INSERT statements.
+func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error) {
 	names := make([]string, len(j.Columns))
 	for i, cm := range j.Columns {
 		names[i] = cm.Dest
@@ -418,15 +415,6 @@ func insertChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chun
 	}
 	if err := flush(); err != nil {
 		return 0, err
-	}
-	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, written); err != nil {
-		return 0, err
-	}
-	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
 	return written, nil
 }
