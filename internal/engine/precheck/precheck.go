@@ -221,19 +221,24 @@ const concurrency = 4
 func Run(ctx context.Context, checkers []Checker) []Result {
 	results := make([]Result, len(checkers))
 	done := make([]chan Result, len(checkers))
-	sem := make(chan struct{}, concurrency)
-	for i, c := range checkers {
+	for i := range done {
 		done[i] = make(chan Result, 1)
-		go func() {
+	}
+	// Items start in their order, at most concurrency at a time; once ctx ends no more start.
+	go func() {
+		sem := make(chan struct{}, concurrency)
+		for i, c := range checkers {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
-			defer func() { <-sem }()
-			done[i] <- runOne(ctx, c)
-		}()
-	}
+			go func() {
+				defer func() { <-sem }()
+				done[i] <- runOne(ctx, c)
+			}()
+		}
+	}()
 	for i, c := range checkers {
 		select {
 		case r := <-done[i]:

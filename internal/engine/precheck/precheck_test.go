@@ -63,12 +63,16 @@ func TestRunRecoversPanics(t *testing.T) {
 }
 
 func TestRunContextEnds(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+	// The context ends once the quick item has finished, as a deadline would.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	block := make(chan struct{})
 	defer close(block)
 	checkers := []Checker{
-		fakeChecker{name: "quick", check: func(context.Context) Result { return Result{State: Passed} }},
+		fakeChecker{name: "quick", check: func(context.Context) Result {
+			time.AfterFunc(20*time.Millisecond, func() { cancel(context.DeadlineExceeded) })
+			return Result{State: Passed}
+		}},
 	}
 	// More stuck items than the concurrency bound: some never start.
 	for i := range concurrency + 2 {
