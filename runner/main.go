@@ -66,6 +66,8 @@ func run(args []string) error {
 	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP on a non-loopback --listen address (behind a TLS-terminating proxy, say)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	retryUnit := fs.Duration("retry-time-unit", time.Minute, "length of one minute of the tasks' retry windows; shorten it only for tests and failure drills")
+	latencyHold := fs.Duration("latency-alert-hold", 30*time.Second, "how long a task's lag must stay above its latency_threshold_seconds before the alert is sent")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,7 +108,14 @@ func run(args []string) error {
 	}
 	defer st.Close()
 
-	sched := scheduler.New(st, box, log)
+	if *retryUnit <= 0 {
+		return fmt.Errorf("--retry-time-unit must be positive, not %s", *retryUnit)
+	}
+	hold := *latencyHold
+	if hold <= 0 {
+		hold = -1 // alert as soon as the lag crosses the threshold
+	}
+	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold})
 	if err := sched.Resume(); err != nil {
 		return err
 	}

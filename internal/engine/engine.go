@@ -133,6 +133,9 @@ type Progress struct {
 	// Incremental migration: the lag behind the source, whether it has caught up, the
 	// changes applied and the DDL statements it reported instead of applying.
 	LatencySeconds float64
+	// BehindSince is the source time the lag counts from (zero when caught up): the lag
+	// grows from it while no report comes.
+	BehindSince    time.Time
 	CaughtUp       bool
 	ChangesApplied int64
 	Notices        []string
@@ -224,8 +227,17 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	} else if err := errors.Join(resolveErr, schemaErr); err != nil {
 		return err
 	}
+	// A resumed run reports the phase it resumes in.
+	phase := PhaseSchema
+	switch withFull := slices.Contains(task.MigrationTypes, MigrationFull); {
+	case withSchema && !cut.SchemaDone:
+	case withFull && !cut.FullDone:
+		phase = PhaseFull
+	case slices.Contains(task.MigrationTypes, MigrationIncremental):
+		phase = PhaseIncremental
+	}
 	send(func(p *Progress) {
-		p.Phase = PhaseSchema
+		p.Phase = phase
 		p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
 	})
 

@@ -61,7 +61,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
 				p.Position = Position{File: s.Position.File, Pos: s.Position.Pos, GTIDSet: s.Position.GTIDSet}
-				p.LatencySeconds, p.CaughtUp, p.ChangesApplied, p.Notices = s.Latency, s.CaughtUp, s.RowsApplied, s.Notices
+				p.LatencySeconds, p.BehindSince, p.CaughtUp, p.ChangesApplied, p.Notices = s.Latency, s.BehindSince, s.CaughtUp, s.RowsApplied, s.Notices
 				p.RowsMigrated = base + s.RowsApplied
 			})
 		},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -148,6 +149,13 @@ func (c *Client) TaskStatus(ctx context.Context, id string) (TaskState, error) {
 	var out TaskState
 	err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id)+"/status", nil, &out)
 	return out, err
+}
+
+// TaskEvents returns a task's event log after event number after (0 for all), oldest first.
+func (c *Client) TaskEvents(ctx context.Context, id string, after int64) ([]TaskEvent, error) {
+	var out Events
+	err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id)+"/events?after="+strconv.FormatInt(after, 10), nil, &out)
+	return out.Events, err
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

@@ -271,6 +271,9 @@ type TaskState struct {
 	ErrorMessage    string          `json:"error_message,omitempty"`
 	Tables          []TableProgress `json:"tables,omitempty"`
 	Precheck        []PrecheckItem  `json:"precheck,omitempty"`
+	// Notices are the DDL statements on migrated tables that incremental migration reported
+	// and did not apply, newest last.
+	Notices []string `json:"notices,omitempty"`
 	// Verification is nil until data verification has run.
 	Verification *Verification `json:"verification,omitempty"`
 	StartedAt    *time.Time    `json:"started_at,omitempty"`
@@ -294,6 +297,30 @@ type Task struct {
 	State     TaskState `json:"state"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Event types of a task's event log.
+const (
+	EventStatus      = "status"       // the status changed
+	EventRetry       = "retry"        // a failure is being retried
+	EventDDL         = "ddl"          // DDL on a migrated table was seen and not applied
+	EventAlert       = "alert"        // an alert was delivered to the webhook
+	EventAlertFailed = "alert_failed" // an alert could not be delivered
+	EventLatency     = "latency"      // the lag crossed the alert threshold (either way)
+)
+
+// TaskEvent is one entry of a task's event log.
+type TaskEvent struct {
+	// Seq numbers a task's events from 1, in order.
+	Seq     int64     `json:"seq"`
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Message string    `json:"message"`
+}
+
+// Events is the answer of GET /v1/tasks/{id}/events.
+type Events struct {
+	Events []TaskEvent `json:"events"`
 }
 
 // Health is the answer of GET /v1/health.

@@ -49,6 +49,9 @@ type applier struct {
 	pending pendingBatch
 	applied int64
 	notices []string
+	// behind is the source time of the oldest change read and not yet committed; zero
+	// when there is none.
+	behind time.Time
 }
 
 // handle takes one binlog event.
@@ -72,7 +75,14 @@ func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	case *replication.MariadbGTIDEvent, *replication.GTIDEvent:
 		a.inTxn = true
 	case *replication.RowsEvent:
-		return a.rows(ctx, e)
+		if err := a.rows(ctx, e); err != nil {
+			return err
+		}
+		if a.behind.IsZero() && len(a.txn) > 0 {
+			// The first change after a commit: the lag counts from its source time.
+			a.behind = time.Unix(int64(h.Timestamp), 0)
+			a.report(false)
+		}
 	case *replication.XIDEvent:
 		if e.GSet != nil {
 			a.gtid = e.GSet.String()
@@ -306,6 +316,10 @@ func (a *applier) flush(ctx context.Context) error {
 	}
 	a.pos, a.applied = pos, a.applied+int64(b.rows)
 	a.pending = pendingBatch{}
+	a.behind = time.Time{}
+	if len(a.txn) > 0 {
+		a.behind = time.Unix(a.read.EventTime, 0)
+	}
 	a.report(false)
 	return nil
 }
@@ -370,11 +384,21 @@ func (a *applier) report(caughtUp bool) {
 	if a.cfg.Report == nil {
 		return
 	}
-	lag := 0.0
-	if !caughtUp && a.pos.EventTime > 0 {
-		lag = max(0, time.Since(time.Unix(a.pos.EventTime, 0)).Seconds())
+	// The lag is the age of the oldest change not applied; with none pending, how far
+	// reading is behind the source.
+	var since time.Time
+	switch {
+	case caughtUp:
+	case !a.behind.IsZero():
+		since = a.behind
+	case a.read.EventTime > 0:
+		since = time.Unix(a.read.EventTime, 0)
 	}
-	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, Latency: lag, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
+	lag := 0.0
+	if !since.IsZero() {
+		lag = max(0, time.Since(since).Seconds())
+	}
+	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, Latency: lag, BehindSince: since, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
 }
 
 // statement renders a run of changes of one kind to one table.

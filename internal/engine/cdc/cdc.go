@@ -87,8 +87,12 @@ type Config struct {
 type Status struct {
 	Position    checkpoint.Applied
 	RowsApplied int64
-	// Latency is how far the applied changes lag behind the source, in seconds.
+	// Latency is how far the applied changes lag behind the source, in seconds: the age of
+	// the oldest change not yet applied.
 	Latency float64
+	// BehindSince is the source time the lag counts from; zero when caught up. The lag
+	// keeps growing from it while nothing is reported.
+	BehindSince time.Time
 	// CaughtUp is true when everything read has been applied and the source is idle.
 	CaughtUp bool
 	// Notices are DDL statements on migrated tables that were reported, not applied.

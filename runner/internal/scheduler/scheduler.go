@@ -25,6 +25,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/alert"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
@@ -34,22 +35,31 @@ var (
 	errShutdown = errors.New("runner shutting down")
 )
 
-// The retry windows' defaults: retry_time_for_failed_connections 720 minutes,
-// retry_time_for_other_issues 10 minutes.
-const (
-	defaultRetryWindow      = 720 * time.Minute
-	defaultOtherRetryWindow = 10 * time.Minute
-)
-
 // persistEvery bounds how often progress (not status changes) is written to the store.
 const persistEvery = 500 * time.Millisecond
 
+// Options tune a scheduler; the zero value is production behaviour.
+type Options struct {
+	// RetryTimeUnit is the length of one minute of the retry windows
+	// (retry_time_for_failed_connections, retry_time_for_other_issues): time.Minute when 0.
+	// Tests and drills shorten it.
+	RetryTimeUnit time.Duration
+	// LatencyHold is how long the lag must stay above a task's latency_threshold_seconds
+	// before the latency alert is sent: defaultLatencyHold when 0, none when negative.
+	LatencyHold time.Duration
+}
+
+// defaultLatencyHold keeps a short burst of lag from raising an alert.
+const defaultLatencyHold = 30 * time.Second
+
 // Scheduler owns the running tasks. Its methods are safe for concurrent use.
 type Scheduler struct {
-	store *store.Store
-	box   *secret.Box
-	log   *slog.Logger
-	now   func() time.Time
+	store  *store.Store
+	box    *secret.Box
+	log    *slog.Logger
+	now    func() time.Time
+	alerts *alert.Sender
+	opts   Options
 
 	mu   sync.Mutex
 	runs map[string]*run
@@ -65,14 +75,65 @@ type run struct {
 	// and stop (the cut-over).
 	drain     chan struct{}
 	drainOnce sync.Once
+	// aboveSince is when the lag went above the latency threshold (zero while under it);
+	// latencyAlerted says the latency alert for that episode was sent. Only the run's
+	// reporter uses them.
+	aboveSince     time.Time
+	latencyAlerted bool
 }
 
 // drainTimeout bounds how long Stop lets an incremental task catch up before it cancels it.
 const drainTimeout = 5 * time.Minute
 
 // New returns a scheduler over the store; box opens stored passwords.
-func New(st *store.Store, box *secret.Box, log *slog.Logger) *Scheduler {
-	return &Scheduler{store: st, box: box, log: log, now: time.Now, runs: map[string]*run{}}
+func New(st *store.Store, box *secret.Box, log *slog.Logger, opts Options) *Scheduler {
+	if opts.RetryTimeUnit <= 0 {
+		opts.RetryTimeUnit = time.Minute
+	}
+	if opts.LatencyHold == 0 {
+		opts.LatencyHold = defaultLatencyHold
+	}
+	s := &Scheduler{store: st, box: box, log: log, now: time.Now, runs: map[string]*run{}, opts: opts}
+	s.alerts = alert.NewSender(log, s.event)
+	return s
+}
+
+// event adds an entry to a task's event log.
+func (s *Scheduler) event(id, typ, msg string) {
+	if err := s.store.AddEvent(id, api.TaskEvent{Time: s.now().UTC(), Type: typ, Message: msg}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("cannot record task event", "task_id", id, "type", typ, "error", err)
+	}
+}
+
+// change applies fn to the stored task and records what changed its status in the event
+// log, raising the failure alert when the task failed.
+func (s *Scheduler) change(id string, fn func(*api.Task)) (api.Task, error) {
+	var before string
+	t, err := s.store.UpdateTask(id, func(t *api.Task) {
+		before = t.State.Status
+		fn(t)
+	})
+	if err != nil || t.State.Status == before {
+		return t, err
+	}
+	msg := fmt.Sprintf("status %s -> %s", before, t.State.Status)
+	if t.State.ErrorMessage != "" {
+		msg += ": " + t.State.ErrorMessage
+	}
+	s.event(id, api.EventStatus, msg)
+	if m := t.Monitoring; m != nil && m.OnFailure && (t.State.Status == api.StatusFailed || t.State.Status == api.StatusPrecheckFailed) {
+		s.alerts.Send(m.WebhookURL, s.alertFor(t, alert.KindFailure, fmt.Sprintf("task %s is %s: %s", t.Name, t.State.Status, t.State.ErrorMessage)))
+	}
+	return t, nil
+}
+
+func (s *Scheduler) alertFor(t api.Task, kind, msg string) alert.Alert {
+	a := alert.Alert{Kind: kind, TaskID: t.ID, TaskName: t.Name, EnvironmentTag: t.EnvironmentTag, Status: t.State.Status,
+		Message: msg, LatencySeconds: t.State.LatencySeconds, Time: s.now().UTC()}
+	if t.Monitoring != nil {
+		a.ThresholdSecs = t.Monitoring.LatencyThresholdSeconds
+	}
+	return a
 }
 
 // final reports whether a status ends a run.
@@ -110,7 +171,7 @@ func (s *Scheduler) Start(id string) (api.Task, error) {
 	if running {
 		return s.store.GetTask(id)
 	}
-	t, err := s.store.UpdateTask(id, func(t *api.Task) {
+	t, err := s.change(id, func(t *api.Task) {
 		t.State.Status = api.StatusNotStarted
 		t.State.ErrorMessage = ""
 		t.State.FinishedAt = nil
@@ -140,7 +201,7 @@ func (s *Scheduler) Stop(id string) (api.Task, error) {
 			<-r.done
 		}
 	}
-	return s.store.UpdateTask(id, func(t *api.Task) {
+	return s.change(id, func(t *api.Task) {
 		if !final(t.State.Status) {
 			s.setStatus(t, api.StatusStopped, "")
 		}
@@ -148,7 +209,7 @@ func (s *Scheduler) Stop(id string) (api.Task, error) {
 }
 
 // Shutdown cancels every run and waits for them, without marking them stopped: the next
-// Resume continues them.
+// Resume continues them. Alerts still being retried are abandoned.
 func (s *Scheduler) Shutdown() {
 	s.mu.Lock()
 	for _, r := range s.runs {
@@ -156,6 +217,7 @@ func (s *Scheduler) Shutdown() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.alerts.Close()
 }
 
 func (s *Scheduler) launch(id string) {
@@ -218,6 +280,7 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 		}
 	})
 	var failingSince time.Time
+	var lastCause string
 	for attempt := 0; ; attempt++ {
 		err := s.runOnce(ctx, id, r, log)
 		switch {
@@ -255,10 +318,16 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 				err, window, kind))
 			return
 		}
-		backoff := min(time.Duration(1<<min(attempt, 5))*time.Second, 30*time.Second)
+		left := window - s.now().Sub(failingSince)
+		backoff := min(time.Duration(1<<min(attempt, 5))*time.Second, 30*time.Second, left)
 		log.Warn("task retrying", "error", err, "kind", kind, "backoff", backoff)
+		cause := fmt.Sprintf("retrying after %s: %v", kind, err)
+		if cause != lastCause || attempt%10 == 0 {
+			s.event(id, api.EventRetry, fmt.Sprintf("attempt %d failed, next in %s, %s left of the retry time for %s: %v", attempt+1, backoff.Round(time.Millisecond), left.Round(time.Second), kind, err))
+			lastCause = cause
+		}
 		s.update(id, func(t *api.Task) {
-			s.setStatus(t, api.StatusRetrying, fmt.Sprintf("retrying after %s: %v", kind, err))
+			s.setStatus(t, api.StatusRetrying, cause)
 		})
 		select {
 		case <-ctx.Done():
@@ -285,9 +354,14 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 	setLimits(r.inc, t.IncrementalThrottling)
 	et.FullLimits, et.IncrementalLimits, et.Drain = r.full, r.inc, r.drain
 	log.Info("task running")
-	rep := &reporter{s: s, id: id}
+	rep := &reporter{s: s, id: id, run: r}
+	ticking := make(chan struct{})
+	go rep.tick(ticking)
 	err = engine.Run(ctx, et, rep.report)
+	close(ticking)
+	rep.mu.Lock()
 	rep.flush()
+	rep.mu.Unlock()
 	return err
 }
 
@@ -299,20 +373,21 @@ func (s *Scheduler) retryWindow(id string, err error) (time.Duration, string) {
 		return 0, "other issues"
 	}
 	if connectionError(err) {
-		return connWindow(t), "failed connections"
+		return s.connWindow(t), "failed connections"
 	}
-	other := time.Duration(t.RetryTimeForOtherIssues) * time.Minute
-	if other <= 0 {
-		other = defaultOtherRetryWindow
+	minutes := t.RetryTimeForOtherIssues
+	if minutes <= 0 {
+		minutes = api.DefaultRetryTimeForOtherIssues
 	}
-	return other, "other issues"
+	return time.Duration(minutes) * s.opts.RetryTimeUnit, "other issues"
 }
 
-func connWindow(t api.Task) time.Duration {
-	if t.RetryTimeForFailedConnections > 0 {
-		return time.Duration(t.RetryTimeForFailedConnections) * time.Minute
+func (s *Scheduler) connWindow(t api.Task) time.Duration {
+	minutes := t.RetryTimeForFailedConnections
+	if minutes <= 0 {
+		minutes = api.DefaultRetryTimeForFailedConnections
 	}
-	return defaultRetryWindow
+	return time.Duration(minutes) * s.opts.RetryTimeUnit
 }
 
 // nilIfEmpty maps the API's empty list (all operations) to the engine's nil.
@@ -365,7 +440,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
-		RetryWindow:          connWindow(t),
+		RetryWindow:          s.connWindow(t),
 		DMLOperations:        nilIfEmpty(t.DMLOperations),
 		DDLOperations:        nilIfEmpty(t.DDLOperations),
 	}
@@ -434,7 +509,7 @@ func (s *Scheduler) setStatus(t *api.Task, status, msg string) {
 }
 
 func (s *Scheduler) update(id string, fn func(*api.Task)) {
-	if _, err := s.store.UpdateTask(id, fn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.change(id, fn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Error("cannot persist task state", "task_id", id, "error", err)
 	}
 }
@@ -442,8 +517,11 @@ func (s *Scheduler) update(id string, fn func(*api.Task)) {
 // reporter turns engine progress into persisted task state: status changes at once,
 // counts at most every persistEvery.
 type reporter struct {
+	mu      sync.Mutex // held by report, tick and flush
 	s       *Scheduler
 	id      string
+	run     *run
+	notices int // how many of the run's notices are in the event log
 	last    engine.Progress
 	phase   string
 	written time.Time
@@ -451,19 +529,48 @@ type reporter struct {
 }
 
 func (r *reporter) report(p engine.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.last, r.pending = p, true
 	if p.Phase != r.phase || r.s.now().Sub(r.written) >= persistEvery {
 		r.flush()
 	}
 }
 
+// tick keeps the lag current while the engine is busy applying a backlog and reports
+// nothing: every second it persists the lag counted from the engine's BehindSince, and checks
+// the latency alert. It returns when stop is closed.
+func (r *reporter) tick(stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		if p := &r.last; p.Phase == engine.PhaseIncremental && !p.BehindSince.IsZero() && r.s.now().Sub(r.written) >= time.Second {
+			p.LatencySeconds = max(0, r.s.now().Sub(p.BehindSince).Seconds())
+			r.pending = true
+			r.flush()
+		}
+		r.mu.Unlock()
+	}
+}
+
+// flush persists the last progress; r.mu is held.
 func (r *reporter) flush() {
 	if !r.pending {
 		return
 	}
 	p := r.last
 	r.phase, r.written, r.pending = p.Phase, r.s.now(), false
-	r.s.update(r.id, func(t *api.Task) {
+	for _, n := range p.Notices[min(r.notices, len(p.Notices)):] {
+		r.s.event(r.id, api.EventDDL, n)
+	}
+	r.notices = len(p.Notices)
+	t, err := r.s.change(r.id, func(t *api.Task) {
 		switch p.Phase {
 		case engine.PhasePrecheck:
 			t.State.Status = api.StatusPrechecking
@@ -474,6 +581,8 @@ func (r *reporter) flush() {
 		case engine.PhaseIncremental:
 			t.State.Status = api.StatusRunning
 		}
+		// Progress means the run works: a retry's cause is no longer current.
+		t.State.ErrorMessage = ""
 		t.State.Phase = p.Phase
 		t.State.RowsMigrated = p.RowsMigrated
 		t.State.LatencySeconds = p.LatencySeconds
@@ -491,6 +600,51 @@ func (r *reporter) flush() {
 				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: string(res.State), Message: res.Message, Remedy: res.Remedy})
 			}
 		}
+		if len(p.Notices) > 0 {
+			t.State.Notices = p.Notices[max(0, len(p.Notices)-maxNotices):]
+		}
 		t.State.UpdatedAt = r.s.now().UTC()
 	})
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			r.s.log.Error("cannot persist task state", "task_id", r.id, "error", err)
+		}
+		return
+	}
+	r.watchLatency(t)
+}
+
+// maxNotices is how many DDL notices the task state keeps; the event log has them all.
+const maxNotices = 20
+
+// watchLatency raises the latency alert when the lag has stayed above the task's threshold
+// for the scheduler's LatencyHold, and the recovery alert when it is back under it.
+func (r *reporter) watchLatency(t api.Task) {
+	m, run := t.Monitoring, r.run
+	if m == nil || m.LatencyThresholdSeconds <= 0 || t.State.Phase != engine.PhaseIncremental {
+		return
+	}
+	threshold := float64(m.LatencyThresholdSeconds)
+	now := r.s.now()
+	switch {
+	case t.State.LatencySeconds > threshold:
+		if run.aboveSince.IsZero() {
+			run.aboveSince = now
+		}
+		if !run.latencyAlerted && now.Sub(run.aboveSince) >= r.s.opts.LatencyHold {
+			run.latencyAlerted = true
+			msg := fmt.Sprintf("task %s lags %.1f s behind the source, above its latency_threshold_seconds of %d s since %s",
+				t.Name, t.State.LatencySeconds, m.LatencyThresholdSeconds, run.aboveSince.UTC().Format(time.RFC3339))
+			r.s.event(r.id, api.EventLatency, msg)
+			r.s.alerts.Send(m.WebhookURL, r.s.alertFor(t, alert.KindLatency, msg))
+		}
+	default:
+		if run.latencyAlerted {
+			msg := fmt.Sprintf("task %s lags %.1f s behind the source, back under its latency_threshold_seconds of %d s",
+				t.Name, t.State.LatencySeconds, m.LatencyThresholdSeconds)
+			r.s.event(r.id, api.EventLatency, msg)
+			r.s.alerts.Send(m.WebhookURL, r.s.alertFor(t, alert.KindLatencyRecovered, msg))
+		}
+		run.aboveSince, run.latencyAlerted = time.Time{}, false
+	}
 }

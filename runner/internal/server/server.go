@@ -62,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tasks/{id}/start", s.wrap(s.startTask))
 	mux.HandleFunc("POST /v1/tasks/{id}/stop", s.wrap(s.stopTask))
 	mux.HandleFunc("GET /v1/tasks/{id}/status", s.wrap(s.taskStatus))
+	mux.HandleFunc("GET /v1/tasks/{id}/events", s.wrap(s.taskEvents))
 	mux.Handle("GET /metrics", s.metricsHandler())
 	return s.authenticate(mux)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
@@ -229,6 +230,24 @@ func (s *Server) getTask(r *http.Request) (int, any, error) {
 func (s *Server) taskStatus(r *http.Request) (int, any, error) {
 	t, err := s.store.GetTask(r.PathValue("id"))
 	return http.StatusOK, t.State, err
+}
+
+// taskEvents answers a task's event log, oldest first; ?after=N leaves out events 1..N.
+func (s *Server) taskEvents(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	if _, err := s.store.GetTask(id); err != nil {
+		return 0, nil, err
+	}
+	var after int64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, nil, badRequest("after", "query parameter after must be a non-negative event number, got %q", v)
+		}
+		after = n
+	}
+	events, err := s.store.Events(id, after)
+	return http.StatusOK, api.Events{Events: events}, err
 }
 
 func (s *Server) createTask(r *http.Request) (int, any, error) {

@@ -1,16 +1,21 @@
 // Package store keeps the runner's connections and tasks in a bbolt file.
 //
-// Bucket layout (schema version 1):
+// Bucket layout (schema version 2):
 //
-//	meta         "schema_version" -> decimal version of this layout ("1")
+//	meta         "schema_version" -> decimal version of this layout ("2")
 //	connections  connection id -> JSON Connection (api.Connection plus the sealed password)
 //	tasks        task id -> JSON api.Task (spec and last persisted state)
+//	events       task id -> bucket: 8-byte big-endian sequence -> JSON api.TaskEvent; the
+//	             newest maxEvents of each task are kept
+//
+// Version 2 added the events bucket; upgrade creates it in a version 1 file.
 //
 // Upgrades: Open reads schema_version; a file written by a newer runner is refused, and a
 // future layout change adds a step in upgrade that rewrites older buckets in one transaction.
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,12 +30,13 @@ import (
 )
 
 // SchemaVersion is the bucket layout this code writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta        = []byte("meta")
 	bucketConnections = []byte("connections")
 	bucketTasks       = []byte("tasks")
+	bucketEvents      = []byte("events")
 	keySchemaVersion  = []byte("schema_version")
 )
 
@@ -86,7 +92,7 @@ func (s *Store) upgrade() error {
 				return fmt.Errorf("store schema version %d is newer than this runner's %d: run a newer adbmigrate-runner", n, SchemaVersion)
 			}
 		}
-		for _, b := range [][]byte{bucketConnections, bucketTasks} {
+		for _, b := range [][]byte{bucketConnections, bucketTasks, bucketEvents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -124,8 +130,75 @@ func (s *Store) GetTask(id string) (api.Task, error) {
 // ListTasks returns every task in id order.
 func (s *Store) ListTasks() ([]api.Task, error) { return list[api.Task](s, bucketTasks) }
 
-// DeleteTask removes a task; ErrNotFound if it does not exist.
-func (s *Store) DeleteTask(id string) error { return s.delete(bucketTasks, id) }
+// DeleteTask removes a task and its events; ErrNotFound if it does not exist.
+func (s *Store) DeleteTask(id string) error {
+	if err := s.delete(bucketTasks, id); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketEvents).DeleteBucket([]byte(id))
+		if errors.Is(err, bolt.ErrBucketNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+// maxEvents is how many events the store keeps per task; older ones are dropped.
+const maxEvents = 1000
+
+// AddEvent appends an event to a task's log, numbering it, and drops the oldest events
+// beyond maxEvents.
+func (s *Store) AddEvent(taskID string, e api.TaskEvent) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(bucketEvents).CreateBucketIfNotExists([]byte(taskID))
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = int64(seq)
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+			return err
+		}
+		if seq > maxEvents {
+			c := b.Cursor()
+			for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq-maxEvents; k, _ = c.Next() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Events returns a task's events with a sequence number above after, oldest first.
+func (s *Store) Events(taskID string, after int64) ([]api.TaskEvent, error) {
+	out := []api.TaskEvent{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEvents).Bucket([]byte(taskID))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(after)+1)); k != nil; k, v = c.Next() {
+			var e api.TaskEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("event %d of task %s is damaged in the store: %w", binary.BigEndian.Uint64(k), taskID, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
 
 // UpdateTask applies fn to the stored task in one transaction and returns the result.
 func (s *Store) UpdateTask(id string, fn func(*api.Task)) (api.Task, error) {

@@ -1,0 +1,45 @@
+package store
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+// The event log numbers events from 1, answers those after a number, keeps the newest
+// maxEvents, and goes with its task.
+func TestEventLog(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "runner.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.PutTask(api.Task{ID: "task-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxEvents+5; i++ {
+		if err := s.AddEvent("task-1", api.TaskEvent{Time: time.Now(), Type: api.EventRetry, Message: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.Events("task-1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != maxEvents || all[0].Seq != 6 || all[0].Message != "6" || all[len(all)-1].Seq != maxEvents+5 {
+		t.Fatalf("kept %d events, %d..%d; want the newest %d, 6..%d", len(all), all[0].Seq, all[len(all)-1].Seq, maxEvents, maxEvents+5)
+	}
+	tail, err := s.Events("task-1", maxEvents+3)
+	if err != nil || len(tail) != 2 || tail[0].Message != fmt.Sprint(maxEvents+4) {
+		t.Fatalf("events after %d = %+v, %v", maxEvents+3, tail, err)
+	}
+	if err := s.DeleteTask("task-1"); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := s.Events("task-1", 0); err != nil || len(left) != 0 {
+		t.Fatalf("a deleted task still has %d events (%v)", len(left), err)
+	}
+}
