@@ -126,6 +126,9 @@ func TestRetryWindowRecoversOrFails(t *testing.T) {
 			t.Errorf("failed task says %q, want it to contain %q", failed.State.ErrorMessage, want)
 		}
 	}
+	if failed.State.Retries == 0 {
+		t.Errorf("the failed task counts no retries")
+	}
 	if st, err := r.Client.TaskStatus(ctx, keep.ID); err != nil || st.Status != api.StatusRetrying {
 		t.Fatalf("the task with the longer window is %s (%v), want Retrying", st.Status, err)
 	}

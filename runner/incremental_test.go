@@ -65,6 +65,11 @@ func TestIncrementalCutOverAndRestart(t *testing.T) {
 	if final.State.Position.GTIDSet == "" || final.State.Position.File == "" {
 		t.Errorf("stopped task reports no applied position: %+v", final.State.Position)
 	}
+	// 2000 rows copied, then row changes: 666 + 1 + 49 before the stop, 201 while
+	// stopped, 500 + 100 around the kill. Each counts once, across restarts and the kill.
+	if want := int64(2000 + 666 + 1 + 49 + 201 + 500 + 100); final.State.RowsMigrated != want {
+		t.Errorf("rows_migrated = %d after restarts, want %d", final.State.RowsMigrated, want)
+	}
 	same()
 }
 

@@ -462,6 +462,9 @@ func TestMetricsStatusAndLogsOfACompletedTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := r.WaitStatus(t, task.ID, time.Minute, api.StatusCompleted)
+	if done.State.BytesMigrated <= 0 {
+		t.Errorf("bytes_migrated = %d after copying 4 rows", done.State.BytesMigrated)
+	}
 
 	t.Run("metrics", func(t *testing.T) {
 		req, _ := http.NewRequest("GET", r.Endpoint+"/metrics", nil)
@@ -478,6 +481,8 @@ func TestMetricsStatusAndLogsOfACompletedTask(t *testing.T) {
 		for _, want := range []string{
 			"adbmigrate_task_rows_migrated" + labels + " 4",
 			"adbmigrate_task_progress_percent" + labels + " 100",
+			"adbmigrate_task_retries_total" + labels + " 0",
+			fmt.Sprintf("adbmigrate_task_bytes_migrated%s %d", labels, done.State.BytesMigrated),
 			`adbmigrate_task_status{name="shop-copy",status="Completed",task_id="` + task.ID + `"} 1`,
 			`adbmigrate_task_status{name="shop-copy",status="Failed",task_id="` + task.ID + `"} 0`,
 		} {

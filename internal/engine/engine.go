@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
@@ -138,7 +139,9 @@ type Progress struct {
 	BehindSince    time.Time
 	CaughtUp       bool
 	ChangesApplied int64
-	Notices        []string
+	// BytesWritten counts the bytes of row values this run sent to the destination.
+	BytesWritten int64
+	Notices      []string
 }
 
 // Percent is the share of rows copied, by the source's row estimates, in 0..100.
@@ -198,6 +201,12 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	cut, ok, err := checkpoint.LoadCut(ctx, dst, task.ID)
 	if err != nil {
 		return err
+	}
+	if cut.FullDone {
+		// The copy is done: its rows count in rows_migrated of every later run.
+		if err := loadCopied(ctx, dst, task.ID, maps, &prog); err != nil {
+			return err
+		}
 	}
 	withSchema := slices.Contains(task.MigrationTypes, MigrationSchema)
 	var ddl []string
@@ -279,14 +288,19 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		jobs[i] = fullload.Job{Table: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
 	}
 	send(func(p *Progress) { p.Phase = PhaseFull })
+	var written atomic.Int64
+	base := int64(0)
+	send(func(p *Progress) { base = p.BytesWritten })
 	err = fullload.Run(ctx, src, dst, jobs, fullload.Options{
 		TaskID:          task.ID,
 		Workers:         task.Workers,
 		ChunkRows:       task.ChunkRows,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
 		Limits:          task.FullLimits,
+		Written:         &written,
 		Progress: func(job int, rows int64) {
 			send(func(p *Progress) {
+				p.BytesWritten = base + written.Load()
 				p.RowsMigrated += rows - p.Tables[job].RowsCopied
 				p.Tables[job].RowsCopied = rows
 			})
@@ -300,6 +314,23 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 			p.Tables[i].Done = true
 		}
 	})
+	return nil
+}
+
+// loadCopied fills p's table progress from the copy checkpoints of a finished full copy.
+func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, p *Progress) error {
+	for i, m := range maps {
+		plan, _, err := checkpoint.LoadPlan(ctx, dst, taskID, m.table.Database, m.table.Name)
+		if err != nil {
+			return err
+		}
+		var rows int64
+		for _, c := range plan.Chunks {
+			rows += c.RowsCopied
+		}
+		p.Tables[i].RowsCopied, p.Tables[i].Done = rows, true
+		p.RowsMigrated += rows
+	}
 	return nil
 }
 

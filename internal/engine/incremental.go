@@ -53,8 +53,8 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		p.Phase = PhaseIncremental
 		p.Position = Position{File: start.File, Pos: start.Pos, GTIDSet: start.GTIDSet}
 	})
-	base := int64(0)
-	send(func(p *Progress) { base = p.RowsMigrated })
+	base, baseBytes := int64(0), int64(0)
+	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
 	return cdc.Run(ctx, src, dst, cdc.Config{
 		TaskID: task.ID, Source: task.Source, ServerID: serverID(task.ID), Start: start, Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
@@ -63,6 +63,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 				p.Position = Position{File: s.Position.File, Pos: s.Position.Pos, GTIDSet: s.Position.GTIDSet}
 				p.LatencySeconds, p.BehindSince, p.CaughtUp, p.ChangesApplied, p.Notices = s.Latency, s.BehindSince, s.CaughtUp, s.RowsApplied, s.Notices
 				p.RowsMigrated = base + s.RowsApplied
+				p.BytesWritten = baseBytes + s.BytesApplied
 			})
 		},
 	})

@@ -262,15 +262,20 @@ type TableProgress struct {
 
 // TaskState is what the runner knows of a task's run. Only the runner writes it.
 type TaskState struct {
-	Status          string          `json:"status"`
-	Phase           string          `json:"phase,omitempty"`
-	ProgressPercent float64         `json:"progress_percent"`
-	RowsMigrated    int64           `json:"rows_migrated"`
-	Position        Position        `json:"position"`
-	LatencySeconds  float64         `json:"latency_seconds"`
-	ErrorMessage    string          `json:"error_message,omitempty"`
-	Tables          []TableProgress `json:"tables,omitempty"`
-	Precheck        []PrecheckItem  `json:"precheck,omitempty"`
+	Status          string  `json:"status"`
+	Phase           string  `json:"phase,omitempty"`
+	ProgressPercent float64 `json:"progress_percent"`
+	RowsMigrated    int64   `json:"rows_migrated"`
+	// BytesMigrated counts the bytes of row values written to the destination, over every
+	// run of the task.
+	BytesMigrated int64 `json:"bytes_migrated"`
+	// Retries counts the failed attempts the runner retried, over every run of the task.
+	Retries        int64           `json:"retries"`
+	Position       Position        `json:"position"`
+	LatencySeconds float64         `json:"latency_seconds"`
+	ErrorMessage   string          `json:"error_message,omitempty"`
+	Tables         []TableProgress `json:"tables,omitempty"`
+	Precheck       []PrecheckItem  `json:"precheck,omitempty"`
 	// Notices are the DDL statements on migrated tables that incremental migration reported
 	// and did not apply, newest last.
 	Notices []string `json:"notices,omitempty"`

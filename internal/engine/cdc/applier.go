@@ -48,6 +48,7 @@ type applier struct {
 	txn     []change // the source transaction being read
 	pending pendingBatch
 	applied int64
+	bytes   int64
 	notices []string
 	// behind is the source time of the oldest change read and not yet committed; zero
 	// when there is none.
@@ -291,15 +292,18 @@ func (a *applier) flush(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	changes := coalesce(b.changes)
+	var written int64
 	for i := 0; i < len(changes); {
 		j := i + 1
 		for j < len(changes) && j-i < 500 && changes[j].table == changes[i].table && changes[j].delete == changes[i].delete {
 			j++
 		}
 		stmt, args := statement(changes[i:j])
-		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(argBytes(args))); err != nil {
+		size := argBytes(args)
+		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(size)); err != nil {
 			return err
 		}
+		written += int64(size)
 		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
 			t := changes[i].table
 			return fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
@@ -308,13 +312,14 @@ func (a *applier) flush(ctx context.Context) error {
 	}
 	pos := b.pos
 	pos.Tables = tablesJSON(a.tables)
+	pos.Changes = a.applied + int64(b.rows)
 	if err := checkpoint.SaveApplied(ctx, tx, a.cfg.TaskID, pos); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing applied changes: %w", err)
 	}
-	a.pos, a.applied = pos, a.applied+int64(b.rows)
+	a.pos, a.applied, a.bytes = pos, a.applied+int64(b.rows), a.bytes+written
 	a.pending = pendingBatch{}
 	a.behind = time.Time{}
 	if len(a.txn) > 0 {
@@ -398,7 +403,7 @@ func (a *applier) report(caughtUp bool) {
 	if !since.IsZero() {
 		lag = max(0, time.Since(since).Seconds())
 	}
-	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, Latency: lag, BehindSince: since, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
+	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, BytesApplied: a.bytes, Latency: lag, BehindSince: since, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
 }
 
 // statement renders a run of changes of one kind to one table.

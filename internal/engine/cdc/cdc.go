@@ -85,8 +85,11 @@ type Config struct {
 
 // Status is what a running incremental migration reports.
 type Status struct {
-	Position    checkpoint.Applied
+	Position checkpoint.Applied
+	// RowsApplied counts the row changes applied, over every run of the task.
 	RowsApplied int64
+	// BytesApplied counts the bytes of the row values committed.
+	BytesApplied int64
 	// Latency is how far the applied changes lag behind the source, in seconds: the age of
 	// the oldest change not yet applied.
 	Latency float64
@@ -109,7 +112,7 @@ const (
 // Run applies the binlog from cfg.Start until ctx ends (returning ctx's error), the drain
 // completes (ErrDrained), or an error that retrying cannot fix.
 func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
-	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, pos: cfg.Start}
+	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, pos: cfg.Start, applied: cfg.Start.Changes}
 	for _, t := range cfg.Tables {
 		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
 	}

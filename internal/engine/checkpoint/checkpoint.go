@@ -33,7 +33,7 @@ var ddl = []string{
 	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`cdc_position` (" +
 		"task_id VARCHAR(64) NOT NULL PRIMARY KEY, " +
 		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
-		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, " +
+		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, changes_applied BIGINT NOT NULL DEFAULT 0, " +
 		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))",
 }
 
@@ -42,6 +42,30 @@ func Ensure(ctx context.Context, dst *sql.DB) error {
 	for _, stmt := range ddl {
 		if _, err := dst.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("creating checkpoint tables in destination database %s (the destination user needs CREATE and write privileges on it): %w", MetaDatabase, err)
+		}
+	}
+	return addMissingColumns(ctx, dst)
+}
+
+// addedColumns are the columns added to a checkpoint table after it was first released; a
+// table created by an earlier version gets them.
+var addedColumns = []struct{ table, column, definition string }{
+	{"cdc_position", "changes_applied", "BIGINT NOT NULL DEFAULT 0"},
+}
+
+func addMissingColumns(ctx context.Context, dst *sql.DB) error {
+	for _, c := range addedColumns {
+		var n int
+		err := dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+			MetaDatabase, c.table, c.column).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("checking checkpoint table %s.%s: %w", MetaDatabase, c.table, err)
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := dst.ExecContext(ctx, "ALTER TABLE `"+MetaDatabase+"`.`"+c.table+"` ADD COLUMN `"+c.column+"` "+c.definition); err != nil {
+			return fmt.Errorf("adding column %s to checkpoint table %s.%s (the destination user needs ALTER on it): %w", c.column, MetaDatabase, c.table, err)
 		}
 	}
 	return nil
@@ -176,13 +200,15 @@ type Applied struct {
 	EventTime int64 // unix seconds of the last applied event
 	// Tables maps "db.table" to its source column names in order, as JSON.
 	Tables string
+	// Changes counts the row changes applied up to here, over every run.
+	Changes int64
 }
 
 // LoadApplied returns the task's incremental position; ok is false before incremental
 // migration first committed.
 func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok bool, err error) {
-	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, event_time, tables FROM `"+MetaDatabase+"`.`cdc_position` WHERE task_id = ?", taskID).
-		Scan(&a.File, &a.Pos, &a.GTIDSet, &a.EventTime, &a.Tables)
+	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied FROM `"+MetaDatabase+"`.`cdc_position` WHERE task_id = ?", taskID).
+		Scan(&a.File, &a.Pos, &a.GTIDSet, &a.EventTime, &a.Tables, &a.Changes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Applied{}, false, nil
 	}
@@ -195,8 +221,8 @@ func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok
 // SaveApplied records the incremental position inside tx, the transaction that applied the
 // changes up to it.
 func SaveApplied(ctx context.Context, tx *sql.Tx, taskID string, a Applied) error {
-	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_position` (task_id, binlog_file, binlog_pos, gtid_set, event_time, tables) VALUES (?, ?, ?, ?, ?, ?)",
-		taskID, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables)
+	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_position` (task_id, binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		taskID, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes)
 	if err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
 	}

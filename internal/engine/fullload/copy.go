@@ -248,6 +248,9 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 }
 
 func throttleRow(ctx context.Context, opts Options, size int) error {
+	if opts.Written != nil {
+		opts.Written.Add(int64(size))
+	}
 	if err := opts.Limits.Rows.Wait(ctx, 1); err != nil {
 		return err
 	}

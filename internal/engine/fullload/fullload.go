@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -64,6 +65,8 @@ type Options struct {
 	// Progress is called after each committed chunk with the job's index and its total of
 	// copied rows. Calls may come from several goroutines at once.
 	Progress func(job int, rows int64)
+	// Written, when set, counts the bytes of the row values sent to the destination.
+	Written *atomic.Int64
 }
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. It returns the

@@ -327,6 +327,7 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 			lastCause = cause
 		}
 		s.update(id, func(t *api.Task) {
+			t.State.Retries++
 			s.setStatus(t, api.StatusRetrying, cause)
 		})
 		select {
@@ -521,7 +522,8 @@ type reporter struct {
 	s       *Scheduler
 	id      string
 	run     *run
-	notices int // how many of the run's notices are in the event log
+	notices int   // how many of the run's notices are in the event log
+	bytes   int64 // the run's BytesWritten already added to the task's BytesMigrated
 	last    engine.Progress
 	phase   string
 	written time.Time
@@ -585,6 +587,7 @@ func (r *reporter) flush() {
 		t.State.ErrorMessage = ""
 		t.State.Phase = p.Phase
 		t.State.RowsMigrated = p.RowsMigrated
+		t.State.BytesMigrated += p.BytesWritten - r.bytes
 		t.State.LatencySeconds = p.LatencySeconds
 		t.State.ProgressPercent = p.Percent()
 		t.State.Position = api.Position{File: p.Position.File, Pos: p.Position.Pos, GTIDSet: p.Position.GTIDSet}
@@ -611,6 +614,7 @@ func (r *reporter) flush() {
 		}
 		return
 	}
+	r.bytes = p.BytesWritten
 	r.watchLatency(t)
 }
 

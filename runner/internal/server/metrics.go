@@ -30,6 +30,10 @@ var (
 		"Progress of the task's current phase, 0 to 100.", taskLabels, nil)
 	descLatency = prometheus.NewDesc("adbmigrate_task_latency_seconds",
 		"How far the destination is behind the source, in seconds (incremental migration).", taskLabels, nil)
+	descBytesMigrated = prometheus.NewDesc("adbmigrate_task_bytes_migrated",
+		"Bytes of row values the task has written to the destination, over all its runs.", taskLabels, nil)
+	descRetries = prometheus.NewDesc("adbmigrate_task_retries_total",
+		"Failed attempts of the task that the runner retried.", taskLabels, nil)
 	descStatus = prometheus.NewDesc("adbmigrate_task_status",
 		"1 for the task's current status, 0 for every other status.", append(taskLabels, "status"), nil)
 	descInfo = prometheus.NewDesc("adbmigrate_task_info",
@@ -48,7 +52,7 @@ type taskCollector struct {
 
 // Describe sends the descriptors of every metric Collect may send.
 func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRowsMigrated, descProgress, descLatency, descStatus, descInfo, descRunnerInfo} {
+	for _, d := range []*prometheus.Desc{descRowsMigrated, descBytesMigrated, descRetries, descProgress, descLatency, descStatus, descInfo, descRunnerInfo} {
 		ch <- d
 	}
 }
@@ -67,6 +71,8 @@ func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{t.ID, t.Name}, extra...)...)
 		}
 		gauge(descRowsMigrated, float64(t.State.RowsMigrated))
+		gauge(descBytesMigrated, float64(t.State.BytesMigrated))
+		ch <- prometheus.MustNewConstMetric(descRetries, prometheus.CounterValue, float64(t.State.Retries), t.ID, t.Name)
 		gauge(descProgress, t.State.ProgressPercent)
 		gauge(descLatency, t.State.LatencySeconds)
 		for _, st := range statuses {
