@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 )
@@ -66,6 +69,35 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		return &PrecheckError{Results: results, Blocking: blocking}
 	}
 	return nil
+}
+
+// Precheck runs the precheck of a task that was not created, for a dry run: it reads both
+// servers and writes nothing to either. It returns every item and those that would block the
+// task; it fails only when ctx ends.
+func Precheck(ctx context.Context, task Task) (results, blocking []precheck.Result, err error) {
+	src, err := dbconn.Open(task.Source, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	dst, err := dbconn.Open(task.Destination, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer dst.Close()
+	maps, resolveErr := resolve(ctx, src, task)
+	var schemaErr error
+	if resolveErr == nil && slices.Contains(task.MigrationTypes, MigrationSchema) {
+		_, schemaErr = renderSchema(task, maps)
+	}
+	err = runPrecheck(ctx, src, dst, task, maps, resolveErr, schemaErr, func(r []precheck.Result) { results = r })
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	if pe, ok := errors.AsType[*PrecheckError](err); ok {
+		return pe.Results, pe.Blocking, nil
+	}
+	return results, nil, err
 }
 
 func engineItem(name string, err error, ok, remedy string) precheck.Result {

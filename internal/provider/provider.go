@@ -88,7 +88,7 @@ func (p *adbmigrateProvider) Resources(context.Context) []func() resource.Resour
 }
 
 func (p *adbmigrateProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewMigrationTaskDataSource}
+	return []func() datasource.DataSource{NewMigrationTaskDataSource, NewPrecheckDataSource}
 }
 
 func firstSet(vals ...string) string {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
@@ -26,10 +28,16 @@ type accEnv struct {
 
 func newAccEnv(t *testing.T) *accEnv {
 	t.Helper()
+	return newAccEnvWith(t, runnertest.Options{})
+}
+
+// newAccEnvWith is newAccEnv with the runner started with opts.
+func newAccEnvWith(t *testing.T, opts runnertest.Options) *accEnv {
+	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("terraform is not on PATH: acceptance tests need the terraform CLI (>= 1.11); install it and run again")
 	}
-	e := &accEnv{src: mariadbtest.StartSource(t), dst: mariadbtest.StartDestination(t), runner: runnertest.Start(t)}
+	e := &accEnv{src: mariadbtest.StartSource(t), dst: mariadbtest.StartDestination(t), runner: runnertest.StartWith(t, opts)}
 	t.Setenv("ADBMIGRATE_ENDPOINT", e.runner.Endpoint)
 	t.Setenv("ADBMIGRATE_TOKEN", e.runner.Token)
 	return e
@@ -77,6 +85,21 @@ func (e *accEnv) sameRows(t *testing.T, srcQuery, dstQuery string) func() error 
 			return fmt.Errorf("%q returned no rows: the test data is missing", srcQuery)
 		}
 		return nil
+	}
+}
+
+// eventually retries check until it passes or a minute has gone, for what incremental
+// migration brings to the destination after apply returned.
+func (e *accEnv) eventually(check func() error) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			err := check()
+			if err == nil || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 }
 

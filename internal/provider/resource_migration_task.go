@@ -519,8 +519,21 @@ func (r *migrationTaskResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	incremental := slices.Contains(stringsOf(ctx, migrationTypes, &resp.Diagnostics), api.MigrationIncremental)
 	waiting := desired.ValueString() == api.DesiredRunning && !settled(status.ValueString(), incremental)
-	if req.Plan.Raw.Equal(req.State.Raw) && !waiting {
+	// Drift: a task that should run but failed, or was stopped, outside Terraform is
+	// started again by the update.
+	restart := desired.ValueString() == api.DesiredRunning && (status.ValueString() == api.StatusFailed || status.ValueString() == api.StatusStopped)
+	if req.Plan.Raw.Equal(req.State.Raw) && !waiting && !restart {
 		return
+	}
+	if restart {
+		var msg types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("error_message"), &msg)...)
+		detail := fmt.Sprintf("The task is %s although desired_status is %q", status.ValueString(), api.DesiredRunning)
+		if msg.ValueString() != "" {
+			detail += ": " + msg.ValueString()
+		}
+		resp.Diagnostics.AddWarning("Migration Task Not Running",
+			detail+". Apply starts it again; it resumes from its checkpoints. Set desired_status = \"stopped\" to keep it stopped.")
 	}
 	for name, unknown := range map[string]attr.Value{
 		"status": types.StringUnknown(), "phase": types.StringUnknown(), "progress_percent": types.Float64Unknown(),
@@ -688,9 +701,17 @@ func (r *migrationTaskResource) wait(ctx context.Context, timeout time.Duration,
 // precheckDiagnostics reports each precheck item that stopped the task: every failure, and
 // every alert not listed in ignore_precheck_alerts.
 func precheckDiagnostics(task api.Task, diags *diag.Diagnostics) {
+	if precheckItemDiagnostics(task.State.Precheck, task.IgnorePrecheckAlerts, diags) == 0 {
+		diags.AddError("Precheck Failed", fmt.Sprintf("Task %s did not pass its precheck: %s", task.ID, task.State.ErrorMessage))
+	}
+}
+
+// precheckItemDiagnostics adds one error per blocking item, with its remedy, and returns
+// how many it added.
+func precheckItemDiagnostics(items []api.PrecheckItem, ignored []string, diags *diag.Diagnostics) int {
 	n := 0
-	for _, item := range task.State.Precheck {
-		if item.Status == "passed" || (item.Status == "alert" && slices.Contains(task.IgnorePrecheckAlerts, item.Name)) {
+	for _, item := range items {
+		if item.Status == "passed" || (item.Status == "alert" && slices.Contains(ignored, item.Name)) {
 			continue
 		}
 		detail := item.Message
@@ -703,9 +724,7 @@ func precheckDiagnostics(task api.Task, diags *diag.Diagnostics) {
 		diags.AddError(fmt.Sprintf("Precheck %s: %s", strings.ToUpper(item.Status[:1])+item.Status[1:], item.Name), detail)
 		n++
 	}
-	if n == 0 {
-		diags.AddError("Precheck Failed", fmt.Sprintf("Task %s did not pass its precheck: %s", task.ID, task.State.ErrorMessage))
-	}
+	return n
 }
 
 // settled reports whether apply is done waiting for a task in status: a status that no

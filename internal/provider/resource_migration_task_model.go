@@ -137,6 +137,18 @@ var (
 	}}
 )
 
+// precheckItemsValue is the value of a list of precheck items.
+func precheckItemsValue(ctx context.Context, items []api.PrecheckItem, diags *diag.Diagnostics) types.List {
+	out := make([]precheckItemModel, len(items))
+	for i, p := range items {
+		out[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(p.Status),
+			Message: types.StringValue(p.Message), Remedy: types.StringValue(p.Remedy)}
+	}
+	v, d := types.ListValueFrom(ctx, precheckItemType, out)
+	diags.Append(d...)
+	return v
+}
+
 // spec is the API request for the model.
 func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
@@ -277,13 +289,7 @@ func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.D
 	m.GTIDSet = types.StringValue(s.Position.GTIDSet)
 	m.LatencySeconds = types.Float64Value(s.LatencySeconds)
 	m.ErrorMessage = types.StringValue(s.ErrorMessage)
-	items := make([]precheckItemModel, len(s.Precheck))
-	for i, p := range s.Precheck {
-		items[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(p.Status),
-			Message: types.StringValue(p.Message), Remedy: types.StringValue(p.Remedy)}
-	}
-	m.Precheck, d = types.ListValueFrom(ctx, precheckItemType, items)
-	diags.Append(d...)
+	m.Precheck = precheckItemsValue(ctx, s.Precheck, &diags)
 	m.Verification = types.ObjectNull(verificationType.AttrTypes)
 	if v := s.Verification; v != nil {
 		m.Verification, d = types.ObjectValue(verificationType.AttrTypes, map[string]attr.Value{

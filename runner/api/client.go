@@ -158,6 +158,13 @@ func (c *Client) TaskEvents(ctx context.Context, id string, after int64) ([]Task
 	return out.Events, err
 }
 
+// Precheck runs the precheck of spec on the runner without creating a task.
+func (c *Client) Precheck(ctx context.Context, spec TaskSpec) (PrecheckResult, error) {
+	var out PrecheckResult
+	err := c.do(ctx, http.MethodPost, "/v1/prechecks", spec, &out)
+	return out, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {

@@ -244,6 +244,17 @@ type PrecheckItem struct {
 	Remedy  string `json:"remedy,omitempty"`
 }
 
+// PrecheckResult is the answer of POST /v1/prechecks: the precheck of a task that is not
+// created.
+type PrecheckResult struct {
+	// Passed is true when no item would block the task.
+	Passed bool           `json:"passed"`
+	Items  []PrecheckItem `json:"items"`
+	// Blocking names the items that would stop the task: every failed item and every alert
+	// not in ignore_precheck_alerts.
+	Blocking []string `json:"blocking"`
+}
+
 // Position is a place in the source's binlog. GTIDSet is empty when the source has no GTIDs.
 type Position struct {
 	File    string `json:"file"`

@@ -338,6 +338,33 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	}
 }
 
+// precheckTimeout bounds a dry-run precheck.
+const precheckTimeout = 2 * time.Minute
+
+// Precheck runs the precheck of a task that is not created, writing nothing: the items, and
+// the names of those that would block the task.
+func (s *Scheduler) Precheck(ctx context.Context, spec api.TaskSpec) (api.PrecheckResult, error) {
+	et, err := s.engineTask(api.Task{ID: "precheck", TaskSpec: spec})
+	if err != nil {
+		return api.PrecheckResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, precheckTimeout)
+	defer cancel()
+	results, blocking, err := engine.Precheck(ctx, et)
+	if err != nil {
+		return api.PrecheckResult{}, fmt.Errorf("the precheck did not finish within %s: %w", precheckTimeout, err)
+	}
+	out := api.PrecheckResult{Items: []api.PrecheckItem{}, Blocking: []string{}}
+	for _, r := range results {
+		out.Items = append(out.Items, api.PrecheckItem{Name: r.Name, Status: string(r.State), Message: r.Message, Remedy: r.Remedy})
+	}
+	for _, r := range blocking {
+		out.Blocking = append(out.Blocking, r.Name)
+	}
+	out.Passed = len(blocking) == 0
+	return out, nil
+}
+
 // errConfig marks failures no retry can fix: the task's configuration is wrong.
 var errConfig = errors.New("task configuration")
 

@@ -250,6 +250,22 @@ func (s *Server) taskEvents(r *http.Request) (int, any, error) {
 	return http.StatusOK, api.Events{Events: events}, err
 }
 
+// precheck runs the precheck of a task spec without creating the task.
+func (s *Server) precheck(r *http.Request) (int, any, error) {
+	var spec api.TaskSpec
+	if err := decode(r, &spec); err != nil {
+		return 0, nil, err
+	}
+	if err := s.validateTask(spec); err != nil {
+		return 0, nil, err
+	}
+	res, err := s.sched.Precheck(r.Context(), spec)
+	if err != nil {
+		return 0, nil, &apiError{status: http.StatusUnprocessableEntity, msg: err.Error()}
+	}
+	return http.StatusOK, res, nil
+}
+
 func (s *Server) createTask(r *http.Request) (int, any, error) {
 	var spec api.TaskSpec
 	if err := decode(r, &spec); err != nil {
@@ -335,14 +351,25 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.sched.SetThrottling(id, spec.FullThrottling, spec.IncrementalThrottling)
-	if old.DesiredStatus != spec.DesiredStatus {
-		if spec.DesiredStatus == api.DesiredStopped {
-			t, err = s.sched.Stop(id)
-		} else {
-			t, err = s.sched.Start(id)
-		}
+	switch {
+	case old.DesiredStatus != spec.DesiredStatus && spec.DesiredStatus == api.DesiredStopped:
+		t, err = s.sched.Stop(id)
+	case spec.DesiredStatus == api.DesiredRunning && (old.DesiredStatus != spec.DesiredStatus || restartable(t.State.Status)):
+		// A task that should run but failed or was stopped runs again from its checkpoints:
+		// the update Terraform plans for it after such drift.
+		t, err = s.sched.Start(id)
 	}
 	return http.StatusOK, t, err
+}
+
+// restartable reports whether a task in status, which should be running, is started again
+// by an update: it failed, or it stopped.
+func restartable(status string) bool {
+	switch status {
+	case api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
+		return true
+	}
+	return false
 }
 
 func objectsEqual(a, b []api.Object) bool {
