@@ -150,3 +150,67 @@ func TestKillInEveryPhase(t *testing.T) {
 	q := strings.Join(union, " UNION ALL ") + " ORDER BY t, id"
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, q, q)
 }
+
+// SIGTERM checkpoints and stops every task without marking it stopped: the runner exits,
+// and a restart resumes each task in its phase, during the full copy and during incremental
+// migration alike. DDL that incremental migration does not apply shows in the task's
+// notices and event log.
+func TestSIGTERMPausesAndRestartResumes(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY, v INT, s VARCHAR(40))",
+		"INSERT INTO app.t SELECT seq, seq % 1000, REPEAT('s', seq % 40) FROM app.seq_1_to_100000")
+	r := runnertest.Start(t)
+	ctx := context.Background()
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
+		FullThrottling: &api.Throttling{RPS: 20000},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := r.Client.TaskStatus(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Status == api.StatusFullMigrating && st.RowsMigrated > 0 {
+			break
+		}
+		if st.Status == api.StatusRunning || time.Now().After(deadline) {
+			t.Fatalf("task is %s with %d rows; the test needs it in the middle of its full copy", st.Status, st.RowsMigrated)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	paused := func(phase string) {
+		t.Helper()
+		r.Stop(t)
+		if !strings.Contains(r.Logs(), "task paused for shutdown") {
+			t.Errorf("the runner did not log pausing the task on SIGTERM in %s", phase)
+		}
+		r.Start(t)
+		if st, err := r.Client.TaskStatus(ctx, task.ID); err != nil || st.Status != phase {
+			t.Fatalf("after SIGTERM and restart the task is %s (%v), want %s", st.Status, err, phase)
+		}
+	}
+	src.Exec(t, "UPDATE app.t SET v = -v WHERE id % 100 = 0")
+	paused(api.StatusFullMigrating)
+	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+
+	src.Exec(t, "ALTER TABLE app.t ADD INDEX ix_v (v)", "DELETE FROM app.t WHERE id % 33 = 0")
+	paused(api.StatusRunning)
+	src.Exec(t, "INSERT INTO app.t VALUES (200001, 1, 'after restart')")
+	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	stopped, err := r.Client.StopTask(ctx, task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), "SELECT * FROM app.t ORDER BY id", "SELECT * FROM app.t ORDER BY id")
+	if n := stopped.State.Notices; len(n) == 0 || !strings.Contains(n[len(n)-1], "ADD INDEX") {
+		t.Errorf("task notices %q lack the ADD INDEX that was not applied", n)
+	}
+	if log := events(t, r, task.ID); !strings.Contains(log, "ddl: DDL on app.t not applied") {
+		t.Errorf("event log lacks the DDL notice:\n%s", log)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -202,9 +203,10 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err != nil {
 		return err
 	}
+	var added []int
 	if cut.FullDone {
 		// The copy is done: its rows count in rows_migrated of every later run.
-		if err := loadCopied(ctx, dst, task.ID, maps, &prog); err != nil {
+		if added, err = loadCopied(ctx, dst, task.ID, maps, &prog); err != nil {
 			return err
 		}
 	}
@@ -260,7 +262,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		}
 	}
 	if slices.Contains(task.MigrationTypes, MigrationFull) && !cut.FullDone {
-		if err := fullCopy(ctx, src, dst, task, maps, send); err != nil {
+		all := make([]int, len(maps))
+		for i := range all {
+			all[i] = i
+		}
+		if err := fullCopy(ctx, src, dst, task, maps, all, send); err != nil {
 			return err
 		}
 		cut.FullDone = true
@@ -271,14 +277,22 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if !slices.Contains(task.MigrationTypes, MigrationIncremental) {
 		return nil
 	}
+	if len(added) > 0 {
+		if err := addTables(ctx, src, dst, task, maps, added, withSchema, send); err != nil {
+			return err
+		}
+	}
 	return incremental(ctx, src, dst, task, maps, cut, send)
 }
 
 // fullCopy runs the full migration of every mapping.
-func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, send func(func(*Progress))) error {
+// fullCopy runs the full migration of the mappings maps[i] for i in which; the progress of
+// maps[i] is Progress.Tables[i].
+func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, which []int, send func(func(*Progress))) error {
 	var err error
-	jobs := make([]fullload.Job, len(maps))
-	for i, m := range maps {
+	jobs := make([]fullload.Job, len(which))
+	for i, mi := range which {
+		m := maps[mi]
 		cols := m.columns
 		if task.ConflictHandling == ConflictIgnore {
 			if cols, err = matchingColumns(ctx, dst, m); err != nil {
@@ -300,9 +314,10 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		Written:         &written,
 		Progress: func(job int, rows int64) {
 			send(func(p *Progress) {
+				t := &p.Tables[which[job]]
 				p.BytesWritten = base + written.Load()
-				p.RowsMigrated += rows - p.Tables[job].RowsCopied
-				p.Tables[job].RowsCopied = rows
+				p.RowsMigrated += rows - t.RowsCopied
+				t.RowsCopied = rows
 			})
 		},
 	})
@@ -310,19 +325,49 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		return err
 	}
 	send(func(p *Progress) {
-		for i := range p.Tables {
+		for _, i := range which {
 			p.Tables[i].Done = true
 		}
 	})
 	return nil
 }
 
-// loadCopied fills p's table progress from the copy checkpoints of a finished full copy.
-func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, p *Progress) error {
-	for i, m := range maps {
-		plan, _, err := checkpoint.LoadPlan(ctx, dst, taskID, m.table.Database, m.table.Name)
+// addTables creates and copies the tables added to the selection of a task whose full copy
+// was done, before incremental migration resumes. The binlog stream stands still meanwhile,
+// and resumes from its applied position, which precedes the copy: the tables' changes since
+// then are replayed over the copied rows exactly as at the task's first handover.
+func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, added []int, withSchema bool, send func(func(*Progress))) error {
+	var names []string
+	subset := make([]mapping, len(added))
+	for i, mi := range added {
+		subset[i] = maps[mi]
+		names = append(names, maps[mi].table.Database+"."+maps[mi].table.Name)
+	}
+	slog.Default().Info("copying tables added to the task", "task_id", task.ID, "tables", names)
+	if withSchema {
+		ddl, err := renderSchema(task, subset)
 		if err != nil {
+			return fmt.Errorf("tables added to the task: %w", err)
+		}
+		send(func(p *Progress) { p.Phase = PhaseSchema })
+		if err := createSchema(ctx, dst, ddl); err != nil {
 			return err
+		}
+	}
+	return fullCopy(ctx, src, dst, task, maps, added, send)
+}
+
+// loadCopied fills p's table progress from the copy checkpoints of a finished full copy. It
+// returns the indexes of the mappings that have none: tables added to the task since.
+func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, p *Progress) (added []int, err error) {
+	for i, m := range maps {
+		plan, ok, err := checkpoint.LoadPlan(ctx, dst, taskID, m.table.Database, m.table.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			added = append(added, i)
+			continue
 		}
 		var rows int64
 		for _, c := range plan.Chunks {
@@ -331,7 +376,7 @@ func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping,
 		p.Tables[i].RowsCopied, p.Tables[i].Done = rows, true
 		p.RowsMigrated += rows
 	}
-	return nil
+	return added, nil
 }
 
 func clone(p Progress) Progress {

@@ -377,9 +377,14 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"timeouts": timeoutsBlock(ctx),
 			"object": schema.ListNestedBlock{
 				MarkdownDescription: "A source database to migrate. At least one; each database once, and each table once within it. " +
-					"Changing the selection, or anything in it, replaces the task.",
-				Validators:    []validator.List{listvalidator.SizeAtLeast(1)},
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+					"Adding `object` blocks, or `table` blocks to an object that lists its tables, updates a task with `full` and " +
+					"`incremental` migration (and no `merge_tables`) in place: the runner pauses the binlog stream, creates and copies the " +
+					"added tables, and resumes the stream from its checkpoint, so their changes since are applied too. Any other change " +
+					"to the selection, or any change on another task, replaces the task.",
+				Validators: []validator.List{listvalidator.SizeAtLeast(1)},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(objectsNeedReplace,
+					"Replaces the task unless tables are only added to a task with full and incremental migration.",
+					"Replaces the task unless tables are only added to a task with full and incremental migration.")},
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
 						"database": schema.StringAttribute{
@@ -696,6 +701,30 @@ func (r *migrationTaskResource) wait(ctx context.Context, timeout time.Duration,
 		diags.AddError("Migration Task "+task.State.Status,
 			fmt.Sprintf("Task %s (%s) ended with status %s: %s", task.ID, task.Name, task.State.Status, task.State.ErrorMessage))
 	}
+}
+
+// objectsNeedReplace decides whether a change of the object blocks replaces the task: all
+// but adding tables to a task with full and incremental migration (see api.ObjectsOnlyAdded).
+func objectsNeedReplace(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = true
+	var kinds types.Set
+	var merge types.Bool
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("migration_types"), &kinds)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("merge_tables"), &merge)...)
+	if resp.Diagnostics.HasError() || kinds.IsUnknown() || merge.IsUnknown() || req.PlanValue.IsUnknown() {
+		return
+	}
+	var old, next []objectModel
+	if req.StateValue.ElementsAs(ctx, &old, false).HasError() || req.PlanValue.ElementsAs(ctx, &next, false).HasError() {
+		return
+	}
+	var diags diag.Diagnostics
+	spec := api.TaskSpec{MigrationTypes: stringsOf(ctx, kinds, &diags), MergeTables: merge.ValueBool()}
+	oldObjects, nextObjects := objectsSpec(ctx, old, &diags), objectsSpec(ctx, next, &diags)
+	if diags.HasError() {
+		return
+	}
+	resp.RequiresReplace = !(api.TablesAddable(spec) && api.ObjectsOnlyAdded(oldObjects, nextObjects))
 }
 
 // precheckDiagnostics reports each precheck item that stopped the task: every failure, and

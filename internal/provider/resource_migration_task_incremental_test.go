@@ -29,7 +29,15 @@ func TestAccMigrationTask_incrementalDriftAndCutOver(t *testing.T) {
 		"INSERT INTO crm.contacts SELECT seq, CONCAT('c', seq, '@example.com'), seq % 100 FROM crm.seq_1_to_3000")
 	ctx := context.Background()
 	taskAddr := "adbmigrate_migration_task.crm"
-	config := func(extra string) string {
+	sales := `
+  object {
+    database = "sales"
+    table {
+      name  = "deals"
+      where = "amount > 10"
+    }
+  }`
+	configWith := func(extra, objects string) string {
 		return e.connectionsHCL() + fmt.Sprintf(`
 resource "adbmigrate_migration_task" "crm" {
   name                              = "crm"
@@ -42,10 +50,11 @@ resource "adbmigrate_migration_task" "crm" {
   %s
   object {
     database = "crm"
-  }
+  }%s
 }
-`, extra)
+`, extra, objects)
 	}
+	config := func(extra string) string { return configWith(extra, "") }
 	same := e.eventually(e.sameRows(t, "SELECT * FROM crm.contacts ORDER BY id", "SELECT * FROM crm.contacts ORDER BY id"))
 	var taskID string
 	saveID := func(s *terraform.State) error {
@@ -125,6 +134,34 @@ resource "adbmigrate_migration_task" "crm" {
 					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("incremental_throttling").AtMapKey("rps"), knownvalue.Int64Exact(100000)),
 				),
 				Check: resource.ComposeTestCheckFunc(write("DELETE FROM crm.contacts WHERE id % 13 = 0"), same),
+			},
+			{
+				// A table added to the running task is copied and then followed, in place.
+				PreConfig: func() {
+					e.src.Exec(t, "CREATE DATABASE sales", "CREATE TABLE sales.deals (id INT PRIMARY KEY, amount INT, note VARCHAR(20))",
+						"INSERT INTO sales.deals SELECT seq, seq % 50, 'deal' FROM sales.seq_1_to_2000",
+						"UPDATE crm.contacts SET score = 0 WHERE id = 1")
+				},
+				Config: configWith("", sales),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: running,
+				Check: resource.ComposeTestCheckFunc(
+					write("UPDATE sales.deals SET amount = amount + 5 WHERE id % 3 = 0", "DELETE FROM sales.deals WHERE id % 10 = 1",
+						"INSERT INTO crm.contacts VALUES (7001, 'after-add@example.com', 3)"),
+					e.eventually(e.sameRows(t, "SELECT * FROM sales.deals WHERE amount > 10 ORDER BY id", "SELECT * FROM sales.deals ORDER BY id")),
+					same,
+				),
+			},
+			{
+				// Removing it is no in-place change: the task is replaced.
+				Config: config(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: running,
+				Check:             resource.ComposeTestCheckFunc(saveID, same),
 			},
 			{
 				// Deleted outside Terraform: the plan creates it again.

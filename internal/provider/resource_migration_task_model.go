@@ -182,25 +182,32 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 	if v := m.DataVerification; v != nil {
 		spec.DataVerification = &api.DataVerification{Mode: v.Mode.ValueString(), SamplePercent: int(v.SamplePercent.ValueInt64()), Repair: v.Repair.ValueBool()}
 	}
-	for _, o := range m.Objects {
+	spec.Objects = objectsSpec(ctx, m.Objects, &diags)
+	return spec, diags
+}
+
+// objectsSpec is the API form of object blocks.
+func objectsSpec(ctx context.Context, objects []objectModel, diags *diag.Diagnostics) []api.Object {
+	var out []api.Object
+	for _, o := range objects {
 		obj := api.Object{Database: o.Database.ValueString(), RenameTo: o.RenameTo.ValueString()}
 		for _, t := range o.Tables {
 			tb := api.Table{
 				Name: t.Name.ValueString(), RenameTo: t.RenameTo.ValueString(), Where: t.Where.ValueString(),
-				Columns:   stringsOf(ctx, t.Columns, &diags),
-				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, &diags),
-				DistributionKey: stringsOf(ctx, t.DistributionKey, &diags), PartitionKey: t.PartitionKey.ValueString(),
+				Columns:   stringsOf(ctx, t.Columns, diags),
+				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, diags),
+				DistributionKey: stringsOf(ctx, t.DistributionKey, diags), PartitionKey: t.PartitionKey.ValueString(),
 				PartitionRule: t.PartitionRule.ValueString(), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
-				DMLOperations: sortedStringsOf(ctx, t.DMLOperations, &diags), DDLOperations: sortedStringsOf(ctx, t.DDLOperations, &diags),
+				DMLOperations: sortedStringsOf(ctx, t.DMLOperations, diags), DDLOperations: sortedStringsOf(ctx, t.DDLOperations, diags),
 			}
 			for _, c := range t.Column {
 				tb.ColumnRenames = append(tb.ColumnRenames, api.ColumnRename{Name: c.Name.ValueString(), RenameTo: c.RenameTo.ValueString()})
 			}
 			obj.Tables = append(obj.Tables, tb)
 		}
-		spec.Objects = append(spec.Objects, obj)
+		out = append(out, obj)
 	}
-	return spec, diags
+	return out
 }
 
 // fill copies the runner's view of the task into the model.

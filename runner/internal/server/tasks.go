@@ -321,7 +321,9 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	}
 	// What is not listed here changes in place: name, desired_status, full_throttling,
 	// incremental_throttling, ignore_precheck_alerts, retry_time_for_failed_connections,
-	// retry_time_for_other_issues, environment_tag, monitoring, data_verification.
+	// retry_time_for_other_issues, environment_tag, monitoring, data_verification; and objects
+	// when tables are only added to a task with full and incremental migration.
+	tablesAdded := api.TablesAddable(old.TaskSpec) && api.ObjectsOnlyAdded(old.Objects, spec.Objects)
 	for _, f := range []struct {
 		field string
 		same  bool
@@ -329,7 +331,7 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		{"source_connection_id", spec.SourceConnectionID == old.SourceConnectionID},
 		{"destination_connection_id", spec.DestinationConnectionID == old.DestinationConnectionID},
 		{"migration_types", slices.Equal(spec.MigrationTypes, old.MigrationTypes)},
-		{"objects", objectsEqual(spec.Objects, old.Objects)},
+		{"objects", objectsEqual(spec.Objects, old.Objects) || tablesAdded},
 		{"conflict_handling", spec.ConflictHandling == old.ConflictHandling},
 		{"merge_tables", spec.MergeTables == old.MergeTables},
 		{"instance_class", spec.InstanceClass == old.InstanceClass},
@@ -341,6 +343,9 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		}
 	}
 	t, err := s.store.UpdateTask(id, func(t *api.Task) {
+		if tablesAdded {
+			t.Objects = spec.Objects
+		}
 		t.Name, t.DesiredStatus, t.UpdatedAt = spec.Name, spec.DesiredStatus, time.Now().UTC()
 		t.FullThrottling, t.IgnorePrecheckAlerts = spec.FullThrottling, spec.IgnorePrecheckAlerts
 		t.IncrementalThrottling = spec.IncrementalThrottling
@@ -351,6 +356,16 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.sched.SetThrottling(id, spec.FullThrottling, spec.IncrementalThrottling)
+	if tablesAdded && spec.DesiredStatus == api.DesiredRunning {
+		// The run picks the added tables up when it starts: it copies them, then resumes
+		// the binlog from its checkpoint.
+		s.log.Info("tables added to the task; restarting it to copy them", "task_id", id)
+		if t, err = s.sched.Stop(id); err != nil {
+			return 0, nil, err
+		}
+		t, err = s.sched.Start(id)
+		return http.StatusOK, t, err
+	}
 	switch {
 	case old.DesiredStatus != spec.DesiredStatus && spec.DesiredStatus == api.DesiredStopped:
 		t, err = s.sched.Stop(id)
