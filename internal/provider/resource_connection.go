@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
@@ -27,6 +29,7 @@ var (
 	_ resource.ResourceWithConfigure        = (*connectionResource)(nil)
 	_ resource.ResourceWithImportState      = (*connectionResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*connectionResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*connectionResource)(nil)
 )
 
 // NewConnectionResource returns the adbmigrate_connection resource.
@@ -115,6 +118,10 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"binlog_format":    computed("`@@binlog_format`; incremental migration needs `ROW` on the source."),
 			"binlog_row_image": computed("`@@binlog_row_image`; incremental migration needs `FULL` on the source."),
 			"gtid_mode":        computed("Whether the binlog carries GTIDs: MySQL's `@@gtid_mode`; `ON` for MariaDB with a binlog."),
+			"connectivity": computed("`ok` when the runner could connect with the stored settings at the last refresh; otherwise why it " +
+				"could not (for example a password changed on the server). Every refresh tests the connection again, and reads the " +
+				"server facts above anew; a connection that fails its test shows as an update on the next plan, which tests the " +
+				"configured settings."),
 		},
 		Blocks: map[string]schema.Block{
 			"tls": schema.SingleNestedBlock{
@@ -189,8 +196,41 @@ func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.Diagnostics.AddError("Cannot Read Connection", fmt.Sprintf("Reading connection %s from the runner: %v", state.ID.ValueString(), err))
 		return
 	}
-	state.fill(conn)
+	// Test it again: a password or binlog setting changed on the server shows now.
+	tested, err := r.client.TestConnection(ctx, conn.ID)
+	var apiErr *api.Error
+	switch {
+	case err == nil:
+		state.fill(tested)
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity:
+		state.fill(conn)
+		state.Connectivity = types.StringValue(apiErr.Message)
+	default:
+		resp.Diagnostics.AddError("Cannot Read Connection", fmt.Sprintf("Testing connection %s on the runner: %v", conn.ID, err))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// connectivityOK is the connectivity of a connection that passed its test.
+const connectivityOK = "ok"
+
+// ModifyPlan plans an update of a connection that failed its test at refresh, so that
+// apply tests the configured settings again, and says why.
+func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var connectivity, name types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("connectivity"), &connectivity)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &name)...)
+	if resp.Diagnostics.HasError() || connectivity.IsNull() || connectivity.ValueString() == connectivityOK {
+		return
+	}
+	resp.Diagnostics.AddWarning("Connection Test Failed",
+		fmt.Sprintf("The runner can no longer connect with connection %q: %s\n\nIf the password changed on the server, set the new one "+
+			"(with password_wo, also increase password_wo_version). Apply tests the configured settings again.", name.ValueString(), connectivity.ValueString()))
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("connectivity"), types.StringUnknown())...)
 }
 
 func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -254,6 +294,7 @@ type connectionModel struct {
 	BinlogFormat      types.String `tfsdk:"binlog_format"`
 	BinlogRowImage    types.String `tfsdk:"binlog_row_image"`
 	GTIDMode          types.String `tfsdk:"gtid_mode"`
+	Connectivity      types.String `tfsdk:"connectivity"`
 	TLS               *tlsModel    `tfsdk:"tls"`
 }
 
@@ -297,6 +338,7 @@ func (m *connectionModel) fill(c api.Connection) {
 	m.BinlogFormat = types.StringValue(c.Server.BinlogFormat)
 	m.BinlogRowImage = types.StringValue(c.Server.BinlogRowImage)
 	m.GTIDMode = types.StringValue(c.Server.GTIDMode)
+	m.Connectivity = types.StringValue(connectivityOK)
 	m.TLS = nil
 	if c.TLS != nil {
 		m.TLS = &tlsModel{Mode: types.StringValue(c.TLS.Mode), CAPEM: optionalString(c.TLS.CAPEM)}

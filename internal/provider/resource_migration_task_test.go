@@ -180,3 +180,49 @@ resource "adbmigrate_connection" "bad" {
 		}},
 	})
 }
+
+// Each refresh tests a connection again: a password changed on the server shows as an update
+// on the next plan, with the cause; binlog settings changed on the server read back; and
+// apply with the new password makes the connection work again.
+func TestAccConnection_drift(t *testing.T) {
+	e := newAccEnv(t)
+	src := "adbmigrate_connection.source"
+	before := e.connectionsHCL()
+	after := strings.Replace(strings.Replace(before, fmt.Sprintf("password_wo         = %q", e.src.Password), `password_wo         = "Changed-0n-the-server"`, 1),
+		"password_wo_version = 1", "password_wo_version = 2", 1)
+	if after == before {
+		t.Fatal("the test could not change the password in the configuration")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{
+			{
+				Config: before,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(src, tfjsonpath.New("connectivity"), knownvalue.StringExact("ok")),
+					statecheck.ExpectKnownValue(src, tfjsonpath.New("binlog_row_image"), knownvalue.StringExact("FULL")),
+				},
+			},
+			{
+				PreConfig: func() {
+					e.src.Exec(t, "SET GLOBAL binlog_row_image = 'MINIMAL'", "SET PASSWORD = PASSWORD('Changed-0n-the-server')")
+					e.src.Password = "Changed-0n-the-server"
+				},
+				Config:             before,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: before,
+				ExpectError: regexp.MustCompile(`(?s)Connection Test Failed.*authentication failed`),
+			},
+			{
+				Config: after,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(src, tfjsonpath.New("connectivity"), knownvalue.StringExact("ok")),
+					statecheck.ExpectKnownValue(src, tfjsonpath.New("binlog_row_image"), knownvalue.StringExact("MINIMAL")),
+				},
+			},
+		},
+	})
+}

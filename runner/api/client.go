@@ -165,6 +165,14 @@ func (c *Client) Precheck(ctx context.Context, spec TaskSpec) (PrecheckResult, e
 	return out, err
 }
 
+// TestConnection has the runner connect again with a stored connection; it answers the
+// server's facts as they are now, or the connectivity error.
+func (c *Client) TestConnection(ctx context.Context, id string) (Connection, error) {
+	var out Connection
+	err := c.do(ctx, http.MethodPost, "/v1/connections/"+url.PathEscape(id)+"/test", nil, &out)
+	return out, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {

@@ -125,15 +125,42 @@ func (s *Server) saveConnection(r *http.Request, c *store.Connection, spec api.C
 		next.CreatedAt = now
 	}
 	next.UpdatedAt = now
-	next.Server = api.ServerFacts{
-		ServerVersion: facts.ServerVersion, Flavor: facts.Flavor, BinlogEnabled: facts.BinlogEnabled,
-		BinlogFormat: facts.BinlogFormat, BinlogRowImage: facts.BinlogRowImage, GTIDMode: facts.GTIDMode,
-	}
+	next.Server = serverFacts(facts)
 	if err := s.store.PutConnection(next); err != nil {
 		return err
 	}
 	*c = next
 	return nil
+}
+
+// testConnection connects again with the stored connection, password included, and
+// stores and answers what the server says now: a password or binlog setting changed on the
+// server since shows here. A failed test is 422 and leaves the connection as it was.
+func (s *Server) testConnection(r *http.Request) (int, any, error) {
+	c, err := s.store.GetConnection(r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	ep, err := scheduler.Endpoint(s.box, c)
+	if err != nil {
+		return 0, nil, err
+	}
+	facts, err := s.probe(r.Context(), ep)
+	if err != nil {
+		return 0, nil, &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("connectivity test of connection %q failed: %v", c.Name, err)}
+	}
+	c.Server = serverFacts(facts)
+	if err := s.store.PutConnection(c); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, public(c), nil
+}
+
+func serverFacts(f dbconn.Facts) api.ServerFacts {
+	return api.ServerFacts{
+		ServerVersion: f.ServerVersion, Flavor: f.Flavor, BinlogEnabled: f.BinlogEnabled,
+		BinlogFormat: f.BinlogFormat, BinlogRowImage: f.BinlogRowImage, GTIDMode: f.GTIDMode,
+	}
 }
 
 func (s *Server) deleteConnection(r *http.Request) (int, any, error) {
