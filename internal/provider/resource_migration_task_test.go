@@ -213,7 +213,7 @@ func TestAccConnection_drift(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 			},
 			{
-				Config: before,
+				Config:      before,
 				ExpectError: regexp.MustCompile(`(?s)Connection Test Failed.*authentication failed`),
 			},
 			{
