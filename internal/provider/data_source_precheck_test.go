@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -66,6 +67,15 @@ data "adbmigrate_precheck" "inv" {
 				Config:      check(""),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Precheck Alert: primary_key.*inv\.notes.*Remedy:.*ignore_precheck_alerts`),
+			},
+			{
+				// A failed item blocks whatever is ignored.
+				Config: strings.Replace(check(`ignore_precheck_alerts = ["primary_key"]`), `database = "inv"`, `database = "inv"
+    table {
+      name = "missing"
+    }`, 1),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Precheck Failed: objects.*missing.*Remedy:`),
 			},
 			{
 				Config: check(`ignore_precheck_alerts = ["primary_key"]`),

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,9 @@ resource "adbmigrate_migration_task" "crm" {
 `, extra, objects)
 	}
 	config := func(extra string) string { return configWith(extra, "") }
+	renamed := func(extra, name string) string {
+		return strings.Replace(config(extra), `name                              = "crm"`, fmt.Sprintf("name = %q", name), 1)
+	}
 	same := e.eventually(e.sameRows(t, "SELECT * FROM crm.contacts ORDER BY id", "SELECT * FROM crm.contacts ORDER BY id"))
 	var taskID string
 	saveID := func(s *terraform.State) error {
@@ -112,15 +116,16 @@ resource "adbmigrate_migration_task" "crm" {
 				Check:             same,
 			},
 			{
-				// Every in-place update at once, on the running task.
-				Config: config(`environment_tag = "staging"
+				// Every in-place update at once, on the running task: name, environment_tag,
+				// throttling and monitoring (desired_status is the cut-over below).
+				Config: renamed(`environment_tag = "staging"
   incremental_throttling {
     rps = 100000
   }
   monitoring {
     on_failure                = true
     latency_threshold_seconds = 60
-  }`),
+  }`, "crm-renamed"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate)},
 				},
@@ -132,6 +137,8 @@ resource "adbmigrate_migration_task" "crm" {
 						return nil
 					})),
 					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("incremental_throttling").AtMapKey("rps"), knownvalue.Int64Exact(100000)),
+					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("name"), knownvalue.StringExact("crm-renamed")),
+					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment_tag"), knownvalue.StringExact("staging")),
 				),
 				Check: resource.ComposeTestCheckFunc(write("DELETE FROM crm.contacts WHERE id % 13 = 0"), same),
 			},
