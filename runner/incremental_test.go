@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,11 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 				fmt.Sprintf("UPDATE bank.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", id),
 				fmt.Sprintf("INSERT INTO bank.ledger (id, amount, memo) VALUES (%d, %d, 'new') ON DUPLICATE KEY UPDATE version = version + 1", 100000+i, i),
 			}
+			if i%40 == 0 {
+				// A wide update: batches this large are applied by parallel workers.
+				lo := 1 + rng.IntN(2500)
+				stmts = append(stmts, fmt.Sprintf("UPDATE bank.ledger SET amount = amount - 1, version = version + 1 WHERE id BETWEEN %d AND %d", lo, lo+400))
+			}
 			switch i % 7 {
 			case 3:
 				stmts = append(stmts, fmt.Sprintf("DELETE FROM bank.ledger WHERE id = %d", 1+rng.IntN(3000)))
@@ -153,4 +159,7 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 	}
 	r.WaitStatus(t, task.ID, time.Minute, api.StatusStopped)
 	mariadbtest.AssertSameRows(t, db, dst.DB(t, ""), "SELECT * FROM bank.ledger ORDER BY id", "SELECT * FROM bank.ledger ORDER BY id")
+	if !strings.Contains(r.Logs(), `"msg":"batch applied"`) || !strings.Contains(r.Logs(), `"workers":4`) {
+		t.Error("no batch was applied by parallel workers: the test did not exercise them")
+	}
 }

@@ -37,11 +37,13 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		}
 		tables = append(tables, t)
 	}
-	start, ok, err := checkpoint.LoadApplied(ctx, dst, task.ID)
+	done, ok, err := checkpoint.LoadWorkers(ctx, dst, task.ID)
 	if err != nil {
 		return err
 	}
+	var start checkpoint.Applied
 	if ok {
+		start = checkpoint.Earliest(done)
 		// Events after the stored position were written with the columns stored with it.
 		if err := cdc.RestoreColumns(tables, start.Tables); err != nil {
 			return err
@@ -56,7 +58,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	base, baseBytes := int64(0), int64(0)
 	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
 	return cdc.Run(ctx, src, dst, cdc.Config{
-		TaskID: task.ID, Source: task.Source, ServerID: serverID(task.ID), Start: start, Tables: tables,
+		TaskID: task.ID, Source: task.Source, ServerID: serverID(task.ID), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
@@ -67,6 +69,15 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 			})
 		},
 	})
+}
+
+// applyWorkers is how many transactions apply incremental changes at once: the task's
+// full-copy workers, at most 8.
+func applyWorkers(copyWorkers int) int {
+	if copyWorkers <= 0 {
+		return 4
+	}
+	return min(copyWorkers, 8)
 }
 
 // otherUniqueKeys reports whether the source table has a UNIQUE key besides the one the

@@ -3,12 +3,17 @@ package cdc
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
+	mysqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -21,6 +26,7 @@ type change struct {
 	delete bool
 	values []any // REPLACE: destination column values in destColumns order; DELETE: key values
 	key    string
+	end    checkpoint.Applied // end of the source transaction that made the change
 }
 
 // pendingBatch holds the changes of complete source transactions not yet committed.
@@ -53,6 +59,10 @@ type applier struct {
 	// behind is the source time of the oldest change read and not yet committed; zero
 	// when there is none.
 	behind time.Time
+	// done is, after a restart, each worker's committed position: a worker skips changes
+	// up to its own. Nil once every worker is past it, or when the positions were recorded
+	// for another number of workers.
+	done []checkpoint.Applied
 }
 
 // handle takes one binlog event.
@@ -120,9 +130,12 @@ func (a *applier) endTxn(h *replication.EventHeader) {
 	if a.pending.empty() {
 		a.pending.since = time.Now()
 	}
+	a.pending.pos = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
+	for i := range a.txn {
+		a.txn[i].end = a.pending.pos
+	}
 	a.pending.changes = append(a.pending.changes, a.txn...)
 	a.pending.rows += len(a.txn)
-	a.pending.pos = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
 	a.pending.has = true
 	a.txn, a.inTxn = nil, false
 }
@@ -277,7 +290,15 @@ func (a *applier) matches(ctx context.Context, t *Table, row []any) (bool, error
 	return ok.Valid && ok.Bool, nil
 }
 
-// flush commits the pending batch with its position in one destination transaction.
+// parallelMin is the fewest changes a batch needs to be applied by the workers in parallel;
+// a smaller one goes out in one transaction.
+const parallelMin = 256
+
+// flush commits the pending batch and its position. Changes to different rows commute (see
+// coalesce), so a large batch is split by row key among the workers, each committing its
+// share in its own transaction with its own position: a row's changes always go to the same
+// worker, in order. A small batch, or one with order-sensitive tables, is one transaction
+// that records every worker's position.
 func (a *applier) flush(ctx context.Context) error {
 	if a.pending.empty() {
 		return nil
@@ -286,12 +307,107 @@ func (a *applier) flush(ctx context.Context) error {
 	if err := a.cfg.Limits.Rows.Wait(ctx, float64(b.rows)); err != nil {
 		return err
 	}
-	tx, err := a.dst.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	changes := coalesce(b.changes)
+	pos := b.pos
+	pos.Tables = tablesJSON(a.tables)
+	pos.Changes = a.applied + int64(b.rows)
+	n := a.workers()
+	parts := make([][]change, n)
+	ordered := len(changes) < parallelMin || n == 1
+	for _, c := range changes {
+		ordered = ordered || c.table.OrderSensitive
+	}
+	for _, c := range changes {
+		w := 0
+		if !ordered || a.done != nil {
+			w = worker(c, n)
+		}
+		// After a restart, a worker skips what it committed before.
+		if a.done != nil && !a.done[w].Before(c.end) {
+			continue
+		}
+		if ordered {
+			w = 0
+		}
+		parts[w] = append(parts[w], c)
+	}
+	var written atomic.Int64
+	var commitOnce func(w int, part []change) error
+	commit := func(w int, part []change) error {
+		// Workers' transactions lock rows of the same tables; a deadlock between them rolls
+		// one back whole, and it runs again.
+		for try := 1; ; try++ {
+			err := commitOnce(w, part)
+			if !lockConflict(err) || try == lockRetries {
+				return err
+			}
+			a.cfg.Log.Debug("apply transaction retried after a lock conflict", "worker", w, "error", err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(try) * 10 * time.Millisecond):
+			}
+		}
+	}
+	commitOnce = func(w int, part []change) error {
+		tx, err := a.dst.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		size, err := a.apply(ctx, tx, part)
+		if err != nil {
+			return err
+		}
+		written.Add(size)
+		if ordered {
+			err = checkpoint.ResetWorkers(ctx, tx, a.cfg.TaskID, n, pos)
+		} else {
+			err = checkpoint.SaveWorker(ctx, tx, a.cfg.TaskID, w, pos)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("committing applied changes: %w", err)
+		}
+		return nil
+	}
+	if ordered {
+		if err := commit(0, parts[0]); err != nil {
+			return err
+		}
+	} else {
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for w, part := range parts {
+			wg.Go(func() { errs[w] = commit(w, part) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+	}
+	workers := 1
+	if !ordered {
+		workers = n
+	}
+	a.cfg.Log.Debug("batch applied", "changes", len(changes), "workers", workers, "file", pos.File, "pos", pos.Pos)
+	if a.done != nil && !pos.Before(checkpoint.Latest(a.done)) {
+		a.done = nil // every worker is past its own position again
+	}
+	a.pos, a.applied, a.bytes = pos, a.applied+int64(b.rows), a.bytes+written.Load()
+	a.pending = pendingBatch{}
+	a.behind = time.Time{}
+	if len(a.txn) > 0 {
+		a.behind = time.Unix(a.read.EventTime, 0)
+	}
+	a.report(false)
+	return nil
+}
+
+// apply writes changes in tx as multi-row statements and returns the bytes of values sent.
+func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int64, error) {
 	var written int64
 	for i := 0; i < len(changes); {
 		j := i + 1
@@ -301,32 +417,36 @@ func (a *applier) flush(ctx context.Context) error {
 		stmt, args := statement(changes[i:j])
 		size := argBytes(args)
 		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(size)); err != nil {
-			return err
+			return written, err
 		}
 		written += int64(size)
 		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
 			t := changes[i].table
-			return fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
+			return written, fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
 		}
 		i = j
 	}
-	pos := b.pos
-	pos.Tables = tablesJSON(a.tables)
-	pos.Changes = a.applied + int64(b.rows)
-	if err := checkpoint.SaveApplied(ctx, tx, a.cfg.TaskID, pos); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing applied changes: %w", err)
-	}
-	a.pos, a.applied, a.bytes = pos, a.applied+int64(b.rows), a.bytes+written
-	a.pending = pendingBatch{}
-	a.behind = time.Time{}
-	if len(a.txn) > 0 {
-		a.behind = time.Unix(a.read.EventTime, 0)
-	}
-	a.report(false)
-	return nil
+	return written, nil
+}
+
+// lockRetries bounds how often a worker's transaction runs again after a lock conflict.
+const lockRetries = 20
+
+// lockConflict reports whether err is a deadlock or a lock wait timeout: the transaction was
+// rolled back and can run again.
+func lockConflict(err error) bool {
+	var myErr *mysqldriver.MySQLError
+	return errors.As(err, &myErr) && (myErr.Number == 1213 || myErr.Number == 1205)
+}
+
+// workers is how many transactions apply a batch at once.
+func (a *applier) workers() int { return max(a.cfg.Workers, 1) }
+
+// worker is the worker that applies the changes of c's row, out of n.
+func worker(c change, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(c.table.DestDB + "." + c.table.DestTable + "\x00" + c.key))
+	return int(h.Sum32() % uint32(n))
 }
 
 // coalesce reduces a batch to the last change of each row, and orders them deletes first,

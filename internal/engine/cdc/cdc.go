@@ -71,6 +71,13 @@ type Config struct {
 	ServerID uint32
 	// Start is where to read from: its GTID set when set, else file and offset.
 	Start checkpoint.Applied
+	// Workers is how many transactions apply a batch at once (1 when 0).
+	Workers int
+	// Done are, after a restart, the positions each worker committed (Start is the
+	// earliest): a worker skips the changes up to its own. Positions recorded for another
+	// number of workers are not used; the changes after Start are then all applied again,
+	// which leaves every row as the source has it.
+	Done []checkpoint.Applied
 	// Tables are the migrated tables, with their schema at Start.
 	Tables []*Table
 	// Limits throttles rows and bytes written; it may change while Run runs.
@@ -113,6 +120,9 @@ const (
 // completes (ErrDrained), or an error that retrying cannot fix.
 func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, pos: cfg.Start, applied: cfg.Start.Changes}
+	if len(cfg.Done) == a.workers() && len(cfg.Done) > 1 {
+		a.done = cfg.Done
+	}
 	for _, t := range cfg.Tables {
 		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
 	}

@@ -35,6 +35,12 @@ var ddl = []string{
 		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
 		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, changes_applied BIGINT NOT NULL DEFAULT 0, " +
 		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))",
+	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`cdc_workers` (" +
+		"task_id VARCHAR(64) NOT NULL, worker INT NOT NULL, " +
+		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
+		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, changes_applied BIGINT NOT NULL DEFAULT 0, " +
+		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), " +
+		"PRIMARY KEY (task_id, worker))",
 }
 
 // Ensure creates the checkpoint tables on the destination if they are missing.
@@ -204,8 +210,96 @@ type Applied struct {
 	Changes int64
 }
 
-// LoadApplied returns the task's incremental position; ok is false before incremental
-// migration first committed.
+// Before reports whether a is an earlier binlog position than b.
+func (a Applied) Before(b Applied) bool {
+	if a.File != b.File {
+		return a.File < b.File // binlog files are numbered with zero padding
+	}
+	return a.Pos < b.Pos
+}
+
+// LoadWorkers returns the applied position of each apply worker of the task (see
+// SaveWorker); ok is false before incremental migration first committed. A task last run by
+// a version without workers has its one position as worker 0's.
+func LoadWorkers(ctx context.Context, dst *sql.DB, taskID string) (workers []Applied, ok bool, err error) {
+	rows, err := dst.QueryContext(ctx, "SELECT worker, binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied FROM `"+MetaDatabase+"`.`cdc_workers` WHERE task_id = ? ORDER BY worker", taskID)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the incremental position of task %s: %w", taskID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w int
+		var a Applied
+		if err := rows.Scan(&w, &a.File, &a.Pos, &a.GTIDSet, &a.EventTime, &a.Tables, &a.Changes); err != nil {
+			return nil, false, err
+		}
+		if w != len(workers) {
+			return nil, false, fmt.Errorf("incremental positions of task %s are damaged: worker %d follows worker %d", taskID, w, len(workers)-1)
+		}
+		workers = append(workers, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if len(workers) > 0 {
+		return workers, true, nil
+	}
+	a, ok, err := LoadApplied(ctx, dst, taskID)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	return []Applied{a}, true, nil
+}
+
+// Earliest returns the earliest of positions: where reading must resume so that no worker
+// misses a change.
+func Earliest(positions []Applied) Applied {
+	earliest := positions[0]
+	for _, p := range positions[1:] {
+		if p.Before(earliest) {
+			earliest = p
+		}
+	}
+	return earliest
+}
+
+// Latest returns the latest of positions.
+func Latest(positions []Applied) Applied {
+	latest := positions[0]
+	for _, p := range positions[1:] {
+		if latest.Before(p) {
+			latest = p
+		}
+	}
+	return latest
+}
+
+// SaveWorker records inside tx, the transaction that applied a worker's share of the
+// changes up to a, that worker's position.
+func SaveWorker(ctx context.Context, tx *sql.Tx, taskID string, worker int, a Applied) error {
+	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_workers` (task_id, worker, binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		taskID, worker, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes)
+	if err != nil {
+		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
+	}
+	return nil
+}
+
+// ResetWorkers records, inside tx, a for workers 0..n-1 and forgets any other worker.
+func ResetWorkers(ctx context.Context, tx *sql.Tx, taskID string, n int, a Applied) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`cdc_workers` WHERE task_id = ? AND worker >= ?", taskID, n); err != nil {
+		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
+	}
+	for w := range n {
+		if err := SaveWorker(ctx, tx, taskID, w, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadApplied returns the task's incremental position as versions without apply workers
+// recorded it; ok is false when there is none.
 func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok bool, err error) {
 	err = dst.QueryRowContext(ctx, "SELECT binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied FROM `"+MetaDatabase+"`.`cdc_position` WHERE task_id = ?", taskID).
 		Scan(&a.File, &a.Pos, &a.GTIDSet, &a.EventTime, &a.Tables, &a.Changes)
@@ -218,20 +312,9 @@ func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok
 	return a, true, nil
 }
 
-// SaveApplied records the incremental position inside tx, the transaction that applied the
-// changes up to it.
-func SaveApplied(ctx context.Context, tx *sql.Tx, taskID string, a Applied) error {
-	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_position` (task_id, binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		taskID, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes)
-	if err != nil {
-		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
-	}
-	return nil
-}
-
 // Forget removes everything recorded for a task.
 func Forget(ctx context.Context, dst *sql.DB, taskID string) error {
-	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks", "cdc_position"} {
+	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks", "cdc_position", "cdc_workers"} {
 		if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`"+table+"` WHERE task_id = ?", taskID); err != nil {
 			return fmt.Errorf("removing checkpoints of task %s: %w", taskID, err)
 		}
