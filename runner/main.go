@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -93,6 +94,19 @@ func run(args []string) error {
 
 	if err := store.EnsureDir(*dataDir); err != nil {
 		return err
+	}
+	// ADBMIGRATE_CPU_PROFILE=FILE writes a CPU profile of the whole run to FILE, for
+	// performance work (go tool pprof FILE); the runner must exit by a signal to finish it.
+	if path := os.Getenv("ADBMIGRATE_CPU_PROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("ADBMIGRATE_CPU_PROFILE: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("ADBMIGRATE_CPU_PROFILE: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	token, err := loadToken(*dataDir, *tokenFile, log)
 	if err != nil {

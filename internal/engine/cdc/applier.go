@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ type pendingBatch struct {
 	since   time.Time
 	pos     checkpoint.Applied
 	has     bool
+	first   int64 // source time (unix seconds) of its first transaction
 }
 
 func (p *pendingBatch) empty() bool { return !p.has }
@@ -53,9 +55,11 @@ type applier struct {
 	inTxn   bool
 	txn     []change // the source transaction being read
 	pending pendingBatch
-	applied int64
-	bytes   int64
-	notices []string
+	// inflight is the batch being committed, nil when none.
+	inflight *inflight
+	applied  int64
+	bytes    int64
+	notices  []string
 	// behind is the source time of the oldest change read and not yet committed; zero
 	// when there is none.
 	behind time.Time
@@ -129,6 +133,7 @@ func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error
 func (a *applier) endTxn(h *replication.EventHeader) {
 	if a.pending.empty() {
 		a.pending.since = time.Now()
+		a.pending.first = int64(h.Timestamp)
 	}
 	a.pending.pos = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
 	for i := range a.txn {
@@ -225,7 +230,7 @@ func (a *applier) add(t *Table, row []any) error {
 	if err != nil {
 		return err
 	}
-	a.txn = append(a.txn, change{table: t, values: vals, key: fmt.Sprintf("%#v", key)})
+	a.txn = append(a.txn, change{table: t, values: vals, key: encodeKey(key)})
 	return nil
 }
 
@@ -234,14 +239,57 @@ func (a *applier) remove(t *Table, row []any) error {
 	if err != nil {
 		return err
 	}
-	a.txn = append(a.txn, change{table: t, delete: true, values: key, key: fmt.Sprintf("%#v", key)})
+	a.txn = append(a.txn, change{table: t, delete: true, values: key, key: encodeKey(key)})
 	return nil
+}
+
+// encodeKey turns key values into a string that is equal for equal keys only: each value
+// is tagged with its kind, and bytes carry their length.
+func encodeKey(key []any) string {
+	var b []byte
+	for _, v := range key {
+		switch x := v.(type) {
+		case nil:
+			b = append(b, 'n')
+		case int64:
+			b = strconv.AppendInt(append(b, 'i'), x, 10)
+		case uint64:
+			b = strconv.AppendUint(append(b, 'u'), x, 10)
+		case string:
+			b = append(strconv.AppendInt(append(b, 's'), int64(len(x)), 10), ':')
+			b = append(b, x...)
+		case []byte:
+			b = append(strconv.AppendInt(append(b, 'b'), int64(len(x)), 10), ':')
+			b = append(b, x...)
+		default:
+			b = fmt.Appendf(append(b, 'v'), "%#v", x)
+		}
+		b = append(b, ';')
+	}
+	return string(b)
+}
+
+// keyIndex returns where key column k of t is in t.Columns, remembering it in t.keyIdx
+// until ADD or DROP COLUMN moves it.
+func (t *Table) keyIndex(i int) int {
+	k := t.Key[i]
+	if len(t.keyIdx) != len(t.Key) {
+		t.keyIdx = make([]int, len(t.Key))
+	}
+	if j := t.keyIdx[i]; j < len(t.Columns) && strings.EqualFold(t.Columns[j].Name, k) {
+		return j
+	}
+	j := slices.IndexFunc(t.Columns, func(c schemaColumn) bool { return strings.EqualFold(c.Name, k) })
+	if j >= 0 {
+		t.keyIdx[i] = j
+	}
+	return j
 }
 
 func keyValues(t *Table, row []any) ([]any, error) {
 	out := make([]any, len(t.Key))
 	for i, k := range t.Key {
-		j := slices.IndexFunc(t.Columns, func(c schemaColumn) bool { return strings.EqualFold(c.Name, k) })
+		j := t.keyIndex(i)
 		if j < 0 {
 			return nil, fmt.Errorf("%s.%s: key column %s is not in the table's columns", t.SourceDB, t.SourceTable, k)
 		}
@@ -263,7 +311,7 @@ func keyChanged(t *Table, before, after []any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return fmt.Sprintf("%#v", kb) != fmt.Sprintf("%#v", ka), nil
+	return encodeKey(kb) != encodeKey(ka), nil
 }
 
 // matches evaluates the table's filter on a row image, with the destination's SQL engine so
@@ -294,12 +342,37 @@ func (a *applier) matches(ctx context.Context, t *Table, row []any) (bool, error
 // a smaller one goes out in one transaction.
 const parallelMin = 256
 
-// flush commits the pending batch and its position. Changes to different rows commute (see
-// coalesce), so a large batch is split by row key among the workers, each committing its
-// share in its own transaction with its own position: a row's changes always go to the same
-// worker, in order. A small batch, or one with order-sensitive tables, is one transaction
-// that records every worker's position.
+// inflight is a batch being committed in the background.
+type inflight struct {
+	done    chan struct{}
+	err     error
+	pos     checkpoint.Applied
+	rows    int
+	changes int
+	workers int
+	written atomic.Int64
+}
+
+// flush commits the pending batch, and returns once it and the batch in flight are
+// committed.
 func (a *applier) flush(ctx context.Context) error {
+	if err := a.start(ctx); err != nil {
+		return err
+	}
+	return a.wait()
+}
+
+// start commits the pending batch in the background, once the batch in flight is committed,
+// so that the next batch is read and decoded meanwhile.
+//
+// Changes to different rows commute (see coalesce), so a large batch is split by row key
+// among the workers, each committing its share in its own transaction with its own
+// position: a row's changes always go to the same worker, in order. A small batch, or one
+// with order-sensitive tables, is one transaction that records every worker's position.
+func (a *applier) start(ctx context.Context) error {
+	if err := a.wait(); err != nil {
+		return err
+	}
 	if a.pending.empty() {
 		return nil
 	}
@@ -331,78 +404,96 @@ func (a *applier) flush(ctx context.Context) error {
 		}
 		parts[w] = append(parts[w], c)
 	}
-	var written atomic.Int64
-	var commitOnce func(w int, part []change) error
-	commit := func(w int, part []change) error {
-		// Workers' transactions lock rows of the same tables; a deadlock between them rolls
-		// one back whole, and it runs again.
-		for try := 1; ; try++ {
-			err := commitOnce(w, part)
-			if !lockConflict(err) || try == lockRetries {
-				return err
-			}
-			a.cfg.Log.Debug("apply transaction retried after a lock conflict", "worker", w, "error", err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(try) * 10 * time.Millisecond):
-			}
-		}
-	}
-	commitOnce = func(w int, part []change) error {
-		tx, err := a.dst.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		size, err := a.apply(ctx, tx, part)
-		if err != nil {
-			return err
-		}
-		written.Add(size)
-		if ordered {
-			err = checkpoint.ResetWorkers(ctx, tx, a.cfg.TaskID, n, pos)
-		} else {
-			err = checkpoint.SaveWorker(ctx, tx, a.cfg.TaskID, w, pos)
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("committing applied changes: %w", err)
-		}
-		return nil
-	}
+	f := &inflight{done: make(chan struct{}), pos: pos, rows: b.rows, changes: len(changes), workers: n}
 	if ordered {
-		if err := commit(0, parts[0]); err != nil {
-			return err
+		f.workers = 1
+	}
+	a.pending = pendingBatch{}
+	a.inflight = f
+	go func() {
+		defer close(f.done)
+		if ordered {
+			f.err = a.commit(ctx, f, -1, parts[0])
+			return
 		}
-	} else {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for w, part := range parts {
-			wg.Go(func() { errs[w] = commit(w, part) })
+			wg.Go(func() { errs[w] = a.commit(ctx, f, w, part) })
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
+		f.err = errors.Join(errs...)
+	}()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and records what it committed.
+func (a *applier) wait() error {
+	f := a.inflight
+	if f == nil {
+		return nil
 	}
-	workers := 1
-	if !ordered {
-		workers = n
+	<-f.done
+	a.inflight = nil
+	if f.err != nil {
+		return f.err
 	}
-	a.cfg.Log.Debug("batch applied", "changes", len(changes), "workers", workers, "file", pos.File, "pos", pos.Pos)
-	if a.done != nil && !pos.Before(checkpoint.Latest(a.done)) {
+	a.cfg.Log.Debug("batch applied", "changes", f.changes, "workers", f.workers, "file", f.pos.File, "pos", f.pos.Pos)
+	if a.done != nil && !f.pos.Before(checkpoint.Latest(a.done)) {
 		a.done = nil // every worker is past its own position again
 	}
-	a.pos, a.applied, a.bytes = pos, a.applied+int64(b.rows), a.bytes+written.Load()
-	a.pending = pendingBatch{}
+	a.pos, a.applied, a.bytes = f.pos, a.applied+int64(f.rows), a.bytes+f.written.Load()
 	a.behind = time.Time{}
-	if len(a.txn) > 0 {
+	switch {
+	case !a.pending.empty():
+		a.behind = time.Unix(a.pending.first, 0)
+	case len(a.txn) > 0:
 		a.behind = time.Unix(a.read.EventTime, 0)
 	}
 	a.report(false)
+	return nil
+}
+
+// commit writes worker w's share of the batch in flight with w's position, or with w < 0
+// the whole batch with every worker's position. Workers' transactions lock rows of the same
+// tables: a deadlock between them rolls one back whole, and it runs again.
+func (a *applier) commit(ctx context.Context, f *inflight, w int, part []change) error {
+	for try := 1; ; try++ {
+		err := a.commitOnce(ctx, f, w, part)
+		if !lockConflict(err) || try == lockRetries {
+			return err
+		}
+		a.cfg.Log.Debug("apply transaction retried after a lock conflict", "worker", w, "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(try) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func (a *applier) commitOnce(ctx context.Context, f *inflight, w int, part []change) error {
+	tx, err := a.dst.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	size, err := a.apply(ctx, tx, part)
+	if err != nil {
+		return err
+	}
+	if w < 0 {
+		err = checkpoint.ResetWorkers(ctx, tx, a.cfg.TaskID, a.workers(), f.pos)
+	} else {
+		err = checkpoint.SaveWorker(ctx, tx, a.cfg.TaskID, w, f.pos)
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing applied changes: %w", err)
+	}
+	f.written.Add(size)
 	return nil
 }
 

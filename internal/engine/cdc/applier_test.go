@@ -35,3 +35,39 @@ func TestCoalesceKeepsTheLastChangePerRow(t *testing.T) {
 		t.Errorf("order-sensitive batch was coalesced to %d changes", len(got))
 	}
 }
+
+func TestEncodeKeyTellsKeysApart(t *testing.T) {
+	keys := [][]any{
+		{"a;b"}, {"a", "b"}, {[]byte("a;b")}, {"s1:a"}, {int64(1), int64(23)}, {int64(12), int64(3)},
+		{nil}, {""}, {int64(-1)}, {uint64(1)}, {"1"},
+	}
+	seen := map[string]int{}
+	for i, k := range keys {
+		e := encodeKey(k)
+		if j, dup := seen[e]; dup {
+			t.Errorf("keys %v and %v both encode as %q", keys[j], k, e)
+		}
+		seen[e] = i
+	}
+	if encodeKey([]any{int64(7), "x"}) != encodeKey([]any{int64(7), "x"}) {
+		t.Error("equal keys encode differently")
+	}
+}
+
+func TestWorkerKeepsARowOnOneWorker(t *testing.T) {
+	tb := &Table{DestDB: "d", DestTable: "t"}
+	counts := make([]int, 4)
+	for i := range 1000 {
+		c := change{table: tb, key: encodeKey([]any{int64(i)})}
+		w := worker(c, 4)
+		if again := worker(change{table: tb, key: c.key, delete: true}, 4); again != w {
+			t.Fatalf("row %d went to worker %d, then %d", i, w, again)
+		}
+		counts[w]++
+	}
+	for w, n := range counts {
+		if n < 150 {
+			t.Errorf("worker %d got %d of 1000 rows: the split is lopsided %v", w, n, counts)
+		}
+	}
+}

@@ -62,6 +62,8 @@ type Table struct {
 	// OrderSensitive is true when the table has a UNIQUE key besides Key: changes to
 	// different rows may then conflict, and are applied in their source order.
 	OrderSensitive bool
+
+	keyIdx []int // see keyIndex
 }
 
 // Config is one incremental run.
@@ -144,6 +146,13 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	var target *mysql.Position
 	drain := cfg.Drain
 	lastEvent := time.Now()
+	// A batch still in flight when Run returns finishes first; its outcome matters no more.
+	defer a.wait()
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	events := readEvents(readCtx, stream)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		if drain != nil {
 			select {
@@ -158,7 +167,7 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 			default:
 			}
 		}
-		if target != nil && a.pending.empty() && !a.inTxn && (reached(a.pos, *target) || reached(a.read, *target)) {
+		if target != nil && a.pending.empty() && a.inflight == nil && !a.inTxn && (reached(a.pos, *target) || reached(a.read, *target)) {
 			// Everything up to the target is applied; events after the last applied
 			// transaction changed no migrated row, so the position moves past them.
 			if !reached(a.pos, *target) {
@@ -169,10 +178,10 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 			return ErrDrained
 		}
 		wait := time.Second
-		if !a.pending.empty() {
+		if !a.pending.empty() || a.inflight != nil {
 			wait = batchLinger
 		}
-		ev, err := nextEvent(ctx, stream, wait)
+		ev, err := events.next(ctx, timer, wait)
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			// Quiet: commit what is complete.
 			if err := a.flush(ctx); err != nil {
@@ -192,17 +201,58 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 			return err
 		}
 		if a.pending.rows >= batchRows || (!a.pending.empty() && time.Since(a.pending.since) >= batchLinger) {
-			if err := a.flush(ctx); err != nil {
+			if err := a.start(ctx); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-func nextEvent(ctx context.Context, stream *replication.BinlogStreamer, wait time.Duration) (*replication.BinlogEvent, error) {
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	return stream.GetEvent(wctx)
+// eventReader reads the stream in its own goroutine, so that waiting for an event with a
+// timeout costs a timer reset rather than a context per event.
+type eventReader struct {
+	events chan *replication.BinlogEvent
+	err    chan error
+}
+
+func readEvents(ctx context.Context, stream *replication.BinlogStreamer) *eventReader {
+	r := &eventReader{events: make(chan *replication.BinlogEvent, 64), err: make(chan error, 1)}
+	go func() {
+		for {
+			ev, err := stream.GetEvent(ctx)
+			if err != nil {
+				r.err <- err
+				return
+			}
+			select {
+			case r.events <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return r
+}
+
+// next returns the next event, or context.DeadlineExceeded when none came within wait.
+func (r *eventReader) next(ctx context.Context, timer *time.Timer, wait time.Duration) (*replication.BinlogEvent, error) {
+	select {
+	case ev := <-r.events:
+		return ev, nil
+	default:
+	}
+	timer.Reset(wait)
+	defer timer.Stop()
+	select {
+	case ev := <-r.events:
+		return ev, nil
+	case err := <-r.err:
+		return nil, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, context.DeadlineExceeded
+	}
 }
 
 // open starts reading the binlog at the configured position.
