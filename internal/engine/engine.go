@@ -58,6 +58,9 @@ type Task struct {
 	MergeTables bool
 	// Workers is the number of chunks copied at once; 0 means fullload.DefaultWorkers.
 	Workers int
+	// ServerID is the replica server id incremental migration reads the binlog with, unique
+	// among the tasks reading from one source; 0 derives one from ID.
+	ServerID uint32
 	// ChunkRows is the number of keys per copy chunk; 0 sizes chunks by table (see fullload).
 	ChunkRows int
 	// FullLimits throttles the full copy; the runner may change its rates during Run. Nil

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -58,7 +59,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	base, baseBytes := int64(0), int64(0)
 	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
 	return cdc.Run(ctx, src, dst, cdc.Config{
-		TaskID: task.ID, Source: task.Source, ServerID: serverID(task.ID), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
+		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
@@ -107,8 +108,8 @@ func operations(table, task, all []string) []string {
 	return all
 }
 
-// serverID gives each task its own replica server id, derived from its id, in the upper
-// half of the id space where servers' own ids rarely are.
+// serverID derives a replica server id from a task id, in the upper half of the id space
+// where servers' own ids rarely are; for a task whose runner did not allocate one.
 func serverID(taskID string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(taskID))

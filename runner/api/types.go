@@ -309,6 +309,9 @@ type Verification struct {
 // Task is a migration task as the runner returns it.
 type Task struct {
 	ID string `json:"id"`
+	// ServerID is the replica server id the runner allocated to the task for reading the
+	// source's binlog: unique among the runner's tasks.
+	ServerID uint32 `json:"server_id,omitempty"`
 	TaskSpec
 	State     TaskState `json:"state"`
 	CreatedAt time.Time `json:"created_at"`

@@ -464,7 +464,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		class = api.DefaultInstanceClass
 	}
 	et := engine.Task{
-		ID: t.ID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
+		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
 		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,

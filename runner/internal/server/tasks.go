@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"slices"
@@ -283,7 +284,9 @@ func (s *Server) createTask(r *http.Request) (int, any, error) {
 	if t.DesiredStatus == "" {
 		t.DesiredStatus = api.DesiredRunning
 	}
-	if err := s.store.PutTask(t); err != nil {
+	h := fnv.New32a()
+	h.Write([]byte(t.ID))
+	if err := s.store.CreateTask(&t, h.Sum32()); err != nil {
 		return 0, nil, err
 	}
 	s.log.Info("task created", "task_id", t.ID, "name", t.Name)

@@ -121,6 +121,36 @@ func (s *Store) DeleteConnection(id string) error { return s.delete(bucketConnec
 // PutTask inserts or replaces a task.
 func (s *Store) PutTask(t api.Task) error { return s.put(bucketTasks, t.ID, t) }
 
+// CreateTask stores a new task with a replica server id no other stored task has: the first
+// free one from candidate upwards, within the upper half of the id space. It sets t.ServerID.
+func (s *Store) CreateTask(t *api.Task, candidate uint32) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTasks)
+		used := map[uint32]bool{}
+		err := b.ForEach(func(k, v []byte) error {
+			var other api.Task
+			if err := json.Unmarshal(v, &other); err != nil {
+				return fmt.Errorf("record %s is damaged in the store: %w", k, err)
+			}
+			used[other.ServerID] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		id := candidate | 1<<31
+		for used[id] {
+			id = (id + 1) | 1<<31
+		}
+		t.ServerID = id
+		out, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(t.ID), out)
+	})
+}
+
 // GetTask returns a task or ErrNotFound.
 func (s *Store) GetTask(id string) (api.Task, error) {
 	var t api.Task

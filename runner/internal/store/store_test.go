@@ -43,3 +43,28 @@ func TestEventLog(t *testing.T) {
 		t.Fatalf("a deleted task still has %d events (%v)", len(left), err)
 	}
 }
+
+// Tasks get distinct replica server ids, in the upper half of the id space, even when their
+// candidates collide.
+func TestCreateTaskAllocatesDistinctServerIDs(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "runner.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seen := map[uint32]bool{}
+	for i := range 5 {
+		task := api.Task{ID: fmt.Sprintf("task-%d", i)}
+		if err := s.CreateTask(&task, 42); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.GetTask(task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.ServerID != task.ServerID || task.ServerID < 1<<31 || seen[task.ServerID] {
+			t.Fatalf("task %d got server id %d (stored %d); ids so far %v", i, task.ServerID, stored.ServerID, seen)
+		}
+		seen[task.ServerID] = true
+	}
+}
