@@ -326,23 +326,11 @@ func chunkPredicate(j Job, c checkpoint.Chunk) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var preds []string
-	var args []any
-	if c.Lo != nil {
-		p, a := after(j.Table.Key, keyArgs(keyCols, c.Lo))
-		preds, args = append(preds, "("+p+")"), append(args, a...)
-	}
-	if c.Hi != nil {
-		p, a := atMost(j.Table.Key, keyArgs(keyCols, c.Hi))
-		preds, args = append(preds, "("+p+")"), append(args, a...)
-	}
-	if j.Where != "" {
-		preds = append(preds, "("+j.Where+")")
-	}
-	if len(preds) == 0 {
+	pred, args := RangePredicate(j.Table.Key, keyCols, c.Lo, c.Hi, j.Where)
+	if pred == "" {
 		return "", nil, nil
 	}
-	return " WHERE " + strings.Join(preds, " AND "), args, nil
+	return " WHERE " + pred, args, nil
 }
 
 // checkDefinition fails when the source table's definition changed since its copy was
@@ -419,4 +407,88 @@ func compare(key []string, last []any, strict, final string) (string, []any) {
 		terms = append(terms, "("+strings.Join(parts, " AND ")+")")
 	}
 	return strings.Join(terms, " OR "), args
+}
+
+// KeyColumns returns the definitions of the table's key columns, in key order.
+func KeyColumns(t *schema.Table) ([]schema.Column, error) { return keyColumns(t) }
+
+// RangePredicate returns the conditions "key > lo" (when lo is set) and "key <= hi" (when hi
+// is set) over the key columns named names, whose definitions are cols, ANDed with extra
+// conditions; "" when there are none.
+func RangePredicate(names []string, cols []schema.Column, lo, hi [][]byte, extra ...string) (string, []any) {
+	var preds []string
+	var args []any
+	if lo != nil {
+		p, a := after(names, keyArgs(cols, lo))
+		preds, args = append(preds, "("+p+")"), append(args, a...)
+	}
+	if hi != nil {
+		p, a := atMost(names, keyArgs(cols, hi))
+		preds, args = append(preds, "("+p+")"), append(args, a...)
+	}
+	for _, e := range extra {
+		if e != "" {
+			preds = append(preds, "("+e+")")
+		}
+	}
+	return strings.Join(preds, " AND "), args
+}
+
+// ReadKey returns the key values of the first row query answers, as bytes; nil when it
+// answers no row.
+func ReadKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {
+	return readKey(ctx, db, query, args, n)
+}
+
+// RewriteRange replaces the destination rows of j whose keys are after lo and at most hi
+// (either nil for no bound) with the source's, in one destination transaction, and returns
+// how many rows it wrote. Data verification repairs with it.
+func RewriteRange(ctx context.Context, src, dst *sql.DB, j Job, lo, hi [][]byte, opts Options) (int64, error) {
+	if opts.Limits == nil {
+		opts.Limits = throttle.NewLimits(0, 0, 0)
+	}
+	keyCols, err := keyColumns(j.Table)
+	if err != nil {
+		return 0, err
+	}
+	destKey := make([]string, len(keyCols))
+	for i, k := range keyCols {
+		destKey[i] = k.Name
+		for _, cm := range j.Columns {
+			if cm.Source.Name == k.Name {
+				destKey[i] = cm.Dest
+			}
+		}
+	}
+	var tag string
+	if j.SourceTag != "" {
+		tag = dialect.QuoteIdent(SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
+	}
+	pred, args := RangePredicate(destKey, keyCols, lo, hi, tag)
+	tx, err := dst.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	del := "DELETE FROM " + dialect.QuoteTable(j.DestDatabase, j.DestTable)
+	if pred != "" {
+		del += " WHERE " + pred
+	}
+	if _, err := tx.ExecContext(ctx, del, args...); err != nil {
+		return 0, fmt.Errorf("repairing %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	rows, err := sourceRows(ctx, src, j, checkpoint.Chunk{Lo: lo, Hi: hi}, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	opts.IgnoreConflicts = false
+	n, err := insertRows(ctx, tx, rows, j, opts)
+	if err != nil {
+		return 0, fmt.Errorf("repairing %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("repairing %s.%s: %w", j.DestDatabase, j.DestTable, err)
+	}
+	return n, nil
 }
