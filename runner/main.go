@@ -69,6 +69,8 @@ func run(args []string) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	retryUnit := fs.Duration("retry-time-unit", time.Minute, "length of one minute of the tasks' retry windows; shorten it only for tests and failure drills")
 	latencyHold := fs.Duration("latency-alert-hold", 30*time.Second, "how long a task's lag must stay above its latency_threshold_seconds before the alert is sent")
+	verifySettle := fs.Duration("verify-settle", 10*time.Second, "during incremental migration, how long a row that differs may take to catch up before verification counts it")
+	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -129,7 +131,7 @@ func run(args []string) error {
 	if hold <= 0 {
 		hold = -1 // alert as soon as the lag crosses the threshold
 	}
-	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold})
+	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold, VerifySettle: *verifySettle, VerifyPause: *verifyPause})
 	if err := sched.Resume(); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
 
 // Migration types.
@@ -78,6 +80,48 @@ type Task struct {
 	// Drain, when closed, makes an incremental task apply everything the source has written
 	// by then and return ErrDrained: the cut-over.
 	Drain <-chan struct{}
+	// Verification says whether and how the destination is compared with the source: once
+	// the full migration is done, and over and over during incremental migration.
+	Verification Verification
+}
+
+// Verification configures data verification.
+type Verification struct {
+	// Mode is VerifyNone (also when empty), VerifyFull or VerifySampled.
+	Mode string
+	// SamplePercent is the share of chunks VerifySampled compares.
+	SamplePercent int
+	// Repair rewrites the rows found to differ from the source.
+	Repair bool
+	// Settle is how long a row found to differ during incremental migration may take to
+	// catch up before it counts; DefaultSettle when 0.
+	Settle time.Duration
+	// Every is the pause between verification sweeps during incremental migration;
+	// DefaultSweepPause when 0.
+	Every time.Duration
+}
+
+// Verification modes.
+const (
+	VerifyNone    = "none"
+	VerifyFull    = "full"
+	VerifySampled = "sampled"
+)
+
+// Defaults of continuous verification.
+const (
+	DefaultSettle     = 10 * time.Second
+	DefaultSweepPause = time.Minute
+)
+
+// VerificationProgress is what data verification found so far.
+type VerificationProgress struct {
+	// Status is running, passed (no mismatch), mismatched or repaired (every mismatch
+	// found was repaired).
+	Status string
+	verify.Result
+	// Sweeps counts the completed comparisons of every table.
+	Sweeps int64
 }
 
 // ErrDrained is returned by Run when an incremental task drained to the source's position
@@ -143,6 +187,8 @@ type Progress struct {
 	BehindSince    time.Time
 	CaughtUp       bool
 	ChangesApplied int64
+	// Verification is nil until data verification started.
+	Verification *VerificationProgress
 	// BytesWritten counts the bytes of row values this run sent to the destination.
 	BytesWritten int64
 	Notices      []string
@@ -278,7 +324,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		}
 	}
 	if !slices.Contains(task.MigrationTypes, MigrationIncremental) {
-		return nil
+		if !task.Verification.enabled() || !slices.Contains(task.MigrationTypes, MigrationFull) {
+			return nil
+		}
+		_, err := verifyOnce(ctx, src, dst, task, maps, 0, send)
+		return err
 	}
 	if len(added) > 0 {
 		if err := addTables(ctx, src, dst, task, maps, added, withSchema, send); err != nil {
@@ -288,7 +338,43 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	return incremental(ctx, src, dst, task, maps, cut, send)
 }
 
-// fullCopy runs the full migration of every mapping.
+// Verify compares the task's destination tables with its source tables once, on demand,
+// reporting the verification's progress through report. With incremental migration, rows
+// that differ get the settle delay to catch up before they count.
+func Verify(ctx context.Context, task Task, report func(Progress)) error {
+	src, err := dbconn.Open(task.Source, "")
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := dbconn.OpenWriter(task.Destination, "")
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	maps, err := resolve(ctx, src, task)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var prog Progress
+	send := func(update func(*Progress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&prog)
+		report(clone(prog))
+	}
+	if task.Verification.Mode != VerifySampled {
+		task.Verification.Mode = VerifyFull
+	}
+	var settle time.Duration
+	if slices.Contains(task.MigrationTypes, MigrationIncremental) {
+		settle = cmp.Or(task.Verification.Settle, DefaultSettle)
+	}
+	_, err = verifyOnce(ctx, src, dst, task, maps, settle, send)
+	return err
+}
+
 // fullCopy runs the full migration of the mappings maps[i] for i in which; the progress of
 // maps[i] is Progress.Tables[i].
 func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, which []int, send func(func(*Progress))) error {
@@ -333,6 +419,51 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		}
 	})
 	return nil
+}
+
+func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == VerifySampled }
+
+// verifyOnce compares every mapping's destination table with its source, reporting as it
+// goes; settle > 0 lets rows in flight catch up before they count.
+func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
+	jobs := make([]fullload.Job, len(maps))
+	for i, m := range maps {
+		jobs[i] = fullload.Job{Table: m.table, Columns: m.columns, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
+	}
+	var sweeps int64
+	send(func(p *Progress) {
+		if p.Verification != nil {
+			sweeps = p.Verification.Sweeps
+		}
+		p.Verification = &VerificationProgress{Status: "running", Sweeps: sweeps}
+	})
+	opts := verify.Options{
+		SamplePercent: task.Verification.SamplePercent, Repair: task.Verification.Repair, Settle: settle, Limits: task.FullLimits,
+		Progress: func(r verify.Result) {
+			send(func(p *Progress) {
+				p.Verification = &VerificationProgress{Status: "running", Result: r, Sweeps: sweeps}
+			})
+		},
+	}
+	if task.Verification.Mode == VerifyFull {
+		opts.SamplePercent = 0
+	}
+	res, err := verify.Run(ctx, src, dst, jobs, opts)
+	if err != nil {
+		return res, err
+	}
+	status := "passed"
+	switch {
+	case res.Mismatches > 0:
+		status = "mismatched"
+	case res.Repaired > 0:
+		status = "repaired"
+	}
+	slog.Default().Info("verification done", "task_id", task.ID, "status", status, "rows", res.Rows, "mismatches", res.Mismatches, "repaired", res.Repaired)
+	send(func(p *Progress) {
+		p.Verification = &VerificationProgress{Status: status, Result: res, Sweeps: sweeps + 1}
+	})
+	return res, nil
 }
 
 // addTables creates and copies the tables added to the selection of a task whose full copy
@@ -384,6 +515,11 @@ func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping,
 
 func clone(p Progress) Progress {
 	p.Tables = slices.Clone(p.Tables)
+	if p.Verification != nil {
+		v := *p.Verification
+		v.Mismatched = slices.Clone(v.Mismatched)
+		p.Verification = &v
+	}
 	return p
 }
 

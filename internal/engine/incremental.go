@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
@@ -58,6 +59,11 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	})
 	base, baseBytes := int64(0), int64(0)
 	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
+	if task.Verification.enabled() {
+		vctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go sweep(vctx, src, dst, task, maps, send)
+	}
 	return cdc.Run(ctx, src, dst, cdc.Config{
 		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
@@ -70,6 +76,28 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 			})
 		},
 	})
+}
+
+// sweep verifies the destination over and over while incremental migration runs: a row
+// that differs counts only if it still differs after the settle delay, so changes in flight
+// raise no false alarm, while a row changed on the destination behind the task's back is
+// found by the next sweep. It returns when ctx ends.
+func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, send func(func(*Progress))) {
+	settle := cmp.Or(task.Verification.Settle, DefaultSettle)
+	pause := cmp.Or(task.Verification.Every, DefaultSweepPause)
+	for {
+		if _, err := verifyOnce(ctx, src, dst, task, maps, settle, send); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			slog.Default().Warn("verification sweep failed; the next one retries", "task_id", task.ID, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 // applyWorkers is how many transactions apply incremental changes at once: the task's

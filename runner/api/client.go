@@ -158,6 +158,14 @@ func (c *Client) TaskEvents(ctx context.Context, id string, after int64) ([]Task
 	return out.Events, err
 }
 
+// VerifyTask starts an on-demand verification of the task; follow its outcome in the task's
+// state.
+func (c *Client) VerifyTask(ctx context.Context, id string) (Task, error) {
+	var out Task
+	err := c.do(ctx, http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/verify", nil, &out)
+	return out, err
+}
+
 // Precheck runs the precheck of spec on the runner without creating a task.
 func (c *Client) Precheck(ctx context.Context, spec TaskSpec) (PrecheckResult, error) {
 	var out PrecheckResult

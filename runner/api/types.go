@@ -297,13 +297,30 @@ type TaskState struct {
 	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
-// Verification is the outcome so far of data verification.
+// Verification is the outcome so far of data verification: of the sweep running, or of the
+// last one.
 type Verification struct {
-	// Status is the verification's state, for example running, passed or mismatched.
+	// Status is running, passed (no mismatch), mismatched, or repaired (every row found
+	// to differ was rewritten from the source and then matched).
 	Status        string `json:"status,omitempty"`
 	ChunksChecked int64  `json:"chunks_checked,omitempty"`
 	RowsChecked   int64  `json:"rows_checked,omitempty"`
 	Mismatches    int64  `json:"mismatches,omitempty"`
+	Repaired      int64  `json:"repaired,omitempty"`
+	// Sweeps counts the completed comparisons of every table.
+	Sweeps int64 `json:"sweeps,omitempty"`
+	// Mismatched are the first rows found to differ (at most 100).
+	Mismatched []Mismatch `json:"mismatched,omitempty"`
+}
+
+// Mismatch is a row that differs between source and destination.
+type Mismatch struct {
+	// Table is the source "database.table".
+	Table string `json:"table"`
+	// Key is the row's source key, "column=value, ...".
+	Key string `json:"key"`
+	// Kind is missing (on the destination), extra (on the destination) or differs.
+	Kind string `json:"kind"`
 }
 
 // Task is a migration task as the runner returns it.
@@ -320,12 +337,13 @@ type Task struct {
 
 // Event types of a task's event log.
 const (
-	EventStatus      = "status"       // the status changed
-	EventRetry       = "retry"        // a failure is being retried
-	EventDDL         = "ddl"          // DDL on a migrated table was seen and not applied
-	EventAlert       = "alert"        // an alert was delivered to the webhook
-	EventAlertFailed = "alert_failed" // an alert could not be delivered
-	EventLatency     = "latency"      // the lag crossed the alert threshold (either way)
+	EventStatus       = "status"       // the status changed
+	EventRetry        = "retry"        // a failure is being retried
+	EventDDL          = "ddl"          // DDL on a migrated table was seen and not applied
+	EventAlert        = "alert"        // an alert was delivered to the webhook
+	EventAlertFailed  = "alert_failed" // an alert could not be delivered
+	EventLatency      = "latency"      // the lag crossed the alert threshold (either way)
+	EventVerification = "verification" // a verification sweep finished
 )
 
 // TaskEvent is one entry of a task's event log.

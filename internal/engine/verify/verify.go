@@ -38,6 +38,9 @@ type Mismatch struct {
 	Table string // source "db.table"
 	Key   string // "col=value, ..." of the source key
 	Kind  string
+	// source is the source row's hash when it was found ("" when the source has none):
+	// a row whose source changed between two checks is in flight, not a mismatch.
+	source string
 }
 
 // Result is what verification found so far.
@@ -59,8 +62,8 @@ type Options struct {
 	// Repair rewrites the chunks found to differ from the source, then compares them again.
 	Repair bool
 	// Settle, when positive, compares a differing chunk's rows again after this delay and
-	// reports only the rows that still differ: changes in flight through incremental
-	// migration are no mismatch.
+	// reports only the rows that still differ while the source row stayed the same: changes
+	// in flight through incremental migration are no mismatch.
 	Settle time.Duration
 	// Limits throttles the queries sent to the source; nil means unlimited.
 	Limits *throttle.Limits
@@ -83,13 +86,70 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []fullload.Job, opts Option
 			return v.res, err
 		}
 	}
-	return v.res, nil
+	return v.res, v.settle(ctx)
 }
 
 type verifier struct {
 	src, dst *sql.DB
 	opts     Options
 	res      Result
+	// suspects are the chunks that differed, to compare again once Settle has passed
+	// since the first was found.
+	suspects []suspect
+	since    time.Time
+}
+
+// suspect is a chunk whose rows differed when first compared.
+type suspect struct {
+	j        fullload.Job
+	name     string
+	src, dst side
+	keyCols  []schema.Column
+	lo, hi   [][]byte
+	found    []Mismatch
+}
+
+// settle compares the suspect chunks again once Settle has passed, and counts (and
+// repairs) the rows that still differ with their source row unchanged.
+func (v *verifier) settle(ctx context.Context) error {
+	if len(v.suspects) == 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(v.since.Add(v.opts.Settle))):
+	}
+	for _, s := range v.suspects {
+		again, err := v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name)
+		if err != nil {
+			return err
+		}
+		if err := v.settled(ctx, s, persisting(s.found, again)); err != nil {
+			return err
+		}
+	}
+	v.suspects = nil
+	if v.opts.Progress != nil {
+		v.opts.Progress(v.res)
+	}
+	return nil
+}
+
+// settled counts a chunk's mismatches, repairing them first if asked.
+func (v *verifier) settled(ctx context.Context, s suspect, found []Mismatch) error {
+	if len(found) > 0 && v.opts.Repair {
+		if _, err := fullload.RewriteRange(ctx, v.src, v.dst, s.j, s.lo, s.hi, fullload.Options{Limits: v.opts.Limits}); err != nil {
+			return err
+		}
+		v.res.Repaired += int64(len(found))
+		var err error
+		if found, err = v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name); err != nil {
+			return err
+		}
+	}
+	v.note(found)
+	return nil
 }
 
 // side is how one server's rows of a job are selected and hashed.
@@ -270,29 +330,20 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 		if err != nil {
 			return err
 		}
-		if v.opts.Settle > 0 && len(found) > 0 {
-			// Changes in flight settle: only what still differs later counts.
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(v.opts.Settle):
+		s := suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found}
+		switch {
+		case len(found) == 0:
+		case v.opts.Settle > 0:
+			// Changes in flight settle: the chunk is compared again at the end.
+			if len(v.suspects) == 0 {
+				v.since = time.Now()
 			}
-			again, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
-			if err != nil {
-				return err
-			}
-			found = persisting(found, again)
-		}
-		if len(found) > 0 && v.opts.Repair {
-			if _, err := fullload.RewriteRange(ctx, v.src, v.dst, j, lo, hi, fullload.Options{Limits: v.opts.Limits}); err != nil {
-				return err
-			}
-			v.res.Repaired += int64(len(found))
-			if found, err = v.narrow(ctx, src, dst, keyCols, lo, hi, name); err != nil {
+			v.suspects = append(v.suspects, s)
+		default:
+			if err := v.settled(ctx, s, found); err != nil {
 				return err
 			}
 		}
-		v.note(found)
 	}
 	if v.opts.Progress != nil {
 		v.opts.Progress(v.res)
@@ -317,9 +368,9 @@ func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.C
 	for k, h := range sh {
 		switch d, ok := dh[k]; {
 		case !ok:
-			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Missing})
+			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Missing, source: h})
 		case d != h:
-			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Differs})
+			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Differs, source: h})
 		}
 	}
 	for k := range dh {
@@ -330,7 +381,9 @@ func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.C
 	return out, nil
 }
 
-// persisting keeps the mismatches of first that again has too.
+// persisting keeps the mismatches of first that again has too, with the source row
+// unchanged in between: a row the source changed meanwhile is in flight and is left to the
+// next sweep.
 func persisting(first, again []Mismatch) []Mismatch {
 	still := map[Mismatch]bool{}
 	for _, m := range again {

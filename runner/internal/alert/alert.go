@@ -18,9 +18,10 @@ import (
 
 // Kinds of alert.
 const (
-	KindFailure          = "failure"           // the task failed (status Failed or PrecheckFailed)
-	KindLatency          = "latency"           // the lag stayed above the threshold
-	KindLatencyRecovered = "latency_recovered" // the lag is back under the threshold
+	KindFailure          = "failure"               // the task failed (status Failed or PrecheckFailed)
+	KindLatency          = "latency"               // the lag stayed above the threshold
+	KindLatencyRecovered = "latency_recovered"     // the lag is back under the threshold
+	KindMismatch         = "verification_mismatch" // data verification found rows that differ
 )
 
 // Alert is the JSON body posted to a webhook.

@@ -47,6 +47,9 @@ type Options struct {
 	// LatencyHold is how long the lag must stay above a task's latency_threshold_seconds
 	// before the latency alert is sent: defaultLatencyHold when 0, none when negative.
 	LatencyHold time.Duration
+	// VerifySettle and VerifyPause tune continuous verification (engine.Verification's
+	// Settle and Every); the engine's defaults when 0.
+	VerifySettle, VerifyPause time.Duration
 }
 
 // defaultLatencyHold keeps a short burst of lag from raising an alert.
@@ -64,6 +67,65 @@ type Scheduler struct {
 	mu   sync.Mutex
 	runs map[string]*run
 	wg   sync.WaitGroup
+	// verifying holds the tasks whose on-demand verification runs, to cancel at shutdown.
+	verifying map[string]context.CancelFunc
+}
+
+// ErrVerifying is returned by Verify for a task whose verification already runs.
+var ErrVerifying = errors.New("a verification of this task is already running")
+
+// Verify compares a task's destination with its source once, in the background, whatever
+// the task's data_verification says (its mode and repair are used when set). The outcome
+// goes to the task's state and event log like that of the verification after the full
+// migration.
+func (s *Scheduler) Verify(id string) error {
+	t, err := s.store.GetTask(id)
+	if err != nil {
+		return err
+	}
+	et, err := s.engineTask(t)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.verifying[id]; ok {
+		return ErrVerifying
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.verifying[id] = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.verifying, id)
+			s.mu.Unlock()
+			cancel()
+		}()
+		var last time.Time
+		var base int64
+		if v := t.State.Verification; v != nil {
+			base = v.Sweeps
+		}
+		handled := base
+		err := engine.Verify(ctx, et, func(p engine.Progress) {
+			v := p.Verification
+			if v == nil || (v.Status == "running" && s.now().Sub(last) < persistEvery) {
+				return
+			}
+			last = s.now()
+			t, err := s.change(id, func(t *api.Task) { t.State.Verification = verificationState(v, base) })
+			if err == nil {
+				s.watchVerification(t, &handled)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("verification failed", "task_id", id, "error", err)
+			s.event(id, api.EventVerification, "verification failed: "+err.Error())
+		}
+	}()
+	return nil
 }
 
 type run struct {
@@ -93,7 +155,7 @@ func New(st *store.Store, box *secret.Box, log *slog.Logger, opts Options) *Sche
 	if opts.LatencyHold == 0 {
 		opts.LatencyHold = defaultLatencyHold
 	}
-	s := &Scheduler{store: st, box: box, log: log, now: time.Now, runs: map[string]*run{}, opts: opts}
+	s := &Scheduler{store: st, box: box, log: log, now: time.Now, runs: map[string]*run{}, opts: opts, verifying: map[string]context.CancelFunc{}}
 	s.alerts = alert.NewSender(log, s.event)
 	return s
 }
@@ -214,6 +276,9 @@ func (s *Scheduler) Shutdown() {
 	s.mu.Lock()
 	for _, r := range s.runs {
 		r.cancel(errShutdown)
+	}
+	for _, cancel := range s.verifying {
+		cancel()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -383,6 +448,9 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 	et.FullLimits, et.IncrementalLimits, et.Drain = r.full, r.inc, r.drain
 	log.Info("task running")
 	rep := &reporter{s: s, id: id, run: r}
+	if v := t.State.Verification; v != nil {
+		rep.verified, rep.sweepBase = v.Sweeps, v.Sweeps
+	}
 	ticking := make(chan struct{})
 	go rep.tick(ticking)
 	err = engine.Run(ctx, et, rep.report)
@@ -471,6 +539,10 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		RetryWindow:          s.connWindow(t),
 		DMLOperations:        nilIfEmpty(t.DMLOperations),
 		DDLOperations:        nilIfEmpty(t.DDLOperations),
+		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
+	}
+	if v := t.DataVerification; v != nil {
+		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = v.Mode, v.SamplePercent, v.Repair
 	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
@@ -551,10 +623,13 @@ type reporter struct {
 	run     *run
 	notices int   // how many of the run's notices are in the event log
 	bytes   int64 // the run's BytesWritten already added to the task's BytesMigrated
-	last    engine.Progress
-	phase   string
-	written time.Time
-	pending bool
+	// verified is the number of verification sweeps whose outcome was handled; sweepBase
+	// those of earlier runs.
+	verified, sweepBase int64
+	last     engine.Progress
+	phase    string
+	written  time.Time
+	pending  bool
 }
 
 func (r *reporter) report(p engine.Progress) {
@@ -633,6 +708,9 @@ func (r *reporter) flush() {
 		if len(p.Notices) > 0 {
 			t.State.Notices = p.Notices[max(0, len(p.Notices)-maxNotices):]
 		}
+		if p.Verification != nil {
+			t.State.Verification = verificationState(p.Verification, r.sweepBase)
+		}
 		t.State.UpdatedAt = r.s.now().UTC()
 	})
 	if err != nil {
@@ -643,6 +721,41 @@ func (r *reporter) flush() {
 	}
 	r.bytes = p.BytesWritten
 	r.watchLatency(t)
+	r.s.watchVerification(t, &r.verified)
+}
+
+// verificationState is the API form of verification progress.
+// Sweeps count on from base, the sweeps done before this run.
+func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
+	out := &api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
+	for _, m := range v.Mismatched {
+		out.Mismatched = append(out.Mismatched, api.Mismatch{Table: m.Table, Key: m.Key, Kind: m.Kind})
+	}
+	return out
+}
+
+// watchVerification records each finished verification sweep in the event log, and raises
+// the mismatch alert for a sweep that found rows that differ. *handled counts the sweeps
+// already handled.
+func (s *Scheduler) watchVerification(t api.Task, handled *int64) {
+	v := t.State.Verification
+	if v == nil || v.Status == "running" || v.Sweeps <= *handled {
+		return
+	}
+	*handled = v.Sweeps
+	msg := fmt.Sprintf("verification %s: %d rows in %d chunks compared, %d mismatched, %d repaired", v.Status, v.RowsChecked, v.ChunksChecked, v.Mismatches, v.Repaired)
+	if len(v.Mismatched) > 0 {
+		var keys []string
+		for _, m := range v.Mismatched[:min(len(v.Mismatched), 5)] {
+			keys = append(keys, fmt.Sprintf("%s %s (%s)", m.Table, m.Key, m.Kind))
+		}
+		msg += "; first: " + strings.Join(keys, "; ")
+	}
+	s.event(t.ID, api.EventVerification, msg)
+	if v.Mismatches > 0 && t.Monitoring != nil {
+		s.alerts.Send(t.Monitoring.WebhookURL, s.alertFor(t, alert.KindMismatch, fmt.Sprintf("task %s: %s", t.Name, msg)))
+	}
 }
 
 // maxNotices is how many DDL notices the task state keeps; the event log has them all.

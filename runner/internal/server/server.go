@@ -64,6 +64,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tasks/{id}/stop", s.wrap(s.stopTask))
 	mux.HandleFunc("GET /v1/tasks/{id}/status", s.wrap(s.taskStatus))
 	mux.HandleFunc("GET /v1/tasks/{id}/events", s.wrap(s.taskEvents))
+	mux.HandleFunc("POST /v1/tasks/{id}/verify", s.wrap(s.verifyTask))
 	mux.HandleFunc("POST /v1/prechecks", s.wrap(s.precheck))
 	mux.Handle("GET /metrics", s.metricsHandler())
 	return s.authenticate(mux)

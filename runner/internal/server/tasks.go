@@ -13,6 +13,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
@@ -249,6 +250,20 @@ func (s *Server) taskEvents(r *http.Request) (int, any, error) {
 	}
 	events, err := s.store.Events(id, after)
 	return http.StatusOK, api.Events{Events: events}, err
+}
+
+// verifyTask starts an on-demand verification of the task; its outcome shows in the task's
+// state and events.
+func (s *Server) verifyTask(r *http.Request) (int, any, error) {
+	id := r.PathValue("id")
+	if err := s.sched.Verify(id); err != nil {
+		if errors.Is(err, scheduler.ErrVerifying) {
+			return 0, nil, &apiError{status: http.StatusConflict, msg: fmt.Sprintf("task %s: %v", id, err)}
+		}
+		return 0, nil, err
+	}
+	t, err := s.store.GetTask(id)
+	return http.StatusAccepted, t, err
 }
 
 // precheck runs the precheck of a task spec without creating the task.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/alert"
+)
+
+// waitVerification polls the task until its verification has completed more than sweeps
+// sweeps, and returns it.
+func waitVerification(t *testing.T, r *runnertest.Runner, id string, sweeps int64) *api.Verification {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := r.Client.TaskStatus(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := st.Verification; v != nil && v.Status != "running" && v.Sweeps > sweeps {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no verification sweep after %d within a minute: %+v", sweeps, st.Verification)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func mismatchKeys(v *api.Verification) []string {
+	var out []string
+	for _, m := range v.Mismatched {
+		out = append(out, m.Table+" "+m.Kind+" "+m.Key)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A full-only task verifies its destination once the copy is done; damage done to the
+// destination afterwards is found by an on-demand verification and alerted, and with repair
+// the rows are rewritten so that the destination equals the source again.
+func TestVerificationAfterFullLoadAndOnDemand(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(40), at DATETIME(6))",
+		"INSERT INTO shop.items SELECT seq, CONCAT('item ', seq), '2026-05-01 10:00:00.5' + INTERVAL seq MINUTE FROM shop.seq_1_to_3000")
+	hook := newWebhook(t, 0)
+	r := runnertest.Start(t)
+	ctx := context.Background()
+	spec := api.TaskSpec{
+		Name: "verified", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+		DataVerification: &api.DataVerification{Mode: "full"},
+		Monitoring:       &api.Monitoring{OnFailure: true, WebhookURL: hook.URL},
+	}
+	task, err := r.Client.CreateTask(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := r.WaitStatus(t, task.ID, time.Minute, api.StatusCompleted)
+	if v := done.State.Verification; v == nil || v.Status != "passed" || v.RowsChecked != 3000 || v.Mismatches != 0 {
+		t.Fatalf("verification after the full load: %+v, want passed over 3000 rows", v)
+	}
+
+	dst.Exec(t, "DELETE FROM shop.items WHERE id = 7", "UPDATE shop.items SET at = at + INTERVAL 1 MICROSECOND WHERE id = 2500",
+		"INSERT INTO shop.items VALUES (9999, 'extra', NULL)")
+	if _, err := r.Client.VerifyTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := waitVerification(t, r, task.ID, done.State.Verification.Sweeps)
+	want := []string{"shop.items differs id=2500", "shop.items extra id=9999", "shop.items missing id=7"}
+	if got := mismatchKeys(v); v.Status != "mismatched" || !slices.Equal(got, want) {
+		t.Fatalf("on-demand verification: %s %v, want mismatched %v", v.Status, got, want)
+	}
+	a := hook.wait(t, task.ID, alert.KindMismatch, 30*time.Second)
+	if !strings.Contains(a.Message, "id=") {
+		t.Errorf("mismatch alert = %+v, want the keys", a)
+	}
+	if log := events(t, r, task.ID); !strings.Contains(log, "verification: verification mismatched") {
+		t.Errorf("event log lacks the verification:\n%s", log)
+	}
+
+	// Repair, set in place, rewrites the rows; the next verification passes.
+	spec.DataVerification.Repair = true
+	if _, err := r.Client.UpdateTask(ctx, task.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Client.VerifyTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v := waitVerification(t, r, task.ID, v.Sweeps); v.Status != "repaired" || v.Repaired != 3 || v.Mismatches != 0 {
+		t.Fatalf("verification with repair: %+v", v)
+	}
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), "SELECT * FROM shop.items ORDER BY id", "SELECT * FROM shop.items ORDER BY id")
+}
+
+// Continuous verification during incremental migration raises no false alarm while the
+// source is written to without pause, and catches a row altered on the destination behind
+// the task's back.
+func TestContinuousVerificationUnderLoad(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
+		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
+	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "2s", "--verify-pause", "500ms"}})
+	ctx := context.Background()
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
+		DataVerification: &api.DataVerification{Mode: "full"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+
+	// Writes to ids 1..4000 without pause; 4001..5000 stay still.
+	db := src.DB(t, "")
+	stop := make(chan struct{})
+	writer := make(chan error, 1)
+	go func() {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				writer <- nil
+				return
+			default:
+			}
+			id := 1 + rng.IntN(4000)
+			if _, err := db.Exec("UPDATE bank.accounts SET balance = balance + 1, memo = ? WHERE id = ?", fmt.Sprint("w", i), id); err != nil {
+				writer <- err
+				return
+			}
+		}
+	}()
+	var sweeps int64
+	for sweeps < 3 {
+		v := waitVerification(t, r, task.ID, sweeps)
+		if v.Mismatches != 0 {
+			close(stop)
+			t.Fatalf("sweep %d under load reported %d mismatches (false alarms): %v", v.Sweeps, v.Mismatches, mismatchKeys(v))
+		}
+		sweeps = v.Sweeps
+	}
+	dst.Exec(t, "UPDATE bank.accounts SET balance = -1 WHERE id = 4500")
+	deadline := time.Now().Add(time.Minute)
+	for {
+		v := waitVerification(t, r, task.ID, sweeps)
+		sweeps = v.Sweeps
+		if v.Mismatches > 0 {
+			if got := mismatchKeys(v); !slices.Equal(got, []string{"bank.accounts differs id=4500"}) {
+				t.Fatalf("the sweep found %v, want only the altered row", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sweep found the row altered on the destination")
+		}
+	}
+	close(stop)
+	if err := <-writer; err != nil {
+		t.Fatal(err)
+	}
+}
