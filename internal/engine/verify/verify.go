@@ -31,6 +31,8 @@ const (
 	Extra    = "extra"   // the destination row is not on the source
 	Differs  = "differs" // both have the row, with different values
 	maxNoted = 100       // mismatches kept in Result.Mismatched
+	// maxSuspects bounds the differing chunks held until the settle delay has passed.
+	maxSuspects = 256
 )
 
 // Mismatch is one row that differs.
@@ -339,6 +341,12 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 				v.since = time.Now()
 			}
 			v.suspects = append(v.suspects, s)
+			if len(v.suspects) >= maxSuspects {
+				// Bounded memory: settle what is held before going on.
+				if err := v.settle(ctx); err != nil {
+					return err
+				}
+			}
 		default:
 			if err := v.settled(ctx, s, found); err != nil {
 				return err
