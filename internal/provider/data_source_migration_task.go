@@ -77,12 +77,7 @@ func (d *migrationTaskDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"verification": schema.SingleNestedAttribute{
 				MarkdownDescription: "Results of data verification so far; null until verification has run.",
 				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"status":         str("State of the verification, as the runner reports it."),
-					"chunks_checked": schema.Int64Attribute{Computed: true, MarkdownDescription: "Chunks compared so far."},
-					"rows_checked":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows compared so far."},
-					"mismatches":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows found to differ between source and destination."},
-				},
+				Attributes:          dataSourceAttributes(verificationAttributes()),
 			},
 			"started_at":  str("When the task's current run started (RFC 3339, UTC); null until it first starts."),
 			"finished_at": str("When the task's last run ended (RFC 3339, UTC); null while it runs or before it ran."),

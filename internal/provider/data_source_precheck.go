@@ -194,11 +194,18 @@ func dataSourceBlock(b rschema.Block) schema.ListNestedBlock {
 			Blocks:     map[string]schema.Block{},
 		},
 	}
-	for name, a := range lb.NestedObject.Attributes {
-		out.NestedObject.Attributes[name] = dataSourceAttribute(a)
-	}
+	out.NestedObject.Attributes = dataSourceAttributes(lb.NestedObject.Attributes)
 	for name, nb := range lb.NestedObject.Blocks {
 		out.NestedObject.Blocks[name] = dataSourceBlock(nb)
+	}
+	return out
+}
+
+// dataSourceAttributes is dataSourceAttribute of each attribute.
+func dataSourceAttributes(attrs map[string]rschema.Attribute) map[string]schema.Attribute {
+	out := make(map[string]schema.Attribute, len(attrs))
+	for name, a := range attrs {
+		out[name] = dataSourceAttribute(a)
 	}
 	return out
 }
@@ -206,15 +213,18 @@ func dataSourceBlock(b rschema.Block) schema.ListNestedBlock {
 func dataSourceAttribute(a rschema.Attribute) schema.Attribute {
 	switch a := a.(type) {
 	case rschema.StringAttribute:
-		return schema.StringAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Validators: a.Validators}
+		return schema.StringAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Validators: a.Validators}
 	case rschema.Int64Attribute:
-		return schema.Int64Attribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Validators: a.Validators}
+		return schema.Int64Attribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Validators: a.Validators}
 	case rschema.BoolAttribute:
-		return schema.BoolAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Validators: a.Validators}
+		return schema.BoolAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Validators: a.Validators}
 	case rschema.ListAttribute:
-		return schema.ListAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, ElementType: a.ElementType, Validators: a.Validators}
+		return schema.ListAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, ElementType: a.ElementType, Validators: a.Validators}
 	case rschema.SetAttribute:
-		return schema.SetAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, ElementType: a.ElementType, Validators: a.Validators}
+		return schema.SetAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, ElementType: a.ElementType, Validators: a.Validators}
+	case rschema.ListNestedAttribute:
+		return schema.ListNestedAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed,
+			NestedObject: schema.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)}}
 	}
 	panic(fmt.Sprintf("dataSourceAttribute: no data source form for %T", a))
 }

@@ -351,8 +351,13 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				},
 			},
 			"data_verification": schema.SingleNestedBlock{
-				MarkdownDescription: "Compares the destination with the source by chunked checksums, narrowing to the differing rows; " +
-					"results in `verification`. Updates in place.",
+				MarkdownDescription: "Compares the destination with the source: each table in key-ordered chunks of 1000 rows, by row count " +
+					"and summed per-row MD5 hashes computed on each server, narrowed to the rows of a chunk that differs, each reported by key " +
+					"as missing, extra or differing. It runs once when the full migration is done (before a full-only task is `Completed`), " +
+					"and in sweeps during incremental migration, where a row that differs counts only if it still differs, with its source " +
+					"row unchanged, after a settle delay (the runner's `--verify-settle`, 10 s): changes in flight raise no alarm. The runner's " +
+					"API also runs it on demand (`POST /v1/tasks/{id}/verify`). Results in `verification`; a mismatch is an event and, with " +
+					"`monitoring`, an alert. Its source queries obey `full_throttling.source_qps`. Updates in place.",
 				Attributes: map[string]schema.Attribute{
 					"mode": schema.StringAttribute{
 						MarkdownDescription: "`none` (default), `full` (every chunk) or `sampled` (a share of the chunks, see `sample_percent`).",
@@ -771,10 +776,22 @@ func settled(status string, incremental bool) bool {
 // verificationAttributes is the schema of the computed verification object.
 func verificationAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"status":         schema.StringAttribute{Computed: true, MarkdownDescription: "State of the verification, as the runner reports it."},
-		"chunks_checked": schema.Int64Attribute{Computed: true, MarkdownDescription: "Chunks compared so far."},
-		"rows_checked":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows compared so far."},
-		"mismatches":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows found to differ between source and destination."},
+		"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`running`; or how the last sweep ended: `passed` (no row differs), " +
+			"`mismatched`, or `repaired` (every row found to differ was rewritten from the source and then matched)."},
+		"chunks_checked": schema.Int64Attribute{Computed: true, MarkdownDescription: "Chunks compared by the sweep."},
+		"rows_checked":   schema.Int64Attribute{Computed: true, MarkdownDescription: "Source rows compared by the sweep."},
+		"mismatches":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows found to differ between source and destination (after repair, those still differing)."},
+		"repaired":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows rewritten from the source by `repair`."},
+		"sweeps":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Completed comparisons of every table: one after the full migration, more during incremental migration and on demand."},
+		"mismatched": schema.ListNestedAttribute{
+			Computed:            true,
+			MarkdownDescription: "The first rows found to differ (at most 100).",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"table": schema.StringAttribute{Computed: true, MarkdownDescription: "Source `database.table`."},
+				"key":   schema.StringAttribute{Computed: true, MarkdownDescription: "The row's source key, `column=value, ...` (a row hash for a table without key)."},
+				"kind":  schema.StringAttribute{Computed: true, MarkdownDescription: "`missing` on the destination, `extra` on the destination, or `differs`."},
+			}},
+		},
 	}
 }
 

@@ -128,8 +128,12 @@ var (
 	precheckItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"name": types.StringType, "status": types.StringType, "message": types.StringType, "remedy": types.StringType,
 	}}
+	mismatchType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"table": types.StringType, "key": types.StringType, "kind": types.StringType,
+	}}
 	verificationType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"status": types.StringType, "chunks_checked": types.Int64Type, "rows_checked": types.Int64Type, "mismatches": types.Int64Type,
+		"repaired": types.Int64Type, "sweeps": types.Int64Type, "mismatched": types.ListType{ElemType: mismatchType},
 	}}
 	tableProgressType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"database": types.StringType, "table": types.StringType, "rows_migrated": types.Int64Type,
@@ -299,9 +303,19 @@ func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.D
 	m.Precheck = precheckItemsValue(ctx, s.Precheck, &diags)
 	m.Verification = types.ObjectNull(verificationType.AttrTypes)
 	if v := s.Verification; v != nil {
+		rows := make([]attr.Value, len(v.Mismatched))
+		for i, mm := range v.Mismatched {
+			rows[i], d = types.ObjectValue(mismatchType.AttrTypes, map[string]attr.Value{
+				"table": types.StringValue(mm.Table), "key": types.StringValue(mm.Key), "kind": types.StringValue(mm.Kind),
+			})
+			diags.Append(d...)
+		}
+		mismatched, d := types.ListValue(mismatchType, rows)
+		diags.Append(d...)
 		m.Verification, d = types.ObjectValue(verificationType.AttrTypes, map[string]attr.Value{
 			"status": types.StringValue(v.Status), "chunks_checked": types.Int64Value(v.ChunksChecked),
 			"rows_checked": types.Int64Value(v.RowsChecked), "mismatches": types.Int64Value(v.Mismatches),
+			"repaired": types.Int64Value(v.Repaired), "sweeps": types.Int64Value(v.Sweeps), "mismatched": mismatched,
 		})
 		diags.Append(d...)
 	}

@@ -102,6 +102,10 @@ resource "adbmigrate_migration_task" "hr" {
   migration_types           = ["schema", "full"]
   instance_class            = "small"
 
+  data_verification {
+    mode = "full"
+  }
+
   object {
     database  = "hr"
     rename_to = "people"
@@ -127,6 +131,10 @@ resource "adbmigrate_migration_task" "hr" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("table_progress").AtSliceIndex(0).AtMapKey("done"), knownvalue.Bool(true)),
+				// Verification compares through the filter, the column subset and the renames.
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("status"), knownvalue.StringExact("passed")),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("rows_checked"), knownvalue.Int64Exact(450)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("mismatches"), knownvalue.Int64Exact(0)),
 			},
 			Check: func(*terraform.State) error {
 				return e.sameRows(t, "SELECT id, name, dept FROM hr.staff WHERE active AND dept IN ('dev', 'ops') ORDER BY id",

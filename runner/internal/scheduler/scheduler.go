@@ -626,10 +626,10 @@ type reporter struct {
 	// verified is the number of verification sweeps whose outcome was handled; sweepBase
 	// those of earlier runs.
 	verified, sweepBase int64
-	last     engine.Progress
-	phase    string
-	written  time.Time
-	pending  bool
+	last                engine.Progress
+	phase               string
+	written             time.Time
+	pending             bool
 }
 
 func (r *reporter) report(p engine.Progress) {

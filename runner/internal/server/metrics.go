@@ -34,6 +34,12 @@ var (
 		"Bytes of row values the task has written to the destination, over all its runs.", taskLabels, nil)
 	descRetries = prometheus.NewDesc("adbmigrate_task_retries_total",
 		"Failed attempts of the task that the runner retried.", taskLabels, nil)
+	descVerifyRows = prometheus.NewDesc("adbmigrate_task_verification_rows_checked",
+		"Source rows compared by the task's running or last verification sweep.", taskLabels, nil)
+	descVerifyMismatches = prometheus.NewDesc("adbmigrate_task_verification_mismatches",
+		"Rows the task's running or last verification sweep found to differ.", taskLabels, nil)
+	descVerifySweeps = prometheus.NewDesc("adbmigrate_task_verification_sweeps_total",
+		"Completed verification sweeps of the task.", taskLabels, nil)
 	descStatus = prometheus.NewDesc("adbmigrate_task_status",
 		"1 for the task's current status, 0 for every other status.", append(taskLabels, "status"), nil)
 	descInfo = prometheus.NewDesc("adbmigrate_task_info",
@@ -52,7 +58,7 @@ type taskCollector struct {
 
 // Describe sends the descriptors of every metric Collect may send.
 func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRowsMigrated, descBytesMigrated, descRetries, descProgress, descLatency, descStatus, descInfo, descRunnerInfo} {
+	for _, d := range []*prometheus.Desc{descRowsMigrated, descBytesMigrated, descRetries, descVerifyRows, descVerifyMismatches, descVerifySweeps, descProgress, descLatency, descStatus, descInfo, descRunnerInfo} {
 		ch <- d
 	}
 }
@@ -73,6 +79,11 @@ func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descRowsMigrated, float64(t.State.RowsMigrated))
 		gauge(descBytesMigrated, float64(t.State.BytesMigrated))
 		ch <- prometheus.MustNewConstMetric(descRetries, prometheus.CounterValue, float64(t.State.Retries), t.ID, t.Name)
+		if v := t.State.Verification; v != nil {
+			gauge(descVerifyRows, float64(v.RowsChecked))
+			gauge(descVerifyMismatches, float64(v.Mismatches))
+			ch <- prometheus.MustNewConstMetric(descVerifySweeps, prometheus.CounterValue, float64(v.Sweeps), t.ID, t.Name)
+		}
 		gauge(descProgress, t.State.ProgressPercent)
 		gauge(descLatency, t.State.LatencySeconds)
 		for _, st := range statuses {
