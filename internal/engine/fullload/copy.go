@@ -103,6 +103,12 @@ func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opt
 	if err != nil {
 		return nil, err
 	}
+	return sourceRowsWhere(ctx, src, j, where, args, opts)
+}
+
+// sourceRowsWhere reads the job's columns of the source rows that where (" WHERE ...", or
+// "" for all) selects.
+func sourceRowsWhere(ctx context.Context, src *sql.DB, j Job, where string, args []any, opts Options) (*sql.Rows, error) {
 	exprs := make([]string, len(j.Columns))
 	for i, cm := range j.Columns {
 		exprs[i] = selectExpr(cm.Source)

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -444,12 +445,12 @@ func ReadKey(ctx context.Context, db *sql.DB, query string, args []any, n int) (
 // (either nil for no bound) with the source's, in one destination transaction, and returns
 // how many rows it wrote. Data verification repairs with it.
 func RewriteRange(ctx context.Context, src, dst *sql.DB, j Job, lo, hi [][]byte, opts Options) (int64, error) {
-	if opts.Limits == nil {
-		opts.Limits = throttle.NewLimits(0, 0, 0)
-	}
 	keyCols, err := keyColumns(j.Table)
 	if err != nil {
 		return 0, err
+	}
+	if len(keyCols) == 0 {
+		return 0, fmt.Errorf("table %s.%s has no key to rewrite a range of", j.Table.Database, j.Table.Name)
 	}
 	destKey := make([]string, len(keyCols))
 	for i, k := range keyCols {
@@ -460,24 +461,39 @@ func RewriteRange(ctx context.Context, src, dst *sql.DB, j Job, lo, hi [][]byte,
 			}
 		}
 	}
-	var tag string
-	if j.SourceTag != "" {
-		tag = dialect.QuoteIdent(SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
+	dstPred, dstArgs := RangePredicate(destKey, keyCols, lo, hi)
+	srcPred, srcArgs := RangePredicate(j.Table.Key, keyCols, lo, hi, j.Where)
+	return Rewrite(ctx, src, dst, j, srcPred, srcArgs, dstPred, dstArgs, opts)
+}
+
+// Rewrite deletes the destination rows of j that dstPred selects (within j's merged-table
+// tag) and writes the source rows that srcPred selects, in one destination transaction,
+// and returns how many rows it wrote. srcPred must include j's filter.
+func Rewrite(ctx context.Context, src, dst *sql.DB, j Job, srcPred string, srcArgs []any, dstPred string, dstArgs []any, opts Options) (int64, error) {
+	if opts.Limits == nil {
+		opts.Limits = throttle.NewLimits(0, 0, 0)
 	}
-	pred, args := RangePredicate(destKey, keyCols, lo, hi, tag)
+	if j.SourceTag != "" {
+		tag := dialect.QuoteIdent(SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
+		dstPred = strings.Join(slices.DeleteFunc([]string{dstPred, tag}, func(p string) bool { return p == "" }), " AND ")
+	}
 	tx, err := dst.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
 	del := "DELETE FROM " + dialect.QuoteTable(j.DestDatabase, j.DestTable)
-	if pred != "" {
-		del += " WHERE " + pred
+	if dstPred != "" {
+		del += " WHERE " + dstPred
 	}
-	if _, err := tx.ExecContext(ctx, del, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, del, dstArgs...); err != nil {
 		return 0, fmt.Errorf("repairing %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
-	rows, err := sourceRows(ctx, src, j, checkpoint.Chunk{Lo: lo, Hi: hi}, opts)
+	where := ""
+	if srcPred != "" {
+		where = " WHERE " + srcPred
+	}
+	rows, err := sourceRowsWhere(ctx, src, j, where, srcArgs, opts)
 	if err != nil {
 		return 0, err
 	}

@@ -417,23 +417,75 @@ func (v *verifier) note(found []Mismatch) {
 
 // unkeyed compares a table without key as multisets of row hashes, streamed in hash order
 // from both servers: a duplicated or missing row shows as a count that differs. Its rows
-// have no key to report or repair by: the mismatch names the row's hash.
+// have no key to report by: a mismatch names the row's hash. Repair rewrites the rows of
+// each hash that differs (the whole table when more than maxRepairHashes differ).
 func (v *verifier) unkeyed(ctx context.Context, j fullload.Job, name string) error {
 	src, dst := sides(v.src, v.dst, j)
+	found, hashes, rows, err := v.multisets(ctx, src, dst, name)
+	if err != nil {
+		return err
+	}
+	v.res.Chunks++
+	v.res.Rows += rows
+	if len(hashes) > 0 && v.opts.Repair {
+		if len(hashes) > maxRepairHashes {
+			hashes = nil // the whole table
+		}
+		if err := v.rewriteHashes(ctx, j, src, dst, hashes); err != nil {
+			return err
+		}
+		v.res.Repaired += int64(len(found))
+		if found, _, _, err = v.multisets(ctx, src, dst, name); err != nil {
+			return err
+		}
+	}
+	v.note(found)
+	if v.opts.Progress != nil {
+		v.opts.Progress(v.res)
+	}
+	return nil
+}
+
+// maxRepairHashes bounds the row hashes of a table without key that repair rewrites one by
+// one.
+const maxRepairHashes = 10000
+
+// rewriteHashes rewrites the destination rows of each hash from the source's rows with that
+// hash; with no hashes, every row of the table.
+func (v *verifier) rewriteHashes(ctx context.Context, j fullload.Job, src, dst side, hashes []string) error {
+	if hashes == nil {
+		_, err := fullload.Rewrite(ctx, v.src, v.dst, j, src.where, nil, "", nil, fullload.Options{Limits: v.opts.Limits})
+		return err
+	}
+	for _, h := range hashes {
+		srcPred := src.hash + " = ?"
+		if src.where != "" {
+			srcPred = "(" + src.where + ") AND " + srcPred
+		}
+		if _, err := fullload.Rewrite(ctx, v.src, v.dst, j, srcPred, []any{h}, dst.hash+" = ?", []any{h}, fullload.Options{Limits: v.opts.Limits}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// multisets compares the two sides' row hashes with their counts. It returns the
+// mismatches, the hashes that differ (at most maxRepairHashes+1) and the source rows.
+func (v *verifier) multisets(ctx context.Context, src, dst side, name string) ([]Mismatch, []string, int64, error) {
 	query := func(s side) string {
 		return "SELECT " + s.hash + " AS h, COUNT(*) FROM " + s.table + whereClause(s.where) + " GROUP BY h ORDER BY h"
 	}
 	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	sr, err := v.src.QueryContext(ctx, query(src))
 	if err != nil {
-		return fmt.Errorf("verifying %s on the source: %w", name, err)
+		return nil, nil, 0, fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
 	defer sr.Close()
 	dr, err := v.dst.QueryContext(ctx, query(dst))
 	if err != nil {
-		return fmt.Errorf("verifying %s on the destination: %w", name, err)
+		return nil, nil, 0, fmt.Errorf("verifying %s on the destination: %w", name, err)
 	}
 	defer dr.Close()
 	type entry struct {
@@ -449,44 +501,49 @@ func (v *verifier) unkeyed(ctx context.Context, j fullload.Job, name string) err
 		e.ok = true
 		return e, r.Scan(&e.hash, &e.n)
 	}
+	var found []Mismatch
+	var hashes []string
+	var rows int64
+	differ := func(hash string, n int64, kind string) {
+		if len(found) < maxNoted {
+			found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", hash, n), Kind: kind})
+		}
+		if len(hashes) <= maxRepairHashes {
+			hashes = append(hashes, hash)
+		}
+	}
 	s, err := next(sr)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	d, err := next(dr)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
-	var found []Mismatch
 	for s.ok || d.ok {
 		switch {
 		case d.ok && (!s.ok || d.hash < s.hash):
-			found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", d.hash, d.n), Kind: Extra})
+			differ(d.hash, d.n, Extra)
 			d, err = next(dr)
 		case s.ok && (!d.ok || s.hash < d.hash):
-			v.res.Rows += s.n
-			found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", s.hash, s.n), Kind: Missing})
+			rows += s.n
+			differ(s.hash, s.n, Missing)
 			s, err = next(sr)
 		default:
-			v.res.Rows += s.n
+			rows += s.n
 			switch {
 			case s.n > d.n:
-				found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", s.hash, s.n-d.n), Kind: Missing})
+				differ(s.hash, s.n-d.n, Missing)
 			case d.n > s.n:
-				found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", s.hash, d.n-s.n), Kind: Extra})
+				differ(s.hash, d.n-s.n, Extra)
 			}
 			if s, err = next(sr); err == nil {
 				d, err = next(dr)
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("verifying %s: %w", name, err)
+			return nil, nil, 0, fmt.Errorf("verifying %s: %w", name, err)
 		}
 	}
-	v.res.Chunks++
-	v.note(found)
-	if v.opts.Progress != nil {
-		v.opts.Progress(v.res)
-	}
-	return nil
+	return found, hashes, rows, nil
 }
