@@ -102,6 +102,9 @@ type ourResult struct {
 	rows       int64
 	wall       time.Duration
 	peakRSSKiB int64
+	// verify is the on-demand data verification of the copy; checksum is CHECKSUM TABLE
+	// of every table on both servers at once, in the same run.
+	verify, checksum time.Duration
 }
 
 // dumpResult is one mydumper + myloader round.
@@ -253,7 +256,68 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string) (o
 	if state.RowsMigrated != res.rows {
 		return res, fmt.Errorf("the task reports %d rows migrated, the tables hold %d", state.RowsMigrated, res.rows)
 	}
+	if label == "main" {
+		if res.verify, err = timeVerification(ctx, r, task.ID, res.rows, cfg.timeout); err != nil {
+			return res, err
+		}
+		if res.checksum, err = timeChecksums(ctx, cfg, src, dst); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// timeVerification runs the task's data verification on demand and times it until it
+// passed over rows rows.
+func timeVerification(ctx context.Context, r *benchkit.Runner, id string, rows int64, timeout time.Duration) (time.Duration, error) {
+	fmt.Printf("\n== adbmigrate: data verification of the copy (POST /v1/tasks/%s/verify) ==\n", id)
+	start := time.Now()
+	if _, err := r.Client.VerifyTask(ctx, id); err != nil {
+		return 0, err
+	}
+	for {
+		st, err := r.Client.TaskStatus(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if v := st.Verification; v != nil && v.Status != "running" && v.Sweeps > 0 {
+			took := time.Since(start)
+			if v.Status != "passed" || v.RowsChecked != rows {
+				return took, fmt.Errorf("verification of the copy: %s over %d rows (%d mismatches), want passed over %d", v.Status, v.RowsChecked, v.Mismatches, rows)
+			}
+			fmt.Printf("bench: verification passed over %d rows in %d chunks in %.2f s\n", v.RowsChecked, v.ChunksChecked, took.Seconds())
+			return took, nil
+		}
+		if time.Since(start) > timeout {
+			return 0, fmt.Errorf("verification did not finish within %s", timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// timeChecksums runs CHECKSUM TABLE of every sysbench table on both servers at once.
+func timeChecksums(ctx context.Context, cfg config, src, dst *sql.DB) (time.Duration, error) {
+	start := time.Now()
+	errs := make(chan error, 2)
+	for _, db := range []*sql.DB{src, dst} {
+		go func() {
+			for i := 1; i <= cfg.tables; i++ {
+				if _, err := benchkit.Checksum(ctx, db, fmt.Sprintf("%s.sbtest%d", database, i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+	}
+	took := time.Since(start)
+	fmt.Printf("bench: CHECKSUM TABLE of %d tables on both servers at once: %.2f s\n", cfg.tables, took.Seconds())
+	return took, nil
 }
 
 // waitCompleted polls the task every 50 ms until it is Completed, printing its progress
@@ -342,10 +406,13 @@ myloader                   %.2f s
 mydumper + myloader        %.2f s  (%.0f rows/s)
 ratio ours/(dump+load)     %.2f
 runner peak RSS            %.1f MiB
+data verification          %.2f s  (%.0f rows/s; per-chunk sums of row CRC32s on both servers, 4 chunks at once)
+CHECKSUM TABLE, both       %.2f s  (%.0f rows/s; whole-table checksums, nothing narrowed)
 `, version, cfg.tables, cfg.rows, ours.rows, cfg.threads, cfg.instanceClass,
 		ours.wall.Seconds(), float64(ours.rows)/ours.wall.Seconds(),
 		dump.dump.Seconds(), dump.load.Seconds(), both.Seconds(), float64(dump.rows)/both.Seconds(),
-		ours.wall.Seconds()/both.Seconds(), benchkit.MiB(ours.peakRSSKiB))
+		ours.wall.Seconds()/both.Seconds(), benchkit.MiB(ours.peakRSSKiB),
+		ours.verify.Seconds(), float64(ours.rows)/ours.verify.Seconds(), ours.checksum.Seconds(), float64(ours.rows)/ours.checksum.Seconds())
 }
 
 const markdownHeader = `| date | server | tables x rows | threads | adbmigrate s | adbmigrate rows/s | mydumper s | myloader s | dump+load s | ours/(dump+load) | runner peak RSS MiB |

@@ -1,22 +1,25 @@
 // Package verify proves that destination tables hold what their source tables hold. It walks
 // each table in key-ordered chunks, compares per chunk the row count and two sums of per-row
-// MD5 hashes computed by each server (a sum, unlike an XOR fold, does not let duplicated
-// rows cancel out), and narrows a chunk that differs down to its rows, each reported by key
+// hashes computed by each server (a sum, unlike an XOR fold, does not let duplicated rows
+// cancel out), and narrows a chunk that differs down to its rows, each reported by key
 // as missing on the destination, extra on the destination, or differing. With repair, a
 // differing chunk is rewritten from the source and compared again.
 //
-// A row's hash covers every migrated column as bytes (CAST AS BINARY), each prefixed with
-// its length and NULL marked apart, so renames, column subsets, filters and merged tables
-// compare exactly what the migration wrote.
+// A row's hash covers every migrated column as an SQL literal (QUOTE), so renames, column
+// subsets, filters and merged tables compare exactly what the migration wrote. Chunks are
+// compared by two sums of CRC32 over the row text; the rows of a chunk that differs by MD5.
 package verify
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -71,6 +74,8 @@ type Options struct {
 	Limits *throttle.Limits
 	// Progress receives the result after each chunk.
 	Progress func(Result)
+	// Workers is how many chunks are compared at once; 4 when 0.
+	Workers int
 }
 
 // Run compares every job's destination table with its source table. It returns the result
@@ -82,18 +87,23 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []fullload.Job, opts Option
 	if opts.Limits == nil {
 		opts.Limits = throttle.NewLimits(0, 0, 0)
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
 	v := &verifier{src: src, dst: dst, opts: opts}
 	for _, j := range jobs {
 		if err := v.table(ctx, j); err != nil {
 			return v.res, err
 		}
 	}
-	return v.res, v.settle(ctx)
+	err := v.settle(ctx)
+	return v.res, err
 }
 
 type verifier struct {
 	src, dst *sql.DB
 	opts     Options
+	mu       sync.Mutex // guards res, suspects and since; chunks are compared concurrently
 	res      Result
 	// suspects are the chunks that differed, to compare again once Settle has passed
 	// since the first was found.
@@ -114,15 +124,19 @@ type suspect struct {
 // settle compares the suspect chunks again once Settle has passed, and counts (and
 // repairs) the rows that still differ with their source row unchanged.
 func (v *verifier) settle(ctx context.Context) error {
-	if len(v.suspects) == 0 {
+	v.mu.Lock()
+	suspects, since := v.suspects, v.since
+	v.suspects = nil
+	v.mu.Unlock()
+	if len(suspects) == 0 {
 		return nil
 	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(time.Until(v.since.Add(v.opts.Settle))):
+	case <-time.After(time.Until(since.Add(v.opts.Settle))):
 	}
-	for _, s := range v.suspects {
+	for _, s := range suspects {
 		again, err := v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name)
 		if err != nil {
 			return err
@@ -131,11 +145,20 @@ func (v *verifier) settle(ctx context.Context) error {
 			return err
 		}
 	}
-	v.suspects = nil
-	if v.opts.Progress != nil {
-		v.opts.Progress(v.res)
-	}
+	v.progress()
 	return nil
+}
+
+// progress reports the result so far.
+func (v *verifier) progress() {
+	if v.opts.Progress == nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	r := v.res
+	r.Mismatched = slices.Clone(r.Mismatched)
+	v.opts.Progress(r)
 }
 
 // settled counts a chunk's mismatches, repairing them first if asked.
@@ -144,7 +167,9 @@ func (v *verifier) settled(ctx context.Context, s suspect, found []Mismatch) err
 		if _, err := fullload.RewriteRange(ctx, v.src, v.dst, s.j, s.lo, s.hi, fullload.Options{Limits: v.opts.Limits}); err != nil {
 			return err
 		}
+		v.mu.Lock()
 		v.res.Repaired += int64(len(found))
+		v.mu.Unlock()
 		var err error
 		if found, err = v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name); err != nil {
 			return err
@@ -159,7 +184,8 @@ type side struct {
 	db    *sql.DB
 	table string   // quoted db.table
 	key   []string // key column names on this side
-	hash  string   // MD5 expression of a row
+	row   string   // a row's columns as one string (see rowText)
+	hash  string   // MD5 of row
 	where string   // the job's filter (source) or its merged-table tag (destination)
 }
 
@@ -177,6 +203,12 @@ func (v *verifier) table(ctx context.Context, j fullload.Job) error {
 	for i, k := range src.key {
 		quotedKey[i] = dialect.QuoteIdent(k)
 	}
+	// Chunk bounds are read in order; the chunks are compared by Workers goroutines.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, v.opts.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	var lo [][]byte
 	for {
 		// The chunk ends at the ChunkRows-th source row after lo; the last one is open.
@@ -184,18 +216,31 @@ func (v *verifier) table(ctx context.Context, j fullload.Job) error {
 		q := "SELECT " + strings.Join(quotedKey, ", ") + " FROM " + src.table + whereClause(pred) +
 			" ORDER BY " + strings.Join(quotedKey, ", ") + " LIMIT 1 OFFSET " + strconv.Itoa(v.opts.ChunkRows-1)
 		if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
-			return err
+			return cmp.Or(context.Cause(ctx), err)
 		}
 		hi, err := fullload.ReadKey(ctx, v.src, q, args, len(src.key))
 		if err != nil {
-			return fmt.Errorf("verifying %s: %w", name, err)
+			return cmp.Or(context.Cause(ctx), fmt.Errorf("verifying %s: %w", name, err))
 		}
 		if v.sampled() {
-			if err := v.chunk(ctx, j, name, src, dst, keyCols, lo, hi); err != nil {
-				return err
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return context.Cause(ctx)
 			}
+			lo, hi := lo, hi
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if err := v.chunk(ctx, j, name, src, dst, keyCols, lo, hi); err != nil {
+					cancel(err)
+				}
+			})
 		}
 		if hi == nil {
+			wg.Wait()
+			if err := context.Cause(ctx); err != nil {
+				return err
+			}
 			return nil
 		}
 		lo = hi
@@ -220,7 +265,8 @@ func sides(srcDB, dstDB *sql.DB, j fullload.Job) (side, side) {
 		srcCols = append(srcCols, cm.Source.Name)
 		dstCols = append(dstCols, cm.Dest)
 	}
-	src.hash, dst.hash = rowHash(srcCols), rowHash(dstCols)
+	src.row, dst.row = rowText(srcCols), rowText(dstCols)
+	src.hash, dst.hash = "MD5("+src.row+")", "MD5("+dst.row+")"
 	for _, k := range j.Table.Key {
 		src.key = append(src.key, k)
 		d := k
@@ -234,15 +280,15 @@ func sides(srcDB, dstDB *sql.DB, j fullload.Job) (side, side) {
 	return src, dst
 }
 
-// rowHash is the MD5 of a row's columns as bytes, each prefixed with its length, NULL
-// as N.
-func rowHash(cols []string) string {
+// rowText is a row's columns as SQL literals (QUOTE: strings quoted and escaped, NULL
+// bare), comma-separated: two rows have the same text only when every column holds the same
+// value.
+func rowText(cols []string) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		b := "CAST(" + dialect.QuoteIdent(c) + " AS BINARY)"
-		parts[i] = "IFNULL(CONCAT(LENGTH(" + b + "), ':', " + b + "), 'N')"
+		parts[i] = "QUOTE(" + dialect.QuoteIdent(c) + ")"
 	}
-	return "MD5(CONCAT_WS(',', " + strings.Join(parts, ", ") + "))"
+	return "CONCAT_WS(',', " + strings.Join(parts, ", ") + ")"
 }
 
 func whereClause(pred string) string {
@@ -257,8 +303,8 @@ type aggregate struct{ count, hi, lo string }
 
 func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (aggregate, error) {
 	pred, args := fullload.RangePredicate(s.key, keyCols, lo, hi, s.where)
-	q := "SELECT COUNT(*), COALESCE(SUM(CONV(LEFT(h, 16), 16, 10)), 0), COALESCE(SUM(CONV(RIGHT(h, 16), 16, 10)), 0) FROM (SELECT " +
-		s.hash + " AS h FROM " + s.table + whereClause(pred) + ") AS r"
+	q := "SELECT COUNT(*), COALESCE(SUM(CRC32(r)), 0), COALESCE(SUM(CRC32(CONCAT(r, '#'))), 0) FROM (SELECT " +
+		s.row + " AS r FROM " + s.table + whereClause(pred) + ") AS t"
 	var a aggregate
 	err := s.db.QueryRowContext(ctx, q, args...).Scan(&a.count, &a.hi, &a.lo)
 	return a, err
@@ -316,17 +362,27 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
 		return err
 	}
+	// Both servers compute at once.
+	var da aggregate
+	var derr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		da, derr = dst.aggregate(ctx, keyCols, lo, hi)
+	}()
 	sa, err := src.aggregate(ctx, keyCols, lo, hi)
+	<-done
 	if err != nil {
 		return fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
-	da, err := dst.aggregate(ctx, keyCols, lo, hi)
-	if err != nil {
-		return fmt.Errorf("verifying %s on the destination: %w", name, err)
+	if derr != nil {
+		return fmt.Errorf("verifying %s on the destination: %w", name, derr)
 	}
-	v.res.Chunks++
 	n, _ := strconv.ParseInt(sa.count, 10, 64)
+	v.mu.Lock()
+	v.res.Chunks++
 	v.res.Rows += n
+	v.mu.Unlock()
 	if sa != da {
 		found, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
 		if err != nil {
@@ -337,11 +393,14 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 		case len(found) == 0:
 		case v.opts.Settle > 0:
 			// Changes in flight settle: the chunk is compared again at the end.
+			v.mu.Lock()
 			if len(v.suspects) == 0 {
 				v.since = time.Now()
 			}
 			v.suspects = append(v.suspects, s)
-			if len(v.suspects) >= maxSuspects {
+			full := len(v.suspects) >= maxSuspects
+			v.mu.Unlock()
+			if full {
 				// Bounded memory: settle what is held before going on.
 				if err := v.settle(ctx); err != nil {
 					return err
@@ -353,9 +412,7 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 			}
 		}
 	}
-	if v.opts.Progress != nil {
-		v.opts.Progress(v.res)
-	}
+	v.progress()
 	return nil
 }
 
@@ -407,6 +464,8 @@ func persisting(first, again []Mismatch) []Mismatch {
 }
 
 func (v *verifier) note(found []Mismatch) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.res.Mismatches += int64(len(found))
 	for _, m := range found {
 		if len(v.res.Mismatched) < maxNoted {
@@ -425,8 +484,10 @@ func (v *verifier) unkeyed(ctx context.Context, j fullload.Job, name string) err
 	if err != nil {
 		return err
 	}
+	v.mu.Lock()
 	v.res.Chunks++
 	v.res.Rows += rows
+	v.mu.Unlock()
 	if len(hashes) > 0 && v.opts.Repair {
 		if len(hashes) > maxRepairHashes {
 			hashes = nil // the whole table
@@ -434,15 +495,15 @@ func (v *verifier) unkeyed(ctx context.Context, j fullload.Job, name string) err
 		if err := v.rewriteHashes(ctx, j, src, dst, hashes); err != nil {
 			return err
 		}
+		v.mu.Lock()
 		v.res.Repaired += int64(len(found))
+		v.mu.Unlock()
 		if found, _, _, err = v.multisets(ctx, src, dst, name); err != nil {
 			return err
 		}
 	}
 	v.note(found)
-	if v.opts.Progress != nil {
-		v.opts.Progress(v.res)
-	}
+	v.progress()
 	return nil
 }
 
