@@ -20,6 +20,9 @@
 #   BENCH_OUT=FILE           append the result as a markdown table row to FILE
 #   BENCH_TIMEOUT=30m        longest any single wait may take
 #   BENCH_KEEP=1             keep the work directory (logs, data) after the run
+#   VERIFY=1                 run continuous data verification during the sustained load and
+#                            count the sweeps that reported a mismatch (false alarms); it
+#                            loads both servers, so the other figures are not comparable
 #
 # Quick run: DURATION=20 BACKLOG=200000 make bench-cdc
 set -euo pipefail
@@ -35,6 +38,7 @@ DURATION=${DURATION:-60}
 BACKLOG=${BACKLOG:-1000000}
 BENCH_OUT=${BENCH_OUT:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-30m}
+VERIFY=${VERIFY:-0}
 
 # 1. Tools.
 bench_tools
@@ -54,4 +58,4 @@ BENCH_DB_PASSWORD=$password "$work/benchcdc" \
 	-source-port "${port[source]}" -destination-port "${port[destination]}" -replica-port "${port[replica]}" \
 	-user "$user" -runner "$root/bin/adbmigrate-runner" -work-dir "$work" \
 	-tables "$TABLES" -rows "$ROWS" -threads "$THREADS" -duration "${DURATION}s" -backlog "$BACKLOG" \
-	-out "$BENCH_OUT" -timeout "$BENCH_TIMEOUT"
+	-out "$BENCH_OUT" -timeout "$BENCH_TIMEOUT" -verify="$([[ $VERIFY == 1 ]] && echo true || echo false)"

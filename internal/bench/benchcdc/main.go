@@ -76,6 +76,7 @@ type config struct {
 	srcPort, dstPort, replicaPort int
 	user, password                string
 	runnerBin, workDir            string
+	verify                        bool
 	tables, rows, threads         int
 	duration                      time.Duration
 	backlog                       int
@@ -102,6 +103,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.backlog, "backlog", 1000000, "row changes in the catch-up backlog")
 	fs.StringVar(&cfg.instanceClass, "instance-class", "", "instance class of the task (default: the runner's)")
 	fs.StringVar(&cfg.out, "out", "", "markdown file to append a result row to (optional)")
+	fs.BoolVar(&cfg.verify, "verify", false, "run continuous data verification during the sustained load, and count its mismatches (false alarms)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Minute, "longest any single wait may take")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -141,6 +143,9 @@ type loadResult struct {
 	afterLoad    time.Duration // from the end of the load until a marker written then arrived
 	stop         time.Duration // POST stop (drain) duration
 	verifiedRows int64
+	// With -verify: verification sweeps finished during the load, and how many of them
+	// reported a mismatch.
+	sweeps, mismatchedSweeps int
 }
 
 // catchUpResult is the backlog phase.
@@ -187,7 +192,11 @@ func run(ctx context.Context, cfg config) error {
 	if err := prepare(ctx, cfg, s.src); err != nil {
 		return err
 	}
-	r, err := benchkit.StartRunner(cfg.runnerBin, cfg.workDir, "cdc")
+	var runnerArgs []string
+	if cfg.verify {
+		runnerArgs = []string{"--verify-pause", "1s", "--verify-settle", "5s"}
+	}
+	r, err := benchkit.StartRunner(cfg.runnerBin, cfg.workDir, "cdc", runnerArgs...)
 	if err != nil {
 		return err
 	}
@@ -300,6 +309,7 @@ func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, er
 		MigrationTypes:          []string{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental},
 		Objects:                 []api.Object{{Database: database}},
 		InstanceClass:           cfg.instanceClass,
+		DataVerification:        dataVerification(cfg),
 	})
 	if err != nil {
 		return "", fmt.Errorf("creating the task: %w", err)
@@ -534,6 +544,38 @@ func handlerRows(ctx context.Context, db *sql.DB) (int64, error) {
 	return total, rows.Err()
 }
 
+// dataVerification is the task's data_verification: full with -verify, none otherwise.
+func dataVerification(cfg config) *api.DataVerification {
+	if !cfg.verify {
+		return nil
+	}
+	return &api.DataVerification{Mode: "full"}
+}
+
+// sweepsSince counts the verification sweeps in the task's event log after the events
+// before, and those that reported a mismatch.
+func sweepsSince(ctx context.Context, r *benchkit.Runner, taskID string, before []api.TaskEvent) (sweeps, mismatched int, err error) {
+	var after int64
+	if len(before) > 0 {
+		after = before[len(before)-1].Seq
+	}
+	evs, err := r.Client.TaskEvents(ctx, taskID, after)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range evs {
+		if e.Type != api.EventVerification {
+			continue
+		}
+		sweeps++
+		if !strings.HasPrefix(e.Message, "verification passed") {
+			mismatched++
+			fmt.Printf("bench: %s\n", e.Message)
+		}
+	}
+	return sweeps, mismatched, nil
+}
+
 // sustainedLoad runs sysbench for cfg.duration at full speed while measuring the lag, then
 // stops the task and verifies the destination.
 func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID string) (loadResult, error) {
@@ -566,6 +608,10 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runne
 	if err != nil {
 		return res, err
 	}
+	events0, err := r.Client.TaskEvents(ctx, taskID, 0)
+	if err != nil {
+		return res, err
+	}
 	start := time.Now()
 	res.sysbench, err = sysbench(ctx, cfg, "run", "--threads="+strconv.Itoa(cfg.threads),
 		"--time="+strconv.Itoa(int(cfg.duration.Seconds())), "--report-interval=10")
@@ -579,6 +625,12 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runne
 		return res, err
 	}
 	res.handlerRows = h1 - h0
+	if cfg.verify {
+		if res.sweeps, res.mismatchedSweeps, err = sweepsSince(ctx, r, taskID, events0); err != nil {
+			return res, err
+		}
+		fmt.Printf("bench: continuous verification during the load: %d sweeps finished, %d reported a mismatch\n", res.sweeps, res.mismatchedSweeps)
+	}
 
 	// How long the task needs, after the load, for a change written at its end.
 	id, err = writeHeartbeat(ctx, s.src)

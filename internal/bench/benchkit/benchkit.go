@@ -228,7 +228,7 @@ type Runner struct {
 // until its API answers. Its pid is written to workDir/runner.pid so that the calling script
 // can stop it should this program die; the kernel kills it too when this process goes
 // (Pdeathsig).
-func StartRunner(bin, workDir, label string) (*Runner, error) {
+func StartRunner(bin, workDir, label string, args ...string) (*Runner, error) {
 	dataDir := filepath.Join(workDir, "runner-"+label)
 	if err := os.RemoveAll(dataDir); err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func StartRunner(bin, workDir, label string) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--listen", addr, "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"--listen", addr, "--data-dir", dataDir}, args...)...)
 	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
