@@ -468,14 +468,18 @@ func runHeartbeats(ctx, write context.Context, src, dst *sql.DB) *heartbeats {
 		}
 	}()
 	go func() {
-		var last int64
+		// Rows of different source transactions may become visible out of order (they are
+		// applied by parallel workers), so every row at or above the lowest one not seen yet
+		// is read again.
+		var floor int64
+		seenIDs := map[int64]bool{}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(10 * time.Millisecond):
 			}
-			rows, err := dst.QueryContext(ctx, "SELECT id, CAST(ts AS CHAR) FROM "+heartbeat+" WHERE id > ? ORDER BY id", last)
+			rows, err := dst.QueryContext(ctx, "SELECT id, CAST(ts AS CHAR) FROM "+heartbeat+" WHERE id >= ? ORDER BY id", floor)
 			if err != nil {
 				fail(fmt.Errorf("polling the destination's heartbeats: %w", err))
 				return
@@ -489,7 +493,10 @@ func runHeartbeats(ctx, write context.Context, src, dst *sql.DB) *heartbeats {
 					fail(err)
 					return
 				}
-				last = id
+				if seenIDs[id] {
+					continue
+				}
+				seenIDs[id] = true
 				at, err := time.Parse("2006-01-02 15:04:05.999999", ts)
 				if err != nil {
 					rows.Close()
@@ -503,6 +510,10 @@ func runHeartbeats(ctx, write context.Context, src, dst *sql.DB) *heartbeats {
 				h.mu.Unlock()
 			}
 			rows.Close()
+			for seenIDs[floor] || floor == 0 {
+				delete(seenIDs, floor)
+				floor++
+			}
 		}
 	}()
 	return h

@@ -635,8 +635,12 @@ type reporter struct {
 func (r *reporter) report(p engine.Progress) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A finished verification sweep is persisted at once, like a new phase: the next
+	// sweep's progress must not replace it unseen.
+	sweepDone := p.Verification != nil && p.Verification.Status != "running" &&
+		(r.last.Verification == nil || r.last.Verification.Sweeps != p.Verification.Sweeps)
 	r.last, r.pending = p, true
-	if p.Phase != r.phase || r.s.now().Sub(r.written) >= persistEvery {
+	if p.Phase != r.phase || sweepDone || r.s.now().Sub(r.written) >= persistEvery {
 		r.flush()
 	}
 }
