@@ -169,3 +169,51 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Rows that incremental migration changes are compared again after the settle delay: a row
+// the destination got wrong (here a destination trigger corrupts it on apply) is reported
+// long before a sweep comes back to it, while the other changed rows raise nothing.
+func TestChangedRowsAreRechecked(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
+		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
+	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "1s", "--verify-pause", "1h"}})
+	ctx := context.Background()
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
+		DataVerification: &api.DataVerification{Mode: "full"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	if v := waitVerification(t, r, task.ID, 0); v.Mismatches != 0 {
+		t.Fatalf("first sweep: %+v", v)
+	}
+	dst.Exec(t, "CREATE TRIGGER bank.corrupt BEFORE INSERT ON bank.accounts FOR EACH ROW SET NEW.balance = IF(NEW.id = 4242, -7, NEW.balance)")
+	src.Exec(t, "UPDATE bank.accounts SET memo = 'changed' WHERE id BETWEEN 4000 AND 4500")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := r.Client.TaskStatus(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := st.Verification; v != nil && v.RecheckMismatches > 0 {
+			if v.RecheckMismatches != 1 || len(v.RecheckMismatched) != 1 || v.RecheckMismatched[0].Key != "id=4242" || v.RecheckMismatched[0].Kind != "differs" {
+				t.Fatalf("rechecks found %d: %+v, want only id=4242 differing", v.RecheckMismatches, v.RecheckMismatched)
+			}
+			if v.KeysRechecked < 501 || v.Sweeps != 1 {
+				t.Errorf("%d keys rechecked after %d sweeps, want the 501 changed rows and still the first sweep", v.KeysRechecked, v.Sweeps)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the corrupted row was not reported within 30 s: %+v", st.Verification)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if log := events(t, r, task.ID); !strings.Contains(log, "changed rows still differ after the settle delay") {
+		t.Errorf("event log lacks the recheck:\n%s", log)
+	}
+}

@@ -122,6 +122,20 @@ type VerificationProgress struct {
 	verify.Result
 	// Sweeps counts the completed comparisons of every table.
 	Sweeps int64
+	// During incremental migration, the changed rows compared again after the settle
+	// delay, those found to differ, and the first of them.
+	KeysRechecked     int64
+	RecheckMismatches int64
+	RecheckMismatched []verify.Mismatch
+}
+
+// next is the progress of a sweep in status with result r, keeping v's rechecks.
+func (v *VerificationProgress) next(status string, r verify.Result, sweeps int64) *VerificationProgress {
+	out := &VerificationProgress{Status: status, Result: r, Sweeps: sweeps}
+	if v != nil {
+		out.KeysRechecked, out.RecheckMismatches, out.RecheckMismatched = v.KeysRechecked, v.RecheckMismatches, v.RecheckMismatched
+	}
+	return out
 }
 
 // ErrDrained is returned by Run when an incremental task drained to the source's position
@@ -421,27 +435,33 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 	return nil
 }
 
+// verifyJobs describes the mappings for data verification.
+func verifyJobs(maps []mapping) []fullload.Job {
+	jobs := make([]fullload.Job, len(maps))
+	for i, m := range maps {
+		jobs[i] = fullload.Job{Table: m.table, Columns: m.columns, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
+	}
+	return jobs
+}
+
 func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == VerifySampled }
 
 // verifyOnce compares every mapping's destination table with its source, reporting as it
 // goes; settle > 0 lets rows in flight catch up before they count.
 func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
-	jobs := make([]fullload.Job, len(maps))
-	for i, m := range maps {
-		jobs[i] = fullload.Job{Table: m.table, Columns: m.columns, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
-	}
+	jobs := verifyJobs(maps)
 	var sweeps int64
 	send(func(p *Progress) {
 		if p.Verification != nil {
 			sweeps = p.Verification.Sweeps
 		}
-		p.Verification = &VerificationProgress{Status: "running", Sweeps: sweeps}
+		p.Verification = p.Verification.next("running", verify.Result{}, sweeps)
 	})
 	opts := verify.Options{
 		SamplePercent: task.Verification.SamplePercent, Repair: task.Verification.Repair, Settle: settle, Limits: task.FullLimits,
 		Progress: func(r verify.Result) {
 			send(func(p *Progress) {
-				p.Verification = &VerificationProgress{Status: "running", Result: r, Sweeps: sweeps}
+				p.Verification = p.Verification.next("running", r, sweeps)
 			})
 		},
 	}
@@ -461,7 +481,7 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 	}
 	slog.Default().Info("verification done", "task_id", task.ID, "status", status, "rows", res.Rows, "mismatches", res.Mismatches, "repaired", res.Repaired)
 	send(func(p *Progress) {
-		p.Verification = &VerificationProgress{Status: status, Result: res, Sweeps: sweeps + 1}
+		p.Verification = p.Verification.next(status, res, sweeps+1)
 	})
 	return res, nil
 }
@@ -518,6 +538,7 @@ func clone(p Progress) Progress {
 	if p.Verification != nil {
 		v := *p.Verification
 		v.Mismatched = slices.Clone(v.Mismatched)
+		v.RecheckMismatched = slices.Clone(v.RecheckMismatched)
 		p.Verification = &v
 	}
 	return p

@@ -13,6 +13,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
 
 // incremental runs incremental migration from the last applied position, or from the cut
@@ -59,13 +60,18 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	})
 	base, baseBytes := int64(0), int64(0)
 	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
+	var changed func(*cdc.Table, [][]any)
 	if task.Verification.enabled() {
 		vctx, stop := context.WithCancel(ctx)
 		defer stop()
 		go sweep(vctx, src, dst, task, maps, send)
+		if changed, err = recheck(vctx, src, dst, task, maps, tables, send); err != nil {
+			return err
+		}
 	}
 	return cdc.Run(ctx, src, dst, cdc.Config{
-		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
+		Changed: changed,
+		TaskID:  task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
@@ -98,6 +104,43 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 		case <-time.After(pause):
 		}
 	}
+}
+
+// recheck starts comparing the rows incremental migration changes, after the settle delay,
+// and returns the function that hands them over; mismatches go into the verification
+// progress. It stops when ctx ends.
+func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, tables []*cdc.Table, send func(func(*Progress))) (func(*cdc.Table, [][]any), error) {
+	ensure := func(p *Progress) *VerificationProgress {
+		if p.Verification == nil {
+			p.Verification = &VerificationProgress{Status: "running"}
+		}
+		return p.Verification
+	}
+	found := func(ms []verify.Mismatch) {
+		for _, m := range ms {
+			slog.Default().Warn("changed row differs after the settle delay", "task_id", task.ID, "table", m.Table, "key", m.Key, "kind", m.Kind)
+		}
+		send(func(p *Progress) {
+			v := ensure(p)
+			v.RecheckMismatches += int64(len(ms))
+			v.RecheckMismatched = append(v.RecheckMismatched, ms[:min(len(ms), 100-len(v.RecheckMismatched))]...)
+		})
+	}
+	checked := func(n int) { send(func(p *Progress) { ensure(p).KeysRechecked += int64(n) }) }
+	rc, err := verify.NewRechecker(src, dst, verifyJobs(maps), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := rc.Run(ctx); err != nil && ctx.Err() == nil {
+			slog.Default().Warn("checking changed rows stopped", "task_id", task.ID, "error", err)
+		}
+	}()
+	index := make(map[*cdc.Table]int, len(tables))
+	for i, t := range tables {
+		index[t] = i
+	}
+	return func(t *cdc.Table, keys [][]any) { rc.Add(index[t], keys) }, nil
 }
 
 // applyWorkers is how many transactions apply incremental changes at once: the task's

@@ -311,6 +311,12 @@ type Verification struct {
 	Sweeps int64 `json:"sweeps,omitempty"`
 	// Mismatched are the first rows found to differ (at most 100).
 	Mismatched []Mismatch `json:"mismatched,omitempty"`
+	// During incremental migration: the changed rows compared again after the settle
+	// delay, those that still differed with their source row unchanged, and the first of
+	// them (at most 100). They count over the whole run.
+	KeysRechecked     int64      `json:"keys_rechecked,omitempty"`
+	RecheckMismatches int64      `json:"recheck_mismatches,omitempty"`
+	RecheckMismatched []Mismatch `json:"recheck_mismatched,omitempty"`
 }
 
 // Mismatch is a row that differs between source and destination.

@@ -23,11 +23,12 @@ import (
 // change is one row change for the destination: a REPLACE of the row's migrated columns,
 // or a DELETE by key.
 type change struct {
-	table  *Table
-	delete bool
-	values []any // REPLACE: destination column values in destColumns order; DELETE: key values
-	key    string
-	end    checkpoint.Applied // end of the source transaction that made the change
+	table   *Table
+	delete  bool
+	values  []any // REPLACE: destination column values in destColumns order; DELETE: key values
+	key     string
+	keyVals []any              // the row's key values
+	end     checkpoint.Applied // end of the source transaction that made the change
 }
 
 // pendingBatch holds the changes of complete source transactions not yet committed.
@@ -230,7 +231,7 @@ func (a *applier) add(t *Table, row []any) error {
 	if err != nil {
 		return err
 	}
-	a.txn = append(a.txn, change{table: t, values: vals, key: encodeKey(key)})
+	a.txn = append(a.txn, change{table: t, values: vals, key: encodeKey(key), keyVals: key})
 	return nil
 }
 
@@ -239,7 +240,7 @@ func (a *applier) remove(t *Table, row []any) error {
 	if err != nil {
 		return err
 	}
-	a.txn = append(a.txn, change{table: t, delete: true, values: key, key: encodeKey(key)})
+	a.txn = append(a.txn, change{table: t, delete: true, values: key, key: encodeKey(key), keyVals: key})
 	return nil
 }
 
@@ -351,7 +352,11 @@ type inflight struct {
 	changes int
 	workers int
 	written atomic.Int64
+	changed map[*Table][][]any // keys of the rows changed, for Config.Changed
 }
+
+// maxChangedKeys bounds the keys of one batch passed to Config.Changed.
+const maxChangedKeys = 1000
 
 // flush commits the pending batch, and returns once it and the batch in flight are
 // committed.
@@ -405,6 +410,15 @@ func (a *applier) start(ctx context.Context) error {
 		parts[w] = append(parts[w], c)
 	}
 	f := &inflight{done: make(chan struct{}), pos: pos, rows: b.rows, changes: len(changes), workers: n}
+	if a.cfg.Changed != nil {
+		f.changed = map[*Table][][]any{}
+		for i, c := range changes {
+			if i == maxChangedKeys {
+				break
+			}
+			f.changed[c.table] = append(f.changed[c.table], c.keyVals)
+		}
+	}
 	if ordered {
 		f.workers = 1
 	}
@@ -443,6 +457,9 @@ func (a *applier) wait() error {
 		a.done = nil // every worker is past its own position again
 	}
 	a.pos, a.applied, a.bytes = f.pos, a.applied+int64(f.rows), a.bytes+f.written.Load()
+	for t, keys := range f.changed {
+		a.cfg.Changed(t, keys)
+	}
 	a.behind = time.Time{}
 	switch {
 	case !a.pending.empty():

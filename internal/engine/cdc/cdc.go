@@ -87,6 +87,9 @@ type Config struct {
 	// Drain, when closed, makes Run apply everything the source has written by then and
 	// return ErrDrained.
 	Drain <-chan struct{}
+	// Changed, when set, receives after each commit the keys of (at most 1000 of) the rows
+	// it changed, table by table: data verification checks them again.
+	Changed func(t *Table, keys [][]any)
 	// Report receives the status after each commit and when idle.
 	Report func(Status)
 	Log    *slog.Logger

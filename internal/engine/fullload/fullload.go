@@ -508,3 +508,7 @@ func Rewrite(ctx context.Context, src, dst *sql.DB, j Job, srcPred string, srcAr
 	}
 	return n, nil
 }
+
+// KeyArgs turns key values read in the text protocol into arguments that select the same
+// row: binary columns as bytes, others as strings.
+func KeyArgs(cols []schema.Column, key [][]byte) []any { return keyArgs(cols, key) }

@@ -24,6 +24,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/alert"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
@@ -626,10 +627,12 @@ type reporter struct {
 	// verified is the number of verification sweeps whose outcome was handled; sweepBase
 	// those of earlier runs.
 	verified, sweepBase int64
-	last                engine.Progress
-	phase               string
-	written             time.Time
-	pending             bool
+	// rechecked is the number of changed rows found to differ already reported.
+	rechecked int64
+	last      engine.Progress
+	phase     string
+	written   time.Time
+	pending   bool
 }
 
 func (r *reporter) report(p engine.Progress) {
@@ -726,6 +729,7 @@ func (r *reporter) flush() {
 	r.bytes = p.BytesWritten
 	r.watchLatency(t)
 	r.s.watchVerification(t, &r.verified)
+	r.s.watchRechecks(t, &r.rechecked)
 }
 
 // verificationState is the API form of verification progress.
@@ -733,8 +737,15 @@ func (r *reporter) flush() {
 func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
 	out := &api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
 		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
-	for _, m := range v.Mismatched {
-		out.Mismatched = append(out.Mismatched, api.Mismatch{Table: m.Table, Key: m.Key, Kind: m.Kind})
+	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
+	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
+	return out
+}
+
+func apiMismatches(ms []verify.Mismatch) []api.Mismatch {
+	var out []api.Mismatch
+	for _, m := range ms {
+		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: m.Kind})
 	}
 	return out
 }
@@ -758,6 +769,27 @@ func (s *Scheduler) watchVerification(t api.Task, handled *int64) {
 	}
 	s.event(t.ID, api.EventVerification, msg)
 	if v.Mismatches > 0 && t.Monitoring != nil {
+		s.alerts.Send(t.Monitoring.WebhookURL, s.alertFor(t, alert.KindMismatch, fmt.Sprintf("task %s: %s", t.Name, msg)))
+	}
+}
+
+// watchRechecks records and alerts the changed rows found to differ since *handled.
+func (s *Scheduler) watchRechecks(t api.Task, handled *int64) {
+	v := t.State.Verification
+	if v == nil || v.RecheckMismatches <= *handled {
+		return
+	}
+	msg := fmt.Sprintf("%d changed rows still differ after the settle delay", v.RecheckMismatches-*handled)
+	if n := len(v.RecheckMismatched); n > 0 {
+		var keys []string
+		for _, m := range v.RecheckMismatched[max(0, n-5):] {
+			keys = append(keys, fmt.Sprintf("%s %s (%s)", m.Table, m.Key, m.Kind))
+		}
+		msg += "; last: " + strings.Join(keys, "; ")
+	}
+	*handled = v.RecheckMismatches
+	s.event(t.ID, api.EventVerification, msg)
+	if t.Monitoring != nil {
 		s.alerts.Send(t.Monitoring.WebhookURL, s.alertFor(t, alert.KindMismatch, fmt.Sprintf("task %s: %s", t.Name, msg)))
 	}
 }
