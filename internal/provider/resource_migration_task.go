@@ -783,15 +783,25 @@ func verificationAttributes() map[string]schema.Attribute {
 		"mismatches":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows found to differ between source and destination (after repair, those still differing)."},
 		"repaired":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows rewritten from the source by `repair`."},
 		"sweeps":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Completed comparisons of every table: one after the full migration, more during incremental migration and on demand."},
-		"mismatched": schema.ListNestedAttribute{
-			Computed:            true,
-			MarkdownDescription: "The first rows found to differ (at most 100).",
-			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-				"table": schema.StringAttribute{Computed: true, MarkdownDescription: "Source `database.table`."},
-				"key":   schema.StringAttribute{Computed: true, MarkdownDescription: "The row's source key, `column=value, ...` (a row hash for a table without key)."},
-				"kind":  schema.StringAttribute{Computed: true, MarkdownDescription: "`missing` on the destination, `extra` on the destination, or `differs`."},
-			}},
-		},
+		"mismatched":     mismatchesAttribute("The first rows the sweep found to differ (at most 100)."),
+		"keys_rechecked": schema.Int64Attribute{Computed: true, MarkdownDescription: "During incremental migration, the changed rows compared " +
+			"again after the settle delay, since the task's run started."},
+		"recheck_mismatches": schema.Int64Attribute{Computed: true, MarkdownDescription: "Changed rows that still differed after the settle " +
+			"delay with their source row unchanged."},
+		"recheck_mismatched": mismatchesAttribute("The first of those rows (at most 100)."),
+	}
+}
+
+// mismatchesAttribute is a computed list of rows that differ.
+func mismatchesAttribute(desc string) schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed:            true,
+		MarkdownDescription: desc,
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"table": schema.StringAttribute{Computed: true, MarkdownDescription: "Source `database.table`."},
+			"key":   schema.StringAttribute{Computed: true, MarkdownDescription: "The row's source key, `column=value, ...` (a row hash for a table without key)."},
+			"kind":  schema.StringAttribute{Computed: true, MarkdownDescription: "`missing` on the destination, `extra` on the destination, or `differs`."},
+		}},
 	}
 }
 

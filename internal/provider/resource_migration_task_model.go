@@ -134,12 +134,28 @@ var (
 	verificationType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"status": types.StringType, "chunks_checked": types.Int64Type, "rows_checked": types.Int64Type, "mismatches": types.Int64Type,
 		"repaired": types.Int64Type, "sweeps": types.Int64Type, "mismatched": types.ListType{ElemType: mismatchType},
+		"keys_rechecked": types.Int64Type, "recheck_mismatches": types.Int64Type, "recheck_mismatched": types.ListType{ElemType: mismatchType},
 	}}
 	tableProgressType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"database": types.StringType, "table": types.StringType, "rows_migrated": types.Int64Type,
 		"rows_total": types.Int64Type, "done": types.BoolType,
 	}}
 )
+
+// mismatchesValue is the value of a list of rows that differ.
+func mismatchesValue(ms []api.Mismatch, diags *diag.Diagnostics) types.List {
+	rows := make([]attr.Value, len(ms))
+	for i, mm := range ms {
+		var d diag.Diagnostics
+		rows[i], d = types.ObjectValue(mismatchType.AttrTypes, map[string]attr.Value{
+			"table": types.StringValue(mm.Table), "key": types.StringValue(mm.Key), "kind": types.StringValue(mm.Kind),
+		})
+		diags.Append(d...)
+	}
+	v, d := types.ListValue(mismatchType, rows)
+	diags.Append(d...)
+	return v
+}
 
 // precheckItemsValue is the value of a list of precheck items.
 func precheckItemsValue(ctx context.Context, items []api.PrecheckItem, diags *diag.Diagnostics) types.List {
@@ -303,19 +319,13 @@ func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.D
 	m.Precheck = precheckItemsValue(ctx, s.Precheck, &diags)
 	m.Verification = types.ObjectNull(verificationType.AttrTypes)
 	if v := s.Verification; v != nil {
-		rows := make([]attr.Value, len(v.Mismatched))
-		for i, mm := range v.Mismatched {
-			rows[i], d = types.ObjectValue(mismatchType.AttrTypes, map[string]attr.Value{
-				"table": types.StringValue(mm.Table), "key": types.StringValue(mm.Key), "kind": types.StringValue(mm.Kind),
-			})
-			diags.Append(d...)
-		}
-		mismatched, d := types.ListValue(mismatchType, rows)
-		diags.Append(d...)
 		m.Verification, d = types.ObjectValue(verificationType.AttrTypes, map[string]attr.Value{
 			"status": types.StringValue(v.Status), "chunks_checked": types.Int64Value(v.ChunksChecked),
 			"rows_checked": types.Int64Value(v.RowsChecked), "mismatches": types.Int64Value(v.Mismatches),
-			"repaired": types.Int64Value(v.Repaired), "sweeps": types.Int64Value(v.Sweeps), "mismatched": mismatched,
+			"repaired": types.Int64Value(v.Repaired), "sweeps": types.Int64Value(v.Sweeps),
+			"mismatched":     mismatchesValue(v.Mismatched, &diags),
+			"keys_rechecked": types.Int64Value(v.KeysRechecked), "recheck_mismatches": types.Int64Value(v.RecheckMismatches),
+			"recheck_mismatched": mismatchesValue(v.RecheckMismatched, &diags),
 		})
 		diags.Append(d...)
 	}
