@@ -197,13 +197,6 @@ func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 
 func sameKey(a, b []any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
-// keyedRow is one row read by byKeys.
-type keyedRow struct {
-	hash  string
-	shown string
-	args  []any // the key, as arguments that select the row again
-}
-
 // byKeys reads the hash of each row whose key is one of keys, by the key's bytes.
 func (s side) byKeys(ctx context.Context, keyCols []schema.Column, keys [][]any) (map[string]keyedRow, error) {
 	cols := make([]string, len(s.key))
@@ -221,32 +214,5 @@ func (s side) byKeys(ctx context.Context, keyCols []schema.Column, keys [][]any)
 	if s.where != "" {
 		pred = "(" + s.where + ") AND " + pred
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+", "+s.hash+" FROM "+s.table+" WHERE "+pred, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]keyedRow{}
-	raw := make([]sql.RawBytes, len(cols)+1)
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		var id, shown strings.Builder
-		key := make([][]byte, len(keyCols))
-		for i, c := range keyCols {
-			fmt.Fprintf(&id, "%d:%s;", len(raw[i]), raw[i])
-			if i > 0 {
-				shown.WriteString(", ")
-			}
-			shown.WriteString(c.Name + "=" + display(c, raw[i]))
-			key[i] = append([]byte{}, raw[i]...)
-		}
-		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: fullload.KeyArgs(keyCols, key)}
-	}
-	return out, rows.Err()
+	return s.keyed(ctx, keyCols, pred, args)
 }

@@ -310,20 +310,24 @@ func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][
 	return a, err
 }
 
-// rows returns a chunk's rows as key -> hash, with each key's display form.
-func (s side) rows(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (map[string]string, map[string]string, error) {
+// rows returns a chunk's rows by key.
+func (s side) rows(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (map[string]keyedRow, error) {
 	pred, args := fullload.RangePredicate(s.key, keyCols, lo, hi, s.where)
+	return s.keyed(ctx, keyCols, pred, args)
+}
+
+// keyed reads the key and hash of the rows pred selects, by the key's bytes.
+func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, args []any) (map[string]keyedRow, error) {
 	cols := make([]string, len(s.key))
 	for i, k := range s.key {
 		cols[i] = dialect.QuoteIdent(k)
 	}
-	q := "SELECT " + strings.Join(cols, ", ") + ", " + s.hash + " FROM " + s.table + whereClause(pred)
-	r, err := s.db.QueryContext(ctx, q, args...)
+	r, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+", "+s.hash+" FROM "+s.table+whereClause(pred), args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer r.Close()
-	hashes, shown := map[string]string{}, map[string]string{}
+	out := map[string]keyedRow{}
 	raw := make([]sql.RawBytes, len(cols)+1)
 	dest := make([]any, len(raw))
 	for i := range raw {
@@ -331,20 +335,28 @@ func (s side) rows(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte
 	}
 	for r.Next() {
 		if err := r.Scan(dest...); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		var id, show strings.Builder
+		var id, shown strings.Builder
+		key := make([][]byte, len(keyCols))
 		for i, c := range keyCols {
 			fmt.Fprintf(&id, "%d:%s;", len(raw[i]), raw[i])
 			if i > 0 {
-				show.WriteString(", ")
+				shown.WriteString(", ")
 			}
-			show.WriteString(c.Name + "=" + display(c, raw[i]))
+			shown.WriteString(c.Name + "=" + display(c, raw[i]))
+			key[i] = append([]byte{}, raw[i]...)
 		}
-		hashes[id.String()] = string(raw[len(cols)])
-		shown[id.String()] = show.String()
+		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: fullload.KeyArgs(keyCols, key)}
 	}
-	return hashes, shown, r.Err()
+	return out, r.Err()
+}
+
+// keyedRow is one row read by keyed.
+type keyedRow struct {
+	hash  string
+	shown string
+	args  []any // the key, as arguments that select the row again
 }
 
 func display(c schema.Column, b []byte) string {
@@ -421,26 +433,26 @@ func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.C
 	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
 		return nil, err
 	}
-	sh, shown, err := src.rows(ctx, keyCols, lo, hi)
+	sh, err := src.rows(ctx, keyCols, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
-	dh, dshown, err := dst.rows(ctx, keyCols, lo, hi)
+	dh, err := dst.rows(ctx, keyCols, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("verifying %s on the destination: %w", name, err)
 	}
 	var out []Mismatch
-	for k, h := range sh {
+	for k, r := range sh {
 		switch d, ok := dh[k]; {
 		case !ok:
-			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Missing, source: h})
-		case d != h:
-			out = append(out, Mismatch{Table: name, Key: shown[k], Kind: Differs, source: h})
+			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Missing, source: r.hash})
+		case d.hash != r.hash:
+			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Differs, source: r.hash})
 		}
 	}
-	for k := range dh {
+	for k, d := range dh {
 		if _, ok := sh[k]; !ok {
-			out = append(out, Mismatch{Table: name, Key: dshown[k], Kind: Extra})
+			out = append(out, Mismatch{Table: name, Key: d.shown, Kind: Extra})
 		}
 	}
 	return out, nil
