@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -74,6 +75,45 @@ func TestIncrementalCutOverAndRestart(t *testing.T) {
 	same()
 }
 
+// writeUntilStopped runs, one after another, transactions of the statements next returns
+// for i = 0, 1, ... (rng seeded with seed) until the returned stop is called; stop returns
+// the first error.
+func writeUntilStopped(db *sql.DB, seed uint64, next func(i int, rng *rand.Rand) []string) (stop func() error) {
+	quit := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		rng := rand.New(rand.NewPCG(seed, seed+1))
+		for i := 0; ; i++ {
+			select {
+			case <-quit:
+				done <- nil
+				return
+			default:
+			}
+			tx, err := db.Begin()
+			if err != nil {
+				done <- err
+				return
+			}
+			for _, s := range next(i, rng) {
+				if _, err := tx.Exec(s); err != nil {
+					tx.Rollback()
+					done <- err
+					return
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	return func() error {
+		close(quit)
+		return <-done
+	}
+}
+
 // SIGKILL the runner again and again at random moments while changes flow; each restart
 // resumes from the destination's checkpoint, and in the end the destination equals the
 // source: no change lost, none applied twice.
@@ -96,51 +136,25 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 	// A writer that never stops during the kills: increments (which would show a double
 	// apply), inserts, deletes and key changes, in multi-statement transactions.
 	db := src.DB(t, "")
-	stop := make(chan struct{})
-	writerDone := make(chan error, 1)
-	go func() {
-		rng := rand.New(rand.NewPCG(1, 2))
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				writerDone <- nil
-				return
-			default:
-			}
-			tx, err := db.Begin()
-			if err != nil {
-				writerDone <- err
-				return
-			}
-			id := 1 + rng.IntN(3000)
-			stmts := []string{
-				fmt.Sprintf("UPDATE bank.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", id),
-				fmt.Sprintf("INSERT INTO bank.ledger (id, amount, memo) VALUES (%d, %d, 'new') ON DUPLICATE KEY UPDATE version = version + 1", 100000+i, i),
-			}
-			if i%40 == 0 {
-				// A wide update: batches this large are applied by parallel workers.
-				lo := 1 + rng.IntN(2500)
-				stmts = append(stmts, fmt.Sprintf("UPDATE bank.ledger SET amount = amount - 1, version = version + 1 WHERE id BETWEEN %d AND %d", lo, lo+400))
-			}
-			switch i % 7 {
-			case 3:
-				stmts = append(stmts, fmt.Sprintf("DELETE FROM bank.ledger WHERE id = %d", 1+rng.IntN(3000)))
-			case 5:
-				stmts = append(stmts, fmt.Sprintf("UPDATE bank.ledger SET id = %d WHERE id = %d", 200000+i, 1+rng.IntN(3000)))
-			}
-			for _, s := range stmts {
-				if _, err := tx.Exec(s); err != nil {
-					tx.Rollback()
-					writerDone <- err
-					return
-				}
-			}
-			if err := tx.Commit(); err != nil {
-				writerDone <- err
-				return
-			}
+	stopWriting := writeUntilStopped(db, 1, func(i int, rng *rand.Rand) []string {
+		id := 1 + rng.IntN(3000)
+		stmts := []string{
+			fmt.Sprintf("UPDATE bank.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", id),
+			fmt.Sprintf("INSERT INTO bank.ledger (id, amount, memo) VALUES (%d, %d, 'new') ON DUPLICATE KEY UPDATE version = version + 1", 100000+i, i),
 		}
-	}()
+		if i%40 == 0 {
+			// A wide update: batches this large are applied by parallel workers.
+			lo := 1 + rng.IntN(2500)
+			stmts = append(stmts, fmt.Sprintf("UPDATE bank.ledger SET amount = amount - 1, version = version + 1 WHERE id BETWEEN %d AND %d", lo, lo+400))
+		}
+		switch i % 7 {
+		case 3:
+			stmts = append(stmts, fmt.Sprintf("DELETE FROM bank.ledger WHERE id = %d", 1+rng.IntN(3000)))
+		case 5:
+			stmts = append(stmts, fmt.Sprintf("UPDATE bank.ledger SET id = %d WHERE id = %d", 200000+i, 1+rng.IntN(3000)))
+		}
+		return stmts
+	})
 	rng := rand.New(rand.NewPCG(3, 4))
 	for k := 0; k < 4; k++ {
 		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
@@ -149,8 +163,7 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 		r.Start(t)
 	}
 	time.Sleep(500 * time.Millisecond)
-	close(stop)
-	if err := <-writerDone; err != nil {
+	if err := stopWriting(); err != nil {
 		t.Fatal(err)
 	}
 	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)

@@ -122,29 +122,14 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 
 	// Writes to ids 1..4000 without pause; 4001..5000 stay still.
 	db := src.DB(t, "")
-	stop := make(chan struct{})
-	writer := make(chan error, 1)
-	go func() {
-		rng := rand.New(rand.NewPCG(5, 6))
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				writer <- nil
-				return
-			default:
-			}
-			id := 1 + rng.IntN(4000)
-			if _, err := db.Exec("UPDATE bank.accounts SET balance = balance + 1, memo = ? WHERE id = ?", fmt.Sprint("w", i), id); err != nil {
-				writer <- err
-				return
-			}
-		}
-	}()
+	stopWriting := writeUntilStopped(db, 5, func(i int, rng *rand.Rand) []string {
+		return []string{fmt.Sprintf("UPDATE bank.accounts SET balance = balance + 1, memo = 'w%d' WHERE id = %d", i, 1+rng.IntN(4000))}
+	})
 	var sweeps int64
 	for sweeps < 3 {
 		v := waitVerification(t, r, task.ID, sweeps)
 		if v.Mismatches != 0 {
-			close(stop)
+			stopWriting()
 			t.Fatalf("sweep %d under load reported %d mismatches (false alarms): %v", v.Sweeps, v.Mismatches, mismatchKeys(v))
 		}
 		sweeps = v.Sweeps
@@ -164,8 +149,7 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 			t.Fatal("no sweep found the row altered on the destination")
 		}
 	}
-	close(stop)
-	if err := <-writer; err != nil {
+	if err := stopWriting(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -230,15 +230,11 @@ func (p Progress) Percent() float64 {
 // again after a stop or a crash resumes from the checkpoints kept on the destination. Run
 // returns ctx.Err() when ctx is cancelled.
 func Run(ctx context.Context, task Task, report func(Progress)) error {
-	src, err := dbconn.Open(task.Source, "")
+	src, dst, err := openServers(task, true)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := dbconn.OpenWriter(task.Destination, "")
-	if err != nil {
-		return err
-	}
 	defer dst.Close()
 	if err := src.PingContext(ctx); err != nil {
 		return fmt.Errorf("source: %w", dbconn.Explain(task.Source, err))
@@ -250,17 +246,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		return err
 	}
 	maps, resolveErr := resolve(ctx, src, task)
-	var mu sync.Mutex
 	prog := Progress{Phase: PhasePrecheck}
 	for _, m := range maps {
 		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: fullload.EstimateRows(ctx, src, m.table)})
 	}
-	send := func(update func(*Progress)) {
-		mu.Lock()
-		defer mu.Unlock()
-		update(&prog)
-		report(clone(prog))
-	}
+	send := sender(&prog, report)
 
 	cut, ok, err := checkpoint.LoadCut(ctx, dst, task.ID)
 	if err != nil {
@@ -356,28 +346,18 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 // reporting the verification's progress through report. With incremental migration, rows
 // that differ get the settle delay to catch up before they count.
 func Verify(ctx context.Context, task Task, report func(Progress)) error {
-	src, err := dbconn.Open(task.Source, "")
+	src, dst, err := openServers(task, true)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := dbconn.OpenWriter(task.Destination, "")
-	if err != nil {
-		return err
-	}
 	defer dst.Close()
 	maps, err := resolve(ctx, src, task)
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
 	var prog Progress
-	send := func(update func(*Progress)) {
-		mu.Lock()
-		defer mu.Unlock()
-		update(&prog)
-		report(clone(prog))
-	}
+	send := sender(&prog, report)
 	if task.Verification.Mode != VerifySampled {
 		task.Verification.Mode = VerifyFull
 	}
@@ -531,6 +511,36 @@ func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping,
 		p.RowsMigrated += rows
 	}
 	return added, nil
+}
+
+// openServers opens the task's source, and its destination as a writer when write is set
+// (repair writes), as a reader otherwise.
+func openServers(task Task, write bool) (src, dst *sql.DB, err error) {
+	if src, err = dbconn.Open(task.Source, ""); err != nil {
+		return nil, nil, err
+	}
+	if write {
+		dst, err = dbconn.OpenWriter(task.Destination, "")
+	} else {
+		dst, err = dbconn.Open(task.Destination, "")
+	}
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
+// sender returns the function through which progress changes: it applies each update to
+// *prog and reports a copy, one update at a time.
+func sender(prog *Progress, report func(Progress)) func(func(*Progress)) {
+	var mu sync.Mutex
+	return func(update func(*Progress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(prog)
+		report(clone(*prog))
+	}
 }
 
 func clone(p Progress) Progress {

@@ -46,7 +46,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	}
 	var start checkpoint.Applied
 	if ok {
-		start = checkpoint.Earliest(done)
+		start = slices.MinFunc(done, checkpoint.Applied.Compare)
 		// Events after the stored position were written with the columns stored with it.
 		if err := cdc.RestoreColumns(tables, start.Tables); err != nil {
 			return err

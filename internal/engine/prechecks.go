@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
-
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 )
 
@@ -75,15 +73,11 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 // servers and writes nothing to either. It returns every item and those that would block the
 // task; it fails only when ctx ends.
 func Precheck(ctx context.Context, task Task) (results, blocking []precheck.Result, err error) {
-	src, err := dbconn.Open(task.Source, "")
+	src, dst, err := openServers(task, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer src.Close()
-	dst, err := dbconn.Open(task.Destination, "")
-	if err != nil {
-		return nil, nil, err
-	}
 	defer dst.Close()
 	maps, resolveErr := resolve(ctx, src, task)
 	var schemaErr error

@@ -453,7 +453,7 @@ func (a *applier) wait() error {
 		return f.err
 	}
 	a.cfg.Log.Debug("batch applied", "changes", f.changes, "workers", f.workers, "file", f.pos.File, "pos", f.pos.Pos)
-	if a.done != nil && !f.pos.Before(checkpoint.Latest(a.done)) {
+	if a.done != nil && !f.pos.Before(slices.MaxFunc(a.done, checkpoint.Applied.Compare)) {
 		a.done = nil // every worker is past its own position again
 	}
 	a.pos, a.applied, a.bytes = f.pos, a.applied+int64(f.rows), a.bytes+f.written.Load()

@@ -4,12 +4,14 @@
 package checkpoint
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // MetaDatabase is the destination database that holds checkpoints. Object selection never
@@ -210,13 +212,17 @@ type Applied struct {
 	Changes int64
 }
 
-// Before reports whether a is an earlier binlog position than b.
-func (a Applied) Before(b Applied) bool {
-	if a.File != b.File {
-		return a.File < b.File // binlog files are numbered with zero padding
+// Compare orders binlog positions: -1 when a is earlier than b, 0 when equal, +1 when later.
+// With slices.MinFunc it gives where reading must resume so that no worker misses a change.
+func (a Applied) Compare(b Applied) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c // binlog files are numbered with zero padding
 	}
-	return a.Pos < b.Pos
+	return cmp.Compare(a.Pos, b.Pos)
 }
+
+// Before reports whether a is an earlier binlog position than b.
+func (a Applied) Before(b Applied) bool { return a.Compare(b) < 0 }
 
 // LoadWorkers returns the applied position of each apply worker of the task (see
 // SaveWorker); ok is false before incremental migration first committed. A task last run by
@@ -249,29 +255,6 @@ func LoadWorkers(ctx context.Context, dst *sql.DB, taskID string) (workers []App
 		return nil, ok, err
 	}
 	return []Applied{a}, true, nil
-}
-
-// Earliest returns the earliest of positions: where reading must resume so that no worker
-// misses a change.
-func Earliest(positions []Applied) Applied {
-	earliest := positions[0]
-	for _, p := range positions[1:] {
-		if p.Before(earliest) {
-			earliest = p
-		}
-	}
-	return earliest
-}
-
-// Latest returns the latest of positions.
-func Latest(positions []Applied) Applied {
-	latest := positions[0]
-	for _, p := range positions[1:] {
-		if latest.Before(p) {
-			latest = p
-		}
-	}
-	return latest
 }
 
 // SaveWorker records inside tx, the transaction that applied a worker's share of the
