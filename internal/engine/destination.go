@@ -31,7 +31,7 @@ func destinationTable(m mapping, sourceType, destType string, merge bool) (diale
 	renames := map[string]string{}
 	kept := map[string]bool{}
 	for _, c := range t.Columns {
-		kept[strings.ToLower(c.Name)] = included(m.spec, c.Name)
+		kept[strings.ToLower(c.Name)] = included(m.spec, c.Name) && (m.etl == nil || !m.etl.Dropped(c.Name))
 		if r := m.spec.ColumnRenames[c.Name]; r != "" && kept[strings.ToLower(c.Name)] {
 			renames[c.Name] = r
 		}
@@ -53,6 +53,13 @@ func destinationTable(m mapping, sourceType, destType string, merge bool) (diale
 			continue
 		}
 		out.Columns = append(out.Columns, dialect.Column{Name: dest(c.Name), Definition: dialect.RenameIdents(c.Definition, renames)})
+	}
+	if m.etl != nil {
+		for _, o := range m.etl.Outputs() {
+			if !slices.ContainsFunc(out.Columns, func(c dialect.Column) bool { return strings.EqualFold(c.Name, o.Name) }) {
+				out.Columns = append(out.Columns, dialect.Column{Name: o.Name, Definition: dialect.ComputedColumnType(destType, o.Kind) + " DEFAULT NULL"})
+			}
+		}
 	}
 	if merge {
 		out.Columns = append(out.Columns, dialect.Column{Name: fullload.SourceColumn, Definition: sourceColumnDefinition})

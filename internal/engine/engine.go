@@ -19,6 +19,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
@@ -169,6 +170,8 @@ type Table struct {
 	PartitionKey       string
 	PartitionRule      string
 	PartitionLifecycle int
+	// ETL filters rows and computes destination columns with CEL expressions.
+	ETL etl.Spec
 }
 
 // Position is a place in the source binlog.
@@ -382,7 +385,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 				return err
 			}
 		}
-		jobs[i] = fullload.Job{Table: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
+		jobs[i] = m.job(cols)
 	}
 	send(func(p *Progress) { p.Phase = PhaseFull })
 	var written atomic.Int64
@@ -419,9 +422,16 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 func verifyJobs(maps []mapping) []fullload.Job {
 	jobs := make([]fullload.Job, len(maps))
 	for i, m := range maps {
-		jobs[i] = fullload.Job{Table: m.table, Columns: m.columns, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName, SourceTag: m.sourceTag}
+		jobs[i] = m.job(m.columns)
 	}
 	return jobs
+}
+
+// verifiable are the mappings data verification compares. A table with an etl block is
+// left out: its rows are filtered and computed by CEL expressions, which the checksum
+// queries run on the source cannot reproduce.
+func verifiable(maps []mapping) []mapping {
+	return slices.DeleteFunc(slices.Clone(maps), func(m mapping) bool { return m.etl != nil })
 }
 
 func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == VerifySampled }
@@ -429,7 +439,7 @@ func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == 
 // verifyOnce compares every mapping's destination table with its source, reporting as it
 // goes; settle > 0 lets rows in flight catch up before they count.
 func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
-	jobs := verifyJobs(maps)
+	jobs := verifyJobs(verifiable(maps))
 	var sweeps int64
 	send(func(p *Progress) {
 		if p.Verification != nil {

@@ -28,7 +28,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		}
 		t := &cdc.Table{
 			SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
-			Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Key: m.table.Key, Where: m.where,
+			Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Key: m.table.Key, Where: m.where, ETL: m.spec.ETL,
 			Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
 				operations(m.spec.DDLOperations, task.DDLOperations, []string{cdc.OpAddColumn, cdc.OpDropColumn})...),
 		}
@@ -127,7 +127,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 		})
 	}
 	checked := func(n int) { send(func(p *Progress) { ensure(p).KeysRechecked += int64(n) }) }
-	rc, err := verify.NewRechecker(src, dst, verifyJobs(maps), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
+	rc, err := verify.NewRechecker(src, dst, verifyJobs(verifiable(maps)), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +138,15 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	}()
 	index := make(map[*cdc.Table]int, len(tables))
 	for i, t := range tables {
-		index[t] = i
+		if maps[i].etl == nil {
+			index[t] = len(index) // its place among the verifiable mappings
+		}
 	}
-	return func(t *cdc.Table, keys [][]any) { rc.Add(index[t], keys) }, nil
+	return func(t *cdc.Table, keys [][]any) {
+		if i, ok := index[t]; ok {
+			rc.Add(i, keys)
+		}
+	}, nil
 }
 
 // applyWorkers is how many transactions apply incremental changes at once: the task's

@@ -17,6 +17,9 @@ const (
 	ItemObjects = "objects"
 	// ItemTableFields fails when the destination's dialect cannot create a table as asked.
 	ItemTableFields = "destination_table_fields"
+	// ItemETL fails when an etl block's expressions do not type-check against the columns
+	// of their source table.
+	ItemETL = "etl_expressions"
 )
 
 // PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an
@@ -58,6 +61,19 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		in.Tables = append(in.Tables, pt)
 	}
 	results := precheck.Run(ctx, precheck.Checkers(in))
+	var etlErr error
+	if e, ok := errors.AsType[*ETLError](resolveErr); ok {
+		etlErr, resolveErr = e.Err, nil
+	}
+	withETL := 0
+	for _, m := range maps {
+		if m.etl != nil {
+			withETL++
+		}
+	}
+	results = append(results, engineItem(ItemETL, etlErr,
+		fmt.Sprintf("the etl expressions of %d tables type-check against their source columns", withETL),
+		"Fix the expressions named above: use the table's column names (row.<column>) and functions that take the columns' types; see the provider's documentation of etl for the CEL type of each column type."))
 	results = append(results, engineItem(ItemObjects, resolveErr,
 		fmt.Sprintf("%d tables selected", len(maps)), "Fix the object blocks: name databases, tables and columns the source has."))
 	results = append(results, engineItem(ItemTableFields, schemaErr,

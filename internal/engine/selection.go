@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
@@ -24,12 +26,30 @@ type mapping struct {
 	// sourceTag is "db.table" with merge_tables, empty otherwise.
 	sourceTag string
 	spec      Table
+	// etl is the table's compiled etl block; nil without one.
+	etl *etl.Program
+	// computed are the destination columns etl computes, with how their values travel.
+	computed []fullload.ColumnMap
 }
+
+// job is the copy of the mapping's rows into its destination columns cols.
+func (m mapping) job(cols []fullload.ColumnMap) fullload.Job {
+	return fullload.Job{Table: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName,
+		SourceTag: m.sourceTag, ETL: m.etl, Computed: m.computed}
+}
+
+// ETLError is what resolve reports when only etl blocks are wrong: the expressions do not
+// type-check against the source tables. The precheck reports it as its own item.
+type ETLError struct{ Err error }
+
+func (e *ETLError) Error() string { return e.Err.Error() }
+func (e *ETLError) Unwrap() error { return e.Err }
 
 // resolve expands the task's objects into source tables with destination names, checking
 // that every named database, table and column exists.
 func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 	var out []mapping
+	var etlErrs []error
 	for _, o := range task.Objects {
 		ok, err := schema.DatabaseExists(ctx, src, o.Database)
 		if err != nil {
@@ -68,6 +88,11 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 			if err := checkWhere(t, tb.Where); err != nil {
 				return nil, err
 			}
+			if !tb.ETL.Empty() {
+				if err := m.compileETL(); err != nil {
+					etlErrs = append(etlErrs, err)
+				}
+			}
 			if task.MergeTables {
 				m.sourceTag = t.Database + "." + t.Name
 			}
@@ -77,7 +102,55 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 	if err := checkDestinations(out, task.MergeTables); err != nil {
 		return nil, err
 	}
+	if len(etlErrs) > 0 {
+		return out, &ETLError{errors.Join(etlErrs...)}
+	}
 	return out, nil
+}
+
+// compileETL compiles the table's etl block and takes the dropped and computed columns out
+// of the copied ones. A computed column that replaces a copied one travels as that column
+// did; a new one as its value's kind says.
+func (m *mapping) compileETL() error {
+	p, err := etl.Compile(m.table, m.spec.ETL)
+	if err != nil {
+		return err
+	}
+	m.etl = p
+	var kept []fullload.ColumnMap
+	replaced := map[string]schema.Column{}
+	for _, c := range m.columns {
+		switch {
+		case p.Dropped(c.Source.Name):
+		case p.Computes(c.Dest):
+			replaced[strings.ToLower(c.Dest)] = c.Source
+		default:
+			kept = append(kept, c)
+		}
+	}
+	m.columns = kept
+	m.computed = nil
+	for _, o := range p.Outputs() {
+		carrier, ok := replaced[strings.ToLower(o.Name)]
+		switch {
+		case ok && (carrier.DataType == "year" || carrier.DataType == "bit"):
+			// A number for these travels as a number (CAST AS UNSIGNED, as for YEAR): as
+			// text, BIT would take the digits as bytes and YEAR would read "0" as 2000.
+			carrier = schema.Column{Name: o.Name, DataType: "year"}
+		case ok && carrier.Binary():
+			carrier = schema.Column{Name: o.Name, DataType: "blob"}
+		case ok && carrier.DataType == "enum":
+			// A member travels as its text; "" where the ENUM has no such member is its
+			// error value, which the writer expects a warning for.
+			carrier = schema.Column{Name: o.Name, DataType: "enum", Members: carrier.Members}
+		case o.Kind == etl.KindBytes:
+			carrier = schema.Column{Name: o.Name, DataType: "blob"}
+		default:
+			carrier = schema.Column{Name: o.Name, DataType: "text"}
+		}
+		m.computed = append(m.computed, fullload.ColumnMap{Source: carrier, Dest: o.Name})
+	}
+	return nil
 }
 
 // mapColumns applies the table's column subset and renames.

@@ -17,6 +17,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
@@ -332,13 +333,40 @@ func compareTypeTables(t *testing.T, src, dst *mariadbtest.Server) {
 // byte for byte: per column and row (exact bits for FLOAT and DOUBLE), as whole ordered
 // rows, and with CHECKSUM TABLE.
 func TestFullLoadTypeFidelity(t *testing.T) {
+	fullLoadTypeFidelity(t, []engine.Object{{Database: "typesrc", RenameTo: "typedst"}})
+}
+
+// TestFullLoadTypeFidelityThroughETL is TestFullLoadTypeFidelity with every column of
+// all_types computed by an etl expression that reads it: each value goes to CEL and back.
+func TestFullLoadTypeFidelityThroughETL(t *testing.T) {
+	fullLoadTypeFidelity(t, identityETL())
+}
+
+// identityETL selects typesrc with an etl block on all_types that sets every stored column
+// to itself, behind a filter that keeps every row.
+func identityETL() []engine.Object {
+	set := map[string]string{}
+	for _, c := range typeColumns() {
+		// en holds both ENUM's error value and a '' member, which CEL sees as the same
+		// string "": the one value an etl expression cannot tell apart (see package etl).
+		if c.name != "en" {
+			set[c.name] = "row." + c.name
+		}
+	}
+	return []engine.Object{{Database: "typesrc", RenameTo: "typedst", Tables: []engine.Table{
+		{Name: "all_types", ETL: etl.Spec{Filter: "row.id != 0", Set: set}},
+		{Name: "ukey", ETL: etl.Spec{Set: map[string]string{"v": "row.v", "b": "row.b"}}},
+	}}}
+}
+
+func fullLoadTypeFidelity(t *testing.T, objects []engine.Object) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	nrows := seedTypes(t, src)
 
 	task := engine.Task{
 		ID: "task-types", Source: endpoint(src), Destination: endpoint(dst),
 		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
-		Objects:        []engine.Object{{Database: "typesrc", RenameTo: "typedst"}},
+		Objects:        objects,
 	}
 	var last engine.Progress
 	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
@@ -434,6 +462,16 @@ func typeChanges(t *testing.T) []string {
 // created empty, incremental migration starts, and only then are the rows inserted, updated
 // to other edge values, deleted and moved to other keys. The comparison is the same.
 func TestIncrementalTypeFidelity(t *testing.T) {
+	incrementalTypeFidelity(t, []engine.Object{{Database: "typesrc", RenameTo: "typedst"}})
+}
+
+// TestIncrementalTypeFidelityThroughETL is TestIncrementalTypeFidelity with every column of
+// all_types computed by an etl expression that reads it, from the binlog's row images.
+func TestIncrementalTypeFidelityThroughETL(t *testing.T) {
+	incrementalTypeFidelity(t, identityETL())
+}
+
+func incrementalTypeFidelity(t *testing.T, objects []engine.Object) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	src.Exec(t, typeTables(t)...)
 
@@ -441,7 +479,7 @@ func TestIncrementalTypeFidelity(t *testing.T) {
 	task := engine.Task{
 		ID: "task-types-cdc", Source: endpoint(src), Destination: endpoint(dst),
 		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull, engine.MigrationIncremental},
-		Objects:        []engine.Object{{Database: "typesrc", RenameTo: "typedst"}},
+		Objects:        objects,
 		Drain:          drain,
 	}
 	w := newWatch()

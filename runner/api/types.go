@@ -228,6 +228,18 @@ type Table struct {
 	// DMLOperations and DDLOperations override the task's for this table; empty inherits.
 	DMLOperations []string `json:"dml_operations,omitempty"`
 	DDLOperations []string `json:"ddl_operations,omitempty"`
+	// ETL filters rows and computes destination columns with CEL expressions.
+	ETL *ETL `json:"etl,omitempty"`
+}
+
+// ETL is a table's etl block: CEL expressions over the source row, `row`.
+type ETL struct {
+	// Filter is a boolean expression; rows for which it is false or null are not migrated.
+	Filter string `json:"filter,omitempty"`
+	// Set maps destination column names to the expressions that compute them.
+	Set map[string]string `json:"set,omitempty"`
+	// DropColumns are source columns not migrated; expressions can still read them.
+	DropColumns []string `json:"drop_columns,omitempty"`
 }
 
 // ColumnRename gives a source column another name on the destination.

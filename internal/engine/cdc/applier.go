@@ -18,6 +18,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 )
 
 // change is one row change for the destination: a REPLACE of the row's migrated columns,
@@ -227,11 +228,39 @@ func (a *applier) add(t *Table, row []any) error {
 		}
 		vals = append(vals, v)
 	}
+	if t.etl != nil {
+		// matches evaluated this image last: etlRow holds it.
+		for i := range t.etl.Outputs() {
+			v, err := t.etl.Value(t.etlRow, i)
+			if err != nil {
+				return err
+			}
+			vals = append(vals, v)
+		}
+	}
 	key, err := keyValues(t, row)
 	if err != nil {
 		return err
 	}
 	a.txn = append(a.txn, change{table: t, values: vals, key: encodeKey(key), keyVals: key})
+	return nil
+}
+
+// evaluate makes t.etlRow the row image row, its values converted as they are written.
+func (t *Table) evaluate(row []any) error {
+	for i, c := range t.Columns {
+		v, err := argValue(c, row[i])
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", t.SourceDB, t.SourceTable, err)
+		}
+		if b, ok := v.([]byte); ok && c.Charset != "" && !c.Binary() {
+			if v, err = etl.Decode(c, b); err != nil {
+				return fmt.Errorf("%w: %s.%s: %v", etl.ErrEvaluation, t.SourceDB, t.SourceTable, err)
+			}
+		}
+		t.etlRaw[i] = v
+	}
+	t.etlRow.Reset(t.etlRaw)
 	return nil
 }
 
@@ -318,6 +347,14 @@ func keyChanged(t *Table, before, after []any) (bool, error) {
 // matches evaluates the table's filter on a row image, with the destination's SQL engine so
 // that it means exactly what it means in the full migration's SELECT.
 func (a *applier) matches(ctx context.Context, t *Table, row []any) (bool, error) {
+	if t.etl != nil {
+		if err := t.evaluate(row); err != nil {
+			return false, err
+		}
+		if keep, err := t.etl.Keep(t.etlRow); err != nil || !keep {
+			return false, err
+		}
+	}
 	if t.Where == "" {
 		return true, nil
 	}
@@ -656,6 +693,11 @@ func statement(run []change) (string, []any) {
 	for _, c := range t.Columns {
 		if d, ok := t.Dest[c.Name]; ok && !c.Generated {
 			cols = append(cols, dialect.QuoteIdent(d))
+		}
+	}
+	if t.etl != nil {
+		for _, o := range t.etl.Outputs() {
+			cols = append(cols, dialect.QuoteIdent(o.Name))
 		}
 	}
 	marks := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"

@@ -23,6 +23,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
@@ -62,8 +63,29 @@ type Table struct {
 	// OrderSensitive is true when the table has a UNIQUE key besides Key: changes to
 	// different rows may then conflict, and are applied in their source order.
 	OrderSensitive bool
+	// ETL is the table's etl block: a filter and computed columns, evaluated on each row
+	// image with the same programs as the full load.
+	ETL etl.Spec
 
 	keyIdx []int // see keyIndex
+	// etl is ETL compiled against Columns, nil without one; ADD and DROP COLUMN compile it
+	// again. etlRow evaluates the row image last converted into etlRaw.
+	etl    *etl.Program
+	etlRow *etl.Row
+	etlRaw []any
+}
+
+// compileETL compiles the table's etl block against its current columns.
+func (t *Table) compileETL() error {
+	if t.ETL.Empty() {
+		return nil
+	}
+	p, err := etl.Compile(&schema.Table{Database: t.SourceDB, Name: t.SourceTable, Columns: t.Columns, Key: t.Key}, t.ETL)
+	if err != nil {
+		return fmt.Errorf("%w: after a schema change on the source: %v; create a new task with expressions the table's columns allow", etl.ErrEvaluation, err)
+	}
+	t.etl, t.etlRow, t.etlRaw = p, p.NewRow(), make([]any, len(t.Columns))
+	return nil
 }
 
 // Config is one incremental run.
@@ -130,6 +152,9 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	}
 	for _, t := range cfg.Tables {
 		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
+		if err := t.compileETL(); err != nil {
+			return err
+		}
 	}
 	if a.cfg.Limits == nil {
 		a.cfg.Limits = throttle.NewLimits(0, 0, 0)

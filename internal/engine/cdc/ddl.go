@@ -62,7 +62,8 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 			a.notice(t, query, "only ADD COLUMN and DROP COLUMN are migrated")
 		}
 	}
-	return nil
+	// The columns moved: the etl block's expressions read them by position.
+	return t.compileETL()
 }
 
 func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
@@ -71,6 +72,8 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 		DataType: strings.ToLower(types.TypeToStr(def.Tp.GetType(), def.Tp.GetCharset())),
 		Unsigned: pmysql.HasUnsignedFlag(def.Tp.GetFlag()),
 		Nullable: !pmysql.HasNotNullFlag(def.Tp.GetFlag()),
+		Members:  slices.Clone(def.Tp.GetElems()),
+		Charset:  def.Tp.GetCharset(),
 	}
 	for _, o := range def.Options {
 		switch o.Tp {

@@ -342,3 +342,28 @@ func indexLabel(ix Index) string {
 	}
 	return ix.Kind + " index " + QuoteIdent(ix.Name)
 }
+
+// computedTypes are the column types of the values an etl expression gives, by kind (see
+// package etl), on MySQL and MariaDB and on AnalyticDB. A decimal keeps 30 fractional
+// digits on MySQL, 10 on AnalyticDB, whose DECIMAL has at most 38 digits.
+var computedTypes = map[string][2]string{
+	"int":       {"bigint", "bigint"},
+	"uint":      {"bigint unsigned", "decimal(20,0)"},
+	"double":    {"double", "double"},
+	"bool":      {"tinyint(1)", "boolean"},
+	"decimal":   {"decimal(65,30)", "decimal(38,10)"},
+	"string":    {"longtext", "varchar"},
+	"bytes":     {"longblob", "binary"},
+	"timestamp": {"datetime(6)", "datetime(3)"},
+	"duration":  {"time(6)", "time"},
+}
+
+// ComputedColumnType is the type a destination of databaseType declares for a new column
+// that an etl expression computes, by the kind of value the expression gives.
+func ComputedColumnType(databaseType, kind string) string {
+	t := computedTypes[kind]
+	if databaseType == ADBMySQL {
+		return t[1]
+	}
+	return t[0]
+}

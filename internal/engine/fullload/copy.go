@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
@@ -109,9 +111,10 @@ func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opt
 // sourceRowsWhere reads the job's columns of the source rows that where (" WHERE ...", or
 // "" for all) selects.
 func sourceRowsWhere(ctx context.Context, src *sql.DB, j Job, where string, args []any, opts Options) (*sql.Rows, error) {
-	exprs := make([]string, len(j.Columns))
-	for i, cm := range j.Columns {
-		exprs[i] = selectExpr(cm.Source)
+	reads := j.reads()
+	exprs := make([]string, len(reads))
+	for i, c := range reads {
+		exprs[i] = selectExpr(c)
 	}
 	if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
 		return nil, err
@@ -142,6 +145,12 @@ func selectExpr(c schema.Column) string {
 // (index 0), which the destination can store only with a "Data truncated" warning.
 func enumErrorValue(c schema.Column, v []byte) bool {
 	return c.DataType == "enum" && len(v) == 1 && v[0] == '0'
+}
+
+// enumErrorText reports whether a computed value for an ENUM column is its error value: ""
+// where "" is not a member.
+func enumErrorText(c schema.Column, v any) bool {
+	return c.DataType == "enum" && v == "" && !slices.Contains(c.Members, "")
 }
 
 // loadRows streams the rows into LOAD DATA LOCAL INFILE through a pipe.
@@ -188,7 +197,7 @@ func loadStatement(j Job, reader string, ignore bool) string {
 	b.WriteString("INTO TABLE " + dialect.QuoteTable(j.DestDatabase, j.DestTable) +
 		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
 	var sets []string
-	for i, cm := range j.Columns {
+	for i, cm := range j.outputs() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -197,7 +206,8 @@ func loadStatement(j Job, reader string, ignore bool) string {
 		case cm.Source.Binary():
 			b.WriteString(v)
 			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = UNHEX("+v+")")
-		case cm.Source.Numeric():
+		case cm.Source.Numeric() && (i < len(j.Columns) || cm.Source.DataType == "year"):
+			// Copied ENUM and SET values are read as numbers; computed ones are text.
 			b.WriteString(v)
 			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = CAST("+v+" AS UNSIGNED)")
 		default:
@@ -218,23 +228,36 @@ func loadStatement(j Job, reader string, ignore bool) string {
 // throttles, and returns how many rows it wrote and how many ENUM error values among them.
 func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.Writer) (n, enumErrors int64, err error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	raw := make([]sql.RawBytes, len(j.Columns))
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
+	src, err := newRowReader(j)
+	if err != nil {
+		return 0, 0, err
 	}
 	var line []byte
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		keep, err := src.next(rows)
+		if err != nil {
 			return n, enumErrors, err
+		}
+		if !keep {
+			continue
 		}
 		line = line[:0]
 		for i, cm := range j.Columns {
 			if i > 0 {
 				line = append(line, '\t')
 			}
-			line = appendField(line, raw[i], cm.Source.Binary())
-			if enumErrorValue(cm.Source, raw[i]) {
+			v := src.copied(i)
+			line = appendField(line, v, cm.Source.Binary())
+			if enumErrorValue(cm.Source, v) {
+				enumErrors++
+			}
+		}
+		for i, cm := range j.Computed {
+			if i > 0 || len(j.Columns) > 0 {
+				line = append(line, '\t')
+			}
+			line = appendValue(line, src.computed[i], cm.Source.Binary())
+			if enumErrorText(cm.Source, src.computed[i]) {
 				enumErrors++
 			}
 		}
@@ -251,6 +274,91 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 		return n, enumErrors, err
 	}
 	return n, enumErrors, bw.Flush()
+}
+
+// rowReader scans a job's source rows and, with ETL, filters them and computes the
+// computed columns.
+type rowReader struct {
+	j        Job
+	raw      []sql.RawBytes // by read column
+	dest     []any
+	copyIdx  []int // for each copied column, its read column
+	tableIdx []int // for each read column, its table column
+	values   []any // by table column, for ETL
+	row      *etl.Row
+	computed []any
+}
+
+func newRowReader(j Job) (*rowReader, error) {
+	reads := j.reads()
+	r := &rowReader{j: j, raw: make([]sql.RawBytes, len(reads)), dest: make([]any, len(reads))}
+	for i := range r.raw {
+		r.dest[i] = &r.raw[i]
+	}
+	for _, cm := range j.Columns {
+		k := slices.IndexFunc(reads, func(c schema.Column) bool { return c.Name == cm.Source.Name })
+		if k < 0 {
+			return nil, fmt.Errorf("column %s of %s.%s is not read", cm.Source.Name, j.Table.Database, j.Table.Name)
+		}
+		r.copyIdx = append(r.copyIdx, k)
+	}
+	if j.ETL != nil {
+		for _, c := range reads {
+			r.tableIdx = append(r.tableIdx, slices.IndexFunc(j.Table.Columns, func(t schema.Column) bool { return t.Name == c.Name }))
+		}
+		r.values = make([]any, len(j.Table.Columns))
+		r.row = j.ETL.NewRow()
+		r.computed = make([]any, len(j.Computed))
+	}
+	return r, nil
+}
+
+// next scans the current row and reports whether it is migrated.
+func (r *rowReader) next(rows *sql.Rows) (bool, error) {
+	if err := rows.Scan(r.dest...); err != nil {
+		return false, err
+	}
+	if r.row == nil {
+		return true, nil
+	}
+	for k, v := range r.raw {
+		if v == nil {
+			r.values[r.tableIdx[k]] = nil
+		} else {
+			r.values[r.tableIdx[k]] = []byte(v)
+		}
+	}
+	r.row.Reset(r.values)
+	keep, err := r.j.ETL.Keep(r.row)
+	if err != nil || !keep {
+		return false, err
+	}
+	for i := range r.computed {
+		if r.computed[i], err = r.j.ETL.Value(r.row, i); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// copied is the value of copied column i in the current row.
+func (r *rowReader) copied(i int) []byte { return r.raw[r.copyIdx[i]] }
+
+// appendValue appends a computed value in LOAD DATA's format, like appendField.
+func appendValue(dst []byte, v any, binary bool) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, '\\', 'N')
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case uint64:
+		return strconv.AppendUint(dst, x, 10)
+	case string:
+		return appendField(dst, []byte(x), binary)
+	case []byte:
+		return appendField(dst, x, binary)
+	}
+	return appendField(dst, fmt.Append(nil, v), binary)
 }
 
 func throttleRow(ctx context.Context, opts Options, size int) error {
@@ -357,8 +465,9 @@ func insertValue(c schema.Column, b []byte) any {
 
 // insertRows is the fallback writer: multi-row INSERT statements.
 func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error) {
-	names := make([]string, len(j.Columns))
-	for i, cm := range j.Columns {
+	outs := j.outputs()
+	names := make([]string, len(outs))
+	for i, cm := range outs {
 		names[i] = cm.Dest
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
@@ -371,10 +480,9 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Opt
 		verb = "INSERT IGNORE "
 	}
 	head := verb + "INTO " + dialect.QuoteTable(j.DestDatabase, j.DestTable) + " (" + dialect.QuoteIdents(names) + ") VALUES "
-	raw := make([]sql.RawBytes, len(j.Columns))
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
+	src, err := newRowReader(j)
+	if err != nil {
+		return 0, err
 	}
 	var written, enumErrors int64
 	var args []any
@@ -397,16 +505,31 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Opt
 		return nil
 	}
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		keep, err := src.next(rows)
+		if err != nil {
 			return 0, err
+		}
+		if !keep {
+			continue
 		}
 		rowSize := 0
 		for i, cm := range j.Columns {
-			args = append(args, insertValue(cm.Source, raw[i]))
-			rowSize += len(raw[i])
-			if enumErrorValue(cm.Source, raw[i]) {
+			v := src.copied(i)
+			args = append(args, insertValue(cm.Source, v))
+			rowSize += len(v)
+			if enumErrorValue(cm.Source, v) {
 				enumErrors++
 			}
+		}
+		for i, v := range src.computed {
+			if b, ok := v.([]byte); ok {
+				v = slices.Clone(b) // the scan buffer is reused
+			}
+			if enumErrorText(j.Computed[i].Source, v) {
+				enumErrors++
+			}
+			args = append(args, v)
+			rowSize += argSize(v)
 		}
 		if err := throttleRow(ctx, opts, rowSize); err != nil {
 			return 0, err
@@ -426,4 +549,17 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Opt
 		return 0, err
 	}
 	return written, nil
+}
+
+// argSize is the size of a computed value, for the byte throttle.
+func argSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return len(x)
+	case nil:
+		return 0
+	}
+	return 8
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
@@ -51,6 +52,28 @@ type Job struct {
 	DestTable    string
 	// SourceTag, when set, is written into SourceColumn of every row (merge_tables).
 	SourceTag string
+	// ETL, when set, filters the rows and computes the Computed columns; its expressions
+	// may read every stored column of the table, so all of them are read.
+	ETL *etl.Program
+	// Computed are the destination columns of ETL's outputs, in their order. Source is
+	// how the value travels: a binary column as hex, YEAR as a number, others as text.
+	Computed []ColumnMap
+}
+
+// outputs are the job's destination columns: the copied ones, then the computed ones.
+func (j Job) outputs() []ColumnMap { return append(slices.Clone(j.Columns), j.Computed...) }
+
+// reads are the source columns the job's query reads: the copied ones, or with ETL every
+// stored column of the table.
+func (j Job) reads() []schema.Column {
+	if j.ETL != nil {
+		return j.Table.Copied()
+	}
+	out := make([]schema.Column, len(j.Columns))
+	for i, cm := range j.Columns {
+		out[i] = cm.Source
+	}
+	return out
 }
 
 // Options tune a copy.

@@ -39,6 +39,11 @@ func recoverMembers(ctx context.Context, db *sql.DB, t *Table, colTypes, charset
 		for i, m := range members {
 			quoted[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(m) + "'"
 		}
+		for i := range t.Columns {
+			if t.Columns[i].Name == c.Name {
+				t.Columns[i].Members = members
+			}
+		}
 		exact := typ[:open+1] + strings.Join(quoted, ",") + ")"
 		head := dialect.QuoteIdent(c.Name) + " " + typ
 		i := strings.Index(t.CreateSQL, head)
@@ -101,4 +106,21 @@ func readMembers(ctx context.Context, db *sql.DB, t *Table, c Column, n int) ([]
 		return nil, fmt.Errorf("read %d members, want %d", len(out), n)
 	}
 	return out, nil
+}
+
+// parseMembers returns the members of an ENUM or SET column type as information_schema
+// prints it: enum('a','it”s').
+func parseMembers(typ string) []string {
+	open := strings.IndexByte(typ, '(')
+	if open < 0 || !strings.HasSuffix(typ, ")") {
+		return nil
+	}
+	var out []string
+	for _, p := range sqltext.SplitTopLevel(typ[open+1 : len(typ)-1]) {
+		if len(p) >= 2 && p[0] == '\'' && p[len(p)-1] == '\'' {
+			p = strings.ReplaceAll(p[1:len(p)-1], "''", "'")
+		}
+		out = append(out, p)
+	}
+	return out
 }

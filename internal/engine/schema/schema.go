@@ -20,6 +20,10 @@ type Column struct {
 	Unsigned bool
 	// Generated columns are computed by the server: they are created but never copied.
 	Generated bool
+	// Members are the members of an ENUM or SET column, in order.
+	Members []string `json:",omitempty"`
+	// Charset is a character column's character set; "" for other columns.
+	Charset string `json:",omitempty"`
 }
 
 // Binary reports whether the column holds bytes rather than characters, so values must be
@@ -143,6 +147,10 @@ func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, 
 			return nil, err
 		}
 		c.Unsigned = strings.Contains(typ, " unsigned")
+		c.Charset = charset
+		if c.DataType == "enum" || c.DataType == "set" {
+			c.Members = parseMembers(typ)
+		}
 		t.Columns = append(t.Columns, c)
 		colTypes[c.Name], charsets[c.Name] = typ, charset
 	}

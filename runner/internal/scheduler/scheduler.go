@@ -23,6 +23,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -369,7 +370,7 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 			log.Warn("precheck failed", "error", err)
 			s.finish(id, api.StatusPrecheckFailed, err.Error())
 			return
-		case errors.Is(err, cdc.ErrBinlogPurged), errors.Is(err, errConfig):
+		case errors.Is(err, cdc.ErrBinlogPurged), errors.Is(err, errConfig), errors.Is(err, etl.ErrEvaluation), errors.As(err, new(*engine.ETLError)):
 			log.Error("task failed", "error", err)
 			s.finish(id, api.StatusFailed, err.Error())
 			return
@@ -559,6 +560,9 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 				for _, cr := range tb.ColumnRenames {
 					table.ColumnRenames[cr.Name] = cr.RenameTo
 				}
+			}
+			if e := tb.ETL; e != nil {
+				table.ETL = etl.Spec{Filter: e.Filter, Set: e.Set, DropColumns: e.DropColumns}
 			}
 			eo.Tables = append(eo.Tables, table)
 		}

@@ -1,0 +1,207 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+)
+
+// accountsETL filters out deleted and empty accounts, lowers emails, computes a full name,
+// cents, a day and a base64 column, and drops the columns those came from.
+var accountsETL = etl.Spec{
+	Filter: `row.status != "deleted" && has(row.amount) && row.amount > 0`,
+	Set: map[string]string{
+		"email":        `has(row.email) ? row.email.lowerAscii() : row.email`,
+		"full_name":    `row.first_name + " " + row.last_name`,
+		"amount_cents": `int(row.amount * 100)`,
+		"created_day":  `row.created.substring(0, 10)`,
+		"secret_b64":   `base64.encode(row.secret)`,
+	},
+	DropColumns: []string{"first_name", "last_name", "secret"},
+}
+
+// accountsExpected computes, with SQL on the source alone, what accountsETL makes of
+// shop.accounts; accountsActual reads the destination's columns in the same order.
+const (
+	accountsExpected = "SELECT id, LOWER(email), status, amount, created, CONCAT(first_name, ' ', last_name), " +
+		"CAST(amount * 100 AS SIGNED), LEFT(CAST(created AS CHAR), 10), TO_BASE64(secret) FROM shop.accounts " +
+		"WHERE status <> 'deleted' AND amount IS NOT NULL AND amount > 0 ORDER BY id"
+	accountsActual = "SELECT id, email, status, amount, created, full_name, amount_cents, created_day, secret_b64 " +
+		"FROM shop_etl.accounts ORDER BY id"
+)
+
+func seedAccounts(t *testing.T, src *mariadbtest.Server) {
+	src.Exec(t,
+		"CREATE DATABASE shop",
+		"CREATE TABLE shop.accounts (id INT PRIMARY KEY, email VARCHAR(100), status ENUM('active','deleted','new') NOT NULL, "+
+			"amount DECIMAL(12,2), first_name VARCHAR(30) NOT NULL, last_name VARCHAR(30) NOT NULL, created DATETIME(3) NOT NULL, "+
+			"secret VARBINARY(32) NOT NULL)",
+		"INSERT INTO shop.accounts SELECT seq, IF(seq % 11 = 0, NULL, CONCAT('User', seq, '@Example.COM')), "+
+			"ELT(1 + seq % 3, 'active', 'deleted', 'new'), IF(seq % 13 = 0, NULL, (CAST(seq % 50 AS SIGNED) - 5) * 1.25), "+
+			"CONCAT('First', seq), CONCAT('Last', seq % 97), '2024-02-28 23:59:58.5' + INTERVAL seq MINUTE, "+
+			"UNHEX(SHA2(seq, 256)) FROM shop.seq_1_to_3000")
+}
+
+// TestETLSameInFullAndIncremental applies one etl block through the full load and through
+// incremental migration, with source writes during both: rows moving into and out of the
+// filter, key changes, deletes and inserts. The destination must equal what SQL on the
+// source computes for the same transformation.
+func TestETLSameInFullAndIncremental(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedAccounts(t, src)
+	drain := make(chan struct{})
+	task := fullTask("task-etl", src, dst, engine.Object{Database: "shop", RenameTo: "shop_etl",
+		Tables: []engine.Table{{Name: "accounts", ETL: accountsETL}}})
+	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
+	task.ChunkRows, task.Workers = 250, 2
+	task.FullLimits = throttle.NewLimits(0, 3000, 0)
+	task.Drain = drain
+	w := newWatch()
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(context.Background(), task, w.report) }()
+
+	w.wait(t, "the full copy", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseFull && p.RowsMigrated > 0 })
+	writes := func(base int) []string {
+		return []string{
+			"UPDATE shop.accounts SET status = 'deleted' WHERE id % 10 = 1",                   // out of the filter
+			"UPDATE shop.accounts SET status = 'active' WHERE id % 10 = 2",                    // some into it
+			"UPDATE shop.accounts SET amount = NULL WHERE id % 23 = 4",                        // out, by NULL
+			"UPDATE shop.accounts SET amount = 7.77 WHERE amount IS NULL AND id % 2 = 0",      // in, from NULL
+			"UPDATE shop.accounts SET amount = -amount WHERE id % 29 = 5",                     // in or out, by sign
+			"UPDATE shop.accounts SET email = CONCAT('MiXeD', id, '@X.ORG') WHERE id % 7 = 3", // transformed columns change
+			"UPDATE shop.accounts SET first_name = 'Renamed', secret = '' WHERE id % 31 = 6",
+			"DELETE FROM shop.accounts WHERE id % 37 = 7",
+			"UPDATE shop.accounts SET id = id + 100000 WHERE id % 41 = 8", // key changes
+			"INSERT INTO shop.accounts SELECT " + strconv.Itoa(base) + " + seq, CONCAT('New', seq, '@A.B'), ELT(1 + seq % 3, 'active', 'deleted', 'new'), " +
+				"CAST(seq AS SIGNED) * 0.5 - 10, 'N', CONCAT('L', seq), '2025-12-31 23:59:59.999', UNHEX(MD5(seq)) FROM shop.seq_1_to_300",
+		}
+	}
+	src.Exec(t, writes(10000)...)
+
+	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseIncremental && p.CaughtUp })
+	src.Exec(t, writes(20000)...)
+	close(drain)
+	select {
+	case err := <-done:
+		if !errors.Is(err, engine.ErrDrained) {
+			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the drain did not finish")
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, accountsExpected, accountsActual)
+	var n int
+	if err := dstDB.QueryRow("SELECT COUNT(*) FROM shop_etl.accounts").Scan(&n); err != nil || n < 1000 {
+		t.Fatalf("the destination holds %d rows (%v): too few for the comparison to mean much", n, err)
+	}
+	var dropped int
+	if err := dstDB.QueryRow("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop_etl' AND COLUMN_NAME IN ('first_name', 'last_name', 'secret')").Scan(&dropped); err != nil || dropped != 0 {
+		t.Errorf("dropped columns on the destination: %d (%v), want none", dropped, err)
+	}
+}
+
+// A row that makes an expression fail stops the task, in the full load and in incremental
+// migration alike, with the table, the row's key and the expression in the message.
+func TestETLRuntimeErrorFailsTask(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE shop",
+		"CREATE TABLE shop.items (id INT PRIMARY KEY, n BIGINT NOT NULL)",
+		"INSERT INTO shop.items SELECT seq, seq FROM shop.seq_1_to_500")
+	spec := etl.Spec{Set: map[string]string{"scaled": "row.n * 1000000000000"}}
+	object := engine.Object{Database: "shop", RenameTo: "shop_etl", Tables: []engine.Table{{Name: "items", ETL: spec}}}
+
+	// Incremental: the copy goes through, then a row that overflows arrives by the binlog.
+	task := fullTask("task-etl-cdc-error", src, dst, object)
+	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
+	w := newWatch()
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(context.Background(), task, w.report) }()
+	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseIncremental && p.CaughtUp })
+	src.Exec(t, "INSERT INTO shop.items VALUES (777, 99999999)")
+	select {
+	case err := <-done:
+		checkETLFailure(t, err, "id=777")
+	case <-time.After(60 * time.Second):
+		t.Fatal("the task did not fail on the overflowing row")
+	}
+	var scaled int64
+	if err := dst.DB(t, "").QueryRow("SELECT scaled FROM shop_etl.items WHERE id = 500").Scan(&scaled); err != nil || scaled != 500_000_000_000_000 {
+		t.Errorf("scaled of id 500 = %d (%v), want 500000000000000", scaled, err)
+	}
+
+	// Full load: the same row in the table fails the copy.
+	object.RenameTo = "shop_etl2"
+	err := engine.Run(context.Background(), fullTask("task-etl-full-error", src, dst, object), func(engine.Progress) {})
+	checkETLFailure(t, err, "id=777")
+}
+
+func checkETLFailure(t *testing.T, err error, key string) {
+	t.Helper()
+	if !errors.Is(err, etl.ErrEvaluation) {
+		t.Fatalf("Run = %v, want an ETL evaluation error", err)
+	}
+	for _, want := range []string{"shop.items", key, "row.n * 1000000000000", "overflow"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+// The precheck type-checks every etl expression against the source columns: an unknown
+// column and a wrong type are failed items naming the table; nothing is created.
+func TestETLPrecheckTypeErrors(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedAccounts(t, src)
+	for _, tc := range []struct {
+		spec etl.Spec
+		want string
+	}{
+		{etl.Spec{Filter: "row.balance > 0"}, "undefined field 'balance'"},
+		{etl.Spec{Set: map[string]string{"x": `row.amount + "1"`}}, "no matching overload"},
+		{etl.Spec{Filter: "row.first_name"}, "not a bool"},
+		{etl.Spec{DropColumns: []string{"id"}}, "key column"},
+	} {
+		task := fullTask("task-etl-precheck", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "accounts", ETL: tc.spec}}})
+		results, blocking, err := engine.Precheck(context.Background(), task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var item *precheck.Result
+		for i := range results {
+			if results[i].Name == engine.ItemETL {
+				item = &results[i]
+			}
+		}
+		if item == nil || item.State != precheck.Failed || !strings.Contains(item.Message, "shop.accounts") || !strings.Contains(item.Message, tc.want) {
+			t.Errorf("%+v: etl item %+v, want a failure naming shop.accounts and %q", tc.spec, item, tc.want)
+		}
+		if len(blocking) == 0 {
+			t.Errorf("%+v: nothing blocks the task", tc.spec)
+		}
+		// The objects item is not blamed for the expressions.
+		for _, r := range results {
+			if r.Name == engine.ItemObjects && r.State != precheck.Passed {
+				t.Errorf("%+v: objects item %+v, want passed", tc.spec, r)
+			}
+		}
+	}
+	err := engine.Run(context.Background(), fullTask("task-etl-precheck-run", src, dst, engine.Object{Database: "shop", RenameTo: "nowhere",
+		Tables: []engine.Table{{Name: "accounts", ETL: etl.Spec{Filter: "row.nope"}}}}), func(engine.Progress) {})
+	if !errors.As(err, new(*engine.PrecheckError)) {
+		t.Fatalf("Run = %v, want a precheck failure", err)
+	}
+	var n int
+	if err := dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'nowhere'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the failed precheck created the destination database (%d, %v)", n, err)
+	}
+}
