@@ -220,6 +220,8 @@ func dataSourceAttribute(a rschema.Attribute) schema.Attribute {
 		return schema.BoolAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Validators: a.Validators}
 	case rschema.ListAttribute:
 		return schema.ListAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, ElementType: a.ElementType, Validators: a.Validators}
+	case rschema.MapAttribute:
+		return schema.MapAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, ElementType: a.ElementType, Validators: a.Validators}
 	case rschema.SetAttribute:
 		return schema.SetAttribute{MarkdownDescription: a.MarkdownDescription, Required: a.Required, Optional: a.Optional, Computed: a.Computed, ElementType: a.ElementType, Validators: a.Validators}
 	case rschema.ListNestedAttribute:

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -482,6 +483,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 									},
 								},
 								Blocks: map[string]schema.Block{
+									"etl": etlBlock(),
 									"column": schema.ListNestedBlock{
 										MarkdownDescription: "Renames a column on the destination.",
 										NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
@@ -816,4 +818,46 @@ func timeoutsBlock(ctx context.Context) schema.Block {
 		return nb
 	}
 	return b
+}
+
+// etlBlock is a table's etl block.
+func etlBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		MarkdownDescription: "Filters rows and computes destination columns with [CEL](https://cel.dev) expressions over the source row, `row`, " +
+			"identically in full and incremental migration (at most one block). `row.<column>` has the column's CEL type: `int` for signed integers " +
+			"and `YEAR`, `uint` for unsigned integers and `BIT`, `double` for `FLOAT` and `DOUBLE`, `decimal` for `DECIMAL` (exact: `+`, `-`, `*`, " +
+			"comparisons with numbers, `round(d, places)`, `decimal(\"1.5\")`, `string(d)`, `int(d)`, `double(d)`; put the decimal on the left of an " +
+			"operator), `bytes` for binary strings and BLOBs, and `string` for the rest: character types, JSON, the member of an `ENUM`, the members " +
+			"of a `SET` joined by commas, and dates and times in MySQL's text form (`2024-05-01 12:00:00.5`). A NULL column is `null`, and " +
+			"`has(row.<column>)` is true when it is not NULL. The strings, math and base64 extensions are available. " +
+			"Syntax is checked at plan time; the precheck type-checks each expression against the source table (item `etl_expressions`). " +
+			"A row on which an expression fails (an overflow, a function of NULL) fails the task, naming the table, the row's key and the expression. " +
+			"The key columns cannot be dropped or computed. Tables with an etl block are left out of data verification. Changing it replaces the task.",
+		Validators: []validator.List{listvalidator.SizeAtMost(1)},
+		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+			"filter": schema.StringAttribute{
+				MarkdownDescription: "Boolean CEL expression: rows for which it is false or null are not migrated, for example " +
+					"`row.status != \"deleted\" && row.amount > 0`. An update that makes a row stop matching deletes it on the destination; " +
+					"one that makes it match inserts it. Applies together with `where`.",
+				Optional:   true,
+				Validators: []validator.String{celExpression{}},
+			},
+			"set": schema.MapAttribute{
+				MarkdownDescription: "Destination column name to CEL expression computing its value, for example " +
+					"`{ email = \"row.email.lowerAscii()\" }`. A migrated column's name replaces its value; another name adds a column, declared " +
+					"from the expression's type: `bigint`, `bigint unsigned`, `double`, `tinyint(1)` (bool), `decimal(65,30)`, `longtext`, " +
+					"`longblob`, `datetime(6)` (timestamp) or `time(6)` (duration) on MySQL and MariaDB; `bigint`, `decimal(20,0)`, `double`, " +
+					"`boolean`, `decimal(38,10)`, `varchar`, `binary`, `datetime(3)` or `time` on AnalyticDB.",
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators:  []validator.Map{mapvalidator.SizeAtLeast(1), mapvalidator.ValueStringsAre(celExpression{})},
+			},
+			"drop_columns": schema.ListAttribute{
+				MarkdownDescription: "Source columns not migrated. Expressions can still read them.",
+				Optional:            true,
+				ElementType:         types.StringType,
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+			},
+		}},
+	}
 }

@@ -102,6 +102,13 @@ type tableModel struct {
 	PartitionLifecycle types.Int64   `tfsdk:"partition_lifecycle"`
 	DMLOperations      types.Set     `tfsdk:"dml_operations"`
 	DDLOperations      types.Set     `tfsdk:"ddl_operations"`
+	ETL                []etlModel    `tfsdk:"etl"`
+}
+
+type etlModel struct {
+	Filter      types.String `tfsdk:"filter"`
+	Set         types.Map    `tfsdk:"set"`
+	DropColumns types.List   `tfsdk:"drop_columns"`
 }
 
 type columnModel struct {
@@ -223,6 +230,12 @@ func objectsSpec(ctx context.Context, objects []objectModel, diags *diag.Diagnos
 			for _, c := range t.Column {
 				tb.ColumnRenames = append(tb.ColumnRenames, api.ColumnRename{Name: c.Name.ValueString(), RenameTo: c.RenameTo.ValueString()})
 			}
+			for _, e := range t.ETL {
+				tb.ETL = &api.ETL{Filter: e.Filter.ValueString(), DropColumns: stringsOf(ctx, e.DropColumns, diags)}
+				if !e.Set.IsNull() && !e.Set.IsUnknown() {
+					diags.Append(e.Set.ElementsAs(ctx, &tb.ETL.Set, false)...)
+				}
+			}
 			obj.Tables = append(obj.Tables, tb)
 		}
 		out = append(out, obj)
@@ -287,6 +300,16 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 			}
 			for _, c := range tb.ColumnRenames {
 				tm.Column = append(tm.Column, columnModel{Name: types.StringValue(c.Name), RenameTo: types.StringValue(c.RenameTo)})
+			}
+			tm.ETL = []etlModel{}
+			if e := tb.ETL; e != nil {
+				em := etlModel{Filter: optionalString(e.Filter), Set: types.MapNull(types.StringType), DropColumns: optionalList(ctx, e.DropColumns, &diags)}
+				if len(e.Set) > 0 {
+					var d diag.Diagnostics
+					em.Set, d = types.MapValueFrom(ctx, types.StringType, e.Set)
+					diags.Append(d...)
+				}
+				tm.ETL = append(tm.ETL, em)
 			}
 			om.Tables = append(om.Tables, tm)
 		}

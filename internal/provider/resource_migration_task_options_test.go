@@ -143,3 +143,53 @@ resource "adbmigrate_migration_task" "hr" {
 		}},
 	})
 }
+
+// An etl block filters rows and computes columns through terraform: the destination holds
+// what SQL on the source computes for the same transformation, and the next plan is empty.
+func TestAccMigrationTask_etl(t *testing.T) {
+	e := newAccEnv(t)
+	e.src.Exec(t, "CREATE DATABASE hr",
+		"CREATE TABLE hr.staff (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, dept VARCHAR(10), salary DECIMAL(10,2), active BOOL NOT NULL)",
+		"INSERT INTO hr.staff SELECT seq, CONCAT('Person ', seq), ELT(1 + seq % 3, 'ops', 'dev', 'sales'), seq * 100.5, seq % 4 <> 0 FROM hr.seq_1_to_900")
+	cfg := e.connectionsHCL() + `
+resource "adbmigrate_migration_task" "hr" {
+  source_connection_id      = adbmigrate_connection.source.id
+  destination_connection_id = adbmigrate_connection.destination.id
+  migration_types           = ["schema", "full"]
+
+  object {
+    database  = "hr"
+    rename_to = "people"
+
+    table {
+      name = "staff"
+
+      etl {
+        filter = "row.active != 0 && row.salary > 20000"
+        set = {
+          name       = "row.name.upperAscii()"
+          monthly    = "round(row.salary * decimal(\"0.0833\"), 2)"
+          department = "has(row.dept) ? row.dept : \"none\""
+        }
+        drop_columns = ["dept", "active"]
+      }
+    }
+  }
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("object").AtSliceIndex(0).AtMapKey("table").AtSliceIndex(0).
+					AtMapKey("etl").AtSliceIndex(0).AtMapKey("drop_columns"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("dept"), knownvalue.StringExact("active")})),
+			},
+			Check: func(*terraform.State) error {
+				return e.sameRows(t, "SELECT id, UPPER(name), salary, CAST(ROUND(salary * 0.0833, 2) AS DECIMAL(20,2)), IFNULL(dept, 'none') FROM hr.staff WHERE active AND salary > 20000 ORDER BY id",
+					"SELECT id, name, salary, CAST(monthly AS DECIMAL(20,2)), department FROM people.staff ORDER BY id")()
+			},
+		}},
+	})
+}

@@ -16,21 +16,23 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
-// Precheck items the engine adds to the precheck package's own (engine.ItemObjects and
-// engine.ItemTableFields; the provider does not import the whole engine for two names, and a
-// test keeps them equal).
+// Precheck items the engine adds to the precheck package's own (engine.ItemObjects,
+// engine.ItemTableFields and engine.ItemETL; the provider does not import the whole engine
+// for three names, and a test keeps them equal).
 const (
 	precheckItemObjects     = "objects"
 	precheckItemTableFields = "destination_table_fields"
+	precheckItemETL         = "etl_expressions"
 )
 
 // precheckItemNames lists every name ignore_precheck_alerts accepts.
 func precheckItemNames() []string {
-	return append(precheck.ItemNames(), precheckItemObjects, precheckItemTableFields)
+	return append(precheck.ItemNames(), precheckItemObjects, precheckItemTableFields, precheckItemETL)
 }
 
 // operationsValidators checks a set of dml_operations or ddl_operations.
@@ -332,4 +334,25 @@ func stringSet(vals []string) types.Set {
 // backquoted renders names as a Markdown list of code spans.
 func backquoted(names []string) string {
 	return "`" + strings.Join(names, "`, `") + "`"
+}
+
+// celExpression checks an etl expression's syntax with the engine's CEL parser. Whether it
+// fits the table's columns is for the precheck, which reads them.
+type celExpression struct{}
+
+func (celExpression) Description(context.Context) string {
+	return "must be a CEL expression"
+}
+
+func (v celExpression) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (celExpression) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := etl.Syntax(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CEL Expression",
+			fmt.Sprintf("The etl expression %q does not parse: %v. Write a CEL expression over the source row, "+
+				"for example row.status != \"deleted\" && row.amount > 0.", req.ConfigValue.ValueString(), err))
+	}
 }

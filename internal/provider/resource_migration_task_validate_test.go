@@ -111,6 +111,9 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
       distribution_key = ["id"]`)), `(?s)Dimension Table With Distribution Key`),
 			step(planTaskHCL(fullOnly, "", tableHCL(`where = "id IN (SELECT id FROM other)"`)), `(?s)Invalid WHERE Filter.*subquer`),
 			step(planTaskHCL(fullOnly, "", tableHCL(`where = "id > 1; DROP TABLE orders"`)), `(?s)Invalid WHERE Filter`),
+			step(planTaskHCL(fullOnly, "", tableHCL("etl {\n        filter = \"row.status == && 1\"\n      }")), `(?s)Invalid CEL Expression.*at 1:15: Syntax error`),
+			step(planTaskHCL(fullOnly, "", tableHCL("etl {\n        set = { email = \"row.email.lowerAscii(\" }\n      }")), `(?s)Invalid CEL Expression.*set = \{ email.*at 1:22: Syntax error`),
+			step(planTaskHCL(fullOnly, "", tableHCL("etl {\n        filter = \"true\"\n      }\n      etl {\n        filter = \"false\"\n      }")), `(?s)etl.*at most 1`),
 			step(planTaskHCL(fullOnly, `ignore_precheck_alerts = ["primary_key", "primary_keys"]`, ""), `(?s)ignore_precheck_alerts.*must be one of.*"primary_keys"`),
 			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"sampled\"\n  }", ""), `(?s)Missing Sample Percentage`),
 			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"full\"\n    sample_percent = 10\n  }", ""), `(?s)Sample Percentage Without Sampling.*sample_percent`),
@@ -219,7 +222,7 @@ func TestEnginePrecheckItemNames(t *testing.T) {
 			})
 		}
 	}
-	for name, want := range map[string]string{"ItemObjects": precheckItemObjects, "ItemTableFields": precheckItemTableFields} {
+	for name, want := range map[string]string{"ItemObjects": precheckItemObjects, "ItemTableFields": precheckItemTableFields, "ItemETL": precheckItemETL} {
 		if consts[name] != want {
 			t.Errorf("engine.%s = %q, the provider accepts %q in ignore_precheck_alerts", name, consts[name], want)
 		}
