@@ -17,6 +17,8 @@
 #                                     print the runner's peak RSS per size
 #   BENCH_TIMEOUT=2h                  longest a single migration may take
 #   BENCH_KEEP=1                      keep the work directory (logs, data) after the run
+#   ETL=0                             skip the second migration with an etl block (a filter
+#                                     and one computed column), timed against the plain one
 #
 # Quick run: ROWS=200000 TABLES=2 make bench-full
 set -euo pipefail
@@ -50,4 +52,5 @@ BENCH_DB_PASSWORD=$password "$work/benchfull" \
 	-source-port "${port[source]}" -destination-port "${port[destination]}" \
 	-user "$user" -runner "$root/bin/adbmigrate-runner" -work-dir "$work" \
 	-tables "$TABLES" -rows "$ROWS" -threads "$THREADS" \
-	-out "$BENCH_OUT" -rss-sizes "$BENCH_RSS_SIZES" -timeout "$BENCH_TIMEOUT"
+	-out "$BENCH_OUT" -rss-sizes "$BENCH_RSS_SIZES" -timeout "$BENCH_TIMEOUT" \
+	-etl="$([[ ${ETL:-1} == 1 ]] && echo true || echo false)"

@@ -205,3 +205,27 @@ func TestETLPrecheckTypeErrors(t *testing.T) {
 		t.Errorf("the failed precheck created the destination database (%d, %v)", n, err)
 	}
 }
+
+// Where the destination refuses LOAD DATA LOCAL INFILE, the multi-row INSERT writer applies
+// the same etl block.
+func TestETLWithInsertWriter(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedAccounts(t, src)
+	dst.Exec(t, "SET GLOBAL local_infile = 0")
+	task := fullTask("task-etl-insert", src, dst, engine.Object{Database: "shop", RenameTo: "shop_etl",
+		Tables: []engine.Table{{Name: "accounts", ETL: accountsETL}}})
+	task.ChunkRows = 700
+	var last engine.Progress
+	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, accountsExpected, accountsActual)
+	var want int64
+	if err := srcDB.QueryRow("SELECT COUNT(*) FROM shop.accounts WHERE status <> 'deleted' AND amount > 0").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if last.RowsMigrated != want {
+		t.Errorf("rows_migrated = %d, want the %d rows the filter keeps", last.RowsMigrated, want)
+	}
+}

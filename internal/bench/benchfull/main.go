@@ -46,6 +46,7 @@ type config struct {
 	out                   string
 	rssSizes              []int
 	timeout               time.Duration
+	etl                   bool
 }
 
 func main() { benchkit.Main("benchfull", parseFlags, run) }
@@ -66,6 +67,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "", "markdown file to append a result row to (optional)")
 	fs.StringVar(&rssSizes, "rss-sizes", "", "space-separated rows per table: run the migration once per size and report the runner's peak RSS")
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Hour, "longest a single migration may take")
+	fs.BoolVar(&cfg.etl, "etl", true, "migrate again with an etl block (a filter and one computed column) and report its throughput against the plain run")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -137,15 +139,37 @@ func run(ctx context.Context, cfg config) error {
 	if err := prepare(ctx, cfg, src, cfg.rows); err != nil {
 		return err
 	}
-	ours, err := runOurs(ctx, cfg, src, dst, "main")
+	ours, err := runOurs(ctx, cfg, src, dst, "main", nil)
 	if err != nil {
 		return err
+	}
+	// The ETL run is compared with a plain run right after it: the first run of a bench
+	// also pays for the source flushing what sysbench just loaded.
+	var withETL, plain *ourResult
+	if cfg.etl {
+		r, err := runOurs(ctx, cfg, src, dst, "etl", benchETL)
+		if err != nil {
+			return err
+		}
+		p, err := runOurs(ctx, cfg, src, dst, "plain", nil)
+		if err != nil {
+			return err
+		}
+		withETL, plain = &r, &p
 	}
 	dump, err := runDumper(ctx, cfg, src, dst)
 	if err != nil {
 		return err
 	}
 	report(cfg, version, ours, dump)
+	if withETL != nil {
+		fmt.Printf(`with etl                   %.2f s  (%.0f rows/s; filter %q, set c = %q)
+plain, right after         %.2f s  (%.0f rows/s)
+etl throughput / plain     %.2f
+`, withETL.wall.Seconds(), float64(withETL.rows)/withETL.wall.Seconds(), benchETL.Filter, benchETL.Set["c"],
+			plain.wall.Seconds(), float64(plain.rows)/plain.wall.Seconds(),
+			(float64(withETL.rows)/withETL.wall.Seconds())/(float64(plain.rows)/plain.wall.Seconds()))
+	}
 	if cfg.out != "" {
 		if err := appendMarkdown(cfg, version, ours, &dump); err != nil {
 			return err
@@ -160,7 +184,7 @@ func run(ctx context.Context, cfg config) error {
 		if err := prepare(ctx, cfg, src, size); err != nil {
 			return err
 		}
-		r, err := runOurs(ctx, cfg, src, dst, fmt.Sprintf("rss-%d", size))
+		r, err := runOurs(ctx, cfg, src, dst, fmt.Sprintf("rss-%d", size), nil)
 		if err != nil {
 			return err
 		}
@@ -206,7 +230,7 @@ func prepare(ctx context.Context, cfg config, src *sql.DB, rows int) error {
 
 // runOurs migrates the source's sbtest to the destination with a fresh runner and returns
 // the wall time from task creation to Completed and the runner's peak RSS.
-func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string) (ourResult, error) {
+func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, etl *api.ETL) (ourResult, error) {
 	fmt.Printf("\n== adbmigrate: schema + full migration of %s (%s) ==\n", database, label)
 	if _, err := dst.ExecContext(ctx, "DROP DATABASE IF EXISTS "+database); err != nil {
 		return ourResult{}, fmt.Errorf("dropping %s on the destination: %w", database, err)
@@ -222,6 +246,12 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string) (o
 		return ourResult{}, err
 	}
 
+	object := api.Object{Database: database}
+	if etl != nil {
+		for i := 1; i <= cfg.tables; i++ {
+			object.Tables = append(object.Tables, api.Table{Name: fmt.Sprintf("sbtest%d", i), ETL: etl})
+		}
+	}
 	sampler := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
 	start := time.Now()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
@@ -229,7 +259,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string) (o
 		SourceConnectionID:      srcID,
 		DestinationConnectionID: dstID,
 		MigrationTypes:          []string{api.MigrationSchema, api.MigrationFull},
-		Objects:                 []api.Object{{Database: database}},
+		Objects:                 []api.Object{object},
 		InstanceClass:           cfg.instanceClass,
 	})
 	if err != nil {
@@ -249,7 +279,11 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string) (o
 	fmt.Printf("bench: task %s completed in %.2f s, %d rows reported; runner peak RSS %.1f MiB (VmHWM %.1f, highest 100 ms sample %.1f)\n",
 		task.ID, wall.Seconds(), state.RowsMigrated, benchkit.MiB(res.peakRSSKiB), benchkit.MiB(hwm), benchkit.MiB(peak))
 
-	res.rows, err = verify(ctx, src, dst)
+	if etl != nil {
+		res.rows, err = verifyETL(ctx, cfg, src, dst)
+	} else {
+		res.rows, err = verify(ctx, src, dst)
+	}
 	if err != nil {
 		return res, fmt.Errorf("after the adbmigrate run: %w", err)
 	}
@@ -379,6 +413,33 @@ func runDumper(ctx context.Context, cfg config, src, dst *sql.DB) (dumpResult, e
 		return res, fmt.Errorf("after mydumper + myloader: %w", err)
 	}
 	return res, os.RemoveAll(dir)
+}
+
+// benchETL is the etl block of the bench's ETL run: a filter every sysbench row passes,
+// evaluated on each, and one computed column.
+var benchETL = &api.ETL{Filter: "row.id > 0 && row.k >= 0", Set: map[string]string{"c": "row.c.upperAscii()"}}
+
+// verifyETL checks that every sysbench table holds, on the destination, what benchETL makes
+// of the source's, by a checksum query run on each server, and returns the total row count.
+func verifyETL(ctx context.Context, cfg config, src, dst *sql.DB) (int64, error) {
+	var total int64
+	for i := 1; i <= cfg.tables; i++ {
+		table := fmt.Sprintf("%s.sbtest%d", database, i)
+		q := "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#', id, k, %s, pad))), 0) FROM " + table + " WHERE id > 0 AND k >= 0"
+		var sn, dn, ss, ds int64
+		if err := src.QueryRowContext(ctx, fmt.Sprintf(q, "UPPER(c)")).Scan(&sn, &ss); err != nil {
+			return 0, err
+		}
+		if err := dst.QueryRowContext(ctx, fmt.Sprintf(q, "c")).Scan(&dn, &ds); err != nil {
+			return 0, err
+		}
+		if sn != dn || ss != ds {
+			return 0, fmt.Errorf("%s: the source computes %d rows (sum %d) for the etl block, the destination holds %d (sum %d)", table, sn, ss, dn, ds)
+		}
+		total += dn
+	}
+	fmt.Printf("bench: verified %d tables, %d rows: the destination holds what SQL on the source computes for the etl block\n", cfg.tables, total)
+	return total, nil
 }
 
 // verify checks that every sysbench table has the same row count and CHECKSUM TABLE on both
