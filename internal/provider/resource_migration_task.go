@@ -827,7 +827,7 @@ func etlBlock() schema.ListNestedBlock {
 			"identically in full and incremental migration (at most one block). `row.<column>` has the column's CEL type: `int` for signed integers " +
 			"and `YEAR`, `uint` for unsigned integers and `BIT`, `double` for `FLOAT` and `DOUBLE`, `decimal` for `DECIMAL` (exact: `+`, `-`, `*`, " +
 			"comparisons with numbers, `round(d, places)`, `decimal(\"1.5\")`, `string(d)`, `int(d)`, `double(d)`; put the decimal on the left of an " +
-			"operator), `bytes` for binary strings and BLOBs, and `string` for the rest: character types, JSON, the member of an `ENUM`, the members " +
+			"operator), `bytes` for binary strings and BLOBs, and `string` for the rest: character types, JSON, the member of an `ENUM` (its error value reads as `\"\"`, like a `''` member), the members " +
 			"of a `SET` joined by commas, and dates and times in MySQL's text form (`2024-05-01 12:00:00.5`). A NULL column is `null`, and " +
 			"`has(row.<column>)` is true when it is not NULL. The strings, math and base64 extensions are available. " +
 			"Syntax is checked at plan time; the precheck type-checks each expression against the source table (item `etl_expressions`). " +
