@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
@@ -215,6 +217,35 @@ func validateTable(field string, tb api.Table) error {
 			return badRequest(fmt.Sprintf("%s.column_renames[%d]", field, k), "each column block needs a distinct name and a rename_to")
 		}
 		renamed[cr.Name] = true
+	}
+	if tb.ETL != nil {
+		return validateETL(field+".etl", *tb.ETL)
+	}
+	return nil
+}
+
+// validateETL checks an etl block's expressions parse; whether they fit the table's columns
+// is the precheck's to say.
+func validateETL(field string, e api.ETL) error {
+	if e.Filter != "" {
+		if err := etl.Syntax(e.Filter); err != nil {
+			return badRequest(field+".filter", "filter %q is not a CEL expression: %v", e.Filter, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Set)) {
+		if name == "" {
+			return badRequest(field+".set", "set needs destination column names")
+		}
+		if err := etl.Syntax(e.Set[name]); err != nil {
+			return badRequest(field+".set."+name, "set.%s = %q is not a CEL expression: %v", name, e.Set[name], err)
+		}
+	}
+	seen := map[string]bool{}
+	for k, c := range e.DropColumns {
+		if c == "" || seen[c] {
+			return badRequest(fmt.Sprintf("%s.drop_columns[%d]", field, k), "drop_columns must name distinct source columns")
+		}
+		seen[c] = true
 	}
 	return nil
 }
