@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
 // RowIDColumn is the auto-increment primary key added on the destination to a source table
@@ -62,7 +62,7 @@ func destinationTable(m mapping, sourceType, destType string, merge bool) (diale
 		}
 	}
 	if merge {
-		out.Columns = append(out.Columns, dialect.Column{Name: fullload.SourceColumn, Definition: sourceColumnDefinition})
+		out.Columns = append(out.Columns, dialect.Column{Name: tablemap.SourceColumn, Definition: sourceColumnDefinition})
 	}
 	if len(out.PrimaryKey) == 0 {
 		key := def.PrimaryKey
@@ -79,7 +79,7 @@ func destinationTable(m mapping, sourceType, destType string, merge bool) (diale
 			out.PrimaryKey = []string{RowIDColumn}
 		case merge && len(out.PrimaryKey) > 0:
 			// Rows of different source tables may share a key: the source names keep them apart.
-			out.PrimaryKey = append(out.PrimaryKey, fullload.SourceColumn)
+			out.PrimaryKey = append(out.PrimaryKey, tablemap.SourceColumn)
 		}
 	}
 	for _, ix := range def.Indexes {

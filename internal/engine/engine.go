@@ -22,6 +22,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
@@ -251,7 +252,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	maps, resolveErr := resolve(ctx, src, task)
 	prog := Progress{Phase: PhasePrecheck}
 	for _, m := range maps {
-		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: fullload.EstimateRows(ctx, src, m.table)})
+		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: tablemap.EstimateRows(ctx, src, m.table)})
 	}
 	send := sender(&prog, report)
 
@@ -376,7 +377,7 @@ func Verify(ctx context.Context, task Task, report func(Progress)) error {
 // maps[i] is Progress.Tables[i].
 func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, which []int, send func(func(*Progress))) error {
 	var err error
-	jobs := make([]fullload.Job, len(which))
+	jobs := make([]tablemap.Table, len(which))
 	for i, mi := range which {
 		m := maps[mi]
 		cols := m.columns
@@ -385,14 +386,19 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 				return err
 			}
 		}
-		jobs[i] = m.job(cols)
+		jobs[i] = m.target(cols)
 	}
 	send(func(p *Progress) { p.Phase = PhaseFull })
 	var written atomic.Int64
 	base := int64(0)
 	send(func(p *Progress) { base = p.BytesWritten })
+	d, err := dialect.For(task.Destination.Type)
+	if err != nil {
+		return err
+	}
 	err = fullload.Run(ctx, src, dst, jobs, fullload.Options{
 		TaskID:          task.ID,
+		Dialect:         d,
 		Workers:         task.Workers,
 		ChunkRows:       task.ChunkRows,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
@@ -419,10 +425,10 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 }
 
 // verifyJobs describes the mappings for data verification.
-func verifyJobs(maps []mapping) []fullload.Job {
-	jobs := make([]fullload.Job, len(maps))
+func verifyJobs(maps []mapping) []tablemap.Table {
+	jobs := make([]tablemap.Table, len(maps))
 	for i, m := range maps {
-		jobs[i] = m.job(m.columns)
+		jobs[i] = m.target(m.columns)
 	}
 	return jobs
 }
@@ -432,6 +438,19 @@ func verifyJobs(maps []mapping) []fullload.Job {
 // queries run on the source cannot reproduce.
 func verifiable(maps []mapping) []mapping {
 	return slices.DeleteFunc(slices.Clone(maps), func(m mapping) bool { return m.etl != nil })
+}
+
+// verifyServers gives verification the task's servers with their dialects.
+func verifyServers(task Task, src, dst *sql.DB) (verify.Server, verify.Server, error) {
+	sd, err := dialect.For(task.Source.Type)
+	if err != nil {
+		return verify.Server{}, verify.Server{}, err
+	}
+	dd, err := dialect.For(task.Destination.Type)
+	if err != nil {
+		return verify.Server{}, verify.Server{}, err
+	}
+	return verify.Server{DB: src, Dialect: sd}, verify.Server{DB: dst, Dialect: dd}, nil
 }
 
 func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == VerifySampled }
@@ -458,7 +477,14 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 	if task.Verification.Mode == VerifyFull {
 		opts.SamplePercent = 0
 	}
-	res, err := verify.Run(ctx, src, dst, jobs, opts)
+	vs, vd, err := verifyServers(task, src, dst)
+	if err != nil {
+		return verify.Result{}, err
+	}
+	opts.Rewrite = func(ctx context.Context, t tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error) {
+		return fullload.Rewrite(ctx, src, dst, t, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits})
+	}
+	res, err := verify.Run(ctx, vs, vd, jobs, opts)
 	if err != nil {
 		return res, err
 	}
@@ -612,7 +638,7 @@ func createSchema(ctx context.Context, dst *sql.DB, stmts []string) error {
 
 // matchingColumns keeps, under ignore_errors_and_proceed, only the columns the existing
 // destination table has: "if schemas differ, only matching columns are migrated".
-func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]fullload.ColumnMap, error) {
+func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]tablemap.ColumnMap, error) {
 	rows, err := dst.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", m.destDB, m.destName)
 	if err != nil {
 		return nil, fmt.Errorf("reading columns of destination table %s.%s: %w", m.destDB, m.destName, err)
@@ -629,7 +655,7 @@ func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]fullload.Co
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var out []fullload.ColumnMap
+	var out []tablemap.ColumnMap
 	for _, c := range m.columns {
 		if have[strings.ToLower(c.Dest)] {
 			out = append(out, c)

@@ -127,7 +127,11 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 		})
 	}
 	checked := func(n int) { send(func(p *Progress) { ensure(p).KeysRechecked += int64(n) }) }
-	rc, err := verify.NewRechecker(src, dst, verifyJobs(verifiable(maps)), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
+	vs, vd, err := verifyServers(task, src, dst)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := verify.NewRechecker(vs, vd, verifyJobs(verifiable(maps)), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
 	if err != nil {
 		return nil, err
 	}

@@ -10,16 +10,16 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
 // mapping is one selected source table and what it becomes on the destination.
 type mapping struct {
 	table            *schema.Table
 	destDB, destName string
-	columns          []fullload.ColumnMap // stored columns to copy, destination names
+	columns          []tablemap.ColumnMap // stored columns to copy, destination names
 	where            string
 	// allTables is true when the table was selected through its database without table blocks.
 	allTables bool
@@ -29,12 +29,12 @@ type mapping struct {
 	// etl is the table's compiled etl block; nil without one.
 	etl *etl.Program
 	// computed are the destination columns etl computes, with how their values travel.
-	computed []fullload.ColumnMap
+	computed []tablemap.ColumnMap
 }
 
-// job is the copy of the mapping's rows into its destination columns cols.
-func (m mapping) job(cols []fullload.ColumnMap) fullload.Job {
-	return fullload.Job{Table: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName,
+// target is the mapping's source table with its destination, written in columns cols.
+func (m mapping) target(cols []tablemap.ColumnMap) tablemap.Table {
+	return tablemap.Table{Source: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName,
 		SourceTag: m.sourceTag, ETL: m.etl, Computed: m.computed}
 }
 
@@ -117,7 +117,7 @@ func (m *mapping) compileETL() error {
 		return err
 	}
 	m.etl = p
-	var kept []fullload.ColumnMap
+	var kept []tablemap.ColumnMap
 	replaced := map[string]schema.Column{}
 	for _, c := range m.columns {
 		switch {
@@ -148,13 +148,13 @@ func (m *mapping) compileETL() error {
 		default:
 			carrier = schema.Column{Name: o.Name, DataType: "text"}
 		}
-		m.computed = append(m.computed, fullload.ColumnMap{Source: carrier, Dest: o.Name})
+		m.computed = append(m.computed, tablemap.ColumnMap{Source: carrier, Dest: o.Name})
 	}
 	return nil
 }
 
 // mapColumns applies the table's column subset and renames.
-func mapColumns(t *schema.Table, tb Table) ([]fullload.ColumnMap, error) {
+func mapColumns(t *schema.Table, tb Table) ([]tablemap.ColumnMap, error) {
 	selected := tb.Columns
 	for _, name := range selected {
 		if _, ok := t.Column(name); !ok {
@@ -176,7 +176,7 @@ func mapColumns(t *schema.Table, tb Table) ([]fullload.ColumnMap, error) {
 			}
 		}
 	}
-	var out []fullload.ColumnMap
+	var out []tablemap.ColumnMap
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
 		if selected != nil && !slices.Contains(selected, c.Name) {
@@ -191,7 +191,7 @@ func mapColumns(t *schema.Table, tb Table) ([]fullload.ColumnMap, error) {
 		}
 		seen[strings.ToLower(dest)] = true
 		if !c.Generated {
-			out = append(out, fullload.ColumnMap{Source: c, Dest: dest})
+			out = append(out, tablemap.ColumnMap{Source: c, Dest: dest})
 		}
 	}
 	return out, nil

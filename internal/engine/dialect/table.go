@@ -81,6 +81,25 @@ type Dialect interface {
 	CreateTable(t Table) (string, error)
 	// CreateDatabase returns the statement that creates a database if it does not exist.
 	CreateDatabase(name string) string
+
+	// BulkLoad returns the statement that loads the rows streamed by the client-side reader
+	// named reader (registered with the driver) into l's table, one row a line in the
+	// format of AppendLoadField.
+	BulkLoad(l Load, reader string) string
+	// Insert returns a multi-row INSERT of rows rows into l's table, one placeholder a value;
+	// the writer falls back to it where the destination refuses BulkLoad.
+	Insert(l Load, rows int) string
+
+	// RowText returns an expression of a row's columns (names in order) as one string that
+	// two rows share only when every column holds the same value. Verification computes it
+	// the same way on the source and the destination.
+	RowText(cols []string) string
+	// RowHash returns a per-row hash of a RowText expression.
+	RowHash(row string) string
+	// ChunkChecksum returns the query that answers, for the rows the FROM clause from
+	// selects (table and WHERE), their count and two sums of 32-bit hashes of the row
+	// expression row, each as a decimal.
+	ChunkChecksum(row, from string) string
 }
 
 // For returns the dialect of a destination database type.

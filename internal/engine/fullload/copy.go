@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,9 +18,10 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
-// MySQL error numbers that mean the destination refuses LOAD DATA LOCAL INFILE.
+// MySQL error numbers that mean the destination refuses the bulk load from a client stream.
 const (
 	errLocalInfileDisabled = 1148 // ER_NOT_ALLOWED_COMMAND
 	errLocalInfileRefused  = 3948 // ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8)
@@ -35,8 +35,8 @@ const (
 	insertBatchBytes = 4 << 20
 )
 
-// writerMode remembers, for all workers of a run, that the destination refused LOAD DATA
-// LOCAL INFILE, so they write multi-row INSERTs instead.
+// writerMode remembers, for all workers of a run, that the destination refused the bulk
+// load, so they write multi-row INSERTs instead.
 type writerMode struct {
 	insertOnly atomic.Bool
 }
@@ -47,12 +47,12 @@ var readerSeq atomic.Int64
 
 // copyChunk copies one chunk and marks it done in the same destination transaction,
 // returning the rows written.
-func copyChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
+func copyChunk(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
 	if !w.insertOnly.Load() {
 		n, err := inChunkTx(ctx, src, dst, j, c, def, opts, loadRows)
 		var myErr *mysql.MySQLError
 		if errors.As(err, &myErr) && (myErr.Number == errLocalInfileDisabled || myErr.Number == errLocalInfileRefused || myErr.Number == errLocalInfileMariaDB) {
-			// The destination does not allow LOAD DATA LOCAL INFILE: fall back for good.
+			// The destination does not allow the bulk load: fall back for good.
 			w.insertOnly.Store(true)
 		} else {
 			return n, err
@@ -63,11 +63,11 @@ func copyChunk(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 
 // chunkWriter writes the rows of a chunk's source query inside tx and returns how many
 // rows the destination took.
-type chunkWriter func(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error)
+type chunkWriter func(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error)
 
 // inChunkTx runs write over the chunk's source rows in one destination transaction that
 // also marks the chunk done, after checking that no DDL changed the source table meanwhile.
-func inChunkTx(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk, def string, opts Options, write chunkWriter) (int64, error) {
+func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkpoint.Chunk, def string, opts Options, write chunkWriter) (int64, error) {
 	conn, err := dst.Conn(ctx)
 	if err != nil {
 		return 0, err
@@ -87,10 +87,10 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 	if err != nil {
 		return 0, err
 	}
-	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Table.Database, j.Table.Name, c.No, written); err != nil {
+	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Source.Database, j.Source.Name, c.No, written); err != nil {
 		return 0, err
 	}
-	if err := checkDefinition(ctx, src, j.Table, def); err != nil {
+	if err := checkDefinition(ctx, src, j.Source, def); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -100,7 +100,7 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j Job, c checkpoint.Chunk,
 }
 
 // sourceRows starts the chunk's source query.
-func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opts Options) (*sql.Rows, error) {
+func sourceRows(ctx context.Context, src *sql.DB, j tablemap.Table, c checkpoint.Chunk, opts Options) (*sql.Rows, error) {
 	where, args, err := chunkPredicate(j, c)
 	if err != nil {
 		return nil, err
@@ -110,19 +110,19 @@ func sourceRows(ctx context.Context, src *sql.DB, j Job, c checkpoint.Chunk, opt
 
 // sourceRowsWhere reads the job's columns of the source rows that where (" WHERE ...", or
 // "" for all) selects.
-func sourceRowsWhere(ctx context.Context, src *sql.DB, j Job, where string, args []any, opts Options) (*sql.Rows, error) {
-	reads := j.reads()
+func sourceRowsWhere(ctx context.Context, src *sql.DB, j tablemap.Table, where string, args []any, opts Options) (*sql.Rows, error) {
+	reads := j.Reads()
 	exprs := make([]string, len(reads))
 	for i, c := range reads {
 		exprs[i] = selectExpr(c)
 	}
-	if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+	if err := opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return nil, err
 	}
-	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + dialect.QuoteTable(j.Table.Database, j.Table.Name) + where
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + dialect.QuoteTable(j.Source.Database, j.Source.Name) + where
 	rows, err := src.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, err)
+		return nil, fmt.Errorf("reading %s.%s: %w", j.Source.Database, j.Source.Name, err)
 	}
 	return rows, nil
 }
@@ -153,8 +153,8 @@ func enumErrorText(c schema.Column, v any) bool {
 	return c.DataType == "enum" && v == "" && !slices.Contains(c.Members, "")
 }
 
-// loadRows streams the rows into LOAD DATA LOCAL INFILE through a pipe.
-func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error) {
+// loadRows streams the rows into the destination's bulk load through a pipe.
+func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
 	name := fmt.Sprintf("adbm-%d", readerSeq.Add(1))
 	pr, pw := io.Pipe()
 	mysql.RegisterReaderHandler(name, func() io.Reader { return pr })
@@ -168,7 +168,7 @@ func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Optio
 		pw.CloseWithError(err)
 		produced <- err
 	}()
-	res, err := tx.ExecContext(ctx, loadStatement(j, name, opts.IgnoreConflicts))
+	res, err := tx.ExecContext(ctx, opts.Dialect.BulkLoad(load(j, opts.IgnoreConflicts), name))
 	// Unblock the producer whatever happened, then collect its verdict.
 	pr.CloseWithError(errors.New("load finished"))
 	perr := <-produced
@@ -176,7 +176,7 @@ func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Optio
 		return 0, fmt.Errorf("loading into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
 	if perr != nil {
-		return 0, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, perr)
+		return 0, fmt.Errorf("reading %s.%s: %w", j.Source.Database, j.Source.Name, perr)
 	}
 	affected, _ := res.RowsAffected()
 	if err := checkWritten(ctx, tx, j, opts, sent, affected, enumErrors); err != nil {
@@ -185,48 +185,34 @@ func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Optio
 	return affected, nil
 }
 
-// loadStatement is the LOAD DATA for a job. Binary columns travel as hex and are decoded
-// by UNHEX, so no byte goes through a character set conversion; numeric columns (ENUM,
-// SET, YEAR) are assigned as numbers.
-func loadStatement(j Job, reader string, ignore bool) string {
-	var b strings.Builder
-	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' ")
-	if ignore {
-		b.WriteString("IGNORE ")
+// load describes the table's rows to the destination's dialect: binary columns travel as
+// hex, copied numeric columns (ENUM, SET, YEAR) and computed YEAR values as numbers.
+func load(j tablemap.Table, ignore bool) dialect.Load {
+	l := dialect.Load{Database: j.DestDatabase, Table: j.DestTable, Ignore: ignore}
+	for i, cm := range j.Outputs() {
+		l.Columns = append(l.Columns, dialect.LoadColumn{Name: cm.Dest, Kind: loadKind(j, i, cm)})
 	}
-	b.WriteString("INTO TABLE " + dialect.QuoteTable(j.DestDatabase, j.DestTable) +
-		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
-	var sets []string
-	for i, cm := range j.outputs() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		v := fmt.Sprintf("@v%d", i)
-		switch {
-		case cm.Source.Binary():
-			b.WriteString(v)
-			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = UNHEX("+v+")")
-		case cm.Source.Numeric() && (i < len(j.Columns) || cm.Source.DataType == "year"):
-			// Copied ENUM and SET values are read as numbers; computed ones are text.
-			b.WriteString(v)
-			sets = append(sets, dialect.QuoteIdent(cm.Dest)+" = CAST("+v+" AS UNSIGNED)")
-		default:
-			b.WriteString(dialect.QuoteIdent(cm.Dest))
-		}
-	}
-	b.WriteString(")")
 	if j.SourceTag != "" {
-		sets = append(sets, dialect.QuoteIdent(SourceColumn)+" = "+dialect.QuoteString(j.SourceTag))
+		l.Constant.Name, l.Constant.Value = tablemap.SourceColumn, j.SourceTag
 	}
-	if len(sets) > 0 {
-		b.WriteString(" SET " + strings.Join(sets, ", "))
-	}
-	return b.String()
+	return l
 }
 
-// encodeRows writes the rows in LOAD DATA's default text format, honouring the row and byte
+// loadKind says how output column i of j travels.
+func loadKind(j tablemap.Table, i int, cm tablemap.ColumnMap) dialect.LoadKind {
+	switch {
+	case cm.Source.Binary():
+		return dialect.LoadHex
+	case cm.Source.Numeric() && (i < len(j.Columns) || cm.Source.DataType == "year"):
+		// Copied ENUM and SET values are read as numbers; computed ones are text.
+		return dialect.LoadNumber
+	}
+	return dialect.LoadText
+}
+
+// encodeRows writes the rows in the bulk-load stream's format, honouring the row and byte
 // throttles, and returns how many rows it wrote and how many ENUM error values among them.
-func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.Writer) (n, enumErrors int64, err error) {
+func encodeRows(ctx context.Context, rows *sql.Rows, j tablemap.Table, opts Options, w io.Writer) (n, enumErrors int64, err error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	src, err := newRowReader(j)
 	if err != nil {
@@ -247,7 +233,7 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 				line = append(line, '\t')
 			}
 			v := src.copied(i)
-			line = appendField(line, v, cm.Source.Binary())
+			line = dialect.AppendLoadField(line, v, kind(cm.Source))
 			if enumErrorValue(cm.Source, v) {
 				enumErrors++
 			}
@@ -256,7 +242,7 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 			if i > 0 || len(j.Columns) > 0 {
 				line = append(line, '\t')
 			}
-			line = appendValue(line, src.computed[i], cm.Source.Binary())
+			line = appendValue(line, src.computed[i], kind(cm.Source))
 			if enumErrorText(cm.Source, src.computed[i]) {
 				enumErrors++
 			}
@@ -279,7 +265,7 @@ func encodeRows(ctx context.Context, rows *sql.Rows, j Job, opts Options, w io.W
 // rowReader scans a job's source rows and, with ETL, filters them and computes the
 // computed columns.
 type rowReader struct {
-	j        Job
+	j        tablemap.Table
 	raw      []sql.RawBytes // by read column
 	dest     []any
 	copyIdx  []int // for each copied column, its read column
@@ -289,8 +275,8 @@ type rowReader struct {
 	computed []any
 }
 
-func newRowReader(j Job) (*rowReader, error) {
-	reads := j.reads()
+func newRowReader(j tablemap.Table) (*rowReader, error) {
+	reads := j.Reads()
 	r := &rowReader{j: j, raw: make([]sql.RawBytes, len(reads)), dest: make([]any, len(reads))}
 	for i := range r.raw {
 		r.dest[i] = &r.raw[i]
@@ -298,15 +284,15 @@ func newRowReader(j Job) (*rowReader, error) {
 	for _, cm := range j.Columns {
 		k := slices.IndexFunc(reads, func(c schema.Column) bool { return c.Name == cm.Source.Name })
 		if k < 0 {
-			return nil, fmt.Errorf("column %s of %s.%s is not read", cm.Source.Name, j.Table.Database, j.Table.Name)
+			return nil, fmt.Errorf("column %s of %s.%s is not read", cm.Source.Name, j.Source.Database, j.Source.Name)
 		}
 		r.copyIdx = append(r.copyIdx, k)
 	}
 	if j.ETL != nil {
 		for _, c := range reads {
-			r.tableIdx = append(r.tableIdx, slices.IndexFunc(j.Table.Columns, func(t schema.Column) bool { return t.Name == c.Name }))
+			r.tableIdx = append(r.tableIdx, slices.IndexFunc(j.Source.Columns, func(t schema.Column) bool { return t.Name == c.Name }))
 		}
-		r.values = make([]any, len(j.Table.Columns))
+		r.values = make([]any, len(j.Source.Columns))
 		r.row = j.ETL.NewRow()
 		r.computed = make([]any, len(j.Computed))
 	}
@@ -344,65 +330,47 @@ func (r *rowReader) next(rows *sql.Rows) (bool, error) {
 // copied is the value of copied column i in the current row.
 func (r *rowReader) copied(i int) []byte { return r.raw[r.copyIdx[i]] }
 
-// appendValue appends a computed value in LOAD DATA's format, like appendField.
-func appendValue(dst []byte, v any, binary bool) []byte {
+// kind is how a value of column c travels in the bulk-load stream: binary values as hex,
+// everything else as its text.
+func kind(c schema.Column) dialect.LoadKind {
+	if c.Binary() {
+		return dialect.LoadHex
+	}
+	return dialect.LoadText
+}
+
+// appendValue appends a computed value to the bulk-load stream, like
+// dialect.AppendLoadField.
+func appendValue(dst []byte, v any, k dialect.LoadKind) []byte {
 	switch x := v.(type) {
 	case nil:
-		return append(dst, '\\', 'N')
+		return dialect.AppendLoadNull(dst)
 	case int64:
 		return strconv.AppendInt(dst, x, 10)
 	case uint64:
 		return strconv.AppendUint(dst, x, 10)
 	case string:
-		return appendField(dst, []byte(x), binary)
+		return dialect.AppendLoadField(dst, []byte(x), k)
 	case []byte:
-		return appendField(dst, x, binary)
+		return dialect.AppendLoadField(dst, x, k)
 	}
-	return appendField(dst, fmt.Append(nil, v), binary)
+	return dialect.AppendLoadField(dst, fmt.Append(nil, v), k)
 }
 
 func throttleRow(ctx context.Context, opts Options, size int) error {
 	if opts.Written != nil {
 		opts.Written.Add(int64(size))
 	}
-	if err := opts.Limits.Rows.Wait(ctx, 1); err != nil {
+	if err := opts.Limits.WaitRows(ctx, 1); err != nil {
 		return err
 	}
-	return opts.Limits.Bytes.Wait(ctx, float64(size))
-}
-
-// appendField appends one value in LOAD DATA's escaped format: NULL as \N, binary values as
-// hex, and in text the escape character, field and line terminators and NUL escaped.
-func appendField(dst, v []byte, binary bool) []byte {
-	if v == nil {
-		return append(dst, '\\', 'N')
-	}
-	if binary {
-		return hex.AppendEncode(dst, v)
-	}
-	for _, c := range v {
-		switch c {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case 0:
-			dst = append(dst, '\\', '0')
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
+	return opts.Limits.WaitBytes(ctx, float64(size))
 }
 
 // checkWritten fails the chunk when the server changed or dropped values (warnings) or
 // skipped rows other than by a kept conflict. The enumErrors ENUM error values written are
 // expected to raise one "Data truncated" warning each: that is how the value is stored.
-func checkWritten(ctx context.Context, tx *sql.Tx, j Job, opts Options, sent, affected, enumErrors int64) error {
+func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Options, sent, affected, enumErrors int64) error {
 	var count int64
 	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
 		return err
@@ -443,7 +411,7 @@ func checkWritten(ctx context.Context, tx *sql.Tx, j Job, opts Options, sent, af
 	return nil
 }
 
-func conflictError(j Job, sent, affected int64, detail string) error {
+func conflictError(j tablemap.Table, sent, affected int64, detail string) error {
 	if detail != "" {
 		detail = " (" + detail + ")"
 	}
@@ -460,26 +428,12 @@ func insertValue(c schema.Column, b []byte) any {
 			return n
 		}
 	}
-	return textValue(c, b)
+	return tablemap.TextValue(c, b)
 }
 
 // insertRows is the fallback writer: multi-row INSERT statements.
-func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Options) (int64, error) {
-	outs := j.outputs()
-	names := make([]string, len(outs))
-	for i, cm := range outs {
-		names[i] = cm.Dest
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
-	if j.SourceTag != "" {
-		names = append(names, SourceColumn)
-		marks += "," + dialect.QuoteString(j.SourceTag)
-	}
-	verb := "INSERT "
-	if opts.IgnoreConflicts {
-		verb = "INSERT IGNORE "
-	}
-	head := verb + "INTO " + dialect.QuoteTable(j.DestDatabase, j.DestTable) + " (" + dialect.QuoteIdents(names) + ") VALUES "
+func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
+	l := load(j, opts.IgnoreConflicts)
 	src, err := newRowReader(j)
 	if err != nil {
 		return 0, err
@@ -491,8 +445,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Opt
 		if n == 0 {
 			return nil
 		}
-		stmt := head + strings.TrimSuffix(strings.Repeat("("+marks+"),", n), ",")
-		res, err := tx.ExecContext(ctx, stmt, args...)
+		res, err := tx.ExecContext(ctx, opts.Dialect.Insert(l, n), args...)
 		if err != nil {
 			return fmt.Errorf("writing rows into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 		}
@@ -543,7 +496,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j Job, opts Opt
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("reading %s.%s: %w", j.Table.Database, j.Table.Name, err)
+		return 0, fmt.Errorf("reading %s.%s: %w", j.Source.Database, j.Source.Name, err)
 	}
 	if err := flush(); err != nil {
 		return 0, err

@@ -19,8 +19,8 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
@@ -34,51 +34,11 @@ const (
 	MinChunkRows = 1000
 )
 
-// SourceColumn is the column merge_tables adds to name the source table of each row.
-const SourceColumn = "__dts_data_source"
-
-// ColumnMap is one copied column: its source definition and its destination name.
-type ColumnMap struct {
-	Source schema.Column
-	Dest   string
-}
-
-// Job is the copy of one source table into one destination table.
-type Job struct {
-	Table        *schema.Table
-	Columns      []ColumnMap // stored (not generated) columns to copy, in order
-	Where        string      // a filter already validated by the precheck; "" for none
-	DestDatabase string
-	DestTable    string
-	// SourceTag, when set, is written into SourceColumn of every row (merge_tables).
-	SourceTag string
-	// ETL, when set, filters the rows and computes the Computed columns; its expressions
-	// may read every stored column of the table, so all of them are read.
-	ETL *etl.Program
-	// Computed are the destination columns of ETL's outputs, in their order. Source is
-	// how the value travels: a binary column as hex, YEAR as a number, others as text.
-	Computed []ColumnMap
-}
-
-// outputs are the job's destination columns: the copied ones, then the computed ones.
-func (j Job) outputs() []ColumnMap { return append(slices.Clone(j.Columns), j.Computed...) }
-
-// reads are the source columns the job's query reads: the copied ones, or with ETL every
-// stored column of the table.
-func (j Job) reads() []schema.Column {
-	if j.ETL != nil {
-		return j.Table.Copied()
-	}
-	out := make([]schema.Column, len(j.Columns))
-	for i, cm := range j.Columns {
-		out[i] = cm.Source
-	}
-	return out
-}
-
 // Options tune a copy.
 type Options struct {
-	TaskID    string
+	TaskID string
+	// Dialect is the destination's: the bulk load and INSERT statements come from it.
+	Dialect   dialect.Dialect
 	Workers   int
 	ChunkRows int
 	// IgnoreConflicts keeps destination rows whose key already exists instead of failing
@@ -95,12 +55,9 @@ type Options struct {
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. It returns the
 // first error, after stopping the other workers.
-func Run(ctx context.Context, src, dst *sql.DB, jobs []Job, opts Options) error {
+func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
-	}
-	if opts.Limits == nil {
-		opts.Limits = throttle.NewLimits(0, 0, 0)
 	}
 	type work struct {
 		job   int
@@ -168,7 +125,7 @@ feed:
 	}
 	// A last look for DDL that ran after the last chunk of a table was copied.
 	for i, j := range jobs {
-		if err := checkDefinition(ctx, src, j.Table, defs[i]); err != nil {
+		if err := checkDefinition(ctx, src, j.Source, defs[i]); err != nil {
 			return err
 		}
 	}
@@ -176,8 +133,8 @@ feed:
 }
 
 // planTable returns the table's stored plan, or plans its chunks and stores them.
-func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (checkpoint.TablePlan, error) {
-	t := j.Table
+func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Options) (checkpoint.TablePlan, error) {
+	t := j.Source
 	plan, ok, err := checkpoint.LoadPlan(ctx, dst, opts.TaskID, t.Database, t.Name)
 	if err != nil || ok {
 		if err == nil {
@@ -192,7 +149,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 		plan.Chunks = []checkpoint.Chunk{{No: 0}}
 		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
 	}
-	keyCols, err := keyColumns(t)
+	keyCols, err := tablemap.KeyColumns(t)
 	if err != nil {
 		return plan, err
 	}
@@ -204,19 +161,19 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 	}
 	// Walk the key index only, one boundary every chunkRows keys.
 	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
-		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), chunkRows(opts, EstimateRows(ctx, src, t))-1)
+		dialect.QuoteIdents(t.Key), dialect.QuoteTable(t.Database, t.Name), dialect.QuoteIdents(t.Key), chunkRows(opts, tablemap.EstimateRows(ctx, src, t))-1)
 	var lo [][]byte
 	for no := 0; ; no++ {
 		where, args := "", []any(nil)
 		if lo != nil {
 			var pred string
-			pred, args = after(t.Key, keyArgs(keyCols, lo))
+			pred, args = tablemap.After(t.Key, tablemap.KeyArgs(keyCols, lo))
 			where = " WHERE " + pred
 		}
-		if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+		if err := opts.Limits.WaitQueries(ctx, 1); err != nil {
 			return plan, err
 		}
-		hi, err := readKey(ctx, src, fmt.Sprintf(q, where), args, len(t.Key))
+		hi, err := tablemap.ReadKey(ctx, src, fmt.Sprintf(q, where), args, len(t.Key))
 		if err != nil {
 			return plan, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
 		}
@@ -236,7 +193,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j Job, opts Options) (chec
 // the key's range is cut into as many equal spans as the row estimate needs chunks. Gaps in
 // the keys only make some chunks smaller; the last chunk is open-ended.
 func splitIntegerRange(ctx context.Context, src *sql.DB, t *schema.Table, opts Options) ([]checkpoint.Chunk, error) {
-	if err := opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+	if err := opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return nil, err
 	}
 	var lo, hi sql.NullString
@@ -245,7 +202,7 @@ func splitIntegerRange(ctx context.Context, src *sql.DB, t *schema.Table, opts O
 	if err != nil {
 		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
 	}
-	estimate := EstimateRows(ctx, src, t)
+	estimate := tablemap.EstimateRows(ctx, src, t)
 	bounds, err := integerBounds(lo, hi, estimate, int64(chunkRows(opts, estimate)))
 	if err != nil {
 		return nil, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
@@ -300,57 +257,13 @@ func chunkRows(opts Options, estimate int64) int {
 	return int(min(MaxChunkRows, max(MinChunkRows, estimate/int64(4*opts.Workers))))
 }
 
-// EstimateRows is the server's row estimate of a table (0 when unknown).
-func EstimateRows(ctx context.Context, src *sql.DB, t *schema.Table) int64 {
-	var n sql.NullInt64
-	_ = src.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
-	return n.Int64
-}
-
-func readKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	raw := make([]sql.RawBytes, n)
-	dest := make([]any, n)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return nil, err
-	}
-	key := make([][]byte, n)
-	for i, r := range raw {
-		key[i] = append([]byte{}, r...)
-	}
-	return key, rows.Err()
-}
-
-// keyColumns returns the definitions of the table's key columns, in key order.
-func keyColumns(t *schema.Table) ([]schema.Column, error) {
-	out := make([]schema.Column, len(t.Key))
-	for i, k := range t.Key {
-		c, ok := t.Column(k)
-		if !ok || c.Generated {
-			return nil, fmt.Errorf("table %s.%s: key column %q is generated or missing; the copy needs a stored key", t.Database, t.Name, k)
-		}
-		out[i] = c
-	}
-	return out, nil
-}
-
 // chunkPredicate returns the WHERE clause selecting the chunk's keys and the job's filter.
-func chunkPredicate(j Job, c checkpoint.Chunk) (string, []any, error) {
-	keyCols, err := keyColumns(j.Table)
+func chunkPredicate(j tablemap.Table, c checkpoint.Chunk) (string, []any, error) {
+	keyCols, err := tablemap.KeyColumns(j.Source)
 	if err != nil {
 		return "", nil, err
 	}
-	pred, args := RangePredicate(j.Table.Key, keyCols, c.Lo, c.Hi, j.Where)
+	pred, args := tablemap.RangePredicate(j.Source.Key, keyCols, c.Lo, c.Hi, j.Where)
 	if pred == "" {
 		return "", nil, nil
 	}
@@ -386,118 +299,12 @@ func fingerprint(create string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func keyArgs(cols []schema.Column, key [][]byte) []any {
-	out := make([]any, len(key))
-	for i, c := range cols {
-		out[i] = textValue(c, key[i])
-	}
-	return out
-}
-
-// textValue turns a value read in the text protocol into an argument that writes the same
-// bytes back: binary columns as bytes, others as strings in the connection's utf8mb4.
-func textValue(c schema.Column, b []byte) any {
-	if b == nil {
-		return nil
-	}
-	if c.Binary() {
-		return append([]byte{}, b...)
-	}
-	return string(b)
-}
-
-// after returns "key > last" for a composite key, expanded as
-// (k1 > ?) OR (k1 = ? AND k2 > ?) ..., which the optimizer turns into index ranges.
-func after(key []string, last []any) (string, []any) { return compare(key, last, ">", ">") }
-
-// atMost returns "key <= last", expanded the same way.
-func atMost(key []string, last []any) (string, []any) { return compare(key, last, "<", "<=") }
-
-func compare(key []string, last []any, strict, final string) (string, []any) {
-	var terms []string
-	var args []any
-	for i := range key {
-		var parts []string
-		for j := 0; j < i; j++ {
-			parts = append(parts, dialect.QuoteIdent(key[j])+" = ?")
-			args = append(args, last[j])
-		}
-		op := strict
-		if i == len(key)-1 {
-			op = final
-		}
-		parts = append(parts, dialect.QuoteIdent(key[i])+" "+op+" ?")
-		args = append(args, last[i])
-		terms = append(terms, "("+strings.Join(parts, " AND ")+")")
-	}
-	return strings.Join(terms, " OR "), args
-}
-
-// KeyColumns returns the definitions of the table's key columns, in key order.
-func KeyColumns(t *schema.Table) ([]schema.Column, error) { return keyColumns(t) }
-
-// RangePredicate returns the conditions "key > lo" (when lo is set) and "key <= hi" (when hi
-// is set) over the key columns named names, whose definitions are cols, ANDed with extra
-// conditions; "" when there are none.
-func RangePredicate(names []string, cols []schema.Column, lo, hi [][]byte, extra ...string) (string, []any) {
-	var preds []string
-	var args []any
-	if lo != nil {
-		p, a := after(names, keyArgs(cols, lo))
-		preds, args = append(preds, "("+p+")"), append(args, a...)
-	}
-	if hi != nil {
-		p, a := atMost(names, keyArgs(cols, hi))
-		preds, args = append(preds, "("+p+")"), append(args, a...)
-	}
-	for _, e := range extra {
-		if e != "" {
-			preds = append(preds, "("+e+")")
-		}
-	}
-	return strings.Join(preds, " AND "), args
-}
-
-// ReadKey returns the key values of the first row query answers, as bytes; nil when it
-// answers no row.
-func ReadKey(ctx context.Context, db *sql.DB, query string, args []any, n int) ([][]byte, error) {
-	return readKey(ctx, db, query, args, n)
-}
-
-// RewriteRange replaces the destination rows of j whose keys are after lo and at most hi
-// (either nil for no bound) with the source's, in one destination transaction, and returns
-// how many rows it wrote. Data verification repairs with it.
-func RewriteRange(ctx context.Context, src, dst *sql.DB, j Job, lo, hi [][]byte, opts Options) (int64, error) {
-	keyCols, err := keyColumns(j.Table)
-	if err != nil {
-		return 0, err
-	}
-	if len(keyCols) == 0 {
-		return 0, fmt.Errorf("table %s.%s has no key to rewrite a range of", j.Table.Database, j.Table.Name)
-	}
-	destKey := make([]string, len(keyCols))
-	for i, k := range keyCols {
-		destKey[i] = k.Name
-		for _, cm := range j.Columns {
-			if cm.Source.Name == k.Name {
-				destKey[i] = cm.Dest
-			}
-		}
-	}
-	dstPred, dstArgs := RangePredicate(destKey, keyCols, lo, hi)
-	srcPred, srcArgs := RangePredicate(j.Table.Key, keyCols, lo, hi, j.Where)
-	return Rewrite(ctx, src, dst, j, srcPred, srcArgs, dstPred, dstArgs, opts)
-}
-
 // Rewrite deletes the destination rows of j that dstPred selects (within j's merged-table
 // tag) and writes the source rows that srcPred selects, in one destination transaction,
 // and returns how many rows it wrote. srcPred must include j's filter.
-func Rewrite(ctx context.Context, src, dst *sql.DB, j Job, srcPred string, srcArgs []any, dstPred string, dstArgs []any, opts Options) (int64, error) {
-	if opts.Limits == nil {
-		opts.Limits = throttle.NewLimits(0, 0, 0)
-	}
+func Rewrite(ctx context.Context, src, dst *sql.DB, j tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any, opts Options) (int64, error) {
 	if j.SourceTag != "" {
-		tag := dialect.QuoteIdent(SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
+		tag := dialect.QuoteIdent(tablemap.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
 		dstPred = strings.Join(slices.DeleteFunc([]string{dstPred, tag}, func(p string) bool { return p == "" }), " AND ")
 	}
 	tx, err := dst.BeginTx(ctx, nil)
@@ -531,7 +338,3 @@ func Rewrite(ctx context.Context, src, dst *sql.DB, j Job, srcPred string, srcAr
 	}
 	return n, nil
 }
-
-// KeyArgs turns key values read in the text protocol into arguments that select the same
-// row: binary columns as bytes, others as strings.
-func KeyArgs(cols []schema.Column, key [][]byte) []any { return keyArgs(cols, key) }

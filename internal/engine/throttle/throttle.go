@@ -82,7 +82,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Limits are the throttles of one migration phase, changeable while it runs.
+// Limits are the throttles of one migration phase, changeable while it runs. A nil *Limits
+// is unlimited: its Wait methods return at once.
 type Limits struct {
 	SourceQPS *Limiter // queries per second sent to the source
 	Rows      *Limiter // rows per second written
@@ -99,4 +100,28 @@ func (l *Limits) Set(sourceQPS, rps, mbps float64) {
 	l.SourceQPS.SetRate(sourceQPS)
 	l.Rows.SetRate(rps)
 	l.Bytes.SetRate(mbps * (1 << 20))
+}
+
+// WaitQueries takes n source queries from the SourceQPS limiter (see Limiter.Wait).
+func (l *Limits) WaitQueries(ctx context.Context, n float64) error {
+	if l == nil {
+		return nil
+	}
+	return l.SourceQPS.Wait(ctx, n)
+}
+
+// WaitRows takes n written rows from the Rows limiter.
+func (l *Limits) WaitRows(ctx context.Context, n float64) error {
+	if l == nil {
+		return nil
+	}
+	return l.Rows.Wait(ctx, n)
+}
+
+// WaitBytes takes n written bytes from the Bytes limiter.
+func (l *Limits) WaitBytes(ctx context.Context, n float64) error {
+	if l == nil {
+		return nil
+	}
+	return l.Bytes.Wait(ctx, n)
 }

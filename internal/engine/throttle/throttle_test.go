@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -59,5 +60,14 @@ func TestLimiterWaitHonoursContext(t *testing.T) {
 	defer cancel()
 	if err := l.Wait(ctx, 100); err == nil {
 		t.Fatal("Wait for 100 tokens at 1/s returned before its context ended")
+	}
+}
+
+// A nil *Limits is unlimited: no caller needs to build empty limits.
+func TestNilLimitsWaitAtOnce(t *testing.T) {
+	var l *Limits
+	ctx := context.Background()
+	if err := errors.Join(l.WaitQueries(ctx, 1e9), l.WaitRows(ctx, 1e9), l.WaitBytes(ctx, 1e9)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,15 +2,14 @@ package verify
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
@@ -19,7 +18,7 @@ import (
 // only if it still differs while its source row stayed the same. It finds a row the
 // migration got wrong long before a sweep of a large table reaches it.
 type Rechecker struct {
-	src, dst *sql.DB
+	src, dst Server
 	jobs     []recheckJob
 	settle   time.Duration
 	limits   *throttle.Limits
@@ -55,16 +54,13 @@ const recheckBatch = 200
 
 // NewRechecker returns a rechecker of the jobs' tables (those with a key), reporting
 // through found and checked, which are called from Run's goroutine.
-func NewRechecker(src, dst *sql.DB, jobs []fullload.Job, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
-	if limits == nil {
-		limits = throttle.NewLimits(0, 0, 0)
-	}
+func NewRechecker(src, dst Server, jobs []tablemap.Table, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
 	r := &Rechecker{src: src, dst: dst, settle: settle, limits: limits, found: found, checked: checked}
 	for _, j := range jobs {
-		rj := recheckJob{name: j.Table.Database + "." + j.Table.Name}
+		rj := recheckJob{name: j.Name()}
 		rj.src, rj.dst = sides(src, dst, j)
-		if len(j.Table.Key) > 0 {
-			cols, err := fullload.KeyColumns(j.Table)
+		if len(j.Source.Key) > 0 {
+			cols, err := tablemap.KeyColumns(j.Source)
 			if err != nil {
 				return nil, err
 			}
@@ -130,7 +126,7 @@ func (r *Rechecker) Run(ctx context.Context) error {
 // compare checks keys of one job, all first looks or all second looks.
 func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 	j := r.jobs[keys[0].job]
-	if err := r.limits.SourceQPS.Wait(ctx, 1); err != nil {
+	if err := r.limits.WaitQueries(ctx, 1); err != nil {
 		return err
 	}
 	args := make([][]any, len(keys))

@@ -5,15 +5,16 @@
 // as missing on the destination, extra on the destination, or differing. With repair, a
 // differing chunk is rewritten from the source and compared again.
 //
-// A row's hash covers every migrated column as an SQL literal (QUOTE), so renames, column
-// subsets, filters and merged tables compare exactly what the migration wrote. Chunks are
-// compared by two sums of CRC32 over the row text; the rows of a chunk that differs by MD5.
+// A row's hash covers every migrated column (each server computes it with its dialect's
+// RowText, RowHash and ChunkChecksum), so renames, column subsets, filters and merged tables
+// compare exactly what the migration wrote.
 package verify
 
 import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -23,8 +24,8 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 )
 
@@ -64,8 +65,11 @@ type Options struct {
 	ChunkRows int
 	// SamplePercent compares this share of the chunks, picked at random; all when 0 or 100.
 	SamplePercent int
-	// Repair rewrites the chunks found to differ from the source, then compares them again.
+	// Repair rewrites the chunks found to differ from the source with Rewrite, then compares
+	// them again.
 	Repair bool
+	// Rewrite writes repairs; it must be set when Repair is.
+	Rewrite Rewriter
 	// Settle, when positive, compares a differing chunk's rows again after this delay and
 	// reports only the rows that still differ while the source row stayed the same: changes
 	// in flight through incremental migration are no mismatch.
@@ -78,17 +82,28 @@ type Options struct {
 	Workers int
 }
 
+// Server is one side of a comparison: a database and the dialect its SQL is written in.
+type Server struct {
+	DB      *sql.DB
+	Dialect dialect.Dialect
+}
+
+// Rewriter replaces, in one destination transaction, the destination rows of t that dstPred
+// selects (with dstArgs; "" for all of t's rows) with the source rows that srcPred selects
+// (srcPred includes t's filter), and returns how many rows it wrote.
+type Rewriter func(ctx context.Context, t tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error)
+
 // Run compares every job's destination table with its source table. It returns the result
 // and the first error; a mismatch is no error.
-func Run(ctx context.Context, src, dst *sql.DB, jobs []fullload.Job, opts Options) (Result, error) {
+func Run(ctx context.Context, src, dst Server, jobs []tablemap.Table, opts Options) (Result, error) {
 	if opts.ChunkRows <= 0 {
 		opts.ChunkRows = 1000
 	}
-	if opts.Limits == nil {
-		opts.Limits = throttle.NewLimits(0, 0, 0)
-	}
 	if opts.Workers <= 0 {
 		opts.Workers = 4
+	}
+	if opts.Repair && opts.Rewrite == nil {
+		return Result{}, errors.New("verify: Repair needs a Rewrite")
 	}
 	v := &verifier{src: src, dst: dst, opts: opts}
 	for _, j := range jobs {
@@ -101,7 +116,7 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []fullload.Job, opts Option
 }
 
 type verifier struct {
-	src, dst *sql.DB
+	src, dst Server
 	opts     Options
 	mu       sync.Mutex // guards res, suspects and since; chunks are compared concurrently
 	res      Result
@@ -113,7 +128,7 @@ type verifier struct {
 
 // suspect is a chunk whose rows differed when first compared.
 type suspect struct {
-	j        fullload.Job
+	j        tablemap.Table
 	name     string
 	src, dst side
 	keyCols  []schema.Column
@@ -164,7 +179,7 @@ func (v *verifier) progress() {
 // settled counts a chunk's mismatches, repairing them first if asked.
 func (v *verifier) settled(ctx context.Context, s suspect, found []Mismatch) error {
 	if len(found) > 0 && v.opts.Repair {
-		if _, err := fullload.RewriteRange(ctx, v.src, v.dst, s.j, s.lo, s.hi, fullload.Options{Limits: v.opts.Limits}); err != nil {
+		if err := v.rewriteRange(ctx, s.j, s.keyCols, s.lo, s.hi); err != nil {
 			return err
 		}
 		v.mu.Lock()
@@ -179,22 +194,32 @@ func (v *verifier) settled(ctx context.Context, s suspect, found []Mismatch) err
 	return nil
 }
 
+// rewriteRange repairs the rows of t whose keys are after lo and at most hi (either nil for
+// no bound).
+func (v *verifier) rewriteRange(ctx context.Context, t tablemap.Table, keyCols []schema.Column, lo, hi [][]byte) error {
+	dstPred, dstArgs := tablemap.RangePredicate(t.DestKey(), keyCols, lo, hi)
+	srcPred, srcArgs := tablemap.RangePredicate(t.Source.Key, keyCols, lo, hi, t.Where)
+	_, err := v.opts.Rewrite(ctx, t, srcPred, srcArgs, dstPred, dstArgs)
+	return err
+}
+
 // side is how one server's rows of a job are selected and hashed.
 type side struct {
 	db    *sql.DB
+	sql   dialect.Dialect
 	table string   // quoted db.table
 	key   []string // key column names on this side
-	row   string   // a row's columns as one string (see rowText)
-	hash  string   // MD5 of row
+	row   string   // a row's columns as one string (Dialect.RowText)
+	hash  string   // Dialect.RowHash of row
 	where string   // the job's filter (source) or its merged-table tag (destination)
 }
 
-func (v *verifier) table(ctx context.Context, j fullload.Job) error {
-	name := j.Table.Database + "." + j.Table.Name
-	if len(j.Table.Key) == 0 {
+func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
+	name := j.Name()
+	if len(j.Source.Key) == 0 {
 		return v.unkeyed(ctx, j, name)
 	}
-	keyCols, err := fullload.KeyColumns(j.Table)
+	keyCols, err := tablemap.KeyColumns(j.Source)
 	if err != nil {
 		return err
 	}
@@ -212,13 +237,13 @@ func (v *verifier) table(ctx context.Context, j fullload.Job) error {
 	var lo [][]byte
 	for {
 		// The chunk ends at the ChunkRows-th source row after lo; the last one is open.
-		pred, args := fullload.RangePredicate(src.key, keyCols, lo, nil, src.where)
-		q := "SELECT " + strings.Join(quotedKey, ", ") + " FROM " + src.table + whereClause(pred) +
+		pred, args := tablemap.RangePredicate(src.key, keyCols, lo, nil, src.where)
+		q := "SELECT " + strings.Join(quotedKey, ", ") + " FROM " + src.table + tablemap.Where(pred) +
 			" ORDER BY " + strings.Join(quotedKey, ", ") + " LIMIT 1 OFFSET " + strconv.Itoa(v.opts.ChunkRows-1)
-		if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+		if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 			return cmp.Or(context.Cause(ctx), err)
 		}
-		hi, err := fullload.ReadKey(ctx, v.src, q, args, len(src.key))
+		hi, err := tablemap.ReadKey(ctx, v.src.DB, q, args, len(src.key))
 		if err != nil {
 			return cmp.Or(context.Cause(ctx), fmt.Errorf("verifying %s: %w", name, err))
 		}
@@ -254,57 +279,29 @@ func (v *verifier) sampled() bool {
 }
 
 // sides describes the job's source and destination rows.
-func sides(srcDB, dstDB *sql.DB, j fullload.Job) (side, side) {
-	src := side{db: srcDB, table: dialect.QuoteTable(j.Table.Database, j.Table.Name), where: j.Where}
-	dst := side{db: dstDB, table: dialect.QuoteTable(j.DestDatabase, j.DestTable)}
+func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
+	src := side{db: srcDB.DB, sql: srcDB.Dialect, table: dialect.QuoteTable(j.Source.Database, j.Source.Name), where: j.Where}
+	dst := side{db: dstDB.DB, sql: dstDB.Dialect, table: dialect.QuoteTable(j.DestDatabase, j.DestTable)}
 	if j.SourceTag != "" {
-		dst.where = dialect.QuoteIdent(fullload.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
+		dst.where = dialect.QuoteIdent(tablemap.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
 	}
 	var srcCols, dstCols []string
 	for _, cm := range j.Columns {
 		srcCols = append(srcCols, cm.Source.Name)
 		dstCols = append(dstCols, cm.Dest)
 	}
-	src.row, dst.row = rowText(srcCols), rowText(dstCols)
-	src.hash, dst.hash = "MD5("+src.row+")", "MD5("+dst.row+")"
-	for _, k := range j.Table.Key {
-		src.key = append(src.key, k)
-		d := k
-		for _, cm := range j.Columns {
-			if strings.EqualFold(cm.Source.Name, k) {
-				d = cm.Dest
-			}
-		}
-		dst.key = append(dst.key, d)
-	}
+	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
+	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
+	src.key, dst.key = slices.Clone(j.Source.Key), j.DestKey()
 	return src, dst
-}
-
-// rowText is a row's columns as SQL literals (QUOTE: strings quoted and escaped, NULL
-// bare), comma-separated: two rows have the same text only when every column holds the same
-// value.
-func rowText(cols []string) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = "QUOTE(" + dialect.QuoteIdent(c) + ")"
-	}
-	return "CONCAT_WS(',', " + strings.Join(parts, ", ") + ")"
-}
-
-func whereClause(pred string) string {
-	if pred == "" {
-		return ""
-	}
-	return " WHERE " + pred
 }
 
 // aggregate is a chunk's row count and the two sums of its rows' hash halves.
 type aggregate struct{ count, hi, lo string }
 
 func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (aggregate, error) {
-	pred, args := fullload.RangePredicate(s.key, keyCols, lo, hi, s.where)
-	q := "SELECT COUNT(*), COALESCE(SUM(CRC32(r)), 0), COALESCE(SUM(CRC32(CONCAT(r, '#'))), 0) FROM (SELECT " +
-		s.row + " AS r FROM " + s.table + whereClause(pred) + ") AS t"
+	pred, args := tablemap.RangePredicate(s.key, keyCols, lo, hi, s.where)
+	q := s.sql.ChunkChecksum(s.row, s.table+tablemap.Where(pred))
 	var a aggregate
 	err := s.db.QueryRowContext(ctx, q, args...).Scan(&a.count, &a.hi, &a.lo)
 	return a, err
@@ -312,7 +309,7 @@ func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][
 
 // rows returns a chunk's rows by key.
 func (s side) rows(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (map[string]keyedRow, error) {
-	pred, args := fullload.RangePredicate(s.key, keyCols, lo, hi, s.where)
+	pred, args := tablemap.RangePredicate(s.key, keyCols, lo, hi, s.where)
 	return s.keyed(ctx, keyCols, pred, args)
 }
 
@@ -322,7 +319,7 @@ func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, a
 	for i, k := range s.key {
 		cols[i] = dialect.QuoteIdent(k)
 	}
-	r, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+", "+s.hash+" FROM "+s.table+whereClause(pred), args...)
+	r, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+", "+s.hash+" FROM "+s.table+tablemap.Where(pred), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +344,7 @@ func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, a
 			shown.WriteString(c.Name + "=" + display(c, raw[i]))
 			key[i] = append([]byte{}, raw[i]...)
 		}
-		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: fullload.KeyArgs(keyCols, key)}
+		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: tablemap.KeyArgs(keyCols, key)}
 	}
 	return out, r.Err()
 }
@@ -370,8 +367,8 @@ func display(c schema.Column, b []byte) string {
 }
 
 // chunk compares one chunk, narrows it to rows when it differs, and repairs it if asked.
-func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
-	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
+	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return err
 	}
 	// Both servers compute at once.
@@ -430,7 +427,7 @@ func (v *verifier) chunk(ctx context.Context, j fullload.Job, name string, src, 
 
 // narrow compares a chunk row by row.
 func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.Column, lo, hi [][]byte, name string) ([]Mismatch, error) {
-	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return nil, err
 	}
 	sh, err := src.rows(ctx, keyCols, lo, hi)
@@ -490,7 +487,7 @@ func (v *verifier) note(found []Mismatch) {
 // from both servers: a duplicated or missing row shows as a count that differs. Its rows
 // have no key to report by: a mismatch names the row's hash. Repair rewrites the rows of
 // each hash that differs (the whole table when more than maxRepairHashes differ).
-func (v *verifier) unkeyed(ctx context.Context, j fullload.Job, name string) error {
+func (v *verifier) unkeyed(ctx context.Context, j tablemap.Table, name string) error {
 	src, dst := sides(v.src, v.dst, j)
 	found, hashes, rows, err := v.multisets(ctx, src, dst, name)
 	if err != nil {
@@ -525,9 +522,9 @@ const maxRepairHashes = 10000
 
 // rewriteHashes rewrites the destination rows of each hash from the source's rows with that
 // hash; with no hashes, every row of the table.
-func (v *verifier) rewriteHashes(ctx context.Context, j fullload.Job, src, dst side, hashes []string) error {
+func (v *verifier) rewriteHashes(ctx context.Context, j tablemap.Table, src, dst side, hashes []string) error {
 	if hashes == nil {
-		_, err := fullload.Rewrite(ctx, v.src, v.dst, j, src.where, nil, "", nil, fullload.Options{Limits: v.opts.Limits})
+		_, err := v.opts.Rewrite(ctx, j, src.where, nil, "", nil)
 		return err
 	}
 	for _, h := range hashes {
@@ -535,7 +532,7 @@ func (v *verifier) rewriteHashes(ctx context.Context, j fullload.Job, src, dst s
 		if src.where != "" {
 			srcPred = "(" + src.where + ") AND " + srcPred
 		}
-		if _, err := fullload.Rewrite(ctx, v.src, v.dst, j, srcPred, []any{h}, dst.hash+" = ?", []any{h}, fullload.Options{Limits: v.opts.Limits}); err != nil {
+		if _, err := v.opts.Rewrite(ctx, j, srcPred, []any{h}, dst.hash+" = ?", []any{h}); err != nil {
 			return err
 		}
 	}
@@ -546,17 +543,17 @@ func (v *verifier) rewriteHashes(ctx context.Context, j fullload.Job, src, dst s
 // mismatches, the hashes that differ (at most maxRepairHashes+1) and the source rows.
 func (v *verifier) multisets(ctx context.Context, src, dst side, name string) ([]Mismatch, []string, int64, error) {
 	query := func(s side) string {
-		return "SELECT " + s.hash + " AS h, COUNT(*) FROM " + s.table + whereClause(s.where) + " GROUP BY h ORDER BY h"
+		return "SELECT " + s.hash + " AS h, COUNT(*) FROM " + s.table + tablemap.Where(s.where) + " GROUP BY h ORDER BY h"
 	}
-	if err := v.opts.Limits.SourceQPS.Wait(ctx, 1); err != nil {
+	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return nil, nil, 0, err
 	}
-	sr, err := v.src.QueryContext(ctx, query(src))
+	sr, err := v.src.DB.QueryContext(ctx, query(src))
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
 	defer sr.Close()
-	dr, err := v.dst.QueryContext(ctx, query(dst))
+	dr, err := v.dst.DB.QueryContext(ctx, query(dst))
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("verifying %s on the destination: %w", name, err)
 	}

@@ -7,24 +7,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
 // jobs describes the tables of shop on both servers as the full load would copy them: every
 // column under its own name.
-func jobs(t *testing.T, src *sql.DB, tables ...string) []fullload.Job {
+func jobs(t *testing.T, src *sql.DB, tables ...string) []tablemap.Table {
 	t.Helper()
-	var out []fullload.Job
+	var out []tablemap.Table
 	for _, name := range tables {
 		tb, err := schema.Describe(context.Background(), src, "shop", name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := fullload.Job{Table: tb, DestDatabase: "shop", DestTable: name}
+		j := tablemap.Table{Source: tb, DestDatabase: "shop", DestTable: name}
 		for _, c := range tb.Copied() {
-			j.Columns = append(j.Columns, fullload.ColumnMap{Source: c, Dest: c.Name})
+			j.Columns = append(j.Columns, tablemap.ColumnMap{Source: c, Dest: c.Name})
 		}
 		out = append(out, j)
 	}
@@ -56,9 +58,17 @@ func TestVerificationFindsDamageAndRepairs(t *testing.T) {
 	}
 	src.Exec(t, setup...)
 	dst.Exec(t, setup...)
-	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	mariadb, err := dialect.For(dialect.MariaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := Server{DB: src.DB(t, ""), Dialect: mariadb}, Server{DB: dst.DB(t, ""), Dialect: mariadb}
 	ctx := context.Background()
-	all := jobs(t, srcDB, "items", "pairs", "tags")
+	// Repairs are written by the full load's writer, as the engine wires it.
+	rewrite := func(ctx context.Context, tb tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error) {
+		return fullload.Rewrite(ctx, srcDB.DB, dstDB.DB, tb, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: mariadb})
+	}
+	all := jobs(t, srcDB.DB, "items", "pairs", "tags")
 
 	clean, err := Run(ctx, srcDB, dstDB, all, Options{ChunkRows: 700})
 	if err != nil {
@@ -98,7 +108,7 @@ func TestVerificationFindsDamageAndRepairs(t *testing.T) {
 	}
 
 	// Repair, then check the tables against the source independently.
-	repaired, err := Run(ctx, srcDB, dstDB, all, Options{ChunkRows: 700, Repair: true})
+	repaired, err := Run(ctx, srcDB, dstDB, all, Options{ChunkRows: 700, Repair: true, Rewrite: rewrite})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +119,9 @@ func TestVerificationFindsDamageAndRepairs(t *testing.T) {
 	if err != nil || again.Mismatches != 0 {
 		t.Fatalf("after repair: %+v, %v", again, err)
 	}
-	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.items ORDER BY id", "SELECT * FROM shop.items ORDER BY id")
-	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.pairs ORDER BY a, b", "SELECT * FROM shop.pairs ORDER BY a, b")
-	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.tags ORDER BY code, label", "SELECT * FROM shop.tags ORDER BY code, label")
+	mariadbtest.AssertSameRows(t, srcDB.DB, dstDB.DB, "SELECT * FROM shop.items ORDER BY id", "SELECT * FROM shop.items ORDER BY id")
+	mariadbtest.AssertSameRows(t, srcDB.DB, dstDB.DB, "SELECT * FROM shop.pairs ORDER BY a, b", "SELECT * FROM shop.pairs ORDER BY a, b")
+	mariadbtest.AssertSameRows(t, srcDB.DB, dstDB.DB, "SELECT * FROM shop.tags ORDER BY code, label", "SELECT * FROM shop.tags ORDER BY code, label")
 
 	// Sampling compares a share of the chunks.
 	sampled, err := Run(ctx, srcDB, dstDB, all[:1], Options{ChunkRows: 100, SamplePercent: 30})

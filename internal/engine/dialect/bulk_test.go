@@ -1,0 +1,56 @@
+package dialect
+
+import "testing"
+
+// The writing and checksum SQL of every destination, spelled out: the full load, repair
+// and verification send exactly these statements.
+func TestBulkAndChecksumSQL(t *testing.T) {
+	l := Load{Database: "d", Table: "t`x", Ignore: true, Columns: []LoadColumn{
+		{Name: "id", Kind: LoadText}, {Name: "blob", Kind: LoadHex}, {Name: "e", Kind: LoadNumber},
+	}}
+	l.Constant.Name, l.Constant.Value = "__dts_data_source", "s.t'1"
+	for _, name := range []string{MySQL, MariaDB, ADBMySQL} {
+		d, err := For(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "LOAD DATA LOCAL INFILE 'Reader::r1' IGNORE INTO TABLE `d`.`t``x` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' " +
+			"(`id`, @v1, @v2) SET `blob` = UNHEX(@v1), `e` = CAST(@v2 AS UNSIGNED), `__dts_data_source` = 's.t\\'1'"
+		if got := d.BulkLoad(l, "r1"); got != want {
+			t.Errorf("%s BulkLoad:\n got %s\nwant %s", name, got, want)
+		}
+		want = "INSERT IGNORE INTO `d`.`t``x` (`id`, `blob`, `e`, `__dts_data_source`) VALUES (?,?,?,'s.t\\'1'),(?,?,?,'s.t\\'1')"
+		if got := d.Insert(l, 2); got != want {
+			t.Errorf("%s Insert:\n got %s\nwant %s", name, got, want)
+		}
+		row := d.RowText([]string{"a", "b"})
+		if want := "CONCAT_WS(',', QUOTE(`a`), QUOTE(`b`))"; row != want {
+			t.Errorf("%s RowText = %s, want %s", name, row, want)
+		}
+		if got, want := d.RowHash(row), "MD5("+row+")"; got != want {
+			t.Errorf("%s RowHash = %s, want %s", name, got, want)
+		}
+		want = "SELECT COUNT(*), COALESCE(SUM(CRC32(r)), 0), COALESCE(SUM(CRC32(CONCAT(r, '#'))), 0) FROM (SELECT " + row + " AS r FROM `d`.`t` WHERE x) AS t"
+		if got := d.ChunkChecksum(row, "`d`.`t` WHERE x"); got != want {
+			t.Errorf("%s ChunkChecksum:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+func TestAppendLoadField(t *testing.T) {
+	cases := []struct {
+		in   []byte
+		kind LoadKind
+		want string
+	}{
+		{nil, LoadText, `\N`},
+		{[]byte("a\tb\nc\\d\re\x00"), LoadText, `a\tb\nc\\d\re\0`},
+		{[]byte{0, 0xff, '\t'}, LoadHex, "00ff09"},
+		{[]byte("42"), LoadNumber, "42"},
+	}
+	for _, c := range cases {
+		if got := string(AppendLoadField(nil, c.in, c.kind)); got != c.want {
+			t.Errorf("AppendLoadField(%q, %d) = %q, want %q", c.in, c.kind, got, c.want)
+		}
+	}
+}
