@@ -7,6 +7,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/sqltext"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
@@ -22,7 +23,7 @@ const sourceColumnDefinition = "varchar(129) NOT NULL DEFAULT ''"
 // the source definition with the column subset and renames applied, the task's destination
 // fields, and for an adb_mysql3 source the layout it had, unless the task sets its own. A
 // table without any key gets RowIDColumn as its destination primary key.
-func destinationTable(m mapping, sourceType, destType string, merge bool) (dialect.Table, error) {
+func destinationTable(m mapping, sourceType, destType dialect.DatabaseType, merge bool) (dialect.Table, error) {
 	t := m.table
 	def, err := schema.ParseCreateTable(t.CreateSQL)
 	if err != nil {
@@ -134,25 +135,16 @@ func columnsKept(ix schema.IndexDef, kept map[string]bool) bool {
 	return true
 }
 
-// quotedNames returns the backtick-quoted identifiers in text.
+// quotedNames returns the backtick-quoted identifiers in text, outside string literals and
+// comments.
 func quotedNames(text string) []string {
 	var out []string
-	for {
-		i := strings.IndexByte(text, '`')
-		if i < 0 {
-			return out
+	for i := 0; i < len(text); {
+		name, end, ok := sqltext.QuotedIdent(text, i)
+		if ok {
+			out = append(out, name)
 		}
-		j := i + 1
-		for j < len(text) && (text[j] != '`' || (j+1 < len(text) && text[j+1] == '`')) {
-			if text[j] == '`' {
-				j++
-			}
-			j++
-		}
-		if j >= len(text) {
-			return out
-		}
-		out = append(out, strings.ReplaceAll(text[i+1:j], "``", "`"))
-		text = text[j+1:]
+		i = end
 	}
+	return out
 }

@@ -27,25 +27,35 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
 
+// MigrationType is one part of a task: schema, full or incremental migration.
+type MigrationType string
+
 // Migration types.
 const (
-	MigrationSchema      = "schema"
-	MigrationFull        = "full"
-	MigrationIncremental = "incremental"
+	MigrationSchema      MigrationType = "schema"
+	MigrationFull        MigrationType = "full"
+	MigrationIncremental MigrationType = "incremental"
 )
+
+// Phase is the part of a run a Progress reports.
+type Phase string
 
 // Phases a Progress reports.
 const (
-	PhasePrecheck    = "precheck"
-	PhaseSchema      = "schema"
-	PhaseFull        = "full"
-	PhaseIncremental = "incremental"
+	PhasePrecheck    Phase = "precheck"
+	PhaseSchema      Phase = "schema"
+	PhaseFull        Phase = "full"
+	PhaseIncremental Phase = "incremental"
 )
+
+// ConflictMode says what happens to destination rows and tables that are there already
+// (precheck defines the modes).
+type ConflictMode = precheck.ConflictMode
 
 // Conflict handling modes.
 const (
-	ConflictReport = "precheck_and_report_errors"
-	ConflictIgnore = "ignore_errors_and_proceed"
+	ConflictReport = precheck.PrecheckAndReportErrors
+	ConflictIgnore = precheck.IgnoreErrorsAndProceed
 )
 
 // Task is what the engine needs to run one migration task.
@@ -53,10 +63,10 @@ type Task struct {
 	ID             string
 	Source         dbconn.Endpoint
 	Destination    dbconn.Endpoint
-	MigrationTypes []string
+	MigrationTypes []MigrationType
 	Objects        []Object
 	// ConflictHandling is ConflictReport (also when empty) or ConflictIgnore.
-	ConflictHandling string
+	ConflictHandling ConflictMode
 	// MergeTables writes every selected table into one destination table with a
 	// __dts_data_source column naming each row's source table.
 	MergeTables bool
@@ -85,12 +95,22 @@ type Task struct {
 	// Verification says whether and how the destination is compared with the source: once
 	// the full migration is done, and over and over during incremental migration.
 	Verification Verification
+	// Log receives the engine's log records for the task; nil discards them.
+	Log *slog.Logger
+}
+
+// logger is the task's logger, with its id.
+func (t Task) logger() *slog.Logger {
+	if t.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return t.Log.With("task_id", t.ID)
 }
 
 // Verification configures data verification.
 type Verification struct {
 	// Mode is VerifyNone (also when empty), VerifyFull or VerifySampled.
-	Mode string
+	Mode VerifyMode
 	// SamplePercent is the share of chunks VerifySampled compares.
 	SamplePercent int
 	// Repair rewrites the rows found to differ from the source.
@@ -103,11 +123,25 @@ type Verification struct {
 	Every time.Duration
 }
 
+// VerifyMode says how much of the data verification compares.
+type VerifyMode string
+
 // Verification modes.
 const (
-	VerifyNone    = "none"
-	VerifyFull    = "full"
-	VerifySampled = "sampled"
+	VerifyNone    VerifyMode = "none"
+	VerifyFull    VerifyMode = "full"
+	VerifySampled VerifyMode = "sampled"
+)
+
+// VerificationStatus is the state of data verification.
+type VerificationStatus string
+
+// Verification statuses.
+const (
+	VerificationRunning    VerificationStatus = "running"
+	VerificationPassed     VerificationStatus = "passed"     // no mismatch
+	VerificationMismatched VerificationStatus = "mismatched" // rows differ
+	VerificationRepaired   VerificationStatus = "repaired"   // every mismatch found was repaired
 )
 
 // Defaults of continuous verification.
@@ -118,9 +152,7 @@ const (
 
 // VerificationProgress is what data verification found so far.
 type VerificationProgress struct {
-	// Status is running, passed (no mismatch), mismatched or repaired (every mismatch
-	// found was repaired).
-	Status string
+	Status VerificationStatus
 	verify.Result
 	// Sweeps counts the completed comparisons of every table.
 	Sweeps int64
@@ -132,7 +164,7 @@ type VerificationProgress struct {
 }
 
 // next is the progress of a sweep in status with result r, keeping v's rechecks.
-func (v *VerificationProgress) next(status string, r verify.Result, sweeps int64) *VerificationProgress {
+func (v *VerificationProgress) next(status VerificationStatus, r verify.Result, sweeps int64) *VerificationProgress {
 	out := &VerificationProgress{Status: status, Result: r, Sweeps: sweeps}
 	if v != nil {
 		out.KeysRechecked, out.RecheckMismatches, out.RecheckMismatched = v.KeysRechecked, v.RecheckMismatches, v.RecheckMismatched
@@ -191,7 +223,7 @@ type TableProgress struct {
 
 // Progress is a snapshot of a running task. Each report is a fresh value the receiver may keep.
 type Progress struct {
-	Phase        string
+	Phase        Phase
 	Position     Position
 	RowsMigrated int64
 	Tables       []TableProgress
@@ -464,13 +496,13 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 		if p.Verification != nil {
 			sweeps = p.Verification.Sweeps
 		}
-		p.Verification = p.Verification.next("running", verify.Result{}, sweeps)
+		p.Verification = p.Verification.next(VerificationRunning, verify.Result{}, sweeps)
 	})
 	opts := verify.Options{
 		SamplePercent: task.Verification.SamplePercent, Repair: task.Verification.Repair, Settle: settle, Limits: task.FullLimits,
 		Progress: func(r verify.Result) {
 			send(func(p *Progress) {
-				p.Verification = p.Verification.next("running", r, sweeps)
+				p.Verification = p.Verification.next(VerificationRunning, r, sweeps)
 			})
 		},
 	}
@@ -488,14 +520,14 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 	if err != nil {
 		return res, err
 	}
-	status := "passed"
+	status := VerificationPassed
 	switch {
 	case res.Mismatches > 0:
-		status = "mismatched"
+		status = VerificationMismatched
 	case res.Repaired > 0:
-		status = "repaired"
+		status = VerificationRepaired
 	}
-	slog.Default().Info("verification done", "task_id", task.ID, "status", status, "rows", res.Rows, "mismatches", res.Mismatches, "repaired", res.Repaired)
+	task.logger().Info("verification done", "status", status, "rows", res.Rows, "mismatches", res.Mismatches, "repaired", res.Repaired)
 	send(func(p *Progress) {
 		p.Verification = p.Verification.next(status, res, sweeps+1)
 	})
@@ -513,7 +545,7 @@ func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping,
 		subset[i] = maps[mi]
 		names = append(names, maps[mi].table.Database+"."+maps[mi].table.Name)
 	}
-	slog.Default().Info("copying tables added to the task", "task_id", task.ID, "tables", names)
+	task.logger().Info("copying tables added to the task", "tables", names)
 	if withSchema {
 		ddl, err := renderSchema(task, subset)
 		if err != nil {

@@ -46,7 +46,7 @@ func TestRunCopiesSchemaAndRows(t *testing.T) {
 	seedShop(t, src)
 	task := engine.Task{
 		ID: "task-test", Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        []engine.Object{{Database: "shop", RenameTo: "shop_copy"}},
 	}
 	var last engine.Progress
@@ -87,7 +87,7 @@ func TestRunResumesAfterInterruption(t *testing.T) {
 	seedShop(t, src)
 	task := engine.Task{
 		ID: "task-resume", Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        []engine.Object{{Database: "shop", RenameTo: "shop_copy"}},
 		ChunkRows:      300, Workers: 2,
 	}
@@ -128,7 +128,7 @@ func TestRunRefusesExistingDestinationTable(t *testing.T) {
 	dst.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.tags (code INT PRIMARY KEY)", "INSERT INTO shop.tags VALUES (42)")
 	task := engine.Task{
 		ID: "task-conflict", Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        []engine.Object{{Database: "shop", Tables: []engine.Table{{Name: "tags"}}}},
 	}
 	err := engine.Run(context.Background(), task, func(engine.Progress) {})

@@ -17,7 +17,7 @@ import (
 func fullTask(id string, src, dst *mariadbtest.Server, objects ...engine.Object) engine.Task {
 	return engine.Task{
 		ID: id, Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        objects,
 	}
 }
@@ -50,7 +50,7 @@ func TestFullLoadWhereColumnsAndRenames(t *testing.T) {
 		Columns:       []string{"id", "name", "email"},
 		ColumnRenames: map[string]string{"id": "client_id", "name": "full_name", "email": "mail"},
 	}}})
-	task.MigrationTypes = []string{engine.MigrationFull}
+	task.MigrationTypes = []engine.MigrationType{engine.MigrationFull}
 	task.ChunkRows = 400
 	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestFullLoadRefusesConflictsByDefault(t *testing.T) {
 		"CREATE TABLE shop.tags (code VARBINARY(16) NOT NULL, label VARCHAR(50), UNIQUE KEY uk_code (code))",
 		"INSERT INTO shop.tags VALUES ('a', 'destination a')")
 	task := fullTask("task-dup", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "tags"}}})
-	task.MigrationTypes = []string{engine.MigrationFull}
+	task.MigrationTypes = []engine.MigrationType{engine.MigrationFull}
 	err := engine.Run(context.Background(), task, func(engine.Progress) {})
 	if err == nil || !strings.Contains(err.Error(), "already exist") {
 		t.Fatalf("Run = %v, want an error about existing keys", err)
@@ -224,7 +224,7 @@ func TestMergeTablesKeepsEveryRowWithItsSource(t *testing.T) {
 }
 
 // checkVerification runs the task's verification on demand and checks its outcome.
-func checkVerification(t *testing.T, task engine.Task, status string, mismatched []string) {
+func checkVerification(t *testing.T, task engine.Task, status engine.VerificationStatus, mismatched []string) {
 	t.Helper()
 	var last engine.Progress
 	if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {

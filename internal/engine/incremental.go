@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -72,7 +71,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	return cdc.Run(ctx, src, dst, cdc.Config{
 		Changed: changed,
 		TaskID:  task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
-		Limits: task.IncrementalLimits, Drain: task.Drain, Log: slog.Default().With("task_id", task.ID),
+		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
 				p.Position = Position{File: s.Position.File, Pos: s.Position.Pos, GTIDSet: s.Position.GTIDSet}
@@ -96,7 +95,7 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 			if ctx.Err() != nil {
 				return
 			}
-			slog.Default().Warn("verification sweep failed; the next one retries", "task_id", task.ID, "error", err)
+			task.logger().Warn("verification sweep failed; the next one retries", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -112,13 +111,13 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, tables []*cdc.Table, send func(func(*Progress))) (func(*cdc.Table, [][]any), error) {
 	ensure := func(p *Progress) *VerificationProgress {
 		if p.Verification == nil {
-			p.Verification = &VerificationProgress{Status: "running"}
+			p.Verification = &VerificationProgress{Status: VerificationRunning}
 		}
 		return p.Verification
 	}
 	found := func(ms []verify.Mismatch) {
 		for _, m := range ms {
-			slog.Default().Warn("changed row differs after the settle delay", "task_id", task.ID, "table", m.Table, "key", m.Key, "kind", m.Kind)
+			task.logger().Warn("changed row differs after the settle delay", "table", m.Table, "key", m.Key, "kind", m.Kind)
 		}
 		send(func(p *Progress) {
 			v := ensure(p)
@@ -137,7 +136,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	}
 	go func() {
 		if err := rc.Run(ctx); err != nil && ctx.Err() == nil {
-			slog.Default().Warn("checking changed rows stopped", "task_id", task.ID, "error", err)
+			task.logger().Warn("checking changed rows stopped", "error", err)
 		}
 	}()
 	index := make(map[*cdc.Table]int, len(tables))

@@ -365,7 +365,7 @@ func fullLoadTypeFidelity(t *testing.T, objects []engine.Object) {
 
 	task := engine.Task{
 		ID: "task-types", Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull},
 		Objects:        objects,
 	}
 	var last engine.Progress
@@ -478,7 +478,7 @@ func incrementalTypeFidelity(t *testing.T, objects []engine.Object) {
 	drain := make(chan struct{})
 	task := engine.Task{
 		ID: "task-types-cdc", Source: endpoint(src), Destination: endpoint(dst),
-		MigrationTypes: []string{engine.MigrationSchema, engine.MigrationFull, engine.MigrationIncremental},
+		MigrationTypes: []engine.MigrationType{engine.MigrationSchema, engine.MigrationFull, engine.MigrationIncremental},
 		Objects:        objects,
 		Drain:          drain,
 	}

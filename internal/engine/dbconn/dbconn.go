@@ -18,13 +18,18 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
-// Database types, as the HCL and the runner API name them.
+// DatabaseType is the kind of database an Endpoint reaches (dialect defines it).
+type DatabaseType = dialect.DatabaseType
+
+// Database types, as the HCL and the runner API name them (dialect defines them).
 const (
-	TypeADBMySQL3 = "adb_mysql3"
-	TypeMySQL     = "mysql"
-	TypeMariaDB   = "mariadb"
+	TypeADBMySQL3 = dialect.ADBMySQL
+	TypeMySQL     = dialect.MySQL
+	TypeMariaDB   = dialect.MariaDB
 )
 
 // TLS modes of an Endpoint.
@@ -37,7 +42,7 @@ const (
 
 // Endpoint says how to reach one database server. It carries a password: never log it.
 type Endpoint struct {
-	Type     string
+	Type     dialect.DatabaseType
 	Host     string
 	Port     int
 	User     string
@@ -150,7 +155,7 @@ func tlsConfigName(ep Endpoint) (string, error) {
 // Facts is what a server says about itself.
 type Facts struct {
 	ServerVersion  string
-	Flavor         string // mysql or mariadb
+	Flavor         dialect.DatabaseType // mysql or mariadb
 	BinlogEnabled  bool
 	BinlogFormat   string
 	BinlogRowImage string
@@ -174,7 +179,7 @@ func Probe(ctx context.Context, ep Endpoint) (Facts, error) {
 }
 
 // ReadFacts reads a server's Facts over an open pool.
-func ReadFacts(ctx context.Context, db *sql.DB, declaredType string) (Facts, error) {
+func ReadFacts(ctx context.Context, db *sql.DB, declaredType dialect.DatabaseType) (Facts, error) {
 	var f Facts
 	var logBin int
 	if err := db.QueryRowContext(ctx, "SELECT VERSION(), @@log_bin, @@binlog_format, @@binlog_row_image").
@@ -202,7 +207,7 @@ func ReadFacts(ctx context.Context, db *sql.DB, declaredType string) (Facts, err
 }
 
 // FlavorOf tells MariaDB from MySQL by the version string.
-func FlavorOf(version string) string {
+func FlavorOf(version string) dialect.DatabaseType {
 	for i := 0; i+7 <= len(version); i++ {
 		if version[i:i+7] == "MariaDB" {
 			return TypeMariaDB

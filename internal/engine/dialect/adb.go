@@ -16,7 +16,7 @@ import (
 // fail with the server's own message rather than be changed silently here.
 type adbDialect struct{}
 
-func (adbDialect) Name() string { return ADBMySQL }
+func (adbDialect) Name() DatabaseType { return ADBMySQL }
 
 func (adbDialect) CreateDatabase(name string) string {
 	return "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(name)

@@ -9,7 +9,7 @@ func TestBulkAndChecksumSQL(t *testing.T) {
 		{Name: "id", Kind: LoadText}, {Name: "blob", Kind: LoadHex}, {Name: "e", Kind: LoadNumber},
 	}}
 	l.Constant.Name, l.Constant.Value = "__dts_data_source", "s.t'1"
-	for _, name := range []string{MySQL, MariaDB, ADBMySQL} {
+	for _, name := range []DatabaseType{MySQL, MariaDB, ADBMySQL} {
 		d, err := For(name)
 		if err != nil {
 			t.Fatal(err)

@@ -7,9 +7,9 @@ import (
 
 // mysqlDialect renders tables for MySQL and MariaDB destinations. The two read the same
 // CREATE TABLE; name only changes the messages.
-type mysqlDialect struct{ name string }
+type mysqlDialect struct{ name DatabaseType }
 
-func (d mysqlDialect) Name() string { return d.name }
+func (d mysqlDialect) Name() DatabaseType { return d.name }
 
 func (d mysqlDialect) CreateDatabase(name string) string {
 	return "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(name)

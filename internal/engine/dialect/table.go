@@ -6,12 +6,15 @@ import (
 	"strings"
 )
 
-// Database types, as a connection's database_type names them. They are the names of the
-// dialects and the values of Table.SourceFlavor.
+// DatabaseType is a kind of database, as a connection's database_type names it: the name
+// of its dialect.
+type DatabaseType string
+
+// Database types, the names of the dialects and the values of Table.SourceFlavor.
 const (
-	MySQL    = "mysql"
-	MariaDB  = "mariadb"
-	ADBMySQL = "adb_mysql3"
+	MySQL    DatabaseType = "mysql"
+	MariaDB  DatabaseType = "mariadb"
+	ADBMySQL DatabaseType = "adb_mysql3"
 )
 
 // Table is what a dialect needs to create one destination table. Every name in it is a
@@ -30,7 +33,7 @@ type Table struct {
 	Options string
 	// SourceFlavor is where Options and the index texts come from: MySQL, MariaDB or
 	// ADBMySQL.
-	SourceFlavor string
+	SourceFlavor DatabaseType
 
 	// The destination table fields of the task (the seed's "Configure Database and Table
 	// Fields"), named in errors as the task names them.
@@ -71,7 +74,7 @@ type Index struct {
 // Implementations are stateless and safe for concurrent use.
 type Dialect interface {
 	// Name is the database type: MySQL, MariaDB or ADBMySQL.
-	Name() string
+	Name() DatabaseType
 	// Validate reports, before anything is created, every destination field this dialect
 	// cannot express and every rule the table breaks. The error joins *FieldError values,
 	// each naming the table and the field and saying what to do.
@@ -103,7 +106,7 @@ type Dialect interface {
 }
 
 // For returns the dialect of a destination database type.
-func For(databaseType string) (Dialect, error) {
+func For(databaseType DatabaseType) (Dialect, error) {
 	switch databaseType {
 	case MySQL, MariaDB:
 		return mysqlDialect{name: databaseType}, nil
@@ -350,7 +353,7 @@ func columnLines(t Table) []string {
 
 // sameFamily reports whether a source flavor writes SQL the destination family reads as
 // it is: MySQL and MariaDB are one family, AnalyticDB another.
-func sameFamily(sourceFlavor string, destADB bool) bool {
+func sameFamily(sourceFlavor DatabaseType, destADB bool) bool {
 	return (sourceFlavor == ADBMySQL) == destADB
 }
 
@@ -379,7 +382,7 @@ var computedTypes = map[string][2]string{
 
 // ComputedColumnType is the type a destination of databaseType declares for a new column
 // that an etl expression computes, by the kind of value the expression gives.
-func ComputedColumnType(databaseType, kind string) string {
+func ComputedColumnType(databaseType DatabaseType, kind string) string {
 	t := computedTypes[kind]
 	if databaseType == ADBMySQL {
 		return t[1]

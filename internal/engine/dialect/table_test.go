@@ -59,10 +59,10 @@ func adbSourceTable() Table {
 
 var goldenCases = []struct {
 	name     string
-	dialects []string
+	dialects []DatabaseType
 	table    func() Table
 }{
-	{"plain", []string{MySQL, MariaDB, ADBMySQL}, func() Table {
+	{"plain", []DatabaseType{MySQL, MariaDB, ADBMySQL}, func() Table {
 		return Table{
 			Database: "shop", Name: "customers",
 			Columns: []Column{
@@ -76,25 +76,25 @@ var goldenCases = []struct {
 			SourceFlavor: MariaDB,
 		}
 	}},
-	{"hash_day_lifecycle", []string{ADBMySQL}, func() Table {
+	{"hash_day_lifecycle", []DatabaseType{ADBMySQL}, func() Table {
 		t := salesTable()
 		t.TableType = TableTypeFact
 		t.DistributionKey = []string{"sale_id"}
 		t.PartitionKey, t.PartitionRule, t.PartitionLifecycle = "sale_time", PartitionDay, 365
 		return t
 	}},
-	{"partition_month", []string{ADBMySQL}, func() Table {
+	{"partition_month", []DatabaseType{ADBMySQL}, func() Table {
 		t := salesTable()
 		t.DistributionKey = []string{"sale_id"}
 		t.PartitionKey, t.PartitionRule, t.PartitionLifecycle = "sale_time", PartitionMonth, 24
 		return t
 	}},
-	{"partition_year", []string{ADBMySQL}, func() Table {
+	{"partition_year", []DatabaseType{ADBMySQL}, func() Table {
 		t := salesTable()
 		t.PartitionKey, t.PartitionRule = "sale_time", PartitionYear
 		return t
 	}},
-	{"partition_value", []string{ADBMySQL}, func() Table {
+	{"partition_value", []DatabaseType{ADBMySQL}, func() Table {
 		t := salesTable()
 		t.Columns = append(t.Columns, Column{"region", "int NOT NULL"})
 		t.PrimaryKey = []string{"region", "sale_id"}
@@ -102,12 +102,12 @@ var goldenCases = []struct {
 		t.PartitionKey, t.PartitionRule, t.PartitionLifecycle = "region", PartitionValue, 10
 		return t
 	}},
-	{"pk_default_distribution", []string{MariaDB, ADBMySQL}, func() Table {
+	{"pk_default_distribution", []DatabaseType{MariaDB, ADBMySQL}, func() Table {
 		t := salesTable()
 		t.TableType = TableTypeFact
 		return t
 	}},
-	{"dimension", []string{ADBMySQL}, func() Table {
+	{"dimension", []DatabaseType{ADBMySQL}, func() Table {
 		return Table{
 			Database: "shop", Name: "regions",
 			Columns:      []Column{{"region_id", "int NOT NULL"}, {"name", "varchar(64) NOT NULL"}},
@@ -117,14 +117,14 @@ var goldenCases = []struct {
 			TableType:    TableTypeDimension,
 		}
 	}},
-	{"adb_source", []string{ADBMySQL}, adbSourceTable},
-	{"adb_source_to_mysql", []string{MariaDB, MySQL}, func() Table {
+	{"adb_source", []DatabaseType{ADBMySQL}, adbSourceTable},
+	{"adb_source_to_mysql", []DatabaseType{MariaDB, MySQL}, func() Table {
 		t := adbSourceTable()
 		t.TableType, t.DistributionKey = "", nil
 		t.PartitionKey, t.PartitionRule, t.PartitionLifecycle = "", "", 0
 		return t
 	}},
-	{"renamed_indexes", []string{MariaDB, ADBMySQL}, func() Table {
+	{"renamed_indexes", []DatabaseType{MariaDB, ADBMySQL}, func() Table {
 		// Source columns id, name, email, created became user_id, full_name, mail, created_at.
 		rename := map[string]string{"id": "user_id", "name": "full_name", "email": "mail", "created": "created_at"}
 		return Table{
@@ -148,7 +148,7 @@ var goldenCases = []struct {
 			SourceFlavor: MySQL,
 		}
 	}},
-	{"generated_column", []string{MariaDB, ADBMySQL}, func() Table {
+	{"generated_column", []DatabaseType{MariaDB, ADBMySQL}, func() Table {
 		return Table{
 			Database: "shop", Name: "lines",
 			Columns: []Column{
@@ -169,7 +169,7 @@ var goldenCases = []struct {
 func TestCreateTableGolden(t *testing.T) {
 	for _, c := range goldenCases {
 		for _, name := range c.dialects {
-			t.Run(c.name+"."+name, func(t *testing.T) {
+			t.Run(c.name+"."+string(name), func(t *testing.T) {
 				d, err := For(name)
 				if err != nil {
 					t.Fatal(err)
@@ -179,7 +179,7 @@ func TestCreateTableGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				got += ";\n"
-				path := filepath.Join("testdata", c.name+"."+name+".sql")
+				path := filepath.Join("testdata", c.name+"."+string(name)+".sql")
 				if *update {
 					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 						t.Fatal(err)
@@ -200,9 +200,10 @@ func TestCreateTableGolden(t *testing.T) {
 
 func TestValidateErrors(t *testing.T) {
 	cases := []struct {
-		name, dialect string
-		change        func(*Table)
-		field, text   string
+		name        string
+		dialect     DatabaseType
+		change      func(*Table)
+		field, text string
 	}{
 		{"mariadb distribution key", MariaDB, func(t *Table) { t.DistributionKey = []string{"sale_id"} },
 			"distribution_key", "mariadb destinations have no distribution key: remove distribution_key from the table or use an adb_mysql3 destination"},
@@ -297,7 +298,7 @@ func TestValidateAccepts(t *testing.T) {
 }
 
 func TestFor(t *testing.T) {
-	for _, name := range []string{MySQL, MariaDB, ADBMySQL} {
+	for _, name := range []DatabaseType{MySQL, MariaDB, ADBMySQL} {
 		d, err := For(name)
 		if err != nil || d.Name() != name {
 			t.Errorf("For(%q) = %v, %v", name, d, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
 // minRetention is the shortest binlog retention that passes: a task suspended for more than
@@ -156,7 +157,7 @@ func readRetention(ctx context.Context, db *sql.DB) (time.Duration, string, erro
 
 // judgeRetention alerts when binlogs expire sooner than a day or the retry window: a task
 // that is down longer than that cannot resume.
-func judgeRetention(retention time.Duration, setting string, retryWindow time.Duration, sourceType string) Result {
+func judgeRetention(retention time.Duration, setting string, retryWindow time.Duration, sourceType dialect.DatabaseType) Result {
 	if retention == 0 {
 		return passed("binlogs never expire on the source (%s)", setting)
 	}

@@ -75,7 +75,7 @@ func (c conflictCheck) Check(ctx context.Context) Result {
 			State:   Failed,
 			Message: fmt.Sprintf("destination table(s) %s already exist, and conflict_handling is %s", listNames(existing), PrecheckAndReportErrors),
 			Remedy: "map these tables to new names with rename_to, or rename or drop the destination tables (" + strings.Join(remedies, "; ") +
-				"), or set conflict_handling = \"" + IgnoreErrorsAndProceed + "\" to keep them and write into them",
+				"), or set conflict_handling = \"" + string(IgnoreErrorsAndProceed) + "\" to keep them and write into them",
 		}
 	case len(missing) > 0:
 		return Result{

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
 // side is one server. Its first ping is shared by every item that needs the server, so an
@@ -16,7 +17,7 @@ import (
 type side struct {
 	role string // "source" or "destination"
 	db   *sql.DB
-	typ  string
+	typ  dialect.DatabaseType
 	ep   dbconn.Endpoint
 
 	once sync.Once

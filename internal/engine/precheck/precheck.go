@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
 // Item names: stable identifiers, used in ignore_precheck_alerts.
@@ -84,10 +85,14 @@ func ItemNames() []string {
 	}
 }
 
+// ConflictMode is conflict_handling: what happens to destination tables and rows that are
+// there already.
+type ConflictMode string
+
 // Conflict handling modes (Input.ConflictHandling).
 const (
-	PrecheckAndReportErrors = "precheck_and_report_errors"
-	IgnoreErrorsAndProceed  = "ignore_errors_and_proceed"
+	PrecheckAndReportErrors ConflictMode = "precheck_and_report_errors"
+	IgnoreErrorsAndProceed  ConflictMode = "ignore_errors_and_proceed"
 )
 
 // State is the outcome of one item.
@@ -121,7 +126,7 @@ type Input struct {
 	// Source and Destination are open pools (text protocol). Prechecks only read from them.
 	Source, Destination *sql.DB
 	// SourceType and DestinationType are "mysql", "mariadb" or "adb_mysql3".
-	SourceType, DestinationType string
+	SourceType, DestinationType dialect.DatabaseType
 	// SourceEndpoint and DestinationEndpoint are optional: when set, they name the servers in
 	// messages and let connection errors be explained (dbconn.Explain).
 	SourceEndpoint, DestinationEndpoint dbconn.Endpoint
@@ -134,7 +139,7 @@ type Input struct {
 	// Schema is true when schema migration is selected (destination tables are created).
 	Schema bool
 	// ConflictHandling is PrecheckAndReportErrors (also when "") or IgnoreErrorsAndProceed.
-	ConflictHandling string
+	ConflictHandling ConflictMode
 	// Tables are the selected tables, with databases already expanded into their tables.
 	Tables []Table
 	// MergeTables is true when the selected tables are merged into one destination table on

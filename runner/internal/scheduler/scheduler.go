@@ -113,7 +113,7 @@ func (s *Scheduler) Verify(id string) error {
 		handled := base
 		err := engine.Verify(ctx, et, func(p engine.Progress) {
 			v := p.Verification
-			if v == nil || (v.Status == "running" && s.now().Sub(last) < persistEvery) {
+			if v == nil || (v.Status == engine.VerificationRunning && s.now().Sub(last) < persistEvery) {
 				return
 			}
 			last = s.now()
@@ -313,7 +313,7 @@ func (s *Scheduler) launch(id string) {
 // its incremental phase drains, any other run is cancelled at once.
 func (s *Scheduler) drainWait(id string) time.Duration {
 	t, err := s.store.GetTask(id)
-	if err == nil && t.State.Phase == engine.PhaseIncremental {
+	if err == nil && engine.Phase(t.State.Phase) == engine.PhaseIncremental {
 		return drainTimeout
 	}
 	return 0
@@ -488,6 +488,15 @@ func (s *Scheduler) connWindow(t api.Task) time.Duration {
 	return time.Duration(minutes) * s.opts.RetryTimeUnit
 }
 
+// migrationTypes converts the API's migration types to the engine's.
+func migrationTypes(in []string) []engine.MigrationType {
+	out := make([]engine.MigrationType, len(in))
+	for i, t := range in {
+		out[i] = engine.MigrationType(t)
+	}
+	return out
+}
+
 // nilIfEmpty maps the API's empty list (all operations) to the engine's nil.
 func nilIfEmpty(ops []string) []string {
 	if len(ops) == 0 {
@@ -534,17 +543,18 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		class = api.DefaultInstanceClass
 	}
 	et := engine.Task{
-		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
-		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
+		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: migrationTypes(t.MigrationTypes),
+		ConflictHandling: engine.ConflictMode(t.ConflictHandling), MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
 		RetryWindow:          s.connWindow(t),
 		DMLOperations:        nilIfEmpty(t.DMLOperations),
 		DDLOperations:        nilIfEmpty(t.DDLOperations),
 		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
+		Log:                  s.log,
 	}
 	if v := t.DataVerification; v != nil {
-		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = v.Mode, v.SamplePercent, v.Repair
+		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = engine.VerifyMode(v.Mode), v.SamplePercent, v.Repair
 	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
@@ -582,7 +592,7 @@ func (s *Scheduler) endpoint(connID string) (dbconn.Endpoint, error) {
 
 // Endpoint turns a stored connection into an engine endpoint, opening its password.
 func Endpoint(box *secret.Box, c store.Connection) (dbconn.Endpoint, error) {
-	ep := dbconn.Endpoint{Type: c.DatabaseType, Host: c.Host, Port: c.Port, User: c.Username}
+	ep := dbconn.Endpoint{Type: dbconn.DatabaseType(c.DatabaseType), Host: c.Host, Port: c.Port, User: c.Username}
 	if c.TLS != nil {
 		ep.TLSMode, ep.CAPEM = c.TLS.Mode, c.TLS.CAPEM
 	}
@@ -644,10 +654,10 @@ func (r *reporter) report(p engine.Progress) {
 	defer r.mu.Unlock()
 	// A finished verification sweep is persisted at once, like a new phase: the next
 	// sweep's progress must not replace it unseen.
-	sweepDone := p.Verification != nil && p.Verification.Status != "running" &&
+	sweepDone := p.Verification != nil && p.Verification.Status != engine.VerificationRunning &&
 		(r.last.Verification == nil || r.last.Verification.Sweeps != p.Verification.Sweeps)
 	r.last, r.pending = p, true
-	if p.Phase != r.phase || sweepDone || r.s.now().Sub(r.written) >= persistEvery {
+	if string(p.Phase) != r.phase || sweepDone || r.s.now().Sub(r.written) >= persistEvery {
 		r.flush()
 	}
 }
@@ -680,7 +690,7 @@ func (r *reporter) flush() {
 		return
 	}
 	p := r.last
-	r.phase, r.written, r.pending = p.Phase, r.s.now(), false
+	r.phase, r.written, r.pending = string(p.Phase), r.s.now(), false
 	for _, n := range p.Notices[min(r.notices, len(p.Notices)):] {
 		r.s.event(r.id, api.EventDDL, n)
 	}
@@ -698,7 +708,7 @@ func (r *reporter) flush() {
 		}
 		// Progress means the run works: a retry's cause is no longer current.
 		t.State.ErrorMessage = ""
-		t.State.Phase = p.Phase
+		t.State.Phase = string(p.Phase)
 		t.State.RowsMigrated = p.RowsMigrated
 		t.State.BytesMigrated += p.BytesWritten - r.bytes
 		t.State.LatencySeconds = p.LatencySeconds
@@ -739,7 +749,7 @@ func (r *reporter) flush() {
 // verificationState is the API form of verification progress.
 // Sweeps count on from base, the sweeps done before this run.
 func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
-	out := &api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+	out := &api.Verification{Status: string(v.Status), ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
 		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
 	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
 	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
@@ -805,7 +815,7 @@ const maxNotices = 20
 // for the scheduler's LatencyHold, and the recovery alert when it is back under it.
 func (r *reporter) watchLatency(t api.Task) {
 	m, run := t.Monitoring, r.run
-	if m == nil || m.LatencyThresholdSeconds <= 0 || t.State.Phase != engine.PhaseIncremental {
+	if m == nil || m.LatencyThresholdSeconds <= 0 || engine.Phase(t.State.Phase) != engine.PhaseIncremental {
 		return
 	}
 	threshold := float64(m.LatencyThresholdSeconds)

@@ -158,7 +158,7 @@ func (s *Server) testConnection(r *http.Request) (int, any, error) {
 
 func serverFacts(f dbconn.Facts) api.ServerFacts {
 	return api.ServerFacts{
-		ServerVersion: f.ServerVersion, Flavor: f.Flavor, BinlogEnabled: f.BinlogEnabled,
+		ServerVersion: f.ServerVersion, Flavor: string(f.Flavor), BinlogEnabled: f.BinlogEnabled,
 		BinlogFormat: f.BinlogFormat, BinlogRowImage: f.BinlogRowImage, GTIDMode: f.GTIDMode,
 	}
 }
