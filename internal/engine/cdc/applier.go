@@ -17,6 +17,7 @@ import (
 	mysqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 )
@@ -565,7 +566,7 @@ func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int6
 			return written, err
 		}
 		written += int64(size)
-		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+		if err := execChecked(ctx, tx, stmt, args, changes[i:j]); err != nil {
 			t := changes[i].table
 			return written, fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
 		}
@@ -722,4 +723,134 @@ func argBytes(args []any) int {
 		}
 	}
 	return n
+}
+
+// execChecked runs a statement of run and fails with a *dbconn.ValueError, naming the row's
+// key, when the destination could not take a value as it is: the writer session is strict,
+// so a value too long or out of range fails the statement, and a value the server would
+// round (a note) is found by the warnings. A run that writes ENUM error values goes out in
+// the relaxed SQL mode, which alone stores them, with one warning expected per value.
+func execChecked(ctx context.Context, tx *sql.Tx, stmt string, args []any, run []change) error {
+	t := run[0].table
+	table := t.DestDB + "." + t.DestTable
+	enums := enumErrorValues(run)
+	if enums > 0 {
+		if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.RelaxedSQLMode+"'"); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, stmt, args...)
+	if enums > 0 {
+		if _, rerr := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.WriterSQLMode+"'"); err == nil {
+			err = rerr
+		}
+	}
+	if ve := dbconn.ValueErrorOf(table, err); ve != nil {
+		return describeValueError(ve, run)
+	}
+	if err != nil || run[0].delete {
+		return err
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
+		return err
+	}
+	if count == 0 || count == enums {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, "SHOW WARNINGS")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var other []string
+	for rows.Next() {
+		var level, msg string
+		var code int
+		if err := rows.Scan(&level, &code, &msg); err != nil {
+			return err
+		}
+		ve := dbconn.AsValueError(table, code, msg)
+		if ve != nil && enums > 0 && enumColumn(t, ve.Column) {
+			enums--
+			continue
+		}
+		if ve != nil {
+			return describeValueError(ve, run)
+		}
+		other = append(other, fmt.Sprintf("%s %d: %s", level, code, msg))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(other) > 0 {
+		return fmt.Errorf("the destination changed or refused values (%d warnings): %s; check that the destination table's columns match the source's", count, strings.Join(other, "; "))
+	}
+	return nil
+}
+
+// enumErrorValues counts the ENUM error values (index 0) the upserts of run write.
+func enumErrorValues(run []change) int {
+	if run[0].delete {
+		return 0
+	}
+	n := 0
+	for _, c := range run {
+		k := 0
+		for _, col := range c.table.Columns {
+			if _, ok := c.table.Dest[col.Name]; !ok || col.Generated {
+				continue
+			}
+			if col.DataType == "enum" && k < len(c.values) && c.values[k] == uint64(0) {
+				n++
+			}
+			k++
+		}
+	}
+	return n
+}
+
+// enumColumn reports whether destination column dest of t is written from an ENUM.
+func enumColumn(t *Table, dest string) bool {
+	for _, col := range t.Columns {
+		if d, ok := t.Dest[col.Name]; ok && strings.EqualFold(d, dest) {
+			return col.DataType == "enum"
+		}
+	}
+	return false
+}
+
+// describeValueError names the key and value size of the row of run the server named.
+func describeValueError(ve *dbconn.ValueError, run []change) error {
+	if ve.Row < 1 || ve.Row > len(run) {
+		return ve
+	}
+	c := run[ve.Row-1]
+	var key []string
+	for i, k := range c.table.Key {
+		if i < len(c.keyVals) {
+			key = append(key, fmt.Sprintf("%s=%v", k, shown(c.keyVals[i])))
+		}
+	}
+	ve.Key = strings.Join(key, ", ")
+	k := 0
+	for _, col := range c.table.Columns {
+		d, ok := c.table.Dest[col.Name]
+		if !ok || col.Generated {
+			continue
+		}
+		if strings.EqualFold(d, ve.Column) && k < len(c.values) {
+			ve.Size = argBytes([]any{c.values[k]})
+		}
+		k++
+	}
+	return ve
+}
+
+// shown is a key value as messages show it: bytes as text.
+func shown(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
 }

@@ -67,16 +67,27 @@ func Open(ep Endpoint, database string) (*sql.DB, error) {
 	return openConfig(ep, cfg)
 }
 
+// SQL modes of writer sessions. WriterSQLMode is strict, so that a value the destination
+// column cannot hold fails its statement instead of being clipped, while it still takes
+// what the source legitimately holds: explicit zeros in AUTO_INCREMENT columns, zero dates
+// and zero parts in dates (no NO_ZERO_DATE, NO_ZERO_IN_DATE), and invalid dates a source
+// allowed (ALLOW_INVALID_DATES). RelaxedSQLMode drops strictness for the one value strict
+// mode cannot take, an ENUM's error value (index 0, read as ”): a statement that writes
+// one runs in it, and its writer accepts exactly one warning per such value.
+const (
+	WriterSQLMode  = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES"
+	RelaxedSQLMode = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES"
+)
+
 // OpenWriter is Open for sessions that write migrated rows: foreign key checks are off,
-// and the SQL mode keeps what the source holds (explicit zeros in AUTO_INCREMENT columns,
-// zero dates) instead of rewriting or rejecting it.
+// and the SQL mode is WriterSQLMode.
 func OpenWriter(ep Endpoint, database string) (*sql.DB, error) {
 	cfg, err := config(ep, database)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Params["foreign_key_checks"] = "0"
-	cfg.Params["sql_mode"] = "'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
+	cfg.Params["sql_mode"] = "'" + WriterSQLMode + "'"
 	return openConfig(ep, cfg)
 }
 

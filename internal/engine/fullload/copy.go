@@ -15,6 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
@@ -84,6 +85,14 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 	}
 	defer rows.Close()
 	written, err := write(ctx, tx, rows, j, opts)
+	if ve, ok := errors.AsType[*dbconn.ValueError](err); ok {
+		rows.Close()
+		where, args, perr := chunkPredicate(j, c)
+		if perr == nil {
+			locate(ctx, src, j, where, args, opts, ve)
+		}
+		return 0, ve
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -327,6 +336,43 @@ func (r *rowReader) next(rows *sql.Rows) (bool, error) {
 	return true, nil
 }
 
+// describe returns the current row's source key as "column=value, ..." and the length of
+// the value written into destination column dest (-1 when it is not one of the row's).
+func (r *rowReader) describe(dest string) (string, int) {
+	reads := r.j.Reads()
+	var key []string
+	for _, k := range r.j.Source.Key {
+		for i, c := range reads {
+			if strings.EqualFold(c.Name, k) {
+				key = append(key, k+"="+display(c, r.raw[i]))
+			}
+		}
+	}
+	size := -1
+	for i, cm := range r.j.Columns {
+		if strings.EqualFold(cm.Dest, dest) {
+			size = len(r.copied(i))
+		}
+	}
+	for i, cm := range r.j.Computed {
+		if strings.EqualFold(cm.Dest, dest) && i < len(r.computed) {
+			size = argSize(r.computed[i])
+		}
+	}
+	return strings.Join(key, ", "), size
+}
+
+// display shows a key value: binary values in hex.
+func display(c schema.Column, b []byte) string {
+	if b == nil {
+		return "NULL"
+	}
+	if c.Binary() {
+		return fmt.Sprintf("0x%X", b)
+	}
+	return string(b)
+}
+
 // copied is the value of copied column i in the current row.
 func (r *rowReader) copied(i int) []byte { return r.raw[r.copyIdx[i]] }
 
@@ -369,7 +415,9 @@ func throttleRow(ctx context.Context, opts Options, size int) error {
 
 // checkWritten fails the chunk when the server changed or dropped values (warnings) or
 // skipped rows other than by a kept conflict. The enumErrors ENUM error values written are
-// expected to raise one "Data truncated" warning each: that is how the value is stored.
+// expected to raise one "Data truncated" warning each: that is how the value is stored. A
+// value that does not fit its column is a *dbconn.ValueError naming the column and the row
+// of the statement.
 func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Options, sent, affected, enumErrors int64) error {
 	var count int64
 	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
@@ -379,11 +427,12 @@ func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Option
 		count = 0
 	}
 	if count > 0 {
-		rows, err := tx.QueryContext(ctx, "SHOW WARNINGS LIMIT 5")
+		rows, err := tx.QueryContext(ctx, "SHOW WARNINGS")
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		enums := enumErrors
 		var msgs []string
 		for rows.Next() {
 			var level, msg string
@@ -397,9 +446,22 @@ func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Option
 				}
 				return conflictError(j, sent, affected, msg)
 			}
-			msgs = append(msgs, fmt.Sprintf("%s %d: %s", level, code, msg))
+			ve := dbconn.AsValueError(j.DestDatabase+"."+j.DestTable, code, msg)
+			if ve != nil && enums > 0 && isEnumOutput(j, ve.Column) {
+				enums-- // an ENUM error value, stored as the source has it
+				continue
+			}
+			if ve != nil {
+				return ve
+			}
+			if len(msgs) < 5 {
+				msgs = append(msgs, fmt.Sprintf("%s %d: %s", level, code, msg))
+			}
 		}
-		if len(msgs) > 0 {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(msgs) > 0 || count > enumErrors+64 {
 			return fmt.Errorf("the destination changed or refused values while writing %s.%s (%d warnings), so nothing of this chunk was kept: %s. "+
 				"Check that the destination table's columns match the source's",
 				j.DestDatabase, j.DestTable, count, strings.Join(msgs, "; "))
@@ -409,6 +471,46 @@ func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Option
 		return conflictError(j, sent, affected, "")
 	}
 	return nil
+}
+
+// isEnumOutput reports whether the destination column named dest is written from an ENUM.
+func isEnumOutput(j tablemap.Table, dest string) bool {
+	for _, cm := range j.Outputs() {
+		if strings.EqualFold(cm.Dest, dest) {
+			return cm.Source.DataType == "enum"
+		}
+	}
+	return false
+}
+
+// locate fills in a value error's key and value size: it reads the source rows that where
+// selects again, in the same order, and takes the row ve.Row of what was written.
+func locate(ctx context.Context, src *sql.DB, j tablemap.Table, where string, args []any, opts Options, ve *dbconn.ValueError) {
+	if ve.Row <= 0 || ve.Key != "" {
+		return
+	}
+	rows, err := sourceRowsWhere(ctx, src, j, where, args, opts)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	r, err := newRowReader(j)
+	if err != nil {
+		return
+	}
+	for n := 0; rows.Next(); {
+		keep, err := r.next(rows)
+		if err != nil {
+			return
+		}
+		if !keep {
+			continue
+		}
+		if n++; n == ve.Row {
+			ve.Key, ve.Size = r.describe(ve.Column)
+			return
+		}
+	}
 }
 
 func conflictError(j tablemap.Table, sent, affected int64, detail string) error {
@@ -431,6 +533,22 @@ func insertValue(c schema.Column, b []byte) any {
 	return tablemap.TextValue(c, b)
 }
 
+// execWriting runs a statement that writes rows; one that writes ENUM error values runs in
+// the relaxed SQL mode, the only one that stores them.
+func execWriting(ctx context.Context, tx *sql.Tx, relaxed bool, stmt string, args []any) (sql.Result, error) {
+	if !relaxed {
+		return tx.ExecContext(ctx, stmt, args...)
+	}
+	if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.RelaxedSQLMode+"'"); err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, stmt, args...)
+	if _, rerr := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.WriterSQLMode+"'"); err == nil && rerr != nil {
+		return nil, rerr
+	}
+	return res, err
+}
+
 // insertRows is the fallback writer: multi-row INSERT statements.
 func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
 	l := load(j, opts.IgnoreConflicts)
@@ -439,21 +557,31 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Tabl
 		return 0, err
 	}
 	var written, enumErrors int64
+	var before int64 // rows sent by the earlier statements
 	var args []any
 	var n, size int
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, opts.Dialect.Insert(l, n), args...)
+		res, err := execWriting(ctx, tx, enumErrors > 0, opts.Dialect.Insert(l, n), args)
+		if ve := dbconn.ValueErrorOf(j.DestDatabase+"."+j.DestTable, err); ve != nil {
+			err = ve
+		}
+		if err == nil {
+			affected, _ := res.RowsAffected()
+			if err = checkWritten(ctx, tx, j, opts, int64(n), affected, enumErrors); err == nil {
+				written += affected
+				before += int64(n)
+			}
+		}
+		if ve, ok := errors.AsType[*dbconn.ValueError](err); ok && ve.Row > 0 {
+			ve.Row += int(before) // the row of the chunk, for locate
+			return ve
+		}
 		if err != nil {
 			return fmt.Errorf("writing rows into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 		}
-		affected, _ := res.RowsAffected()
-		if err := checkWritten(ctx, tx, j, opts, int64(n), affected, enumErrors); err != nil {
-			return err
-		}
-		written += affected
 		args, n, size, enumErrors = args[:0], 0, 0, 0
 		return nil
 	}

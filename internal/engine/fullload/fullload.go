@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
@@ -330,6 +332,11 @@ func Rewrite(ctx context.Context, src, dst *sql.DB, j tablemap.Table, srcPred st
 	defer rows.Close()
 	opts.IgnoreConflicts = false
 	n, err := insertRows(ctx, tx, rows, j, opts)
+	if ve, ok := errors.AsType[*dbconn.ValueError](err); ok {
+		rows.Close()
+		locate(ctx, src, j, where, srcArgs, opts, ve)
+		return 0, ve
+	}
 	if err != nil {
 		return 0, fmt.Errorf("repairing %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
