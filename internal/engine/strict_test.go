@@ -46,7 +46,7 @@ func valueError(t *testing.T, err error, dst *mariadbtest.Server, table, column,
 		}
 	}
 	var n int
-	if err := dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM "+table+" WHERE id = "+id).Scan(&n); err != nil {
+	if err := dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM " + table + " WHERE id = " + id).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
