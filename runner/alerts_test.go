@@ -101,7 +101,7 @@ func TestRetryWindowRecoversOrFails(t *testing.T) {
 	newTask := func(db string, window int) api.Task {
 		task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 			Name: db, SourceConnectionID: srcID, DestinationConnectionID: dstID,
-			MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
+			MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
 			RetryTimeForFailedConnections: window, RetryTimeForOtherIssues: 1,
 			Monitoring: &api.Monitoring{OnFailure: true, WebhookURL: hook.URL},
 		})
@@ -185,7 +185,7 @@ func TestLatencyAlertAndLiveThrottling(t *testing.T) {
 	ctx := context.Background()
 	spec := api.TaskSpec{
 		Name: "lagging", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
 		IncrementalThrottling: &api.Throttling{RPS: 20},
 		Monitoring:            &api.Monitoring{LatencyThresholdSeconds: 1, WebhookURL: hook.URL},
 	}

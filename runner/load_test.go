@@ -31,7 +31,7 @@ func TestTwentyTasksAtOnce(t *testing.T) {
 	for i := range n {
 		task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 			Name: fmt.Sprintf("tenant%02d", i), SourceConnectionID: srcID, DestinationConnectionID: dstID,
-			MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: fmt.Sprintf("tenant%02d", i)}},
+			MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: fmt.Sprintf("tenant%02d", i)}},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -86,15 +86,15 @@ func TestKillInEveryPhase(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "wide"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "wide"}},
 		// Slow the copy down so that the full phase lasts.
 		FullThrottling: &api.Throttling{RPS: 50000},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	order := []string{api.StatusNotStarted, api.StatusPrechecking, api.StatusSchemaMigrating, api.StatusFullMigrating, api.StatusRunning}
-	rank := func(status string) int {
+	order := []api.Status{api.StatusNotStarted, api.StatusPrechecking, api.StatusSchemaMigrating, api.StatusFullMigrating, api.StatusRunning}
+	rank := func(status api.Status) int {
 		for i, s := range order {
 			if s == status {
 				return i
@@ -163,7 +163,7 @@ func TestSIGTERMPausesAndRestartResumes(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
 		FullThrottling: &api.Throttling{RPS: 20000},
 	})
 	if err != nil {
@@ -183,7 +183,7 @@ func TestSIGTERMPausesAndRestartResumes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	paused := func(phase string) {
+	paused := func(phase api.Status) {
 		t.Helper()
 		r.Stop(t)
 		if !strings.Contains(r.Logs(), "task paused for shutdown") {

@@ -329,7 +329,7 @@ func printTasks(out io.Writer, tasks []api.Task) error {
 	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION")
 	for _, t := range tasks {
 		st := t.State
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s\n", cell(t.ID), cell(t.Name), cell(st.Status), cell(st.Phase),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s\n", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
 			st.ProgressPercent, st.RowsMigrated, st.LatencySeconds, position(st.Position))
 	}
 	return w.Flush()

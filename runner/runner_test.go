@@ -113,7 +113,7 @@ func TestStatePersistsAndPasswordsStaySecret(t *testing.T) {
 	sc, dc := conn("src", src), conn("dst", dst)
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: sc.ID, DestinationConnectionID: dc.ID,
-		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "app"}},
+		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "app"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestFullLoadSurvivesRunnerKills(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "big"}},
+		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "big"}},
 		InstanceClass: "small",
 		// Slow enough that the kills land mid-copy: 33,000 rows at 6,000 rows/s.
 		FullThrottling: &api.Throttling{RPS: 6000},
@@ -456,7 +456,7 @@ func TestMetricsStatusAndLogsOfACompletedTask(t *testing.T) {
 	}
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name: "shop-copy", SourceConnectionID: sc.ID, DestinationConnectionID: dc.ID,
-		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func waitVerification(t *testing.T, r *runnertest.Runner, id string, sweeps int6
 func mismatchKeys(v *api.Verification) []string {
 	var out []string
 	for _, m := range v.Mismatched {
-		out = append(out, m.Table+" "+m.Kind+" "+m.Key)
+		out = append(out, m.Table+" "+string(m.Kind)+" "+m.Key)
 	}
 	slices.Sort(out)
 	return out
@@ -56,7 +56,7 @@ func TestVerificationAfterFullLoadAndOnDemand(t *testing.T) {
 	ctx := context.Background()
 	spec := api.TaskSpec{
 		Name: "verified", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
 		DataVerification: &api.DataVerification{Mode: "full"},
 		Monitoring:       &api.Monitoring{OnFailure: true, WebhookURL: hook.URL},
 	}
@@ -112,7 +112,7 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
 		DataVerification: &api.DataVerification{Mode: "full"},
 	})
 	if err != nil {
@@ -165,7 +165,7 @@ func TestChangedRowsAreRechecked(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
 		DataVerification: &api.DataVerification{Mode: "full"},
 	})
 	if err != nil {

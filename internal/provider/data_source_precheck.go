@@ -77,13 +77,13 @@ func (d *precheckDataSource) Schema(ctx context.Context, _ datasource.SchemaRequ
 				ElementType:         types.StringType,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(api.MigrationSchema, api.MigrationFull, api.MigrationIncremental)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(api.MigrationTypes)...)),
 				},
 			},
 			"conflict_handling": schema.StringAttribute{
 				MarkdownDescription: "As in the task: `precheck_and_report_errors` (default) or `ignore_errors_and_proceed`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(api.ConflictReport, api.ConflictIgnore)},
+				Validators:          []validator.String{stringvalidator.OneOf(fromNames(api.ConflictHandlings)...)},
 			},
 			"merge_tables": schema.BoolAttribute{
 				MarkdownDescription: "As in the task. Default false.",

@@ -66,7 +66,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				MarkdownDescription: "Kind of database: `adb_mysql3` (AnalyticDB for MySQL 3.0), `mysql` (5.7/8.x) or `mariadb` (10.x/11.x). " +
 					"The runner checks it against the server's reported flavor. Updates in place.",
 				Required:   true,
-				Validators: []validator.String{stringvalidator.OneOf(api.DatabaseADBMySQL3, api.DatabaseMySQL, api.DatabaseMariaDB)},
+				Validators: []validator.String{stringvalidator.OneOf(fromNames(api.DatabaseTypes)...)},
 			},
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Host name or IP address the runner connects to. Updates in place.",
@@ -307,7 +307,7 @@ type tlsModel struct {
 func (m *connectionModel) spec() api.ConnectionSpec {
 	spec := api.ConnectionSpec{
 		Name:         m.Name.ValueString(),
-		DatabaseType: m.DatabaseType.ValueString(),
+		DatabaseType: api.DatabaseType(m.DatabaseType.ValueString()),
 		Host:         m.Host.ValueString(),
 		Port:         int(m.Port.ValueInt64()),
 		Username:     m.Username.ValueString(),
@@ -325,7 +325,7 @@ func (m *connectionModel) spec() api.ConnectionSpec {
 func (m *connectionModel) fill(c api.Connection) {
 	m.ID = types.StringValue(c.ID)
 	m.Name = types.StringValue(c.Name)
-	m.DatabaseType = types.StringValue(c.DatabaseType)
+	m.DatabaseType = types.StringValue(string(c.DatabaseType))
 	m.Host = types.StringValue(c.Host)
 	m.Port = types.Int64Value(int64(c.Port))
 	m.Username = types.StringValue(c.Username)

@@ -105,7 +105,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(api.MigrationSchema, api.MigrationFull, api.MigrationIncremental)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(api.MigrationTypes)...)),
 				},
 			},
 			"dml_operations": schema.SetAttribute{
@@ -161,8 +161,8 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 					"that is the cut-over. Updates in place.",
 				Optional:   true,
 				Computed:   true,
-				Default:    stringdefault.StaticString(api.DesiredRunning),
-				Validators: []validator.String{stringvalidator.OneOf(api.DesiredRunning, api.DesiredStopped)},
+				Default:    stringdefault.StaticString(string(api.DesiredRunning)),
+				Validators: []validator.String{stringvalidator.OneOf(fromNames(api.DesiredStatuses)...)},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Task status: `NotStarted`, `Prechecking`, `PrecheckFailed`, `SchemaMigrating`, `FullMigrating`, " +
@@ -237,8 +237,8 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 					"kept (the source rows are not migrated), and when schemas differ only matching columns are migrated. Changing it replaces the task.",
 				Optional:      true,
 				Computed:      true,
-				Default:       stringdefault.StaticString(api.ConflictReport),
-				Validators:    []validator.String{stringvalidator.OneOf(api.ConflictReport, api.ConflictIgnore)},
+				Default:       stringdefault.StaticString(string(api.ConflictReport)),
+				Validators:    []validator.String{stringvalidator.OneOf(fromNames(api.ConflictHandlings)...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"merge_tables": schema.BoolAttribute{
@@ -364,8 +364,8 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 						MarkdownDescription: "`none` (default), `full` (every chunk) or `sampled` (a share of the chunks, see `sample_percent`).",
 						Optional:            true,
 						Computed:            true,
-						Default:             stringdefault.StaticString(api.VerifyNone),
-						Validators:          []validator.String{stringvalidator.OneOf(api.VerifyNone, api.VerifyFull, api.VerifySampled)},
+						Default:             stringdefault.StaticString(string(api.VerifyNone)),
+						Validators:          []validator.String{stringvalidator.OneOf(fromNames(api.VerificationModes)...)},
 					},
 					"sample_percent": schema.Int64Attribute{
 						MarkdownDescription: "Percentage of chunks checked, 1..100; required with `mode = \"sampled\"` and refused otherwise.",
@@ -529,11 +529,11 @@ func (r *migrationTaskResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	incremental := slices.Contains(stringsOf(ctx, migrationTypes, &resp.Diagnostics), api.MigrationIncremental)
-	waiting := desired.ValueString() == api.DesiredRunning && !settled(status.ValueString(), incremental)
+	incremental := slices.Contains(namesOf[api.MigrationType](ctx, migrationTypes, &resp.Diagnostics), api.MigrationIncremental)
+	waiting := api.DesiredStatus(desired.ValueString()) == api.DesiredRunning && !settled(api.Status(status.ValueString()), incremental)
 	// Drift: a task that should run but failed, or was stopped, outside Terraform is
 	// started again by the update.
-	restart := desired.ValueString() == api.DesiredRunning && (status.ValueString() == api.StatusFailed || status.ValueString() == api.StatusStopped)
+	restart := api.DesiredStatus(desired.ValueString()) == api.DesiredRunning && restartable(api.Status(status.ValueString()))
 	if req.Plan.Raw.Equal(req.State.Raw) && !waiting && !restart {
 		return
 	}
@@ -705,7 +705,7 @@ func (r *migrationTaskResource) wait(ctx context.Context, timeout time.Duration,
 	case api.StatusPrecheckFailed:
 		precheckDiagnostics(task, diags)
 	default:
-		diags.AddError("Migration Task "+task.State.Status,
+		diags.AddError("Migration Task "+string(task.State.Status),
 			fmt.Sprintf("Task %s (%s) ended with status %s: %s", task.ID, task.Name, task.State.Status, task.State.ErrorMessage))
 	}
 }
@@ -726,7 +726,7 @@ func objectsNeedReplace(ctx context.Context, req planmodifier.ListRequest, resp 
 		return
 	}
 	var diags diag.Diagnostics
-	spec := api.TaskSpec{MigrationTypes: stringsOf(ctx, kinds, &diags), MergeTables: merge.ValueBool()}
+	spec := api.TaskSpec{MigrationTypes: namesOf[api.MigrationType](ctx, kinds, &diags), MergeTables: merge.ValueBool()}
 	oldObjects, nextObjects := objectsSpec(ctx, old, &diags), objectsSpec(ctx, next, &diags)
 	if diags.HasError() {
 		return
@@ -747,17 +747,17 @@ func precheckDiagnostics(task api.Task, diags *diag.Diagnostics) {
 func precheckItemDiagnostics(items []api.PrecheckItem, ignored []string, diags *diag.Diagnostics) int {
 	n := 0
 	for _, item := range items {
-		if item.Status == "passed" || (item.Status == "alert" && slices.Contains(ignored, item.Name)) {
+		if item.Status == api.PrecheckPassed || (item.Status == api.PrecheckAlert && slices.Contains(ignored, item.Name)) {
 			continue
 		}
 		detail := item.Message
 		if item.Remedy != "" {
 			detail += "\n\nRemedy: " + item.Remedy
 		}
-		if item.Status == "alert" {
+		if item.Status == api.PrecheckAlert {
 			detail += fmt.Sprintf("\n\nThis is an alert: to accept it, add %q to ignore_precheck_alerts.", item.Name)
 		}
-		diags.AddError(fmt.Sprintf("Precheck %s: %s", strings.ToUpper(item.Status[:1])+item.Status[1:], item.Name), detail)
+		diags.AddError(fmt.Sprintf("Precheck %s: %s", strings.ToUpper(string(item.Status[:1]))+string(item.Status[1:]), item.Name), detail)
 		n++
 	}
 	return n
@@ -765,7 +765,7 @@ func precheckItemDiagnostics(items []api.PrecheckItem, ignored []string, diags *
 
 // settled reports whether apply is done waiting for a task in status: a status that no
 // longer changes without a start or a stop, or, with incremental migration, Running.
-func settled(status string, incremental bool) bool {
+func settled(status api.Status, incremental bool) bool {
 	switch status {
 	case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
 		return true
@@ -773,6 +773,12 @@ func settled(status string, incremental bool) bool {
 		return incremental
 	}
 	return false
+}
+
+// restartable reports whether a task in status that should run is started again by an
+// update: it failed, or was stopped, outside Terraform.
+func restartable(status api.Status) bool {
+	return status == api.StatusFailed || status == api.StatusStopped
 }
 
 // verificationAttributes is the schema of the computed verification object.

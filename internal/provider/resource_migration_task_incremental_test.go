@@ -71,7 +71,7 @@ resource "adbmigrate_migration_task" "crm" {
 			return nil
 		}
 	}
-	running := []statecheck.StateCheck{statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("status"), knownvalue.StringExact(api.StatusRunning))}
+	running := []statecheck.StateCheck{statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("status"), knownvalue.StringExact(string(api.StatusRunning)))}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
@@ -193,7 +193,7 @@ resource "adbmigrate_migration_task" "crm" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("status"), knownvalue.StringExact(api.StatusStopped)),
+					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("status"), knownvalue.StringExact(string(api.StatusStopped))),
 				},
 				Check: func(*terraform.State) error {
 					return e.sameRows(t, "SELECT * FROM crm.contacts ORDER BY id", "SELECT * FROM crm.contacts ORDER BY id")()

@@ -155,7 +155,7 @@ func mismatchesValue(ms []api.Mismatch, diags *diag.Diagnostics) types.List {
 	for i, mm := range ms {
 		var d diag.Diagnostics
 		rows[i], d = types.ObjectValue(mismatchType.AttrTypes, map[string]attr.Value{
-			"table": types.StringValue(mm.Table), "key": types.StringValue(mm.Key), "kind": types.StringValue(mm.Kind),
+			"table": types.StringValue(mm.Table), "key": types.StringValue(mm.Key), "kind": types.StringValue(string(mm.Kind)),
 		})
 		diags.Append(d...)
 	}
@@ -168,7 +168,7 @@ func mismatchesValue(ms []api.Mismatch, diags *diag.Diagnostics) types.List {
 func precheckItemsValue(ctx context.Context, items []api.PrecheckItem, diags *diag.Diagnostics) types.List {
 	out := make([]precheckItemModel, len(items))
 	for i, p := range items {
-		out[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(p.Status),
+		out[i] = precheckItemModel{Name: types.StringValue(p.Name), Status: types.StringValue(string(p.Status)),
 			Message: types.StringValue(p.Message), Remedy: types.StringValue(p.Remedy)}
 	}
 	v, d := types.ListValueFrom(ctx, precheckItemType, out)
@@ -183,14 +183,14 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 		Name:                    m.Name.ValueString(),
 		SourceConnectionID:      m.SourceConnectionID.ValueString(),
 		DestinationConnectionID: m.DestinationConnectionID.ValueString(),
-		DesiredStatus:           m.DesiredStatus.ValueString(),
-		ConflictHandling:        m.ConflictHandling.ValueString(),
+		DesiredStatus:           api.DesiredStatus(m.DesiredStatus.ValueString()),
+		ConflictHandling:        api.ConflictHandling(m.ConflictHandling.ValueString()),
 		MergeTables:             m.MergeTables.ValueBool(),
 		InstanceClass:           m.InstanceClass.ValueString(),
-		MigrationTypes:          stringsOf(ctx, m.MigrationTypes, &diags),
+		MigrationTypes:          namesOf[api.MigrationType](ctx, m.MigrationTypes, &diags),
 		IgnorePrecheckAlerts:    stringsOf(ctx, m.IgnorePrecheckAlerts, &diags),
-		DMLOperations:           sortedStringsOf(ctx, m.DMLOperations, &diags),
-		DDLOperations:           sortedStringsOf(ctx, m.DDLOperations, &diags),
+		DMLOperations:           sortedNamesOf[api.Operation](ctx, m.DMLOperations, &diags),
+		DDLOperations:           sortedNamesOf[api.Operation](ctx, m.DDLOperations, &diags),
 		EnvironmentTag:          m.EnvironmentTag.ValueString(),
 
 		RetryTimeForFailedConnections: int(m.RetryTimeForFailedConnections.ValueInt64()),
@@ -207,7 +207,7 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 			LatencyThresholdSeconds: int(mo.LatencyThresholdSeconds.ValueInt64()), WebhookURL: mo.WebhookURL.ValueString()}
 	}
 	if v := m.DataVerification; v != nil {
-		spec.DataVerification = &api.DataVerification{Mode: v.Mode.ValueString(), SamplePercent: int(v.SamplePercent.ValueInt64()), Repair: v.Repair.ValueBool()}
+		spec.DataVerification = &api.DataVerification{Mode: api.VerificationMode(v.Mode.ValueString()), SamplePercent: int(v.SamplePercent.ValueInt64()), Repair: v.Repair.ValueBool()}
 	}
 	spec.Objects = objectsSpec(ctx, m.Objects, &diags)
 	return spec, diags
@@ -225,7 +225,7 @@ func objectsSpec(ctx context.Context, objects []objectModel, diags *diag.Diagnos
 				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, diags),
 				DistributionKey: stringsOf(ctx, t.DistributionKey, diags), PartitionKey: t.PartitionKey.ValueString(),
 				PartitionRule: t.PartitionRule.ValueString(), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
-				DMLOperations: sortedStringsOf(ctx, t.DMLOperations, diags), DDLOperations: sortedStringsOf(ctx, t.DDLOperations, diags),
+				DMLOperations: sortedNamesOf[api.Operation](ctx, t.DMLOperations, diags), DDLOperations: sortedNamesOf[api.Operation](ctx, t.DDLOperations, diags),
 			}
 			for _, c := range t.Column {
 				tb.ColumnRenames = append(tb.ColumnRenames, api.ColumnRename{Name: c.Name.ValueString(), RenameTo: c.RenameTo.ValueString()})
@@ -251,8 +251,8 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 	m.SourceConnectionID = types.StringValue(t.SourceConnectionID)
 	m.DestinationConnectionID = types.StringValue(t.DestinationConnectionID)
 	m.MigrationTypes = setOf(ctx, t.MigrationTypes, &diags)
-	m.DesiredStatus = types.StringValue(t.DesiredStatus)
-	m.ConflictHandling = types.StringValue(firstSet(t.ConflictHandling, api.ConflictReport))
+	m.DesiredStatus = types.StringValue(string(t.DesiredStatus))
+	m.ConflictHandling = types.StringValue(string(cmp.Or(t.ConflictHandling, api.ConflictReport)))
 	m.MergeTables = types.BoolValue(t.MergeTables)
 	m.InstanceClass = types.StringValue(firstSet(t.InstanceClass, api.DefaultInstanceClass))
 	// The runner does not tell an empty list from none: keep an empty set the model has (from
@@ -279,7 +279,7 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 	}
 	m.DataVerification = nil
 	if v := t.DataVerification; v != nil {
-		m.DataVerification = &dataVerificationModel{Mode: types.StringValue(cmp.Or(v.Mode, api.VerifyNone)),
+		m.DataVerification = &dataVerificationModel{Mode: types.StringValue(string(cmp.Or(v.Mode, api.VerifyNone))),
 			SamplePercent: optionalInt(int64(v.SamplePercent)), Repair: types.BoolValue(v.Repair)}
 	}
 	m.FullThrottling = nil
@@ -330,7 +330,7 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 // fillState copies a task's run state into the model.
 func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.Diagnostics {
 	var diags, d diag.Diagnostics
-	m.Status = types.StringValue(s.Status)
+	m.Status = types.StringValue(string(s.Status))
 	m.Phase = types.StringValue(s.Phase)
 	m.ProgressPercent = types.Float64Value(s.ProgressPercent)
 	m.RowsMigrated = types.Int64Value(s.RowsMigrated)
@@ -343,7 +343,7 @@ func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.D
 	m.Verification = types.ObjectNull(verificationType.AttrTypes)
 	if v := s.Verification; v != nil {
 		m.Verification, d = types.ObjectValue(verificationType.AttrTypes, map[string]attr.Value{
-			"status": types.StringValue(v.Status), "chunks_checked": types.Int64Value(v.ChunksChecked),
+			"status": types.StringValue(string(v.Status)), "chunks_checked": types.Int64Value(v.ChunksChecked),
 			"rows_checked": types.Int64Value(v.RowsChecked), "mismatches": types.Int64Value(v.Mismatches),
 			"repaired": types.Int64Value(v.Repaired), "sweeps": types.Int64Value(v.Sweeps),
 			"mismatched":     mismatchesValue(v.Mismatched, &diags),
@@ -367,17 +367,17 @@ func timestamp(t *time.Time) types.String {
 }
 
 // orDefault returns vals, or def when vals is empty.
-func orDefault(vals, def []string) []string {
+func orDefault[T any](vals, def []T) []T {
 	if len(vals) == 0 {
 		return def
 	}
 	return vals
 }
 
-// sortedStringsOf reads a set of strings in a stable order, so that the runner stores the
+// sortedNamesOf reads a set of API names in a stable order, so that the runner stores the
 // same list whatever order Terraform gives the set in.
-func sortedStringsOf(ctx context.Context, v types.Set, diags *diag.Diagnostics) []string {
-	out := stringsOf(ctx, v, diags)
+func sortedNamesOf[T ~string](ctx context.Context, v types.Set, diags *diag.Diagnostics) []T {
+	out := namesOf[T](ctx, v, diags)
 	slices.Sort(out)
 	return out
 }
@@ -396,8 +396,41 @@ func stringsOf(ctx context.Context, v interface {
 	return out
 }
 
-func setOf(ctx context.Context, vals []string, diags *diag.Diagnostics) types.Set {
-	v, d := types.SetValueFrom(ctx, types.StringType, vals)
+// namesOf reads a set or list of strings as API names of type T.
+func namesOf[T ~string](ctx context.Context, v interface {
+	IsNull() bool
+	IsUnknown() bool
+	ElementsAs(context.Context, any, bool) diag.Diagnostics
+}, diags *diag.Diagnostics) []T {
+	return toNames[T](stringsOf(ctx, v, diags))
+}
+
+// toNames converts strings to API names of type T; nil stays nil.
+func toNames[T ~string](vals []string) []T {
+	if vals == nil {
+		return nil
+	}
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = T(v)
+	}
+	return out
+}
+
+// fromNames converts API names to plain strings; nil stays nil.
+func fromNames[T ~string](vals []T) []string {
+	if vals == nil {
+		return nil
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func setOf[T ~string](ctx context.Context, vals []T, diags *diag.Diagnostics) types.Set {
+	v, d := types.SetValueFrom(ctx, types.StringType, fromNames(vals))
 	diags.Append(d...)
 	return v
 }
@@ -413,7 +446,7 @@ func optionalList(ctx context.Context, vals []string, diags *diag.Diagnostics) t
 }
 
 // optionalSet maps the API's empty list (absent) to a null set.
-func optionalSet(ctx context.Context, vals []string, diags *diag.Diagnostics) types.Set {
+func optionalSet[T ~string](ctx context.Context, vals []T, diags *diag.Diagnostics) types.Set {
 	if len(vals) == 0 {
 		return types.SetNull(types.StringType)
 	}

@@ -36,8 +36,8 @@ func precheckItemNames() []string {
 }
 
 // operationsValidators checks a set of dml_operations or ddl_operations.
-func operationsValidators(allowed []string) []validator.Set {
-	return []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(allowed...))}
+func operationsValidators(allowed []api.Operation) []validator.Set {
+	return []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(allowed)...))}
 }
 
 // whereFilter checks a table's where with the engine's own parser, the one the precheck
@@ -128,9 +128,9 @@ func (c *taskConfig) migrationTypes() ([]string, bool) {
 }
 
 // has reports whether the migration types include migrationType, and whether they are known.
-func (c *taskConfig) has(migrationType string) (has, known bool) {
+func (c *taskConfig) has(migrationType api.MigrationType) (has, known bool) {
 	mts, ok := c.migrationTypes()
-	return slices.Contains(mts, migrationType), ok
+	return slices.Contains(mts, string(migrationType)), ok
 }
 
 func checkMergeTables(c *taskConfig, diags *diag.Diagnostics) {
@@ -294,7 +294,7 @@ func checkDataVerification(c *taskConfig, diags *diag.Diagnostics) {
 	if v == nil || v.Mode.IsUnknown() {
 		return
 	}
-	mode := v.Mode.ValueString()
+	mode := api.VerificationMode(v.Mode.ValueString())
 	if v.Mode.IsNull() {
 		mode = api.VerifyNone
 	}
@@ -323,10 +323,10 @@ func containsFold(names []string, name string) bool {
 }
 
 // stringSet is a set value of vals.
-func stringSet(vals []string) types.Set {
+func stringSet[T ~string](vals []T) types.Set {
 	elems := make([]attr.Value, len(vals))
 	for i, v := range vals {
-		elems[i] = types.StringValue(v)
+		elems[i] = types.StringValue(string(v))
 	}
 	return types.SetValueMust(types.StringType, elems)
 }

@@ -260,7 +260,7 @@ func (r *Runner) Logs() string {
 }
 
 // WaitStatus polls the task until its status is one of want, failing the test after timeout.
-func (r *Runner) WaitStatus(t testing.TB, id string, timeout time.Duration, want ...string) api.Task {
+func (r *Runner) WaitStatus(t testing.TB, id string, timeout time.Duration, want ...api.Status) api.Task {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

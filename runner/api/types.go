@@ -6,53 +6,81 @@ package api
 
 import "time"
 
+// DatabaseType is the kind of server a connection points at.
+type DatabaseType string
+
 // Database types accepted in ConnectionSpec.DatabaseType.
 const (
-	DatabaseADBMySQL3 = "adb_mysql3"
-	DatabaseMySQL     = "mysql"
-	DatabaseMariaDB   = "mariadb"
+	DatabaseADBMySQL3 DatabaseType = "adb_mysql3"
+	DatabaseMySQL     DatabaseType = "mysql"
+	DatabaseMariaDB   DatabaseType = "mariadb"
 )
+
+// DatabaseTypes lists every DatabaseType.
+var DatabaseTypes = []DatabaseType{DatabaseADBMySQL3, DatabaseMySQL, DatabaseMariaDB}
+
+// MigrationType is one phase a task runs.
+type MigrationType string
 
 // Migration types accepted in TaskSpec.MigrationTypes.
 const (
-	MigrationSchema      = "schema"
-	MigrationFull        = "full"
-	MigrationIncremental = "incremental"
+	MigrationSchema      MigrationType = "schema"
+	MigrationFull        MigrationType = "full"
+	MigrationIncremental MigrationType = "incremental"
 )
+
+// MigrationTypes lists every MigrationType, in the order a task runs them.
+var MigrationTypes = []MigrationType{MigrationSchema, MigrationFull, MigrationIncremental}
+
+// Status is where a task's run stands; only the runner sets it.
+type Status string
 
 // Task statuses, as SPEC.md names them.
 const (
-	StatusNotStarted      = "NotStarted"
-	StatusPrechecking     = "Prechecking"
-	StatusPrecheckFailed  = "PrecheckFailed"
-	StatusSchemaMigrating = "SchemaMigrating"
-	StatusFullMigrating   = "FullMigrating"
-	StatusRunning         = "Running"
-	StatusRetrying        = "Retrying"
-	StatusStopped         = "Stopped"
-	StatusCompleted       = "Completed"
-	StatusFailed          = "Failed"
+	StatusNotStarted      Status = "NotStarted"
+	StatusPrechecking     Status = "Prechecking"
+	StatusPrecheckFailed  Status = "PrecheckFailed"
+	StatusSchemaMigrating Status = "SchemaMigrating"
+	StatusFullMigrating   Status = "FullMigrating"
+	StatusRunning         Status = "Running"
+	StatusRetrying        Status = "Retrying"
+	StatusStopped         Status = "Stopped"
+	StatusCompleted       Status = "Completed"
+	StatusFailed          Status = "Failed"
 )
+
+// Statuses lists every Status, in the order a task passes through them.
+var Statuses = []Status{
+	StatusNotStarted, StatusPrechecking, StatusPrecheckFailed, StatusSchemaMigrating,
+	StatusFullMigrating, StatusRunning, StatusRetrying, StatusStopped,
+	StatusCompleted, StatusFailed,
+}
+
+// DesiredStatus is whether the client wants a task to run.
+type DesiredStatus string
 
 // Desired statuses accepted in TaskSpec.DesiredStatus.
 const (
-	DesiredRunning = "running"
-	DesiredStopped = "stopped"
+	DesiredRunning DesiredStatus = "running"
+	DesiredStopped DesiredStatus = "stopped"
 )
+
+// DesiredStatuses lists every DesiredStatus.
+var DesiredStatuses = []DesiredStatus{DesiredRunning, DesiredStopped}
 
 // ConnectionSpec is what a client sends to register a database.
 //
 // Password is write-only: the runner stores it encrypted and never returns it.
 type ConnectionSpec struct {
-	Name         string     `json:"name"`
-	DatabaseType string     `json:"database_type"`
-	Host         string     `json:"host"`
-	Port         int        `json:"port"`
-	Username     string     `json:"username"`
-	Password     string     `json:"password,omitempty"`
-	TLS          *TLSConfig `json:"tls,omitempty"`
-	Region       string     `json:"region,omitempty"`
-	InstanceID   string     `json:"instance_id,omitempty"`
+	Name         string       `json:"name"`
+	DatabaseType DatabaseType `json:"database_type"`
+	Host         string       `json:"host"`
+	Port         int          `json:"port"`
+	Username     string       `json:"username"`
+	Password     string       `json:"password,omitempty"`
+	TLS          *TLSConfig   `json:"tls,omitempty"`
+	Region       string       `json:"region,omitempty"`
+	InstanceID   string       `json:"instance_id,omitempty"`
 }
 
 // TLSConfig selects how the runner secures its connection to the database.
@@ -82,21 +110,25 @@ type Connection struct {
 	UpdatedAt time.Time   `json:"updated_at"`
 }
 
+// Operation is a kind of row change (DML) or schema change (DDL) incremental migration
+// applies.
+type Operation string
+
 // DML and DDL operations accepted in TaskSpec.DMLOperations, TaskSpec.DDLOperations and
 // the Table fields of the same names.
 const (
-	DMLInsert     = "insert"
-	DMLUpdate     = "update"
-	DMLDelete     = "delete"
-	DDLAddColumn  = "add_column"
-	DDLDropColumn = "drop_column"
+	DMLInsert     Operation = "insert"
+	DMLUpdate     Operation = "update"
+	DMLDelete     Operation = "delete"
+	DDLAddColumn  Operation = "add_column"
+	DDLDropColumn Operation = "drop_column"
 )
 
 // DMLOperations and DDLOperations list every operation of each kind: what an incremental
 // task replicates when its spec names none.
 var (
-	DMLOperations = []string{DMLInsert, DMLUpdate, DMLDelete}
-	DDLOperations = []string{DDLAddColumn, DDLDropColumn}
+	DMLOperations = []Operation{DMLInsert, DMLUpdate, DMLDelete}
+	DDLOperations = []Operation{DDLAddColumn, DDLDropColumn}
 )
 
 // Retry windows of TaskSpec, in minutes: the defaults used when a field is 0, and the
@@ -109,18 +141,30 @@ const (
 	MaxRetryTime                         = 1440
 )
 
+// VerificationMode says how much of the data verification compares.
+type VerificationMode string
+
 // Data verification modes of DataVerification.Mode.
 const (
-	VerifyNone    = "none"
-	VerifyFull    = "full"
-	VerifySampled = "sampled"
+	VerifyNone    VerificationMode = "none"
+	VerifyFull    VerificationMode = "full"
+	VerifySampled VerificationMode = "sampled"
 )
+
+// VerificationModes lists every VerificationMode.
+var VerificationModes = []VerificationMode{VerifyNone, VerifyFull, VerifySampled}
+
+// ConflictHandling says what a task does about rows that already exist on the destination.
+type ConflictHandling string
 
 // Conflict handling modes of TaskSpec.ConflictHandling.
 const (
-	ConflictReport = "precheck_and_report_errors"
-	ConflictIgnore = "ignore_errors_and_proceed"
+	ConflictReport ConflictHandling = "precheck_and_report_errors"
+	ConflictIgnore ConflictHandling = "ignore_errors_and_proceed"
 )
+
+// ConflictHandlings lists every ConflictHandling.
+var ConflictHandlings = []ConflictHandling{ConflictReport, ConflictIgnore}
 
 // Instance classes of TaskSpec.InstanceClass and the copy workers each gives.
 var InstanceClassWorkers = map[string]int{"small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
@@ -130,13 +174,13 @@ const DefaultInstanceClass = "medium"
 
 // TaskSpec is what a client sends to create or change a migration task.
 type TaskSpec struct {
-	Name                    string   `json:"name"`
-	SourceConnectionID      string   `json:"source_connection_id"`
-	DestinationConnectionID string   `json:"destination_connection_id"`
-	MigrationTypes          []string `json:"migration_types"`
-	Objects                 []Object `json:"objects"`
+	Name                    string          `json:"name"`
+	SourceConnectionID      string          `json:"source_connection_id"`
+	DestinationConnectionID string          `json:"destination_connection_id"`
+	MigrationTypes          []MigrationType `json:"migration_types"`
+	Objects                 []Object        `json:"objects"`
 	// ConflictHandling is ConflictReport (the default when empty) or ConflictIgnore.
-	ConflictHandling string `json:"conflict_handling,omitempty"`
+	ConflictHandling ConflictHandling `json:"conflict_handling,omitempty"`
 	// MergeTables writes all selected tables into one destination table (full only).
 	MergeTables bool `json:"merge_tables,omitempty"`
 	// InstanceClass sets the parallelism: small, medium (default), large, xlarge, 2xlarge.
@@ -146,13 +190,13 @@ type TaskSpec struct {
 	// IgnorePrecheckAlerts names the alert-level precheck items the user accepts.
 	IgnorePrecheckAlerts []string `json:"ignore_precheck_alerts,omitempty"`
 	// DesiredStatus is running (the default when empty) or stopped.
-	DesiredStatus string `json:"desired_status,omitempty"`
+	DesiredStatus DesiredStatus `json:"desired_status,omitempty"`
 	// DMLOperations lists the row changes incremental migration applies: insert, update,
 	// delete. Empty means all three. Table.DMLOperations overrides it per table.
-	DMLOperations []string `json:"dml_operations,omitempty"`
+	DMLOperations []Operation `json:"dml_operations,omitempty"`
 	// DDLOperations lists the schema changes incremental migration applies: add_column,
 	// drop_column. Empty means both. Table.DDLOperations overrides it per table.
-	DDLOperations []string `json:"ddl_operations,omitempty"`
+	DDLOperations []Operation `json:"ddl_operations,omitempty"`
 	// IncrementalThrottling limits incremental migration (SourceQPS unused); it can change
 	// while the task runs.
 	IncrementalThrottling *Throttling `json:"incremental_throttling,omitempty"`
@@ -184,7 +228,7 @@ type Monitoring struct {
 // DataVerification configures the comparison of destination and source data.
 type DataVerification struct {
 	// Mode is none (the default when empty), full or sampled.
-	Mode string `json:"mode,omitempty"`
+	Mode VerificationMode `json:"mode,omitempty"`
 	// SamplePercent is the share of chunks checked with Mode sampled, 1..100.
 	SamplePercent int `json:"sample_percent,omitempty"`
 	// Repair rewrites the destination rows found to differ.
@@ -226,8 +270,8 @@ type Table struct {
 	PartitionRule      string   `json:"partition_rule,omitempty"` // value, day, month or year
 	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
 	// DMLOperations and DDLOperations override the task's for this table; empty inherits.
-	DMLOperations []string `json:"dml_operations,omitempty"`
-	DDLOperations []string `json:"ddl_operations,omitempty"`
+	DMLOperations []Operation `json:"dml_operations,omitempty"`
+	DDLOperations []Operation `json:"ddl_operations,omitempty"`
 	// ETL filters rows and computes destination columns with CEL expressions.
 	ETL *ETL `json:"etl,omitempty"`
 }
@@ -248,12 +292,22 @@ type ColumnRename struct {
 	RenameTo string `json:"rename_to"`
 }
 
+// PrecheckStatus is the outcome of one precheck item.
+type PrecheckStatus string
+
+// Precheck statuses of PrecheckItem.Status.
+const (
+	PrecheckPassed PrecheckStatus = "passed" // nothing to do
+	PrecheckAlert  PrecheckStatus = "alert"  // blocks the task unless ignore_precheck_alerts names the item
+	PrecheckFailed PrecheckStatus = "failed" // blocks the task
+)
+
 // PrecheckItem is one precheck result.
 type PrecheckItem struct {
-	Name    string `json:"name"`
-	Status  string `json:"status"` // passed, alert or failed
-	Message string `json:"message"`
-	Remedy  string `json:"remedy,omitempty"`
+	Name    string         `json:"name"`
+	Status  PrecheckStatus `json:"status"`
+	Message string         `json:"message"`
+	Remedy  string         `json:"remedy,omitempty"`
 }
 
 // PrecheckResult is the answer of POST /v1/prechecks: the precheck of a task that is not
@@ -285,7 +339,7 @@ type TableProgress struct {
 
 // TaskState is what the runner knows of a task's run. Only the runner writes it.
 type TaskState struct {
-	Status          string  `json:"status"`
+	Status          Status  `json:"status"`
 	Phase           string  `json:"phase,omitempty"`
 	ProgressPercent float64 `json:"progress_percent"`
 	RowsMigrated    int64   `json:"rows_migrated"`
@@ -309,16 +363,27 @@ type TaskState struct {
 	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
+// VerificationStatus is where a data verification sweep stands.
+type VerificationStatus string
+
+// Verification statuses of Verification.Status.
+const (
+	VerificationRunning    VerificationStatus = "running"    // a sweep is comparing
+	VerificationPassed     VerificationStatus = "passed"     // no row differs
+	VerificationMismatched VerificationStatus = "mismatched" // rows differ
+	// VerificationRepaired: every row found to differ was rewritten from the source and
+	// then matched.
+	VerificationRepaired VerificationStatus = "repaired"
+)
+
 // Verification is the outcome so far of data verification: of the sweep running, or of the
 // last one.
 type Verification struct {
-	// Status is running, passed (no mismatch), mismatched, or repaired (every row found
-	// to differ was rewritten from the source and then matched).
-	Status        string `json:"status,omitempty"`
-	ChunksChecked int64  `json:"chunks_checked,omitempty"`
-	RowsChecked   int64  `json:"rows_checked,omitempty"`
-	Mismatches    int64  `json:"mismatches,omitempty"`
-	Repaired      int64  `json:"repaired,omitempty"`
+	Status        VerificationStatus `json:"status,omitempty"`
+	ChunksChecked int64              `json:"chunks_checked,omitempty"`
+	RowsChecked   int64              `json:"rows_checked,omitempty"`
+	Mismatches    int64              `json:"mismatches,omitempty"`
+	Repaired      int64              `json:"repaired,omitempty"`
 	// Sweeps counts the completed comparisons of every table.
 	Sweeps int64 `json:"sweeps,omitempty"`
 	// Mismatched are the first rows found to differ (at most 100).
@@ -331,14 +396,23 @@ type Verification struct {
 	RecheckMismatched []Mismatch `json:"recheck_mismatched,omitempty"`
 }
 
+// MismatchKind says how a row differs between source and destination.
+type MismatchKind string
+
+// Mismatch kinds of Mismatch.Kind.
+const (
+	MismatchMissing MismatchKind = "missing" // the source row is not on the destination
+	MismatchExtra   MismatchKind = "extra"   // the destination row is not on the source
+	MismatchDiffers MismatchKind = "differs" // both have the row, with different values
+)
+
 // Mismatch is a row that differs between source and destination.
 type Mismatch struct {
 	// Table is the source "database.table".
 	Table string `json:"table"`
 	// Key is the row's source key, "column=value, ...".
-	Key string `json:"key"`
-	// Kind is missing (on the destination), extra (on the destination) or differs.
-	Kind string `json:"kind"`
+	Key  string       `json:"key"`
+	Kind MismatchKind `json:"kind"`
 }
 
 // Task is a migration task as the runner returns it.

@@ -306,7 +306,7 @@ func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, er
 		Name:                    "bench-cdc",
 		SourceConnectionID:      srcID,
 		DestinationConnectionID: dstID,
-		MigrationTypes:          []string{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental},
+		MigrationTypes:          []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental},
 		Objects:                 []api.Object{{Database: database}},
 		InstanceClass:           cfg.instanceClass,
 		DataVerification:        dataVerification(cfg),
@@ -324,7 +324,7 @@ func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, er
 
 // waitStatus polls the task every 50 ms until it has status want; a task that fails, or
 // ends in another status, is an error carrying its message.
-func waitStatus(ctx context.Context, r *benchkit.Runner, id string, timeout time.Duration, want string) (api.TaskState, error) {
+func waitStatus(ctx context.Context, r *benchkit.Runner, id string, timeout time.Duration, want api.Status) (api.TaskState, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		st, err := r.Client.TaskStatus(ctx, id)
@@ -560,7 +560,7 @@ func dataVerification(cfg config) *api.DataVerification {
 	if !cfg.verify {
 		return nil
 	}
-	return &api.DataVerification{Mode: "full"}
+	return &api.DataVerification{Mode: api.VerifyFull}
 }
 
 // sweepsSince counts the verification sweeps in the task's event log after the events

@@ -258,7 +258,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		Name:                    "bench-" + label,
 		SourceConnectionID:      srcID,
 		DestinationConnectionID: dstID,
-		MigrationTypes:          []string{api.MigrationSchema, api.MigrationFull},
+		MigrationTypes:          []api.MigrationType{api.MigrationSchema, api.MigrationFull},
 		Objects:                 []api.Object{object},
 		InstanceClass:           cfg.instanceClass,
 	})
@@ -314,9 +314,9 @@ func timeVerification(ctx context.Context, r *benchkit.Runner, id string, rows i
 		if err != nil {
 			return 0, err
 		}
-		if v := st.Verification; v != nil && v.Status != "running" && v.Sweeps > 0 {
+		if v := st.Verification; v != nil && v.Status != api.VerificationRunning && v.Sweeps > 0 {
 			took := time.Since(start)
-			if v.Status != "passed" || v.RowsChecked != rows {
+			if v.Status != api.VerificationPassed || v.RowsChecked != rows {
 				return took, fmt.Errorf("verification of the copy: %s over %d rows (%d mismatches), want passed over %d", v.Status, v.RowsChecked, v.Mismatches, rows)
 			}
 			fmt.Printf("bench: verification passed over %d rows in %d chunks in %.2f s\n", v.RowsChecked, v.ChunksChecked, took.Seconds())

@@ -26,15 +26,15 @@ const (
 
 // Alert is the JSON body posted to a webhook.
 type Alert struct {
-	Kind           string    `json:"kind"`
-	TaskID         string    `json:"task_id"`
-	TaskName       string    `json:"task_name"`
-	EnvironmentTag string    `json:"environment_tag,omitempty"`
-	Status         string    `json:"status"`
-	Message        string    `json:"message"`
-	LatencySeconds float64   `json:"latency_seconds,omitempty"`
-	ThresholdSecs  int       `json:"latency_threshold_seconds,omitempty"`
-	Time           time.Time `json:"time"`
+	Kind           string     `json:"kind"`
+	TaskID         string     `json:"task_id"`
+	TaskName       string     `json:"task_name"`
+	EnvironmentTag string     `json:"environment_tag,omitempty"`
+	Status         api.Status `json:"status"`
+	Message        string     `json:"message"`
+	LatencySeconds float64    `json:"latency_seconds,omitempty"`
+	ThresholdSecs  int        `json:"latency_threshold_seconds,omitempty"`
+	Time           time.Time  `json:"time"`
 }
 
 // Delivery tries: attempts in all, waiting firstBackoff after the first failure and

@@ -172,7 +172,7 @@ func (s *Scheduler) event(id, typ, msg string) {
 // change applies fn to the stored task and records what changed its status in the event
 // log, raising the failure alert when the task failed.
 func (s *Scheduler) change(id string, fn func(*api.Task)) (api.Task, error) {
-	var before string
+	var before api.Status
 	t, err := s.store.UpdateTask(id, func(t *api.Task) {
 		before = t.State.Status
 		fn(t)
@@ -201,7 +201,7 @@ func (s *Scheduler) alertFor(t api.Task, kind, msg string) alert.Alert {
 }
 
 // final reports whether a status ends a run.
-func final(status string) bool {
+func final(status api.Status) bool {
 	switch status {
 	case api.StatusCompleted, api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
 		return true
@@ -423,7 +423,7 @@ func (s *Scheduler) Precheck(ctx context.Context, spec api.TaskSpec) (api.Preche
 	}
 	out := api.PrecheckResult{Items: []api.PrecheckItem{}, Blocking: []string{}}
 	for _, r := range results {
-		out.Items = append(out.Items, api.PrecheckItem{Name: r.Name, Status: string(r.State), Message: r.Message, Remedy: r.Remedy})
+		out.Items = append(out.Items, api.PrecheckItem{Name: r.Name, Status: api.PrecheckStatus(r.State), Message: r.Message, Remedy: r.Remedy})
 	}
 	for _, r := range blocking {
 		out.Blocking = append(out.Blocking, r.Name)
@@ -488,21 +488,26 @@ func (s *Scheduler) connWindow(t api.Task) time.Duration {
 	return time.Duration(minutes) * s.opts.RetryTimeUnit
 }
 
-// migrationTypes converts the API's migration types to the engine's.
-func migrationTypes(in []string) []engine.MigrationType {
-	out := make([]engine.MigrationType, len(in))
-	for i, t := range in {
-		out[i] = engine.MigrationType(t)
+// convert turns one string type's values into another's: API names into the engine's.
+func convert[To, From ~string](vals []From) []To {
+	out := make([]To, len(vals))
+	for i, v := range vals {
+		out[i] = To(v)
 	}
 	return out
 }
 
-// nilIfEmpty maps the API's empty list (all operations) to the engine's nil.
-func nilIfEmpty(ops []string) []string {
-	if len(ops) == 0 {
+// engineStrings converts API names to the engine's strings; an empty list (for operations:
+// all of them) becomes the engine's nil.
+func engineStrings[T ~string](vals []T) []string {
+	if len(vals) == 0 {
 		return nil
 	}
-	return ops
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // connectionError reports whether err means a database could not be reached or the
@@ -543,13 +548,13 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		class = api.DefaultInstanceClass
 	}
 	et := engine.Task{
-		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: migrationTypes(t.MigrationTypes),
+		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: convert[engine.MigrationType](t.MigrationTypes),
 		ConflictHandling: engine.ConflictMode(t.ConflictHandling), MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
 		RetryWindow:          s.connWindow(t),
-		DMLOperations:        nilIfEmpty(t.DMLOperations),
-		DDLOperations:        nilIfEmpty(t.DDLOperations),
+		DMLOperations:        engineStrings(t.DMLOperations),
+		DDLOperations:        engineStrings(t.DDLOperations),
 		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
 		Log:                  s.log,
 	}
@@ -563,7 +568,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
 				TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
 				PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
-				DMLOperations: nilIfEmpty(tb.DMLOperations), DDLOperations: nilIfEmpty(tb.DDLOperations),
+				DMLOperations: engineStrings(tb.DMLOperations), DDLOperations: engineStrings(tb.DDLOperations),
 			}
 			if len(tb.ColumnRenames) > 0 {
 				table.ColumnRenames = map[string]string{}
@@ -606,11 +611,11 @@ func Endpoint(box *secret.Box, c store.Connection) (dbconn.Endpoint, error) {
 	return ep, nil
 }
 
-func (s *Scheduler) finish(id, status, msg string) {
+func (s *Scheduler) finish(id string, status api.Status, msg string) {
 	s.update(id, func(t *api.Task) { s.setStatus(t, status, msg) })
 }
 
-func (s *Scheduler) setStatus(t *api.Task, status, msg string) {
+func (s *Scheduler) setStatus(t *api.Task, status api.Status, msg string) {
 	now := s.now().UTC()
 	t.State.Status = status
 	t.State.ErrorMessage = msg
@@ -723,7 +728,7 @@ func (r *reporter) flush() {
 		if p.Precheck != nil {
 			t.State.Precheck = t.State.Precheck[:0]
 			for _, res := range p.Precheck {
-				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: string(res.State), Message: res.Message, Remedy: res.Remedy})
+				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: api.PrecheckStatus(res.State), Message: res.Message, Remedy: res.Remedy})
 			}
 		}
 		if len(p.Notices) > 0 {
@@ -749,7 +754,7 @@ func (r *reporter) flush() {
 // verificationState is the API form of verification progress.
 // Sweeps count on from base, the sweeps done before this run.
 func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
-	out := &api.Verification{Status: string(v.Status), ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+	out := &api.Verification{Status: api.VerificationStatus(v.Status), ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
 		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
 	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
 	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
@@ -759,7 +764,7 @@ func verificationState(v *engine.VerificationProgress, base int64) *api.Verifica
 func apiMismatches(ms []verify.Mismatch) []api.Mismatch {
 	var out []api.Mismatch
 	for _, m := range ms {
-		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: m.Kind})
+		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: api.MismatchKind(m.Kind)})
 	}
 	return out
 }
@@ -769,7 +774,7 @@ func apiMismatches(ms []verify.Mismatch) []api.Mismatch {
 // already handled.
 func (s *Scheduler) watchVerification(t api.Task, handled *int64) {
 	v := t.State.Verification
-	if v == nil || v.Status == "running" || v.Sweeps <= *handled {
+	if v == nil || v.Status == api.VerificationRunning || v.Sweeps <= *handled {
 		return
 	}
 	*handled = v.Sweeps

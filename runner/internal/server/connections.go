@@ -14,8 +14,7 @@ import (
 )
 
 var (
-	databaseTypes = []string{api.DatabaseADBMySQL3, api.DatabaseMySQL, api.DatabaseMariaDB}
-	tlsModes      = []string{dbconn.TLSDisabled, dbconn.TLSPreferred, dbconn.TLSRequired, dbconn.TLSVerifyIdentity}
+	tlsModes = []string{dbconn.TLSDisabled, dbconn.TLSPreferred, dbconn.TLSRequired, dbconn.TLSVerifyIdentity}
 )
 
 // validateConnection checks a spec's fields, naming the first bad one.
@@ -23,8 +22,8 @@ func validateConnection(c api.ConnectionSpec) error {
 	switch {
 	case c.Name == "":
 		return badRequest("name", "name is required")
-	case !slices.Contains(databaseTypes, c.DatabaseType):
-		return badRequest("database_type", "database_type %q is not one of %v", c.DatabaseType, databaseTypes)
+	case !slices.Contains(api.DatabaseTypes, c.DatabaseType):
+		return badRequest("database_type", "database_type %q is not one of %v", c.DatabaseType, api.DatabaseTypes)
 	case c.Host == "":
 		return badRequest("host", "host is required")
 	case c.Port < 1 || c.Port > 65535:

@@ -15,11 +15,7 @@ import (
 )
 
 // statuses are the values adbmigrate_task_status reports for every task, one series each.
-var statuses = []string{
-	api.StatusNotStarted, api.StatusPrechecking, api.StatusPrecheckFailed, api.StatusSchemaMigrating,
-	api.StatusFullMigrating, api.StatusRunning, api.StatusRetrying, api.StatusStopped,
-	api.StatusCompleted, api.StatusFailed,
-}
+var statuses = api.Statuses
 
 var taskLabels = []string{"task_id", "name"}
 
@@ -91,10 +87,10 @@ func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
 			if st == t.State.Status {
 				v = 1
 			}
-			gauge(descStatus, v, st)
+			gauge(descStatus, v, string(st))
 		}
 		gauge(descInfo, 1, t.SourceConnectionID, t.DestinationConnectionID,
-			strings.Join(t.MigrationTypes, ","), t.DesiredStatus, t.State.Phase)
+			joined(t.MigrationTypes), string(t.DesiredStatus), t.State.Phase)
 	}
 }
 
@@ -119,4 +115,13 @@ type slogPrintln struct{ log *slog.Logger }
 
 func (l slogPrintln) Println(v ...any) {
 	l.log.Error("serving metrics", "error", strings.TrimSpace(fmt.Sprintln(v...)))
+}
+
+// joined lists migration types comma-separated, for a label.
+func joined(mts []api.MigrationType) string {
+	out := make([]string, len(mts))
+	for i, mt := range mts {
+		out[i] = string(mt)
+	}
+	return strings.Join(out, ",")
 }

@@ -231,10 +231,10 @@ func TestMetricsReadTasksFromTheStore(t *testing.T) {
 	now := time.Now().UTC()
 	for _, task := range []api.Task{
 		{ID: "task-a", TaskSpec: api.TaskSpec{Name: "orders", SourceConnectionID: "conn-src", DestinationConnectionID: "conn-dst",
-			MigrationTypes: []string{"schema", "full"}, DesiredStatus: api.DesiredRunning},
+			MigrationTypes: []api.MigrationType{"schema", "full"}, DesiredStatus: api.DesiredRunning},
 			State: api.TaskState{Status: api.StatusFullMigrating, Phase: "full", ProgressPercent: 42.5, RowsMigrated: 12345, LatencySeconds: 1.5, UpdatedAt: now}},
 		{ID: "task-b", TaskSpec: api.TaskSpec{Name: `we"ird\name`, SourceConnectionID: "conn-src", DestinationConnectionID: "conn-dst",
-			MigrationTypes: []string{"full"}, DesiredStatus: api.DesiredStopped},
+			MigrationTypes: []api.MigrationType{"full"}, DesiredStatus: api.DesiredStopped},
 			State: api.TaskState{Status: api.StatusCompleted, ProgressPercent: 100, RowsMigrated: 7, UpdatedAt: now}},
 	} {
 		if err := st.PutTask(task); err != nil {

@@ -19,8 +19,6 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
-var migrationTypes = []string{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}
-
 // validateTask checks a task spec's fields, naming the first bad one.
 func (s *Server) validateTask(t api.TaskSpec) error {
 	for _, f := range []struct{ field, id string }{
@@ -37,11 +35,11 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 		}
 	}
 	if len(t.MigrationTypes) == 0 {
-		return badRequest("migration_types", "migration_types is empty: choose from %v", migrationTypes)
+		return badRequest("migration_types", "migration_types is empty: choose from %v", api.MigrationTypes)
 	}
 	for i, mt := range t.MigrationTypes {
-		if !slices.Contains(migrationTypes, mt) {
-			return badRequest("migration_types", "migration_types[%d] %q is not one of %v", i, mt, migrationTypes)
+		if !slices.Contains(api.MigrationTypes, mt) {
+			return badRequest("migration_types", "migration_types[%d] %q is not one of %v", i, mt, api.MigrationTypes)
 		}
 		if slices.Contains(t.MigrationTypes[:i], mt) {
 			return badRequest("migration_types", "migration_types lists %q twice", mt)
@@ -148,7 +146,7 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 }
 
 // validateOperations checks that ops names distinct members of allowed.
-func validateOperations(field string, ops, allowed []string) error {
+func validateOperations(field string, ops, allowed []api.Operation) error {
 	for k, op := range ops {
 		if !slices.Contains(allowed, op) {
 			return badRequest(field, "%s[%d] %q is not one of %v", field, k, op, allowed)
@@ -428,7 +426,7 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 
 // restartable reports whether a task in status, which should be running, is started again
 // by an update: it failed, or it stopped.
-func restartable(status string) bool {
+func restartable(status api.Status) bool {
 	switch status {
 	case api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
 		return true

@@ -26,7 +26,7 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 	valid := func() api.TaskSpec {
 		return api.TaskSpec{
 			SourceConnectionID: "conn-a", DestinationConnectionID: "conn-b",
-			MigrationTypes: []string{api.MigrationSchema, api.MigrationFull},
+			MigrationTypes: []api.MigrationType{api.MigrationSchema, api.MigrationFull},
 			Objects:        []api.Object{{Database: "shop", Tables: []api.Table{{Name: "orders"}}}},
 		}
 	}
@@ -34,13 +34,13 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		t.Fatalf("a valid task is refused: %v", err)
 	}
 	withAll := valid()
-	withAll.DMLOperations, withAll.DDLOperations = []string{"insert", "delete"}, []string{"add_column"}
+	withAll.DMLOperations, withAll.DDLOperations = []api.Operation{"insert", "delete"}, []api.Operation{"add_column"}
 	withAll.IncrementalThrottling = &api.Throttling{RPS: 10, MBPS: 1.5}
 	withAll.RetryTimeForFailedConnections, withAll.RetryTimeForOtherIssues = 30, 29
 	withAll.EnvironmentTag = "staging"
 	withAll.Monitoring = &api.Monitoring{OnFailure: true, LatencyThresholdSeconds: 60, WebhookURL: "https://hooks.example.com/x"}
 	withAll.DataVerification = &api.DataVerification{Mode: api.VerifySampled, SamplePercent: 10, Repair: true}
-	withAll.Objects[0].Tables[0].DMLOperations = []string{"update"}
+	withAll.Objects[0].Tables[0].DMLOperations = []api.Operation{"update"}
 	if err := s.validateTask(withAll); err != nil {
 		t.Fatalf("a valid task with every option is refused: %v", err)
 	}
@@ -50,11 +50,11 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		status int
 		change func(*api.TaskSpec)
 	}{
-		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []string{"truncate"} }},
-		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []string{"insert", "insert"} }},
-		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = []string{"rename_table"} }},
-		{"objects[0].tables[0].ddl_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DDLOperations = []string{"insert"} }},
-		{"objects[0].tables[0].dml_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DMLOperations = []string{"drop_column"} }},
+		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []api.Operation{"truncate"} }},
+		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []api.Operation{"insert", "insert"} }},
+		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = []api.Operation{"rename_table"} }},
+		{"objects[0].tables[0].ddl_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DDLOperations = []api.Operation{"insert"} }},
+		{"objects[0].tables[0].dml_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DMLOperations = []api.Operation{"drop_column"} }},
 		{"incremental_throttling.source_qps", 400, func(t *api.TaskSpec) { t.IncrementalThrottling = &api.Throttling{SourceQPS: 5} }},
 		{"incremental_throttling", 400, func(t *api.TaskSpec) { t.IncrementalThrottling = &api.Throttling{RPS: -1} }},
 		{"retry_time_for_failed_connections", 400, func(t *api.TaskSpec) { t.RetryTimeForFailedConnections = 9 }},
@@ -77,7 +77,7 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		{"data_verification.repair", 400, func(t *api.TaskSpec) { t.DataVerification = &api.DataVerification{Repair: true} }},
 		{"dml_operations", 400, func(t *api.TaskSpec) {
 			t.MigrationTypes = append(t.MigrationTypes, api.MigrationIncremental)
-			t.DMLOperations = []string{"upsert"}
+			t.DMLOperations = []api.Operation{"upsert"}
 		}},
 	} {
 		spec := valid()
