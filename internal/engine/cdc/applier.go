@@ -20,6 +20,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
 // change is one row change for the destination: a REPLACE of the row's migrated columns,
@@ -806,18 +807,40 @@ func enumErrorValues(run []change) int {
 			}
 			k++
 		}
+		if c.table.etl == nil {
+			continue
+		}
+		// A computed value for an ENUM column is its member's text: "" where "" is no
+		// member is the error value.
+		for i, o := range c.table.etl.Outputs() {
+			if col, ok := c.table.column(o.Name); ok && col.DataType == "enum" && k+i < len(c.values) &&
+				c.values[k+i] == "" && !slices.Contains(col.Members, "") {
+				n++
+			}
+		}
 	}
 	return n
 }
 
-// enumColumn reports whether destination column dest of t is written from an ENUM.
+// column returns t's source column named name.
+func (t *Table) column(name string) (schema.Column, bool) {
+	i := slices.IndexFunc(t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, name) })
+	if i < 0 {
+		return schema.Column{}, false
+	}
+	return t.Columns[i], true
+}
+
+// enumColumn reports whether destination column dest of t is written from an ENUM, or
+// computed for one.
 func enumColumn(t *Table, dest string) bool {
 	for _, col := range t.Columns {
 		if d, ok := t.Dest[col.Name]; ok && strings.EqualFold(d, dest) {
 			return col.DataType == "enum"
 		}
 	}
-	return false
+	col, ok := t.column(dest)
+	return ok && t.etl != nil && t.etl.Computes(dest) && col.DataType == "enum"
 }
 
 // describeValueError names the key and value size of the row of run the server named.
