@@ -14,3 +14,16 @@ func TestQuotedNames(t *testing.T) {
 		t.Fatalf("quotedNames = %q, want %q", got, want)
 	}
 }
+
+// Qualified references to the source database name the destination one, quoted or not;
+// strings, comments, other names and unqualified references stay.
+func TestRenameDatabase(t *testing.T) {
+	in := "CREATE TRIGGER zoo.t AFTER INSERT ON zoo.a FOR EACH ROW UPDATE `zoo`.k SET n = 'zoo.x' /* zoo.y */ WHERE zoox.id = zoo_a.id AND k.zoo = 1"
+	want := "CREATE TRIGGER zoo_copy.t AFTER INSERT ON zoo_copy.a FOR EACH ROW UPDATE `zoo_copy`.k SET n = 'zoo.x' /* zoo.y */ WHERE zoox.id = zoo_a.id AND k.zoo = 1"
+	if got := renameDatabase(in, "zoo", "zoo_copy"); got != want {
+		t.Errorf("renameDatabase:\n got %s\nwant %s", got, want)
+	}
+	if got, want := renameDatabase("SELECT zoo.a", "zoo", "my-db"), "SELECT `my-db`.a"; got != want {
+		t.Errorf("renameDatabase to a name that needs quotes = %s, want %s", got, want)
+	}
+}

@@ -97,6 +97,12 @@ type Task struct {
 	Verification Verification
 	// Log receives the engine's log records for the task; nil discards them.
 	Log *slog.Logger
+	// SchemaObjects are the kinds of schema objects other than tables to migrate, with
+	// schema migration: views and routines with the tables, triggers and events at
+	// cut-over (see SchemaObject).
+	SchemaObjects []SchemaObject
+	// KeepDefiner keeps each object's DEFINER; otherwise the destination user defines it.
+	KeepDefiner bool
 }
 
 // logger is the task's logger, with its id.
@@ -345,6 +351,9 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		if err := createSchema(ctx, dst, ddl); err != nil {
 			return err
 		}
+		if err := migrateObjects(ctx, src, dst, task, maps, ObjectRoutines, ObjectViews); err != nil {
+			return err
+		}
 		cut.SchemaDone = true
 		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
 			return err
@@ -364,11 +373,13 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		}
 	}
 	if !slices.Contains(task.MigrationTypes, MigrationIncremental) {
-		if !task.Verification.enabled() || !slices.Contains(task.MigrationTypes, MigrationFull) {
-			return nil
+		if task.Verification.enabled() && slices.Contains(task.MigrationTypes, MigrationFull) {
+			if _, err := verifyOnce(ctx, src, dst, task, maps, 0, send); err != nil {
+				return err
+			}
 		}
-		_, err := verifyOnce(ctx, src, dst, task, maps, 0, send)
-		return err
+		// No row replicates any more: the cut-over objects can fire now.
+		return migrateObjects(ctx, src, dst, task, maps, ObjectTriggers, ObjectEvents)
 	}
 	if len(added) > 0 {
 		if err := addTables(ctx, src, dst, task, maps, added, withSchema, send); err != nil {

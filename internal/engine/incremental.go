@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -68,7 +69,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 			return err
 		}
 	}
-	return cdc.Run(ctx, src, dst, cdc.Config{
+	err = cdc.Run(ctx, src, dst, cdc.Config{
 		Changed: changed,
 		TaskID:  task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
@@ -81,6 +82,14 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 			})
 		},
 	})
+	if errors.Is(err, ErrDrained) {
+		// The cut-over: every change is applied and the source stops being the one that
+		// writes, so triggers and events may fire on the destination from now on.
+		if oerr := migrateObjects(ctx, src, dst, task, maps, ObjectTriggers, ObjectEvents); oerr != nil {
+			return oerr
+		}
+	}
+	return err
 }
 
 // sweep verifies the destination over and over while incremental migration runs: a row

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 )
 
@@ -20,6 +21,10 @@ const (
 	// ItemETL fails when an etl block's expressions do not type-check against the columns
 	// of their source table.
 	ItemETL = "etl_expressions"
+	// ItemSchemaObjects fails when schema_objects cannot be migrated: without schema
+	// migration, kinds the destination does not have, or definitions the source user
+	// cannot read. Only when schema_objects is set.
+	ItemSchemaObjects = "schema_objects"
 )
 
 // PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an
@@ -78,6 +83,11 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		fmt.Sprintf("%d tables selected", len(maps)), "Fix the object blocks: name databases, tables and columns the source has."))
 	results = append(results, engineItem(ItemTableFields, schemaErr,
 		"the destination can create every selected table", "Change or remove the table fields named above, or choose a destination type that supports them."))
+	if len(task.SchemaObjects) > 0 {
+		results = append(results, engineItem(ItemSchemaObjects, checkSchemaObjects(ctx, src, task, maps),
+			fmt.Sprintf("the source's %v can be read and created on the destination", task.SchemaObjects),
+			"Remove the kinds named above from schema_objects, or grant the source user what it needs to read their definitions."))
+	}
 	report(results)
 	if blocking := precheck.Blocking(results, task.IgnorePrecheckAlerts); len(blocking) > 0 {
 		return &PrecheckError{Results: results, Blocking: blocking}
@@ -115,4 +125,20 @@ func engineItem(name string, err error, ok, remedy string) precheck.Result {
 		return precheck.Result{Name: name, State: precheck.Passed, Message: ok}
 	}
 	return precheck.Result{Name: name, State: precheck.Failed, Message: err.Error(), Remedy: remedy}
+}
+
+// checkSchemaObjects says why the task's schema objects cannot be migrated, or nil.
+func checkSchemaObjects(ctx context.Context, src *sql.DB, task Task, maps []mapping) error {
+	if !slices.Contains(task.MigrationTypes, MigrationSchema) {
+		return fmt.Errorf("schema_objects %v needs schema migration: add \"schema\" to migration_types", task.SchemaObjects)
+	}
+	if task.Destination.Type == dialect.ADBMySQL {
+		for _, k := range task.SchemaObjects {
+			if k != ObjectViews {
+				return fmt.Errorf("schema_objects lists %s, which %s destinations do not have: only views can be migrated to AnalyticDB", k, dialect.ADBMySQL)
+			}
+		}
+	}
+	_, err := objectsFor(ctx, src, task, maps, ObjectViews, ObjectRoutines, ObjectTriggers, ObjectEvents)
+	return err
 }

@@ -241,6 +241,29 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:    []validator.String{stringvalidator.OneOf(fromNames(api.ConflictHandlings)...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"schema_objects": schema.SetAttribute{
+				MarkdownDescription: "Schema objects other than tables to migrate with the schema (needs `schema` in `migration_types`): " +
+					"`views`, and for MySQL and MariaDB destinations `routines` (procedures and functions), `triggers` and `events`. Default: none. " +
+					"Views and routines are created right after the tables. Triggers and events are created only at cut-over " +
+					"(when `desired_status = \"stopped\"` has drained the task, or when a task without incremental migration completes), " +
+					"never while rows replicate: a trigger firing on replicated rows would apply its effect a second time. " +
+					"Objects are created in the destination database (`rename_to`); a trigger follows its table's `rename_to`. " +
+					"The precheck item `schema_objects` fails when the source user cannot read a definition. Changing it replaces the task.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				Validators:    []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(api.SchemaObjectKinds)...))},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+			},
+			"schema_objects_definer": schema.StringAttribute{
+				MarkdownDescription: "Whose `DEFINER` the objects of `schema_objects` get: `rewrite` (default) drops the source's `DEFINER` so the " +
+					"destination connection's user defines them; `keep` keeps it (that account must exist on the destination, and the user needs the " +
+					"privilege to name another definer). Changing it replaces the task.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(string(api.DefinerRewrite)),
+				Validators:    []validator.String{stringvalidator.OneOf(fromNames(api.Definers)...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"merge_tables": schema.BoolAttribute{
 				MarkdownDescription: "Merge every selected table into one destination table (give them the same `rename_to`); a `__dts_data_source` " +
 					"column holds each row's source `database.table` and joins the primary key. Only without incremental migration (fails at plan " +

@@ -25,6 +25,8 @@ type taskModel struct {
 	DesiredStatus                 types.String                `tfsdk:"desired_status"`
 	ConflictHandling              types.String                `tfsdk:"conflict_handling"`
 	MergeTables                   types.Bool                  `tfsdk:"merge_tables"`
+	SchemaObjects                 types.Set                   `tfsdk:"schema_objects"`
+	SchemaObjectsDefiner          types.String                `tfsdk:"schema_objects_definer"`
 	InstanceClass                 types.String                `tfsdk:"instance_class"`
 	IgnorePrecheckAlerts          types.Set                   `tfsdk:"ignore_precheck_alerts"`
 	RetryTimeForFailedConnections types.Int64                 `tfsdk:"retry_time_for_failed_connections"`
@@ -192,6 +194,8 @@ func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 		DMLOperations:           sortedNamesOf[api.Operation](ctx, m.DMLOperations, &diags),
 		DDLOperations:           sortedNamesOf[api.Operation](ctx, m.DDLOperations, &diags),
 		EnvironmentTag:          m.EnvironmentTag.ValueString(),
+		SchemaObjects:           sortedNamesOf[api.SchemaObject](ctx, m.SchemaObjects, &diags),
+		SchemaObjectsDefiner:    api.Definer(m.SchemaObjectsDefiner.ValueString()),
 
 		RetryTimeForFailedConnections: int(m.RetryTimeForFailedConnections.ValueInt64()),
 		RetryTimeForOtherIssues:       int(m.RetryTimeForOtherIssues.ValueInt64()),
@@ -254,6 +258,11 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 	m.DesiredStatus = types.StringValue(string(t.DesiredStatus))
 	m.ConflictHandling = types.StringValue(string(cmp.Or(t.ConflictHandling, api.ConflictReport)))
 	m.MergeTables = types.BoolValue(t.MergeTables)
+	m.SchemaObjects = types.SetNull(types.StringType)
+	if len(t.SchemaObjects) > 0 {
+		m.SchemaObjects = setOf(ctx, t.SchemaObjects, &diags)
+	}
+	m.SchemaObjectsDefiner = types.StringValue(string(cmp.Or(t.SchemaObjectsDefiner, api.DefinerRewrite)))
 	m.InstanceClass = types.StringValue(firstSet(t.InstanceClass, api.DefaultInstanceClass))
 	// The runner does not tell an empty list from none: keep an empty set the model has (from
 	// `ignore_precheck_alerts = []`), so that it reads back as configured.

@@ -163,6 +163,36 @@ const (
 	ConflictIgnore ConflictHandling = "ignore_errors_and_proceed"
 )
 
+// SchemaObject is a kind of schema object other than tables that TaskSpec.SchemaObjects
+// selects.
+type SchemaObject string
+
+// Schema objects. Views and routines are created with the schema; triggers and events at
+// cut-over only.
+const (
+	SchemaViews    SchemaObject = "views"
+	SchemaRoutines SchemaObject = "routines"
+	SchemaTriggers SchemaObject = "triggers"
+	SchemaEvents   SchemaObject = "events"
+)
+
+// SchemaObjectKinds lists every SchemaObject.
+var SchemaObjectKinds = []SchemaObject{SchemaViews, SchemaRoutines, SchemaTriggers, SchemaEvents}
+
+// Definer says whose DEFINER the migrated schema objects have (TaskSpec.SchemaObjectsDefiner).
+type Definer string
+
+// Definer choices.
+const (
+	// DefinerRewrite drops the source's DEFINER: the destination user defines each object.
+	DefinerRewrite Definer = "rewrite"
+	// DefinerKeep keeps the source's DEFINER, which must exist on the destination.
+	DefinerKeep Definer = "keep"
+)
+
+// Definers lists every Definer.
+var Definers = []Definer{DefinerRewrite, DefinerKeep}
+
 // ConflictHandlings lists every ConflictHandling.
 var ConflictHandlings = []ConflictHandling{ConflictReport, ConflictIgnore}
 
@@ -213,6 +243,11 @@ type TaskSpec struct {
 	Monitoring *Monitoring `json:"monitoring,omitempty"`
 	// DataVerification says how to compare destination with source; nil means none.
 	DataVerification *DataVerification `json:"data_verification,omitempty"`
+	// SchemaObjects are the kinds of schema objects other than tables to migrate, with
+	// schema migration; none when empty.
+	SchemaObjects []SchemaObject `json:"schema_objects,omitempty"`
+	// SchemaObjectsDefiner is DefinerRewrite (the default when empty) or DefinerKeep.
+	SchemaObjectsDefiner Definer `json:"schema_objects_definer,omitempty"`
 }
 
 // Monitoring configures a task's alerts.

@@ -557,6 +557,8 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		DDLOperations:        engineStrings(t.DDLOperations),
 		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
 		Log:                  s.log,
+		SchemaObjects:        convert[engine.SchemaObject](t.SchemaObjects),
+		KeepDefiner:          t.SchemaObjectsDefiner == api.DefinerKeep,
 	}
 	if v := t.DataVerification; v != nil {
 		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = engine.VerifyMode(v.Mode), v.SamplePercent, v.Repair

@@ -135,6 +135,17 @@ func (s *Server) validateTask(t api.TaskSpec) error {
 			return badRequest("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled)
 		}
 	}
+	for i, k := range t.SchemaObjects {
+		if !slices.Contains(api.SchemaObjectKinds, k) || slices.Contains(t.SchemaObjects[:i], k) {
+			return badRequest("schema_objects", "schema_objects[%d] %q is not one of %v, or is listed twice", i, k, api.SchemaObjectKinds)
+		}
+	}
+	if len(t.SchemaObjects) > 0 && !slices.Contains(t.MigrationTypes, api.MigrationSchema) {
+		return badRequest("schema_objects", "schema_objects needs schema migration: add %q to migration_types", api.MigrationSchema)
+	}
+	if d := t.SchemaObjectsDefiner; d != "" && !slices.Contains(api.Definers, d) {
+		return badRequest("schema_objects_definer", "schema_objects_definer %q is not one of %v", d, api.Definers)
+	}
 	for i, o := range t.Objects {
 		for j, tb := range o.Tables {
 			if err := validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb); err != nil {
@@ -384,6 +395,8 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 		{"instance_class", spec.InstanceClass == old.InstanceClass},
 		{"dml_operations", slices.Equal(spec.DMLOperations, old.DMLOperations)},
 		{"ddl_operations", slices.Equal(spec.DDLOperations, old.DDLOperations)},
+		{"schema_objects", slices.Equal(spec.SchemaObjects, old.SchemaObjects)},
+		{"schema_objects_definer", spec.SchemaObjectsDefiner == old.SchemaObjectsDefiner},
 	} {
 		if !f.same {
 			return 0, nil, &apiError{status: http.StatusConflict, field: f.field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", f.field, id)}
