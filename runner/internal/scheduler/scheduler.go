@@ -7,21 +7,14 @@ package scheduler
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
@@ -366,11 +359,14 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 			// Stop marks the task once the run has let go.
 			log.Info("task stopped")
 			return
-		case errors.As(err, new(*engine.PrecheckError)):
+		}
+		kind := classify(err)
+		switch kind {
+		case engine.KindPrecheck:
 			log.Warn("precheck failed", "error", err)
 			s.finish(id, api.StatusPrecheckFailed, err.Error())
 			return
-		case errors.Is(err, cdc.ErrBinlogPurged), errors.Is(err, errConfig), errors.Is(err, etl.ErrEvaluation), errors.As(err, new(*engine.ETLError)):
+		case engine.KindPermanent:
 			log.Error("task failed", "error", err)
 			s.finish(id, api.StatusFailed, err.Error())
 			return
@@ -378,19 +374,19 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 		if failingSince.IsZero() {
 			failingSince = s.now()
 		}
-		window, kind := s.retryWindow(id, err)
+		window, what := s.retryWindow(id, kind)
 		if s.now().Sub(failingSince) >= window {
 			log.Error("task failed after retrying", "error", err, "retried_for", s.now().Sub(failingSince))
 			s.finish(id, api.StatusFailed, fmt.Sprintf("%v (retried for %s, the task's retry time for %s; fix the cause and start the task again: it resumes from its checkpoints)",
-				err, window, kind))
+				err, window, what))
 			return
 		}
 		left := window - s.now().Sub(failingSince)
 		backoff := min(time.Duration(1<<min(attempt, 5))*time.Second, 30*time.Second, left)
-		log.Warn("task retrying", "error", err, "kind", kind, "backoff", backoff)
-		cause := fmt.Sprintf("retrying after %s: %v", kind, err)
+		log.Warn("task retrying", "error", err, "kind", what, "backoff", backoff)
+		cause := fmt.Sprintf("retrying after %s: %v", what, err)
 		if cause != lastCause || attempt%10 == 0 {
-			s.event(id, api.EventRetry, fmt.Sprintf("attempt %d failed, next in %s, %s left of the retry time for %s: %v", attempt+1, backoff.Round(time.Millisecond), left.Round(time.Second), kind, err))
+			s.event(id, api.EventRetry, fmt.Sprintf("attempt %d failed, next in %s, %s left of the retry time for %s: %v", attempt+1, backoff.Round(time.Millisecond), left.Round(time.Second), what, err))
 			lastCause = cause
 		}
 		s.update(id, func(t *api.Task) {
@@ -432,18 +428,27 @@ func (s *Scheduler) Precheck(ctx context.Context, spec api.TaskSpec) (api.Preche
 	return out, nil
 }
 
-// errConfig marks failures no retry can fix: the task's configuration is wrong.
+// errConfig marks failures no retry can fix: the task's configuration is wrong. It is the
+// runner's own permanent failure; classify adds it to engine.Classify's verdicts.
 var errConfig = errors.New("task configuration")
+
+// classify is engine.Classify plus errConfig.
+func classify(err error) engine.Kind {
+	if errors.Is(err, errConfig) {
+		return engine.KindPermanent
+	}
+	return engine.Classify(err)
+}
 
 // runOnce runs the engine once.
 func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Logger) error {
 	t, err := s.store.GetTask(id)
 	if err != nil {
-		return fmt.Errorf("%w: cannot load task: %v", errConfig, err)
+		return fmt.Errorf("%w: cannot load task: %w", errConfig, err)
 	}
 	et, err := s.engineTask(t)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errConfig, err)
+		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	setLimits(r.full, t.FullThrottling)
 	setLimits(r.inc, t.IncrementalThrottling)
@@ -463,14 +468,15 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 	return err
 }
 
-// retryWindow returns how long a failure may be retried: connection failures for the
-// task's retry_time_for_failed_connections, anything else for retry_time_for_other_issues.
-func (s *Scheduler) retryWindow(id string, err error) (time.Duration, string) {
+// retryWindow returns how long a failure of kind may be retried, and what the window is
+// called: connection failures for the task's retry_time_for_failed_connections, anything
+// else for retry_time_for_other_issues.
+func (s *Scheduler) retryWindow(id string, kind engine.Kind) (time.Duration, string) {
 	t, lerr := s.store.GetTask(id)
 	if lerr != nil {
 		return 0, "other issues"
 	}
-	if connectionError(err) {
+	if kind == engine.KindConnection {
 		return s.connWindow(t), "failed connections"
 	}
 	minutes := t.RetryTimeForOtherIssues
@@ -508,29 +514,6 @@ func engineStrings[T ~string](vals []T) []string {
 		out[i] = string(v)
 	}
 	return out
-}
-
-// connectionError reports whether err means a database could not be reached or the
-// connection broke.
-func connectionError(err error) bool {
-	var netErr net.Error
-	var myErr *mysql.MySQLError
-	if errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	if errors.As(err, &myErr) {
-		switch myErr.Number {
-		case 1040, 1053, 1129, 1152, 1158, 1159, 1160, 1161, 2002, 2003, 2006, 2013:
-			return true
-		}
-	}
-	msg := err.Error()
-	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "invalid connection", "i/o timeout", "cannot connect"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // engineTask builds the engine's view of a stored task, with passwords opened.
