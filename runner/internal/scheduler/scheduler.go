@@ -15,10 +15,6 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/alert"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
@@ -127,7 +123,7 @@ type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 	// full and inc throttle the run's phases; SetThrottling changes them in place.
-	full, inc *throttle.Limits
+	full, inc *engine.Limits
 	// drain, closed by Stop, asks an incremental run to apply what the source has written
 	// and stop (the cut-over).
 	drain     chan struct{}
@@ -287,7 +283,7 @@ func (s *Scheduler) launch(id string) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{}), full: throttle.NewLimits(0, 0, 0), inc: throttle.NewLimits(0, 0, 0), drain: make(chan struct{})}
+	r := &run{cancel: cancel, done: make(chan struct{}), full: engine.NewLimits(0, 0, 0), inc: engine.NewLimits(0, 0, 0), drain: make(chan struct{})}
 	s.runs[id] = r
 	s.wg.Add(1)
 	go func() {
@@ -324,7 +320,7 @@ func (s *Scheduler) SetThrottling(id string, full, incremental *api.Throttling) 
 	}
 }
 
-func setLimits(l *throttle.Limits, t *api.Throttling) {
+func setLimits(l *engine.Limits, t *api.Throttling) {
 	if t == nil {
 		t = &api.Throttling{}
 	}
@@ -560,7 +556,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 				}
 			}
 			if e := tb.ETL; e != nil {
-				table.ETL = etl.Spec{Filter: e.Filter, Set: e.Set, DropColumns: e.DropColumns}
+				table.ETL = engine.ETLSpec{Filter: e.Filter, Set: e.Set, DropColumns: e.DropColumns}
 			}
 			eo.Tables = append(eo.Tables, table)
 		}
@@ -570,17 +566,17 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 }
 
 // Endpoint returns how to reach a stored connection, password included.
-func (s *Scheduler) endpoint(connID string) (dbconn.Endpoint, error) {
+func (s *Scheduler) endpoint(connID string) (engine.Endpoint, error) {
 	c, err := s.store.GetConnection(connID)
 	if err != nil {
-		return dbconn.Endpoint{}, fmt.Errorf("connection %s: %w", connID, err)
+		return engine.Endpoint{}, fmt.Errorf("connection %s: %w", connID, err)
 	}
 	return Endpoint(s.box, c)
 }
 
 // Endpoint turns a stored connection into an engine endpoint, opening its password.
-func Endpoint(box *secret.Box, c store.Connection) (dbconn.Endpoint, error) {
-	ep := dbconn.Endpoint{Type: dbconn.DatabaseType(c.DatabaseType), Host: c.Host, Port: c.Port, User: c.Username}
+func Endpoint(box *secret.Box, c store.Connection) (engine.Endpoint, error) {
+	ep := engine.Endpoint{Type: engine.DatabaseType(c.DatabaseType), Host: c.Host, Port: c.Port, User: c.Username}
 	if c.TLS != nil {
 		ep.TLSMode, ep.CAPEM = c.TLS.Mode, c.TLS.CAPEM
 	}
@@ -744,7 +740,7 @@ func verificationState(v *engine.VerificationProgress, base int64) *api.Verifica
 	return out
 }
 
-func apiMismatches(ms []verify.Mismatch) []api.Mismatch {
+func apiMismatches(ms []engine.Mismatch) []api.Mismatch {
 	var out []api.Mismatch
 	for _, m := range ms {
 		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: api.MismatchKind(m.Kind)})

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
@@ -47,8 +47,8 @@ func newTestServer(t testing.TB, logs io.Writer) (*Server, *store.Store) {
 		logs = io.Discard
 	}
 	s := New(st, box, nil, slog.New(slog.NewJSONHandler(logs, nil)), testToken, "test")
-	s.probe = func(context.Context, dbconn.Endpoint) (dbconn.Facts, error) {
-		return dbconn.Facts{ServerVersion: "11.4.0-MariaDB", Flavor: "mariadb"}, nil
+	s.probe = func(context.Context, engine.Endpoint) (engine.Facts, error) {
+		return engine.Facts{ServerVersion: "11.4.0-MariaDB", Flavor: "mariadb"}, nil
 	}
 	return s, st
 }
