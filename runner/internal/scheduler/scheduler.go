@@ -48,7 +48,7 @@ const defaultLatencyHold = 30 * time.Second
 
 // Scheduler owns the running tasks. Its methods are safe for concurrent use.
 type Scheduler struct {
-	store  *store.Store
+	store  store.Store
 	box    *secret.Box
 	log    *slog.Logger
 	now    func() time.Time
@@ -139,7 +139,7 @@ type run struct {
 const drainTimeout = 5 * time.Minute
 
 // New returns a scheduler over the store; box opens stored passwords.
-func New(st *store.Store, box *secret.Box, log *slog.Logger, opts Options) *Scheduler {
+func New(st store.Store, box *secret.Box, log *slog.Logger, opts Options) *Scheduler {
 	if opts.RetryTimeUnit <= 0 {
 		opts.RetryTimeUnit = time.Minute
 	}

@@ -30,7 +30,7 @@ const maxBody = 1 << 20
 
 // Server serves the API.
 type Server struct {
-	store   *store.Store
+	store   store.Store
 	box     *secret.Box
 	sched   *scheduler.Scheduler
 	log     *slog.Logger
@@ -41,7 +41,7 @@ type Server struct {
 }
 
 // New returns the API server. token is the bearer token every request must carry.
-func New(st *store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
+func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
 	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: engine.Probe}
 }
 
