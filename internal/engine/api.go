@@ -5,6 +5,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
@@ -47,3 +48,6 @@ type Mismatch = verify.Mismatch
 
 // ETLSpec is a table's etl block: a CEL filter, computed columns and dropped columns.
 type ETLSpec = etl.Spec
+
+// PrecheckResult is the outcome of one precheck item: its name, state, message and remedy.
+type PrecheckResult = precheck.Result
