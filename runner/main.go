@@ -114,15 +114,20 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	box, err := secret.LoadOrCreate(filepath.Join(*dataDir, "store.key"))
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(store.Path(*dataDir))
+	var st store.Store
+	st, err = store.Open(store.Path(*dataDir))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	key, err := st.SealingKey()
+	if err != nil {
+		return err
+	}
+	box, err := secret.New(key)
+	if err != nil {
+		return err
+	}
 
 	if *retryUnit <= 0 {
 		return fmt.Errorf("--retry-time-unit must be positive, not %s", *retryUnit)

@@ -107,6 +107,16 @@ func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []mapping, kin
 	for i := range out {
 		o := &out[i]
 		o.create = renameDatabase(o.create, o.sourceDB, o.destDB)
+		if o.kind == ObjectViews {
+			// A view's definition, as the server shows it, names tables quoted and
+			// qualified when they are in another database: follow their rename_to.
+			for _, m := range maps {
+				if m.table.Name != m.destName {
+					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.destDB, m.table.Name)+".", dialect.QuoteTable(m.destDB, m.destName)+".")
+					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.destDB, m.table.Name)+" ", dialect.QuoteTable(m.destDB, m.destName)+" ")
+				}
+			}
+		}
 		if !task.KeepDefiner {
 			o.create = definerClause.ReplaceAllString(o.create, "")
 		}
@@ -242,7 +252,9 @@ func createObjects(ctx context.Context, dst *sql.DB, task Task, objs []object) e
 			task.logger().Info("created schema object", "kind", o.what, "name", o.destDB+"."+o.name)
 		}
 		if len(again) == len(pending) {
-			return fmt.Errorf("creating %s %s on the destination: %w; it reads a table or view the task does not migrate: add it to the task's objects, or leave views out of schema_objects", strings.ToLower(again[0].what), again[0].sourceName, lastErr)
+			return fmt.Errorf("creating %s %s on the destination: %w; it reads a table or view the task does not migrate under that name "+
+				"(a view follows a table's rename_to only where it names the table with its database): add the table to the task's objects, "+
+				"drop its rename_to, or leave views out of schema_objects", strings.ToLower(again[0].what), again[0].sourceName, lastErr)
 		}
 		pending = again
 	}

@@ -37,6 +37,9 @@ func valueError(t *testing.T, err error, dst *mariadbtest.Server, table, column,
 	if !ok {
 		t.Fatalf("Run = %v, want a *dbconn.ValueError", err)
 	}
+	if k := engine.Classify(err); k != engine.KindPermanent {
+		t.Errorf("Classify = %s, want permanent: no retry makes the value fit", k)
+	}
 	if ve.Column != column || ve.Key != "id="+id || !strings.Contains(ve.Table, table) {
 		t.Fatalf("value error names table %q column %q key %q, want %s, %s, id=%s: %v", ve.Table, ve.Column, ve.Key, table, column, id, err)
 	}

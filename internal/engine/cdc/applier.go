@@ -257,7 +257,7 @@ func (t *Table) evaluate(row []any) error {
 		}
 		if b, ok := v.([]byte); ok && c.Charset != "" && !c.Binary() {
 			if v, err = etl.Decode(c, b); err != nil {
-				return fmt.Errorf("%w: %s.%s: %v", etl.ErrEvaluation, t.SourceDB, t.SourceTable, err)
+				return fmt.Errorf("%w: %s.%s: %w", etl.ErrEvaluation, t.SourceDB, t.SourceTable, err)
 			}
 		}
 		t.etlRaw[i] = v

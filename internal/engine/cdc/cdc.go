@@ -82,7 +82,7 @@ func (t *Table) compileETL() error {
 	}
 	p, err := etl.Compile(&schema.Table{Database: t.SourceDB, Name: t.SourceTable, Columns: t.Columns, Key: t.Key}, t.ETL)
 	if err != nil {
-		return fmt.Errorf("%w: after a schema change on the source: %v; create a new task with expressions the table's columns allow", etl.ErrEvaluation, err)
+		return fmt.Errorf("%w: after a schema change on the source: %w; create a new task with expressions the table's columns allow", etl.ErrEvaluation, err)
 	}
 	t.etl, t.etlRow, t.etlRaw = p, p.NewRow(), make([]any, len(t.Columns))
 	return nil
@@ -331,7 +331,7 @@ func explainStreamError(cfg Config, err error) error {
 	if (errors.As(err, &myErr) && myErr.Code == 1236) || strings.Contains(msg, "1236") ||
 		strings.Contains(msg, "purged") || strings.Contains(msg, "Could not find first log file") {
 		return fmt.Errorf("%w: the source no longer has the binlog from %s (GTID %q); it was purged while the task was stopped or behind. "+
-			"The task cannot resume: create a new task (a new full migration), and keep binlogs longer than the task may be stopped: %v",
+			"The task cannot resume: create a new task (a new full migration), and keep binlogs longer than the task may be stopped: %w",
 			ErrBinlogPurged, positionName(cfg.Start), cfg.Start.GTIDSet, err)
 	}
 	return fmt.Errorf("reading the source binlog: %w", err)

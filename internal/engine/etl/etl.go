@@ -334,6 +334,6 @@ func (p *Program) failure(r *Row, what, expr string, err error) error {
 	if len(key) == 0 {
 		key = []string{"(no key)"}
 	}
-	return fmt.Errorf("%w: table %s.%s, row %s, %s = %q: %v; fix the expression (guard the case, for example with has(row.<column>) or a range check) and start the task again",
+	return fmt.Errorf("%w: table %s.%s, row %s, %s = %q: %w; fix the expression (guard the case, for example with has(row.<column>) or a range check) and start the task again",
 		ErrEvaluation, p.table.Database, p.table.Name, strings.Join(key, ", "), what, expr, err)
 }

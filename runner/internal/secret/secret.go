@@ -1,5 +1,6 @@
-// Package secret seals database passwords for the runner's store with AES-256-GCM, under a
-// key kept in a file of its own in the data directory (mode 0600).
+// Package secret seals database passwords for the runner's store with AES-256-GCM, under
+// the key the store keeps (store.Store's SealingKey; for bbolt, a file of its own in the
+// data directory, mode 0600).
 package secret
 
 import (
@@ -18,8 +19,25 @@ type Box struct {
 	aead cipher.AEAD
 }
 
-// LoadOrCreate reads the key at path, creating it with mode 0600 if it does not exist.
-func LoadOrCreate(path string) (*Box, error) {
+// New returns a box over key, which must be 32 bytes (store.Store's SealingKey).
+func New(key []byte) (*Box, error) {
+	if len(key) != keySize {
+		return nil, fmt.Errorf("the store key holds %d bytes, want %d: restore it from backup; without it stored passwords cannot be read", len(key), keySize)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Box{aead: aead}, nil
+}
+
+// LoadOrCreateKey reads the key at path, creating a random one with mode 0600 if the file
+// does not exist. A file that does not hold a key of the right size is an error.
+func LoadOrCreateKey(path string) ([]byte, error) {
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key = make([]byte, keySize)
@@ -35,15 +53,7 @@ func LoadOrCreate(path string) (*Box, error) {
 	if len(key) != keySize {
 		return nil, fmt.Errorf("store key %s holds %d bytes, want %d: restore it from backup; without it stored passwords cannot be read", path, len(key), keySize)
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Box{aead: aead}, nil
+	return key, nil
 }
 
 // Seal encrypts plain; the result carries its own nonce.

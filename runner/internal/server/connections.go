@@ -7,14 +7,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
 var (
-	tlsModes = []string{dbconn.TLSDisabled, dbconn.TLSPreferred, dbconn.TLSRequired, dbconn.TLSVerifyIdentity}
+	tlsModes = []string{engine.TLSDisabled, engine.TLSPreferred, engine.TLSRequired, engine.TLSVerifyIdentity}
 )
 
 // validateConnection checks a spec's fields, naming the first bad one.
@@ -32,8 +32,8 @@ func validateConnection(c api.ConnectionSpec) error {
 		return badRequest("username", "username is required")
 	case c.TLS != nil && !slices.Contains(tlsModes, c.TLS.Mode):
 		return badRequest("tls.mode", "tls.mode %q is not one of %v", c.TLS.Mode, tlsModes)
-	case c.TLS != nil && c.TLS.CAPEM != "" && c.TLS.Mode != dbconn.TLSVerifyIdentity:
-		return badRequest("tls.ca_pem", "tls.ca_pem is used only with tls.mode %s, not %s", dbconn.TLSVerifyIdentity, c.TLS.Mode)
+	case c.TLS != nil && c.TLS.CAPEM != "" && c.TLS.Mode != engine.TLSVerifyIdentity:
+		return badRequest("tls.ca_pem", "tls.ca_pem is used only with tls.mode %s, not %s", engine.TLSVerifyIdentity, c.TLS.Mode)
 	case c.TLS != nil && c.TLS.CAPEM != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.TLS.CAPEM)):
 		return badRequest("tls.ca_pem", "tls.ca_pem holds no PEM certificate: paste the CA bundle that signed the server's certificate")
 	}
@@ -155,7 +155,7 @@ func (s *Server) testConnection(r *http.Request) (int, any, error) {
 	return http.StatusOK, public(c), nil
 }
 
-func serverFacts(f dbconn.Facts) api.ServerFacts {
+func serverFacts(f engine.Facts) api.ServerFacts {
 	return api.ServerFacts{
 		ServerVersion: f.ServerVersion, Flavor: string(f.Flavor), BinlogEnabled: f.BinlogEnabled,
 		BinlogFormat: f.BinlogFormat, BinlogRowImage: f.BinlogRowImage, GTIDMode: f.GTIDMode,

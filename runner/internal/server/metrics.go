@@ -48,7 +48,7 @@ var (
 // taskCollector reads every task from the store on each scrape, so the metrics are exactly
 // what the API would answer and the scheduler needs no hooks. It is safe for concurrent use.
 type taskCollector struct {
-	store   *store.Store
+	store   store.Store
 	version string
 }
 

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
@@ -30,19 +30,19 @@ const maxBody = 1 << 20
 
 // Server serves the API.
 type Server struct {
-	store   *store.Store
+	store   store.Store
 	box     *secret.Box
 	sched   *scheduler.Scheduler
 	log     *slog.Logger
 	token   []byte
 	version string
 	// probe tests a connection; a field so tests of validation need no database.
-	probe func(context.Context, dbconn.Endpoint) (dbconn.Facts, error)
+	probe func(context.Context, engine.Endpoint) (engine.Facts, error)
 }
 
 // New returns the API server. token is the bearer token every request must carry.
-func New(st *store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
-	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: dbconn.Probe}
+func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
+	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: engine.Probe}
 }
 
 // Handler returns the API's http.Handler.

@@ -8,12 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
@@ -24,7 +23,7 @@ const testToken = "test-token"
 // newTestServer returns a server on a fresh store holding two connections, conn-src and
 // conn-dst, whose probe succeeds without a database. It has no scheduler: requests that
 // pass validation and would start a task must not be sent to it.
-func newTestServer(t testing.TB, logs io.Writer) (*Server, *store.Store) {
+func newTestServer(t testing.TB, logs io.Writer) (*Server, store.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(store.Path(dir))
@@ -32,7 +31,11 @@ func newTestServer(t testing.TB, logs io.Writer) (*Server, *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	box, err := secret.LoadOrCreate(filepath.Join(dir, "store.key"))
+	key, err := st.SealingKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secret.New(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +50,8 @@ func newTestServer(t testing.TB, logs io.Writer) (*Server, *store.Store) {
 		logs = io.Discard
 	}
 	s := New(st, box, nil, slog.New(slog.NewJSONHandler(logs, nil)), testToken, "test")
-	s.probe = func(context.Context, dbconn.Endpoint) (dbconn.Facts, error) {
-		return dbconn.Facts{ServerVersion: "11.4.0-MariaDB", Flavor: "mariadb"}, nil
+	s.probe = func(context.Context, engine.Endpoint) (engine.Facts, error) {
+		return engine.Facts{ServerVersion: "11.4.0-MariaDB", Flavor: "mariadb"}, nil
 	}
 	return s, st
 }

@@ -1,44 +1,77 @@
-// Package store keeps the runner's connections and tasks in a bbolt file.
-//
-// Bucket layout (schema version 2):
-//
-//	meta         "schema_version" -> decimal version of this layout ("2")
-//	connections  connection id -> JSON Connection (api.Connection plus the sealed password)
-//	tasks        task id -> JSON api.Task (spec and last persisted state)
-//	events       task id -> bucket: 8-byte big-endian sequence -> JSON api.TaskEvent; the
-//	             newest maxEvents of each task are kept
-//
-// Version 2 added the events bucket; upgrade creates it in a version 1 file.
-//
-// Upgrades: Open reads schema_version; a file written by a newer runner is refused, and a
-// future layout change adds a step in upgrade that rewrites older buckets in one transaction.
+// Package store is the runner's persistent state: connections (with sealed passwords),
+// tasks (spec and last persisted state), each task's event log, and the key that seals the
+// passwords. The rest of the runner uses it through Store only; Bolt (bolt.go), one bbolt
+// file under --data-dir, is its implementation for a single runner.
 package store
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
-// SchemaVersion is the bucket layout this code writes.
-const SchemaVersion = 2
+// Store is what the runner keeps. Implementations are safe for concurrent use; every
+// method is one atomic step (a reader never sees half of a write).
+type Store interface {
+	Tasks
+	Connections
+	Events
+	Secrets
+	// Close releases the store; no method may be called after it.
+	Close() error
+}
 
-var (
-	bucketMeta        = []byte("meta")
-	bucketConnections = []byte("connections")
-	bucketTasks       = []byte("tasks")
-	bucketEvents      = []byte("events")
-	keySchemaVersion  = []byte("schema_version")
-)
+// Tasks holds migration tasks by id.
+type Tasks interface {
+	// CreateTask stores a new task with a replica server id no other stored task has: the
+	// first free one from candidate upwards, within the upper half of the id space. It sets
+	// t.ServerID.
+	CreateTask(t *api.Task, candidate uint32) error
+	// PutTask inserts or replaces a task as it is.
+	PutTask(t api.Task) error
+	// GetTask returns a task or ErrNotFound.
+	GetTask(id string) (api.Task, error)
+	// ListTasks returns every task in id order.
+	ListTasks() ([]api.Task, error)
+	// UpdateTask applies fn to the stored task and stores the result, as one step that no
+	// other write interleaves with; ErrNotFound if the task does not exist (fn not called).
+	// fn must not call the store.
+	UpdateTask(id string, fn func(*api.Task)) (api.Task, error)
+	// DeleteTask removes a task and its events; ErrNotFound if it does not exist.
+	DeleteTask(id string) error
+}
+
+// Connections holds database connections by id, their passwords sealed.
+type Connections interface {
+	// PutConnection inserts or replaces a connection.
+	PutConnection(c Connection) error
+	// GetConnection returns a connection or ErrNotFound.
+	GetConnection(id string) (Connection, error)
+	// ListConnections returns every connection in id order.
+	ListConnections() ([]Connection, error)
+	// DeleteConnection removes a connection; ErrNotFound if it does not exist.
+	DeleteConnection(id string) error
+}
+
+// Events holds each task's event log.
+type Events interface {
+	// AddEvent appends an event to a task's log, numbering it (Seq) from 1 up; the store
+	// keeps the newest events of each task and drops older ones.
+	AddEvent(taskID string, e api.TaskEvent) error
+	// Events returns a task's events with a Seq above after, oldest first; none (not an
+	// error) for a task without events.
+	Events(taskID string, after int64) ([]api.TaskEvent, error)
+}
+
+// Secrets holds what seals connection passwords.
+type Secrets interface {
+	// SealingKey returns the key that seals connection passwords (secret.New), creating it
+	// on first use; every later call, and every runner sharing the store, gets the same key.
+	SealingKey() ([]byte, error)
+}
 
 // ErrNotFound is returned for an id the store does not hold.
 var ErrNotFound = errors.New("not found")
@@ -49,251 +82,8 @@ type Connection struct {
 	SealedPassword []byte `json:"sealed_password,omitempty"`
 }
 
-// Store is the runner's persistent state. It is safe for concurrent use.
-type Store struct {
-	db *bolt.DB
-}
-
-// Open opens or creates the store file at path with mode 0600.
-func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("store %s is locked: another adbmigrate-runner uses this --data-dir; stop it or choose another directory", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
-	}
-	s := &Store{db: db}
-	if err := s.upgrade(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// Path returns the store file's path in a data directory.
+// Path returns the bbolt store file's path in a data directory.
 func Path(dataDir string) string { return filepath.Join(dataDir, "runner.db") }
-
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
-
-func (s *Store) upgrade() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keySchemaVersion); v != nil {
-			n, err := strconv.Atoi(string(v))
-			if err != nil {
-				return fmt.Errorf("store schema version %q is not a number: the file is damaged", v)
-			}
-			if n > SchemaVersion {
-				return fmt.Errorf("store schema version %d is newer than this runner's %d: run a newer adbmigrate-runner", n, SchemaVersion)
-			}
-		}
-		for _, b := range [][]byte{bucketConnections, bucketTasks, bucketEvents} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
-	})
-}
-
-// PutConnection inserts or replaces a connection.
-func (s *Store) PutConnection(c Connection) error { return s.put(bucketConnections, c.ID, c) }
-
-// GetConnection returns a connection or ErrNotFound.
-func (s *Store) GetConnection(id string) (Connection, error) {
-	var c Connection
-	return c, s.get(bucketConnections, id, &c)
-}
-
-// ListConnections returns every connection in id order.
-func (s *Store) ListConnections() ([]Connection, error) {
-	return list[Connection](s, bucketConnections)
-}
-
-// DeleteConnection removes a connection; ErrNotFound if it does not exist.
-func (s *Store) DeleteConnection(id string) error { return s.delete(bucketConnections, id) }
-
-// PutTask inserts or replaces a task.
-func (s *Store) PutTask(t api.Task) error { return s.put(bucketTasks, t.ID, t) }
-
-// CreateTask stores a new task with a replica server id no other stored task has: the first
-// free one from candidate upwards, within the upper half of the id space. It sets t.ServerID.
-func (s *Store) CreateTask(t *api.Task, candidate uint32) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTasks)
-		used := map[uint32]bool{}
-		err := b.ForEach(func(k, v []byte) error {
-			var other api.Task
-			if err := json.Unmarshal(v, &other); err != nil {
-				return fmt.Errorf("record %s is damaged in the store: %w", k, err)
-			}
-			used[other.ServerID] = true
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		id := candidate | 1<<31
-		for used[id] {
-			id = (id + 1) | 1<<31
-		}
-		t.ServerID = id
-		out, err := json.Marshal(t)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(t.ID), out)
-	})
-}
-
-// GetTask returns a task or ErrNotFound.
-func (s *Store) GetTask(id string) (api.Task, error) {
-	var t api.Task
-	return t, s.get(bucketTasks, id, &t)
-}
-
-// ListTasks returns every task in id order.
-func (s *Store) ListTasks() ([]api.Task, error) { return list[api.Task](s, bucketTasks) }
-
-// DeleteTask removes a task and its events; ErrNotFound if it does not exist.
-func (s *Store) DeleteTask(id string) error {
-	if err := s.delete(bucketTasks, id); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketEvents).DeleteBucket([]byte(id))
-		if errors.Is(err, bolt.ErrBucketNotFound) {
-			return nil
-		}
-		return err
-	})
-}
-
-// maxEvents is how many events the store keeps per task; older ones are dropped.
-const maxEvents = 1000
-
-// AddEvent appends an event to a task's log, numbering it, and drops the oldest events
-// beyond maxEvents.
-func (s *Store) AddEvent(taskID string, e api.TaskEvent) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bucketEvents).CreateBucketIfNotExists([]byte(taskID))
-		if err != nil {
-			return err
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		e.Seq = int64(seq)
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
-			return err
-		}
-		if seq > maxEvents {
-			c := b.Cursor()
-			for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq-maxEvents; k, _ = c.Next() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-}
-
-// Events returns a task's events with a sequence number above after, oldest first.
-func (s *Store) Events(taskID string, after int64) ([]api.TaskEvent, error) {
-	out := []api.TaskEvent{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEvents).Bucket([]byte(taskID))
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(after)+1)); k != nil; k, v = c.Next() {
-			var e api.TaskEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %d of task %s is damaged in the store: %w", binary.BigEndian.Uint64(k), taskID, err)
-			}
-			out = append(out, e)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// UpdateTask applies fn to the stored task in one transaction and returns the result.
-func (s *Store) UpdateTask(id string, fn func(*api.Task)) (api.Task, error) {
-	var t api.Task
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTasks)
-		v := b.Get([]byte(id))
-		if v == nil {
-			return ErrNotFound
-		}
-		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("task %s is damaged in the store: %w", id, err)
-		}
-		fn(&t)
-		out, err := json.Marshal(t)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(id), out)
-	})
-	return t, err
-}
-
-func (s *Store) put(bucket []byte, id string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(id), b) })
-}
-
-func (s *Store) get(bucket []byte, id string, v any) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket).Get([]byte(id))
-		if b == nil {
-			return ErrNotFound
-		}
-		return json.Unmarshal(b, v)
-	})
-}
-
-func (s *Store) delete(bucket []byte, id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if b.Get([]byte(id)) == nil {
-			return ErrNotFound
-		}
-		return b.Delete([]byte(id))
-	})
-}
-
-func list[T any](s *Store, bucket []byte) ([]T, error) {
-	out := []T{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-			var item T
-			if err := json.Unmarshal(v, &item); err != nil {
-				return fmt.Errorf("record %s is damaged in the store: %w", k, err)
-			}
-			out = append(out, item)
-			return nil
-		})
-	})
-	return out, err
-}
 
 // EnsureDir creates the data directory with mode 0700 if it is missing.
 func EnsureDir(dir string) error {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -66,5 +68,38 @@ func TestCreateTaskAllocatesDistinctServerIDs(t *testing.T) {
 			t.Fatalf("task %d got server id %d (stored %d); ids so far %v", i, task.ServerID, stored.ServerID, seen)
 		}
 		seen[task.ServerID] = true
+	}
+}
+
+// The sealing key is created once, with mode 0600, next to the store file, and read back
+// the same after the store is opened again.
+func TestSealingKeyIsKept(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Path(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.SealingKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "store.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file has mode %v, want 0600", fi.Mode().Perm())
+	}
+	s, err = Open(Path(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	again, err := s.SealingKey()
+	if err != nil || !bytes.Equal(first, again) || len(first) != 32 {
+		t.Fatalf("key after reopening = %x (%v), want the first one %x", again, err, first)
 	}
 }

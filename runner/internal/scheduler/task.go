@@ -1,0 +1,132 @@
+package scheduler
+
+// This file maps the API's tasks to the engine's and the engine's verification results back.
+
+import (
+	"fmt"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
+)
+
+// convert turns one string type's values into another's: API names into the engine's.
+func convert[To, From ~string](vals []From) []To {
+	out := make([]To, len(vals))
+	for i, v := range vals {
+		out[i] = To(v)
+	}
+	return out
+}
+
+// engineStrings converts API names to the engine's strings; an empty list (for operations:
+// all of them) becomes the engine's nil.
+func engineStrings[T ~string](vals []T) []string {
+	if len(vals) == 0 {
+		return nil
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// engineTask builds the engine's view of a stored task, with passwords opened.
+func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
+	src, err := s.endpoint(t.SourceConnectionID)
+	if err != nil {
+		return engine.Task{}, fmt.Errorf("source connection: %w", err)
+	}
+	dst, err := s.endpoint(t.DestinationConnectionID)
+	if err != nil {
+		return engine.Task{}, fmt.Errorf("destination connection: %w", err)
+	}
+	class := t.InstanceClass
+	if class == "" {
+		class = api.DefaultInstanceClass
+	}
+	et := engine.Task{
+		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: convert[engine.MigrationType](t.MigrationTypes),
+		ConflictHandling: engine.ConflictMode(t.ConflictHandling), MergeTables: t.MergeTables,
+		Workers:              api.InstanceClassWorkers[class],
+		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
+		RetryWindow:          s.connWindow(t),
+		DMLOperations:        engineStrings(t.DMLOperations),
+		DDLOperations:        engineStrings(t.DDLOperations),
+		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
+		Log:                  s.log,
+		SchemaObjects:        convert[engine.SchemaObject](t.SchemaObjects),
+		KeepDefiner:          t.SchemaObjectsDefiner == api.DefinerKeep,
+	}
+	if v := t.DataVerification; v != nil {
+		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = engine.VerifyMode(v.Mode), v.SamplePercent, v.Repair
+	}
+	for _, o := range t.Objects {
+		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
+		for _, tb := range o.Tables {
+			table := engine.Table{
+				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
+				TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
+				PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
+				DMLOperations: engineStrings(tb.DMLOperations), DDLOperations: engineStrings(tb.DDLOperations),
+			}
+			if len(tb.ColumnRenames) > 0 {
+				table.ColumnRenames = map[string]string{}
+				for _, cr := range tb.ColumnRenames {
+					table.ColumnRenames[cr.Name] = cr.RenameTo
+				}
+			}
+			if e := tb.ETL; e != nil {
+				table.ETL = engine.ETLSpec{Filter: e.Filter, Set: e.Set, DropColumns: e.DropColumns}
+			}
+			eo.Tables = append(eo.Tables, table)
+		}
+		et.Objects = append(et.Objects, eo)
+	}
+	return et, nil
+}
+
+// endpoint returns how to reach a stored connection, password included.
+func (s *Scheduler) endpoint(connID string) (engine.Endpoint, error) {
+	c, err := s.store.GetConnection(connID)
+	if err != nil {
+		return engine.Endpoint{}, fmt.Errorf("connection %s: %w", connID, err)
+	}
+	return Endpoint(s.box, c)
+}
+
+// Endpoint turns a stored connection into an engine endpoint, opening its password.
+func Endpoint(box *secret.Box, c store.Connection) (engine.Endpoint, error) {
+	ep := engine.Endpoint{Type: engine.DatabaseType(c.DatabaseType), Host: c.Host, Port: c.Port, User: c.Username}
+	if c.TLS != nil {
+		ep.TLSMode, ep.CAPEM = c.TLS.Mode, c.TLS.CAPEM
+	}
+	if len(c.SealedPassword) > 0 {
+		pw, err := box.Open(c.SealedPassword)
+		if err != nil {
+			return ep, fmt.Errorf("connection %s: %w", c.ID, err)
+		}
+		ep.Password = pw
+	}
+	return ep, nil
+}
+
+// verificationState is the API form of verification progress.
+// Sweeps count on from base, the sweeps done before this run.
+func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
+	out := &api.Verification{Status: api.VerificationStatus(v.Status), ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
+	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
+	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
+	return out
+}
+
+func apiMismatches(ms []engine.Mismatch) []api.Mismatch {
+	var out []api.Mismatch
+	for _, m := range ms {
+		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: api.MismatchKind(m.Kind)})
+	}
+	return out
+}
