@@ -27,3 +27,17 @@ func TestRenameDatabase(t *testing.T) {
 		t.Errorf("renameDatabase to a name that needs quotes = %s, want %s", got, want)
 	}
 }
+
+// A trigger follows its table's rename_to, qualified or not.
+func TestRenameTriggerTable(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE TRIGGER x AFTER INSERT ON items FOR EACH ROW SET @a = 1":       "CREATE TRIGGER x AFTER INSERT ON `articles` FOR EACH ROW SET @a = 1",
+		"CREATE TRIGGER x BEFORE update ON inv.items FOR EACH ROW SET @a = 1":  "CREATE TRIGGER x BEFORE update ON inv.`articles` FOR EACH ROW SET @a = 1",
+		"CREATE TRIGGER x AFTER DELETE ON `inv`.`items` FOR EACH ROW SET @a=1": "CREATE TRIGGER x AFTER DELETE ON `inv`.`articles` FOR EACH ROW SET @a=1",
+		"CREATE TRIGGER x AFTER DELETE ON items2 FOR EACH ROW SET @a = 1":      "CREATE TRIGGER x AFTER DELETE ON items2 FOR EACH ROW SET @a = 1",
+	} {
+		if got := renameTriggerTable(in, "items", "articles"); got != want {
+			t.Errorf("renameTriggerTable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -214,7 +214,7 @@ func renameTriggerTable(stmt, from, to string) string {
 	if from == to {
 		return stmt
 	}
-	re := regexp.MustCompile("(?i)(\\s(?:BEFORE|AFTER)\\s+(?:INSERT|UPDATE|DELETE)\\s+ON\\s+)(?:`" + regexp.QuoteMeta(strings.ReplaceAll(from, "`", "``")) + "`|" + regexp.QuoteMeta(from) + ")(\\s)")
+	re := regexp.MustCompile("(?i)(\\s(?:BEFORE|AFTER)\\s+(?:INSERT|UPDATE|DELETE)\\s+ON\\s+(?:(?:`[^`]*`|\\w+)\\.)?)(?:`" + regexp.QuoteMeta(strings.ReplaceAll(from, "`", "``")) + "`|" + regexp.QuoteMeta(from) + ")(\\s)")
 	return re.ReplaceAllString(stmt, "${1}"+strings.ReplaceAll(dialect.QuoteIdent(to), "$", "$$")+"${2}")
 }
 
