@@ -9,22 +9,15 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
-// Items the engine adds to the precheck package's own.
+// Items the engine adds to the precheck package's own; taskrules says what each checks.
 const (
-	// ItemObjects fails when the selection names what the source does not have, or maps
-	// tables onto each other.
-	ItemObjects = "objects"
-	// ItemTableFields fails when the destination's dialect cannot create a table as asked.
-	ItemTableFields = "destination_table_fields"
-	// ItemETL fails when an etl block's expressions do not type-check against the columns
-	// of their source table.
-	ItemETL = "etl_expressions"
-	// ItemSchemaObjects fails when schema_objects cannot be migrated: without schema
-	// migration, kinds the destination does not have, or definitions the source user
-	// cannot read. Only when schema_objects is set.
-	ItemSchemaObjects = "schema_objects"
+	ItemObjects       = taskrules.ItemObjects
+	ItemTableFields   = taskrules.ItemTableFields
+	ItemETL           = taskrules.ItemETL
+	ItemSchemaObjects = taskrules.ItemSchemaObjects
 )
 
 // PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an

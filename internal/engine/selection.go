@@ -10,9 +10,9 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
 // mapping is one selected source table and what it becomes on the destination.
@@ -204,7 +204,7 @@ func checkWhere(t *schema.Table, where string) error {
 	if where == "" {
 		return nil
 	}
-	cols, err := precheck.ParseWhere(where)
+	cols, err := taskrules.ParseWhere(where)
 	if err != nil {
 		return fmt.Errorf("where of table %s.%s: %w", t.Database, t.Name, err)
 	}

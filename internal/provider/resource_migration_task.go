@@ -35,6 +35,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -279,15 +280,15 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:      true,
 				Computed:      true,
 				Default:       stringdefault.StaticString(api.DefaultInstanceClass),
-				Validators:    []validator.String{stringvalidator.OneOf("small", "medium", "large", "xlarge", "2xlarge")},
+				Validators:    []validator.String{stringvalidator.OneOf(api.InstanceClasses...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ignore_precheck_alerts": schema.SetAttribute{
 				MarkdownDescription: "Names of alert-level precheck items to accept; every other alert stops the task like a failure. " +
-					"Ignoring alerts may cause data inconsistency. One of " + backquoted(precheckItemNames()) + ". Updates in place.",
+					"Ignoring alerts may cause data inconsistency. One of " + backquoted(taskrules.PrecheckItems()) + ". Updates in place.",
 				Optional:    true,
 				ElementType: types.StringType,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(precheckItemNames()...))},
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(taskrules.PrecheckItems()...))},
 			},
 			"precheck": schema.ListNestedAttribute{
 				MarkdownDescription: "Results of the last precheck: one item per check, with `name`, `status` (`passed`, `alert` or `failed`), `message` and `remedy`.",
@@ -472,7 +473,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 										MarkdownDescription: "Destination table type for AnalyticDB: `fact` (partitioned, `DISTRIBUTED BY HASH`) or " +
 											"`dimension` (replicated, `DISTRIBUTED BY BROADCAST`; for small tables; no `distribution_key`).",
 										Optional:   true,
-										Validators: []validator.String{stringvalidator.OneOf("fact", "dimension")},
+										Validators: []validator.String{stringvalidator.OneOf(fromNames(api.TableTypes)...)},
 									},
 									"primary_key": schema.ListAttribute{
 										MarkdownDescription: "Destination primary key columns. A composite key (2 or more columns) must include every " +
@@ -497,7 +498,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 										MarkdownDescription: "How the partition key becomes a partition value: `value` (the column itself), `day`, `month` or `year` " +
 											"(`DATE_FORMAT` of a date column with `%Y%m%d`, `%Y%m` or `%Y`). Default `value`.",
 										Optional:   true,
-										Validators: []validator.String{stringvalidator.OneOf("value", "day", "month", "year")},
+										Validators: []validator.String{stringvalidator.OneOf(fromNames(api.PartitionRules)...)},
 									},
 									"partition_lifecycle": schema.Int64Attribute{
 										MarkdownDescription: "Number of partitions AnalyticDB keeps (`LIFECYCLE n`): those with the largest partition values.",

@@ -226,9 +226,9 @@ func objectsSpec(ctx context.Context, objects []objectModel, diags *diag.Diagnos
 			tb := api.Table{
 				Name: t.Name.ValueString(), RenameTo: t.RenameTo.ValueString(), Where: t.Where.ValueString(),
 				Columns:   stringsOf(ctx, t.Columns, diags),
-				TableType: t.TableType.ValueString(), PrimaryKey: stringsOf(ctx, t.PrimaryKey, diags),
+				TableType: api.TableType(t.TableType.ValueString()), PrimaryKey: stringsOf(ctx, t.PrimaryKey, diags),
 				DistributionKey: stringsOf(ctx, t.DistributionKey, diags), PartitionKey: t.PartitionKey.ValueString(),
-				PartitionRule: t.PartitionRule.ValueString(), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
+				PartitionRule: api.PartitionRule(t.PartitionRule.ValueString()), PartitionLifecycle: int(t.PartitionLifecycle.ValueInt64()),
 				DMLOperations: sortedNamesOf[api.Operation](ctx, t.DMLOperations, diags), DDLOperations: sortedNamesOf[api.Operation](ctx, t.DDLOperations, diags),
 			}
 			for _, c := range t.Column {
@@ -302,9 +302,9 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 			tm := tableModel{
 				Name: types.StringValue(tb.Name), RenameTo: optionalString(tb.RenameTo), Where: optionalString(tb.Where),
 				Columns: optionalList(ctx, tb.Columns, &diags), Column: []columnModel{},
-				TableType: optionalString(tb.TableType), PrimaryKey: optionalList(ctx, tb.PrimaryKey, &diags),
+				TableType: optionalString(string(tb.TableType)), PrimaryKey: optionalList(ctx, tb.PrimaryKey, &diags),
 				DistributionKey: optionalList(ctx, tb.DistributionKey, &diags), PartitionKey: optionalString(tb.PartitionKey),
-				PartitionRule: optionalString(tb.PartitionRule), PartitionLifecycle: optionalInt(int64(tb.PartitionLifecycle)),
+				PartitionRule: optionalString(string(tb.PartitionRule)), PartitionLifecycle: optionalInt(int64(tb.PartitionLifecycle)),
 				DMLOperations: optionalSet(ctx, tb.DMLOperations, &diags), DDLOperations: optionalSet(ctx, tb.DDLOperations, &diags),
 			}
 			for _, c := range tb.ColumnRenames {

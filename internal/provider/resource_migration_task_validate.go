@@ -2,9 +2,10 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -16,32 +17,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
-
-// Precheck items the engine adds to the precheck package's own (engine.ItemObjects,
-// engine.ItemTableFields and engine.ItemETL; the provider does not import the whole engine
-// for three names, and a test keeps them equal).
-const (
-	precheckItemObjects     = "objects"
-	precheckItemTableFields = "destination_table_fields"
-	precheckItemETL         = "etl_expressions"
-)
-
-// precheckItemNames lists every name ignore_precheck_alerts accepts.
-func precheckItemNames() []string {
-	return append(precheck.ItemNames(), precheckItemObjects, precheckItemTableFields, precheckItemETL)
-}
 
 // operationsValidators checks a set of dml_operations or ddl_operations.
 func operationsValidators(allowed []api.Operation) []validator.Set {
 	return []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(allowed)...))}
 }
 
-// whereFilter checks a table's where with the engine's own parser, the one the precheck
-// and the full copy use.
+// whereFilter checks a table's where with taskrules.ParseWhere, the parser the runner, the
+// precheck and the full copy use.
 type whereFilter struct{}
 
 func (whereFilter) Description(context.Context) string {
@@ -54,7 +40,7 @@ func (whereFilter) ValidateString(_ context.Context, req validator.StringRequest
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := precheck.ParseWhere(req.ConfigValue.ValueString()); err != nil {
+	if _, err := taskrules.ParseWhere(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid WHERE Filter",
 			fmt.Sprintf("The where filter %q cannot be used: %v. Write one condition over the table's own columns, "+
 				"for example \"status <> 'deleted' AND id > 100\".", req.ConfigValue.ValueString(), err))
@@ -72,8 +58,7 @@ func (httpURL) ValidateString(_ context.Context, req validator.StringRequest, re
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	u, err := url.Parse(req.ConfigValue.ValueString())
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !taskrules.HTTPURL(req.ConfigValue.ValueString()) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Webhook URL",
 			fmt.Sprintf("%q is not an http or https URL such as https://hooks.example.com/adbmigrate.", req.ConfigValue.ValueString()))
 	}
@@ -185,59 +170,86 @@ func checkTypeSpecificSettings(c *taskConfig, diags *diag.Diagnostics) {
 	}
 }
 
-// checkRetryTimes compares the two retry windows, a null one standing for its default.
+// checkRetryTimes compares the two retry windows with taskrules.RetryTimesOrdered, a null
+// one standing for its default.
 func checkRetryTimes(c *taskConfig, diags *diag.Diagnostics) {
 	conn, other := c.RetryTimeForFailedConnections, c.RetryTimeForOtherIssues
 	if conn.IsUnknown() || other.IsUnknown() {
 		return
 	}
-	connMinutes, otherMinutes := int64(api.DefaultRetryTimeForFailedConnections), int64(api.DefaultRetryTimeForOtherIssues)
-	connDefault := " (the default)"
-	if !conn.IsNull() {
-		connMinutes, connDefault = conn.ValueInt64(), ""
-	}
-	if !other.IsNull() {
-		otherMinutes = other.ValueInt64()
-	}
-	if connMinutes < api.MinRetryTimeForFailedConnections || connMinutes > api.MaxRetryTime ||
-		otherMinutes < api.MinRetryTimeForOtherIssues || otherMinutes > api.MaxRetryTime {
+	// Null is 0, the runner's default; a configured 0 is out of range.
+	connMinutes, otherMinutes := int(conn.ValueInt64()), int(other.ValueInt64())
+	if (!conn.IsNull() && connMinutes == 0) || (!other.IsNull() && otherMinutes == 0) ||
+		taskrules.RetryTimesInRange(connMinutes, otherMinutes) != nil {
 		return // out of range: the attributes' own validators say so
 	}
-	if otherMinutes >= connMinutes {
+	if err := taskrules.RetryTimesOrdered(connMinutes, otherMinutes); err != nil {
 		diags.AddAttributeError(path.Root("retry_time_for_other_issues"), "Retry Time for Other Issues Too Long",
-			fmt.Sprintf("retry_time_for_other_issues (%d minutes) must be lower than retry_time_for_failed_connections (%d minutes%s). "+
-				"Lower retry_time_for_other_issues or raise retry_time_for_failed_connections.", otherMinutes, connMinutes, connDefault))
+			err.Error()+". Lower retry_time_for_other_issues or raise retry_time_for_failed_connections.")
 	}
 }
 
 // checkDuplicateObjects refuses a database selected twice, and a table selected twice within
-// a database.
+// a database (taskrules.SelectedOnce). Names not known yet are left out.
 func checkDuplicateObjects(c *taskConfig, diags *diag.Diagnostics) {
-	databases := map[string]int{}
+	objects := make([]api.Object, len(c.Objects))
 	for i, o := range c.Objects {
-		if o.Database.IsUnknown() || o.Database.IsNull() {
-			continue
-		}
-		db := o.Database.ValueString()
-		if first, ok := databases[db]; ok {
-			diags.AddAttributeError(path.Root("object").AtListIndex(i).AtName("database"), "Database Selected Twice",
-				fmt.Sprintf("Database %q is selected by object blocks %d and %d. Merge them into one object block, with a table block for each table.", db, first, i))
-			continue
-		}
-		databases[db] = i
-		tables := map[string]int{}
+		objects[i].Database = o.Database.ValueString()
+		objects[i].Tables = make([]api.Table, len(o.Tables))
 		for j, t := range o.Tables {
-			if t.Name.IsUnknown() || t.Name.IsNull() {
-				continue
-			}
-			if first, ok := tables[t.Name.ValueString()]; ok {
-				diags.AddAttributeError(tablePath(i, j).AtName("name"), "Table Selected Twice",
-					fmt.Sprintf("Table %q of database %q is selected by table blocks %d and %d. Keep one table block for it.", t.Name.ValueString(), db, first, j))
-				continue
-			}
-			tables[t.Name.ValueString()] = j
+			objects[i].Tables[j].Name = t.Name.ValueString()
 		}
 	}
+	err := taskrules.SelectedOnce(objects)
+	if fe, ok := errors.AsType[*taskrules.FieldError](err); ok {
+		summary := "Database Selected Twice"
+		if strings.HasSuffix(fe.Field, ".name") {
+			summary = "Table Selected Twice"
+		}
+		diags.AddAttributeError(attributePath(fe.Field), summary, sentence(fe.Message))
+	}
+}
+
+// attributePath turns a taskrules field path, in the API's JSON names
+// (objects[0].tables[1].etl.set.total), into the path of the same attribute in the
+// migration task's schema (object[0].table[1].etl[0].set["total"]).
+func attributePath(field string) path.Path {
+	blocks := map[string]string{"objects": "object", "tables": "table", "column_renames": "column"}
+	parts := strings.Split(field, ".")
+	var p path.Path
+	for k := 0; k < len(parts); k++ {
+		name, index := parts[k], -1
+		if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") {
+			if n, err := strconv.Atoi(name[i+1 : len(name)-1]); err == nil {
+				name, index = name[:i], n
+			}
+		}
+		if b, ok := blocks[name]; ok {
+			name = b
+		}
+		if k == 0 {
+			p = path.Root(name)
+		} else {
+			p = p.AtName(name)
+		}
+		switch {
+		case index >= 0:
+			p = p.AtListIndex(index)
+		case name == "etl":
+			p = p.AtListIndex(0) // a block of at most one
+		case name == "set" && k+1 < len(parts):
+			return p.AtMapKey(strings.Join(parts[k+1:], "."))
+		}
+	}
+	return p
+}
+
+// sentence turns a rule's message into a diagnostic's detail: capitalised, with a full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // checkTableFields checks the destination table fields the way AnalyticDB does: partition
@@ -257,7 +269,7 @@ func checkTableFields(c *taskConfig, diags *diag.Diagnostics) {
 						"partition_lifecycle says how many partitions to keep, and the table has no partition_key. Set partition_key or remove partition_lifecycle.")
 				}
 			}
-			if t.TableType.ValueString() == "dimension" && !t.DistributionKey.IsNull() {
+			if api.TableType(t.TableType.ValueString()) == api.TableDimension && !t.DistributionKey.IsNull() {
 				diags.AddAttributeError(p.AtName("distribution_key"), "Dimension Table With Distribution Key",
 					"A dimension table is copied to every node and has no distribution key. Remove distribution_key or set table_type = \"fact\".")
 			}
@@ -336,7 +348,7 @@ func backquoted(names []string) string {
 	return "`" + strings.Join(names, "`, `") + "`"
 }
 
-// celExpression checks an etl expression's syntax with the engine's CEL parser. Whether it
+// celExpression checks an etl expression's syntax with taskrules.CELSyntax, as the runner does. Whether it
 // fits the table's columns is for the precheck, which reads them.
 type celExpression struct{}
 
@@ -350,7 +362,7 @@ func (celExpression) ValidateString(_ context.Context, req validator.StringReque
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := etl.Syntax(req.ConfigValue.ValueString()); err != nil {
+	if err := taskrules.CELSyntax(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CEL Expression",
 			fmt.Sprintf("The etl expression %q does not parse: %v. Write a CEL expression over the source row, "+
 				"for example row.status != \"deleted\" && row.amount > 0.", req.ConfigValue.ValueString(), err))

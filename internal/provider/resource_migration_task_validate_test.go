@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,11 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"math/big"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,10 +17,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
 // planTaskHCL is a task with literal connection ids (nothing to create first) and the given
@@ -67,13 +70,13 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
 	t.Setenv("ADBMIGRATE_ENDPOINT", "http://127.0.0.1:1")
 	t.Setenv("ADBMIGRATE_TOKEN", "plan-only")
 	caPEM := selfSignedPEM(t)
-	step := func(config, expect string) resource.TestStep {
+	step := func(config, expect string) tfresource.TestStep {
 		// Terraform wraps the detail: a space in expect matches any white space.
-		return resource.TestStep{Config: config, PlanOnly: true, ExpectError: regexp.MustCompile(strings.ReplaceAll(expect, " ", `\s+`))}
+		return tfresource.TestStep{Config: config, PlanOnly: true, ExpectError: regexp.MustCompile(strings.ReplaceAll(expect, " ", `\s+`))}
 	}
-	resource.Test(t, resource.TestCase{
+	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
-		Steps: []resource.TestStep{
+		Steps: []tfresource.TestStep{
 			// Ranges and enums.
 			step(planTaskHCL(fullOnly, `retry_time_for_failed_connections = 5`, ""), `(?s)retry_time_for_failed_connections.*between 10 and 1440`),
 			step(planTaskHCL(fullOnly, `retry_time_for_other_issues = 0`, ""), `(?s)retry_time_for_other_issues.*between 1 and 1440`),
@@ -154,7 +157,7 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
       partition_lifecycle = 30`)),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("adbmigrate_migration_task.t", plancheck.ResourceActionCreate),
 					plancheck.ExpectKnownValue("adbmigrate_migration_task.t", tfjsonpath.New("ddl_operations"),
 						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("add_column"), knownvalue.StringExact("drop_column")})),
@@ -201,33 +204,52 @@ func selfSignedPEM(t *testing.T) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
-// The two precheck items the engine adds are accepted in ignore_precheck_alerts under the
-// names the engine gives them. Read from the engine's source, so that this package does not
-// depend on the engine building.
-func TestEnginePrecheckItemNames(t *testing.T) {
-	files, err := parser.ParseDir(token.NewFileSet(), filepath.Join("..", "engine"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
+// ignore_precheck_alerts accepts every precheck item name, the engine's own items
+// included, and nothing else. The engine takes its item names from taskrules, so the names
+// the provider accepts are the names the precheck reports.
+func TestPrecheckItemNamesAccepted(t *testing.T) {
+	resp := &resource.SchemaResponse{}
+	(&migrationTaskResource{}).Schema(context.Background(), resource.SchemaRequest{}, resp)
+	attr, ok := resp.Schema.Attributes["ignore_precheck_alerts"].(schema.SetAttribute)
+	if !ok {
+		t.Fatalf("ignore_precheck_alerts is %T, want a set attribute", resp.Schema.Attributes["ignore_precheck_alerts"])
 	}
-	consts := map[string]string{}
-	for _, pkg := range files {
-		for _, f := range pkg.Files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Names) == 1 && len(vs.Values) == 1 {
-					if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						consts[vs.Names[0].Name], _ = strconv.Unquote(lit.Value)
-					}
-				}
-				return true
-			})
+	check := func(name string) bool {
+		req := validator.SetRequest{Path: path.Root("ignore_precheck_alerts"), ConfigValue: stringSet([]string{name})}
+		var out validator.SetResponse
+		for _, v := range attr.Validators {
+			v.ValidateSet(context.Background(), req, &out)
+		}
+		return !out.Diagnostics.HasError()
+	}
+	for _, name := range taskrules.PrecheckItems() {
+		if !check(name) {
+			t.Errorf("ignore_precheck_alerts refuses %q", name)
 		}
 	}
-	for name, want := range map[string]string{"ItemObjects": precheckItemObjects, "ItemTableFields": precheckItemTableFields, "ItemETL": precheckItemETL} {
-		if consts[name] != want {
-			t.Errorf("engine.%s = %q, the provider accepts %q in ignore_precheck_alerts", name, consts[name], want)
+	for _, name := range []string{taskrules.ItemObjects, taskrules.ItemTableFields, taskrules.ItemETL} {
+		if !slices.Contains(taskrules.PrecheckItems(), name) {
+			t.Errorf("taskrules.PrecheckItems() lacks the engine's item %q", name)
 		}
-		if !slices.Contains(precheckItemNames(), want) {
-			t.Errorf("precheckItemNames() lacks %q", want)
+	}
+	if check("primary_keys") {
+		t.Error("ignore_precheck_alerts accepts primary_keys, which names no item")
+	}
+}
+
+// attributePath maps the API's field paths onto the resource's attributes.
+func TestAttributePath(t *testing.T) {
+	for field, want := range map[string]path.Path{
+		"objects[1].database":                      path.Root("object").AtListIndex(1).AtName("database"),
+		"objects[0].tables[2].name":                tablePath(0, 2).AtName("name"),
+		"objects[0].tables[0].etl.set.total":       tablePath(0, 0).AtName("etl").AtListIndex(0).AtName("set").AtMapKey("total"),
+		"objects[0].tables[0].column_renames[3]":   tablePath(0, 0).AtName("column").AtListIndex(3),
+		"retry_time_for_other_issues":              path.Root("retry_time_for_other_issues"),
+		"data_verification.sample_percent":         path.Root("data_verification").AtName("sample_percent"),
+		"objects[0].tables[0].etl.drop_columns[1]": tablePath(0, 0).AtName("etl").AtListIndex(0).AtName("drop_columns").AtListIndex(1),
+	} {
+		if got := attributePath(field); !got.Equal(want) {
+			t.Errorf("attributePath(%q) = %s, want %s", field, got, want)
 		}
 	}
 }

@@ -199,6 +199,35 @@ var ConflictHandlings = []ConflictHandling{ConflictReport, ConflictIgnore}
 // Instance classes of TaskSpec.InstanceClass and the copy workers each gives.
 var InstanceClassWorkers = map[string]int{"small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
 
+// InstanceClasses lists the keys of InstanceClassWorkers, smallest first.
+var InstanceClasses = []string{"small", "medium", "large", "xlarge", "2xlarge"}
+
+// TableType is how AnalyticDB spreads a destination table over its nodes.
+type TableType string
+
+// Table types of Table.TableType.
+const (
+	TableFact      TableType = "fact"      // distributed by hash of the distribution key
+	TableDimension TableType = "dimension" // copied to every node
+)
+
+// TableTypes lists every TableType.
+var TableTypes = []TableType{TableFact, TableDimension}
+
+// PartitionRule says how a destination table's partition key becomes a partition value.
+type PartitionRule string
+
+// Partition rules of Table.PartitionRule.
+const (
+	PartitionByValue PartitionRule = "value"
+	PartitionByDay   PartitionRule = "day"
+	PartitionByMonth PartitionRule = "month"
+	PartitionByYear  PartitionRule = "year"
+)
+
+// PartitionRules lists every PartitionRule.
+var PartitionRules = []PartitionRule{PartitionByValue, PartitionByDay, PartitionByMonth, PartitionByYear}
+
 // DefaultInstanceClass is used when TaskSpec.InstanceClass is empty.
 const DefaultInstanceClass = "medium"
 
@@ -297,13 +326,13 @@ type Table struct {
 	Columns []string `json:"columns,omitempty"`
 	// ColumnRenames renames columns on the destination.
 	ColumnRenames []ColumnRename `json:"column_renames,omitempty"`
-	// Destination table fields (the seed's "Configure Database and Table Fields").
-	TableType          string   `json:"table_type,omitempty"` // fact or dimension
-	PrimaryKey         []string `json:"primary_key,omitempty"`
-	DistributionKey    []string `json:"distribution_key,omitempty"`
-	PartitionKey       string   `json:"partition_key,omitempty"`
-	PartitionRule      string   `json:"partition_rule,omitempty"` // value, day, month or year
-	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
+	// Destination table fields: how AnalyticDB lays out the destination table.
+	TableType          TableType     `json:"table_type,omitempty"`
+	PrimaryKey         []string      `json:"primary_key,omitempty"`
+	DistributionKey    []string      `json:"distribution_key,omitempty"`
+	PartitionKey       string        `json:"partition_key,omitempty"`
+	PartitionRule      PartitionRule `json:"partition_rule,omitempty"`
+	PartitionLifecycle int           `json:"partition_lifecycle,omitempty"`
 	// DMLOperations and DDLOperations override the task's for this table; empty inherits.
 	DMLOperations []Operation `json:"dml_operations,omitempty"`
 	DDLOperations []Operation `json:"ddl_operations,omitempty"`

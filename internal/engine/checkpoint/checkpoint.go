@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
 // MetaDatabase is the destination database that holds checkpoints. Object selection never
-// includes it.
-const MetaDatabase = "adbmigrate_meta"
+// includes it (taskrules, which defines the name, refuses it).
+const MetaDatabase = taskrules.MetaDatabase
 
 var ddl = []string{
 	"CREATE DATABASE IF NOT EXISTS `" + MetaDatabase + "`",

@@ -20,10 +20,10 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
-	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
 // ErrEvaluation marks an expression that failed on a row: no retry can fix it.
@@ -46,31 +46,11 @@ func (s Spec) Empty() bool { return s.Filter == "" && len(s.Set) == 0 && len(s.D
 // rowTypeName is the CEL type of `row`.
 const rowTypeName = "adbmigrate.Row"
 
-// baseOptions are the environment options every expression gets.
+// baseOptions are the environment options every expression gets: the libraries whose syntax
+// taskrules.CELSyntax checks at plan time, and the decimal type.
 func baseOptions() []cel.EnvOption {
-	opts := []cel.EnvOption{ext.Strings(), ext.Math(), ext.Encoders(), cel.CrossTypeNumericComparisons(true)}
+	opts := append(taskrules.CELLibraries(), cel.CrossTypeNumericComparisons(true))
 	return append(opts, decimalLibrary()...)
-}
-
-// Syntax checks that expr parses as CEL, without knowing the table: the check terraform
-// plan can make. The error gives the line and column of the mistake.
-func Syntax(expr string) error {
-	env, err := cel.NewEnv(baseOptions()...)
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(expr) == "" {
-		return errors.New("the expression is empty")
-	}
-	if _, iss := env.Parse(expr); iss.Err() != nil {
-		return errors.New(issueText(iss))
-	}
-	return nil
-}
-
-// issueText renders CEL issues without the "<input>" source name.
-func issueText(iss *cel.Issues) string {
-	return strings.ReplaceAll(strings.TrimSpace(iss.String()), "<input>:", "at ")
 }
 
 // Output is a destination column an expression computes.
@@ -150,7 +130,7 @@ func compile(env *cel.Env, expr string) (cel.Program, *cel.Type, error) {
 	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, nil, errors.New(issueText(iss))
+		return nil, nil, errors.New(taskrules.CELIssues(iss))
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {

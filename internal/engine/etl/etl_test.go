@@ -84,16 +84,6 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestSyntax(t *testing.T) {
-	if err := Syntax(`row.a == "x"`); err != nil {
-		t.Fatal(err)
-	}
-	err := Syntax(`row.a == && 1`)
-	if err == nil || !strings.Contains(err.Error(), "at 1:") {
-		t.Fatalf("error %v, want the position", err)
-	}
-}
-
 func TestRuntimeError(t *testing.T) {
 	p, err := Compile(testTable(), Spec{Set: map[string]string{"big": "row.id * 9223372036854775807"}})
 	if err != nil {

@@ -50,40 +50,31 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
-// Item names: stable identifiers, used in ignore_precheck_alerts.
+// Item names: stable identifiers, used in ignore_precheck_alerts. They are defined in
+// taskrules, which the provider reads without linking the engine.
 const (
-	SourceConnectivity      = "source_connectivity"
-	DestinationConnectivity = "destination_connectivity"
-	SourcePrivileges        = "source_privileges"
-	DestinationPrivileges   = "destination_privileges"
-	DestinationDiskSpace    = "destination_disk_space"
-	BinlogEnabled           = "binlog_enabled"
-	BinlogFormat            = "binlog_format"
-	BinlogRowImage          = "binlog_row_image"
-	ServerID                = "server_id"
-	BinlogRetention         = "binlog_retention"
-	SourceEngineVersion     = "source_engine_version"
-	SourceTables            = "source_tables"
-	PrimaryKey              = "primary_key"
-	ADBAutoID               = "adb_auto_id"
-	DestinationConflict     = "destination_conflict"
-	DestinationBackup       = "destination_backup"
-	CharsetSupport          = "charset_support"
-	WhereFilter             = "where_filter"
+	SourceConnectivity      = taskrules.ItemSourceConnectivity
+	DestinationConnectivity = taskrules.ItemDestinationConnectivity
+	SourcePrivileges        = taskrules.ItemSourcePrivileges
+	DestinationPrivileges   = taskrules.ItemDestinationPrivileges
+	DestinationDiskSpace    = taskrules.ItemDestinationDiskSpace
+	BinlogEnabled           = taskrules.ItemBinlogEnabled
+	BinlogFormat            = taskrules.ItemBinlogFormat
+	BinlogRowImage          = taskrules.ItemBinlogRowImage
+	ServerID                = taskrules.ItemServerID
+	BinlogRetention         = taskrules.ItemBinlogRetention
+	SourceEngineVersion     = taskrules.ItemSourceEngineVersion
+	SourceTables            = taskrules.ItemSourceTables
+	PrimaryKey              = taskrules.ItemPrimaryKey
+	ADBAutoID               = taskrules.ItemADBAutoID
+	DestinationConflict     = taskrules.ItemDestinationConflict
+	DestinationBackup       = taskrules.ItemDestinationBackup
+	CharsetSupport          = taskrules.ItemCharsetSupport
+	WhereFilter             = taskrules.ItemWhereFilter
 )
-
-// ItemNames returns every item name, in the order Checkers lists them, for validating
-// ignore_precheck_alerts.
-func ItemNames() []string {
-	return []string{
-		SourceConnectivity, DestinationConnectivity, SourcePrivileges, DestinationPrivileges,
-		DestinationDiskSpace, BinlogEnabled, BinlogFormat, BinlogRowImage, ServerID,
-		BinlogRetention, SourceEngineVersion, SourceTables, PrimaryKey, ADBAutoID,
-		DestinationConflict, DestinationBackup, CharsetSupport, WhereFilter,
-	}
-}
 
 // ConflictMode is conflict_handling: what happens to destination tables and rows that are
 // there already.

@@ -68,8 +68,8 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		for _, tb := range o.Tables {
 			table := engine.Table{
 				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
-				TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
-				PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
+				TableType: string(tb.TableType), PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
+				PartitionKey: tb.PartitionKey, PartitionRule: string(tb.PartitionRule), PartitionLifecycle: tb.PartitionLifecycle,
 				DMLOperations: engineStrings(tb.DMLOperations), DDLOperations: engineStrings(tb.DDLOperations),
 			}
 			if len(tb.ColumnRenames) > 0 {

@@ -1,0 +1,49 @@
+package taskrules
+
+// Precheck item names: stable identifiers, as users write them in ignore_precheck_alerts.
+// The engine's precheck package runs the items up to ItemWhereFilter (see its doc for what
+// each checks); the engine adds the last four.
+const (
+	ItemSourceConnectivity      = "source_connectivity"
+	ItemDestinationConnectivity = "destination_connectivity"
+	ItemSourcePrivileges        = "source_privileges"
+	ItemDestinationPrivileges   = "destination_privileges"
+	ItemDestinationDiskSpace    = "destination_disk_space"
+	ItemBinlogEnabled           = "binlog_enabled"
+	ItemBinlogFormat            = "binlog_format"
+	ItemBinlogRowImage          = "binlog_row_image"
+	ItemServerID                = "server_id"
+	ItemBinlogRetention         = "binlog_retention"
+	ItemSourceEngineVersion     = "source_engine_version"
+	ItemSourceTables            = "source_tables"
+	ItemPrimaryKey              = "primary_key"
+	ItemADBAutoID               = "adb_auto_id"
+	ItemDestinationConflict     = "destination_conflict"
+	ItemDestinationBackup       = "destination_backup"
+	ItemCharsetSupport          = "charset_support"
+	ItemWhereFilter             = "where_filter"
+	// ItemObjects fails when the selection names what the source does not have, or maps
+	// tables onto each other.
+	ItemObjects = "objects"
+	// ItemTableFields fails when the destination's dialect cannot create a table as asked.
+	ItemTableFields = "destination_table_fields"
+	// ItemETL fails when an etl block's expressions do not type-check against the columns
+	// of their source table.
+	ItemETL = "etl_expressions"
+	// ItemSchemaObjects fails when schema_objects cannot be migrated: without schema
+	// migration, kinds the destination does not have, or definitions the source user
+	// cannot read. Only when schema_objects is set.
+	ItemSchemaObjects = "schema_objects"
+)
+
+// PrecheckItems returns every precheck item name: the names ignore_precheck_alerts accepts,
+// the precheck package's in the order it runs them, then the engine's.
+func PrecheckItems() []string {
+	return []string{
+		ItemSourceConnectivity, ItemDestinationConnectivity, ItemSourcePrivileges, ItemDestinationPrivileges,
+		ItemDestinationDiskSpace, ItemBinlogEnabled, ItemBinlogFormat, ItemBinlogRowImage, ItemServerID,
+		ItemBinlogRetention, ItemSourceEngineVersion, ItemSourceTables, ItemPrimaryKey, ItemADBAutoID,
+		ItemDestinationConflict, ItemDestinationBackup, ItemCharsetSupport, ItemWhereFilter,
+		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects,
+	}
+}
