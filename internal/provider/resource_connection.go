@@ -48,7 +48,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A database registered with the runner (the seed's \"Select Existing Connection\"). " +
+		MarkdownDescription: "A database registered with the runner: the source or destination of a migration task, which names it by `id`. " +
 			"Creating or updating it tests connectivity from the runner and fails with a diagnostic naming the cause: " +
 			"connection refused, authentication, TLS or timeout. All arguments update in place.",
 		Attributes: map[string]schema.Attribute{
