@@ -88,6 +88,8 @@ func OpenWriter(ep Endpoint, database string) (*sql.DB, error) {
 	}
 	cfg.Params["foreign_key_checks"] = "0"
 	cfg.Params["sql_mode"] = "'" + WriterSQLMode + "'"
+	// Keep every warning of a statement (the default keeps 64): the writers read them all.
+	cfg.Params["max_error_count"] = "65535"
 	return openConfig(ep, cfg)
 }
 
