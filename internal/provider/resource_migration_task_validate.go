@@ -71,6 +71,7 @@ func (r *migrationTaskResource) ConfigValidators(context.Context) []resource.Con
 		taskRule{"merge_tables only without incremental migration", checkMergeTables},
 		taskRule{"operations and throttling only with the migration types they apply to", checkTypeSpecificSettings},
 		taskRule{"retry_time_for_other_issues lower than retry_time_for_failed_connections", checkRetryTimes},
+		taskRule{"schema_objects only with schema migration", checkSchemaObjects},
 		taskRule{"each database and each table selected once", checkDuplicateObjects},
 		taskRule{"destination table fields that AnalyticDB accepts", checkTableFields},
 		taskRule{"data_verification settings that fit its mode", checkDataVerification},
@@ -170,6 +171,23 @@ func checkTypeSpecificSettings(c *taskConfig, diags *diag.Diagnostics) {
 	}
 }
 
+// checkSchemaObjects refuses schema_objects without schema migration
+// (taskrules.SchemaObjects).
+func checkSchemaObjects(c *taskConfig, diags *diag.Diagnostics) {
+	if c.MigrationTypes.IsUnknown() || c.SchemaObjects.IsUnknown() || c.SchemaObjects.IsNull() {
+		return
+	}
+	var d diag.Diagnostics
+	mts := namesOf[api.MigrationType](c.ctx, c.MigrationTypes, &d)
+	kinds := namesOf[api.SchemaObject](c.ctx, c.SchemaObjects, &d)
+	if d.HasError() {
+		return
+	}
+	if fe, ok := errors.AsType[*taskrules.FieldError](taskrules.SchemaObjects(mts, kinds)); ok {
+		diags.AddAttributeError(attributePath(fe.Field), "Setting Needs Schema Migration", sentence(fe.Message))
+	}
+}
+
 // checkRetryTimes compares the two retry windows with taskrules.RetryTimesOrdered, a null
 // one standing for its default.
 func checkRetryTimes(c *taskConfig, diags *diag.Diagnostics) {
@@ -244,10 +262,12 @@ func attributePath(field string) path.Path {
 	return p
 }
 
-// sentence turns a rule's message into a diagnostic's detail: capitalised, with a full stop.
+// sentence turns a rule's message into a diagnostic's detail: capitalised unless it starts
+// with an attribute name, with a full stop.
 func sentence(msg string) string {
-	if msg == "" {
-		return msg
+	first, _, _ := strings.Cut(msg, " ")
+	if first == "" || strings.Contains(first, "_") {
+		return msg + "."
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }

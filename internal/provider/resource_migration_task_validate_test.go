@@ -99,6 +99,7 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
 			step(planTaskHCL(fullOnly, "", tableHCL(`ddl_operations = ["drop_column"]`)), `(?s)Setting Needs Incremental Migration.*table's ddl_operations`),
 			step(planTaskHCL(fullOnly, "incremental_throttling {\n    rps = 100\n  }", ""), `(?s)Setting Needs Incremental Migration.*incremental_throttling`),
 			step(planTaskHCL(`["schema", "incremental"]`, "full_throttling {\n    rps = 100\n  }", ""), `(?s)Setting Needs Full Migration.*full_throttling`),
+			step(planTaskHCL(`["full"]`, `schema_objects = ["views"]`, ""), `(?s)Setting Needs Schema Migration.*schema_objects needs schema migration`),
 			step(planTaskHCL(fullOnly, "", "object {\n    database = \"shop\"\n  }\n  object {\n    database = \"shop\"\n  }"),
 				`(?s)Database Selected Twice.*"shop".*object blocks 0 and 1`),
 			step(planTaskHCL(fullOnly, "", "object {\n    database = \"shop\"\n    table {\n      name = \"orders\"\n    }\n    table {\n      name = \"orders\"\n    }\n  }"),

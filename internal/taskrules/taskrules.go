@@ -143,13 +143,8 @@ func Validate(t api.TaskSpec) error {
 			return fieldError("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled)
 		}
 	}
-	for i, k := range t.SchemaObjects {
-		if !slices.Contains(api.SchemaObjectKinds, k) || slices.Contains(t.SchemaObjects[:i], k) {
-			return fieldError("schema_objects", "schema_objects[%d] %q is not one of %v, or is listed twice", i, k, api.SchemaObjectKinds)
-		}
-	}
-	if len(t.SchemaObjects) > 0 && !slices.Contains(t.MigrationTypes, api.MigrationSchema) {
-		return fieldError("schema_objects", "schema_objects needs schema migration: add %q to migration_types", api.MigrationSchema)
+	if err := SchemaObjects(t.MigrationTypes, t.SchemaObjects); err != nil {
+		return err
 	}
 	if d := t.SchemaObjectsDefiner; d != "" && !slices.Contains(api.Definers, d) {
 		return fieldError("schema_objects_definer", "schema_objects_definer %q is not one of %v", d, api.Definers)
@@ -189,6 +184,20 @@ func SelectedOnce(objects []api.Object) error {
 			}
 			tables[tb.Name] = j
 		}
+	}
+	return nil
+}
+
+// SchemaObjects checks that kinds names distinct schema object kinds, and that a task
+// migrating any has schema migration among its migrationTypes.
+func SchemaObjects(migrationTypes []api.MigrationType, kinds []api.SchemaObject) error {
+	for i, k := range kinds {
+		if !slices.Contains(api.SchemaObjectKinds, k) || slices.Contains(kinds[:i], k) {
+			return fieldError("schema_objects", "schema_objects[%d] %q is not one of %v, or is listed twice", i, k, api.SchemaObjectKinds)
+		}
+	}
+	if len(kinds) > 0 && !slices.Contains(migrationTypes, api.MigrationSchema) {
+		return fieldError("schema_objects", "schema_objects needs schema migration: add %q to migration_types", api.MigrationSchema)
 	}
 	return nil
 }
