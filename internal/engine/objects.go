@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/sqltext"
 )
@@ -57,7 +58,7 @@ func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []mapping, kin
 	want := func(k SchemaObject) bool { return slices.Contains(task.SchemaObjects, k) && slices.Contains(kinds, k) }
 	for _, db := range order {
 		read := func(kind SchemaObject, what, list string, args ...any) error {
-			names, err := queryStrings(ctx, src, list, args...)
+			names, err := dbconn.Strings(ctx, src, list, args...)
 			if err != nil {
 				return fmt.Errorf("listing the %s of source database %s: %w", kind, db, err)
 			}
@@ -289,21 +290,4 @@ func migrateObjects(ctx context.Context, src, dst *sql.DB, task Task, maps []map
 		return err
 	}
 	return createObjects(ctx, dst, task, objs)
-}
-
-func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -252,3 +252,21 @@ func Explain(ep Endpoint, err error) error {
 	}
 	return fmt.Errorf("cannot connect to %s: %w", ep, err)
 }
+
+// Strings runs a query and returns the first column of every row.
+func Strings(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -344,7 +344,7 @@ func (r *rowReader) describe(dest string) (string, int) {
 	for _, k := range r.j.Source.Key {
 		for i, c := range reads {
 			if strings.EqualFold(c.Name, k) {
-				key = append(key, k+"="+display(c, r.raw[i]))
+				key = append(key, k+"="+tablemap.Display(c, r.raw[i]))
 			}
 		}
 	}
@@ -360,17 +360,6 @@ func (r *rowReader) describe(dest string) (string, int) {
 		}
 	}
 	return strings.Join(key, ", "), size
-}
-
-// display shows a key value: binary values in hex.
-func display(c schema.Column, b []byte) string {
-	if b == nil {
-		return "NULL"
-	}
-	if c.Binary() {
-		return fmt.Sprintf("0x%X", b)
-	}
-	return string(b)
 }
 
 // copied is the value of copied column i in the current row.

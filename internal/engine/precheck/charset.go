@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 )
 
 type charsetCheck struct{ e *env }
@@ -22,17 +24,17 @@ func (c charsetCheck) Check(ctx context.Context) Result {
 	if err != nil {
 		return queryFailed(c.e.src, "list the source tables", err)
 	}
-	charsets, err := queryStrings(ctx, c.e.dst.db, "SELECT CHARACTER_SET_NAME FROM information_schema.CHARACTER_SETS")
+	charsets, err := dbconn.Strings(ctx, c.e.dst.db, "SELECT CHARACTER_SET_NAME FROM information_schema.CHARACTER_SETS")
 	if err != nil {
 		return queryFailed(c.e.dst, "list the character sets", err)
 	}
-	collations, err := queryStrings(ctx, c.e.dst.db, "SELECT COLLATION_NAME FROM information_schema.COLLATIONS")
+	collations, err := dbconn.Strings(ctx, c.e.dst.db, "SELECT COLLATION_NAME FROM information_schema.COLLATIONS")
 	if err != nil {
 		return queryFailed(c.e.dst, "list the collations", err)
 	}
 	// MariaDB 10.10+ lists collations such as uca1400_ai_ci once for all character sets;
 	// columns name them in full (utf8mb4_uca1400_ai_ci), as this view does.
-	if full, err := queryStrings(ctx, c.e.dst.db, "SELECT FULL_COLLATION_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY"); err == nil {
+	if full, err := dbconn.Strings(ctx, c.e.dst.db, "SELECT FULL_COLLATION_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY"); err == nil {
 		collations = append(collations, full...)
 	}
 	known := map[string]bool{}

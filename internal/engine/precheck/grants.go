@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 )
 
 // grant is one "GRANT privileges ON object TO user" line of SHOW GRANTS.
@@ -350,30 +352,12 @@ func readGrants(ctx context.Context, db *sql.DB) (grants, string, error) {
 			account = "'" + cu + "'"
 		}
 	}
-	lines, err := queryStrings(ctx, db, "SHOW GRANTS FOR CURRENT_USER()")
+	lines, err := dbconn.Strings(ctx, db, "SHOW GRANTS FOR CURRENT_USER()")
 	if err != nil {
 		var err2 error
-		if lines, err2 = queryStrings(ctx, db, "SHOW GRANTS"); err2 != nil {
+		if lines, err2 = dbconn.Strings(ctx, db, "SHOW GRANTS"); err2 != nil {
 			return grants{}, account, err
 		}
 	}
 	return parseGrants(lines), account, nil
-}
-
-// queryStrings returns the first column of every row.
-func queryStrings(ctx context.Context, db *sql.DB, query string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -197,3 +197,14 @@ func Where(pred string) string {
 	}
 	return " WHERE " + pred
 }
+
+// Display shows a value read in the text protocol in a message: NULL, binary values in hex.
+func Display(c schema.Column, b []byte) string {
+	if b == nil {
+		return "NULL"
+	}
+	if c.Binary() {
+		return fmt.Sprintf("0x%X", b)
+	}
+	return string(b)
+}

@@ -341,7 +341,7 @@ func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, a
 			if i > 0 {
 				shown.WriteString(", ")
 			}
-			shown.WriteString(c.Name + "=" + display(c, raw[i]))
+			shown.WriteString(c.Name + "=" + tablemap.Display(c, raw[i]))
 			key[i] = append([]byte{}, raw[i]...)
 		}
 		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: tablemap.KeyArgs(keyCols, key)}
@@ -354,16 +354,6 @@ type keyedRow struct {
 	hash  string
 	shown string
 	args  []any // the key, as arguments that select the row again
-}
-
-func display(c schema.Column, b []byte) string {
-	if b == nil {
-		return "NULL"
-	}
-	if c.Binary() {
-		return fmt.Sprintf("0x%X", b)
-	}
-	return string(b)
 }
 
 // chunk compares one chunk, narrows it to rows when it differs, and repairs it if asked.
