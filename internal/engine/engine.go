@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
@@ -213,13 +214,6 @@ type Table struct {
 	ETL etl.Spec
 }
 
-// Position is a place in the source binlog.
-type Position struct {
-	File    string
-	Pos     uint64
-	GTIDSet string
-}
-
 // TableProgress is one table's full-copy progress.
 type TableProgress struct {
 	Database, Table   string
@@ -229,8 +223,10 @@ type TableProgress struct {
 
 // Progress is a snapshot of a running task. Each report is a fresh value the receiver may keep.
 type Progress struct {
-	Phase        Phase
-	Position     Position
+	Phase Phase
+	// Position is where the task is in the source binlog: the cut recorded before the full
+	// copy, then the last applied position of incremental migration.
+	Position     binlog.Location
 	RowsMigrated int64
 	Tables       []TableProgress
 	// Precheck holds the results of the precheck, once it ran.
@@ -322,11 +318,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		}
 		// Record the position before anything is copied: every change after it reaches the
 		// destination through the binlog, every change before it through the copy.
-		pos, err := currentPosition(ctx, src)
+		pos, err := binlog.Current(ctx, src)
 		if err != nil {
 			return err
 		}
-		cut = checkpoint.Cut{File: pos.File, Pos: pos.Pos, GTIDSet: pos.GTIDSet}
+		cut = checkpoint.Cut{Location: pos}
 		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
 			return err
 		}
@@ -344,7 +340,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	}
 	send(func(p *Progress) {
 		p.Phase = phase
-		p.Position = Position{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
+		p.Position = cut.Location
 	})
 
 	if withSchema && !cut.SchemaDone {

@@ -46,17 +46,17 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	}
 	var start checkpoint.Applied
 	if ok {
-		start = slices.MinFunc(done, checkpoint.Applied.Compare)
+		start = checkpoint.Earliest(done)
 		// Events after the stored position were written with the columns stored with it.
 		if err := cdc.RestoreColumns(tables, start.Tables); err != nil {
 			return err
 		}
 	} else {
-		start = checkpoint.Applied{File: cut.File, Pos: cut.Pos, GTIDSet: cut.GTIDSet}
+		start = checkpoint.Applied{Location: cut.Location}
 	}
 	send(func(p *Progress) {
 		p.Phase = PhaseIncremental
-		p.Position = Position{File: start.File, Pos: start.Pos, GTIDSet: start.GTIDSet}
+		p.Position = start.Location
 	})
 	base, baseBytes := int64(0), int64(0)
 	send(func(p *Progress) { base, baseBytes = p.RowsMigrated, p.BytesWritten })
@@ -75,7 +75,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
-				p.Position = Position{File: s.Position.File, Pos: s.Position.Pos, GTIDSet: s.Position.GTIDSet}
+				p.Position = s.Position
 				p.LatencySeconds, p.BehindSince, p.CaughtUp, p.ChangesApplied, p.Notices = s.Latency, s.BehindSince, s.CaughtUp, s.RowsApplied, s.Notices
 				p.RowsMigrated = base + s.RowsApplied
 				p.BytesWritten = baseBytes + s.BytesApplied

@@ -16,6 +16,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 	mysqldriver "github.com/go-sql-driver/mysql"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -85,7 +86,7 @@ func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error
 		return nil
 	}
 	if h.LogPos > 0 && a.file != "" {
-		a.read = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
+		a.read = checkpoint.Applied{Location: binlog.Location{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid}, EventTime: int64(h.Timestamp)}
 	}
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
@@ -139,7 +140,7 @@ func (a *applier) endTxn(h *replication.EventHeader) {
 		a.pending.since = time.Now()
 		a.pending.first = int64(h.Timestamp)
 	}
-	a.pending.pos = checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}
+	a.pending.pos = checkpoint.Applied{Location: binlog.Location{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid}, EventTime: int64(h.Timestamp)}
 	for i := range a.txn {
 		a.txn[i].end = a.pending.pos
 	}
@@ -440,7 +441,7 @@ func (a *applier) start(ctx context.Context) error {
 			w = worker(c, n)
 		}
 		// After a restart, a worker skips what it committed before.
-		if a.done != nil && !a.done[w].Before(c.end) {
+		if a.done != nil && a.done[w].Compare(c.end.Location) >= 0 {
 			continue
 		}
 		if ordered {
@@ -492,7 +493,7 @@ func (a *applier) wait() error {
 		return f.err
 	}
 	a.cfg.Log.Debug("batch applied", "changes", f.changes, "workers", f.workers, "file", f.pos.File, "pos", f.pos.Pos)
-	if a.done != nil && !f.pos.Before(slices.MaxFunc(a.done, checkpoint.Applied.Compare)) {
+	if a.done != nil && f.pos.Compare(latest(a.done)) >= 0 {
 		a.done = nil // every worker is past its own position again
 	}
 	a.pos, a.applied, a.bytes = f.pos, a.applied+int64(f.rows), a.bytes+f.written.Load()
@@ -639,7 +640,7 @@ func coalesce(changes []change) []change {
 // commitPosition records the position after an event that changed no rows (a DDL).
 func (a *applier) commitPosition(ctx context.Context, h *replication.EventHeader) error {
 	a.pending = pendingBatch{has: true, since: time.Now(),
-		pos: checkpoint.Applied{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid, EventTime: int64(h.Timestamp)}}
+		pos: checkpoint.Applied{Location: binlog.Location{File: a.file, Pos: uint64(h.LogPos), GTIDSet: a.gtid}, EventTime: int64(h.Timestamp)}}
 	return a.flush(ctx)
 }
 
@@ -670,7 +671,7 @@ func (a *applier) report(caughtUp bool) {
 	if !since.IsZero() {
 		lag = max(0, time.Since(since).Seconds())
 	}
-	a.cfg.Report(Status{Position: a.pos, RowsApplied: a.applied, BytesApplied: a.bytes, Latency: lag, BehindSince: since, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
+	a.cfg.Report(Status{Position: a.pos.Location, RowsApplied: a.applied, BytesApplied: a.bytes, Latency: lag, BehindSince: since, CaughtUp: caughtUp, Notices: slices.Clone(a.notices)})
 }
 
 // statement renders a run of changes of one kind to one table.
@@ -876,4 +877,9 @@ func shown(v any) any {
 		return string(b)
 	}
 	return v
+}
+
+// latest is the latest of applied positions.
+func latest(as []checkpoint.Applied) binlog.Location {
+	return slices.MaxFunc(as, func(a, b checkpoint.Applied) int { return a.Location.Compare(b.Location) }).Location
 }

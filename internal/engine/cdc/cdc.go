@@ -21,6 +21,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
@@ -119,7 +120,8 @@ type Config struct {
 
 // Status is what a running incremental migration reports.
 type Status struct {
-	Position checkpoint.Applied
+	// Position is the last position committed on the destination.
+	Position binlog.Location
 	// RowsApplied counts the row changes applied, over every run of the task.
 	RowsApplied int64
 	// BytesApplied counts the bytes of the row values committed.
@@ -171,7 +173,7 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	}
 	defer syncer.Close()
 
-	var target *mysql.Position
+	var target *binlog.Location
 	drain := cfg.Drain
 	lastEvent := time.Now()
 	// A batch still in flight when Run returns finishes first; its outcome matters no more.
@@ -186,19 +188,19 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 			select {
 			case <-drain:
 				drain = nil
-				p, err := masterPosition(ctx, src)
+				p, err := binlog.Current(ctx, src)
 				if err != nil {
 					return err
 				}
 				target = &p
-				a.cfg.Log.Info("draining to the source's position", "file", p.Name, "pos", p.Pos)
+				a.cfg.Log.Info("draining to the source's position", "file", p.File, "pos", p.Pos)
 			default:
 			}
 		}
-		if target != nil && a.pending.empty() && a.inflight == nil && !a.inTxn && (reached(a.pos, *target) || reached(a.read, *target)) {
+		if target != nil && a.pending.empty() && a.inflight == nil && !a.inTxn && (a.pos.Compare(*target) >= 0 || a.read.Compare(*target) >= 0) {
 			// Everything up to the target is applied; events after the last applied
 			// transaction changed no migrated row, so the position moves past them.
-			if !reached(a.pos, *target) {
+			if a.pos.Compare(*target) < 0 {
 				if err := a.commitRead(ctx); err != nil {
 					return err
 				}
@@ -332,12 +334,10 @@ func explainStreamError(cfg Config, err error) error {
 		strings.Contains(msg, "purged") || strings.Contains(msg, "Could not find first log file") {
 		return fmt.Errorf("%w: the source no longer has the binlog from %s (GTID %q); it was purged while the task was stopped or behind. "+
 			"The task cannot resume: create a new task (a new full migration), and keep binlogs longer than the task may be stopped: %w",
-			ErrBinlogPurged, positionName(cfg.Start), cfg.Start.GTIDSet, err)
+			ErrBinlogPurged, cfg.Start.Location, cfg.Start.GTIDSet, err)
 	}
 	return fmt.Errorf("reading the source binlog: %w", err)
 }
-
-func positionName(a checkpoint.Applied) string { return fmt.Sprintf("%s:%d", a.File, a.Pos) }
 
 // checkAvailable fails with ErrBinlogPurged when the source no longer has the binlog file
 // of the start position: reading on from a later file would skip the changes in between.
@@ -369,36 +369,6 @@ func checkAvailable(ctx context.Context, src *sql.DB, cfg Config) error {
 		return err
 	}
 	return explainStreamError(cfg, errors.New("binlog file "+cfg.Start.File+" was purged"))
-}
-
-// masterPosition reads the source's current binlog file and offset.
-func masterPosition(ctx context.Context, src *sql.DB) (mysql.Position, error) {
-	rows, err := src.QueryContext(ctx, "SHOW MASTER STATUS")
-	if err != nil {
-		return mysql.Position{}, fmt.Errorf("reading the source binlog position: %w", err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var p mysql.Position
-	if rows.Next() {
-		vals := make([]sql.RawBytes, len(cols))
-		dest := make([]any, len(cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return p, err
-		}
-		var pos uint64
-		fmt.Sscan(string(vals[1]), &pos)
-		p = mysql.Position{Name: string(vals[0]), Pos: uint32(pos)}
-	}
-	return p, rows.Err()
-}
-
-// reached reports whether the applied position is at or past target.
-func reached(a checkpoint.Applied, target mysql.Position) bool {
-	return mysql.Position{Name: a.File, Pos: uint32(a.Pos)}.Compare(target) >= 0
 }
 
 // history is one table's entry in the schema history stored with each position.

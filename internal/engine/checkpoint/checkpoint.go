@@ -4,15 +4,15 @@
 package checkpoint
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
@@ -84,9 +84,7 @@ func addMissingColumns(ctx context.Context, dst *sql.DB) error {
 // Cut is the source binlog position recorded before the full copy started: the point from
 // which incremental migration replays without a gap.
 type Cut struct {
-	File       string
-	Pos        uint64
-	GTIDSet    string
+	binlog.Location
 	SchemaDone bool
 	// FullDone is set once the full copy of every table committed.
 	FullDone bool
@@ -204,9 +202,7 @@ func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no
 // whose changes are committed on the destination, and the source columns of each migrated
 // table at that point (the schema history that decodes the events after it).
 type Applied struct {
-	File      string
-	Pos       uint64
-	GTIDSet   string
+	binlog.Location
 	EventTime int64 // unix seconds of the last applied event
 	// Tables maps "db.table" to its source column names in order, as JSON.
 	Tables string
@@ -214,17 +210,11 @@ type Applied struct {
 	Changes int64
 }
 
-// Compare orders binlog positions: -1 when a is earlier than b, 0 when equal, +1 when later.
-// With slices.MinFunc it gives where reading must resume so that no worker misses a change.
-func (a Applied) Compare(b Applied) int {
-	if c := strings.Compare(a.File, b.File); c != 0 {
-		return c // binlog files are numbered with zero padding
-	}
-	return cmp.Compare(a.Pos, b.Pos)
+// Earliest is the earliest of applied positions (by binlog.Location.Compare): where reading
+// must resume so that no worker misses a change. It panics on an empty slice.
+func Earliest(as []Applied) Applied {
+	return slices.MinFunc(as, func(a, b Applied) int { return a.Location.Compare(b.Location) })
 }
-
-// Before reports whether a is an earlier binlog position than b.
-func (a Applied) Before(b Applied) bool { return a.Compare(b) < 0 }
 
 // LoadWorkers returns the applied position of each apply worker of the task (see
 // SaveWorker); ok is false before incremental migration first committed. A task last run by
