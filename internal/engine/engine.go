@@ -280,7 +280,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err := dst.PingContext(ctx); err != nil {
 		return fmt.Errorf("destination: %w", dbconn.Explain(task.Destination, err))
 	}
-	if err := checkpoint.Ensure(ctx, dst); err != nil {
+	dd, err := dialect.For(task.Destination.Type)
+	if err != nil {
+		return err
+	}
+	if err := checkpoint.Ensure(ctx, dst, dd); err != nil {
 		return err
 	}
 	maps, resolveErr := resolve(ctx, src, task)
@@ -323,7 +327,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 		cut = checkpoint.Cut{Location: pos}
-		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
 			return err
 		}
 	} else if err := errors.Join(resolveErr, schemaErr); err != nil {
@@ -351,7 +355,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 		cut.SchemaDone = true
-		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
 			return err
 		}
 	}
@@ -364,7 +368,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 		cut.FullDone = true
-		if err := checkpoint.SaveCut(ctx, dst, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
 			return err
 		}
 	}
@@ -382,7 +386,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 	}
-	return incremental(ctx, src, dst, task, maps, cut, send)
+	return incremental(ctx, src, dst, dd, task, maps, cut, send)
 }
 
 // Verify compares the task's destination tables with its source tables once, on demand,

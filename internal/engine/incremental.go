@@ -12,6 +12,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
@@ -19,7 +20,7 @@ import (
 // incremental runs incremental migration from the last applied position, or from the cut
 // recorded before the full copy: the changes made while the copy ran are applied again, as
 // REPLACE and DELETE by key, so they end as the source has them.
-func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
+func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
 	var tables []*cdc.Table
 	var err error
 	for _, m := range maps {
@@ -70,8 +71,8 @@ func incremental(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 		}
 	}
 	err = cdc.Run(ctx, src, dst, cdc.Config{
-		Changed: changed,
-		TaskID:  task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
+		Changed: changed, Dialect: dd,
+		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {

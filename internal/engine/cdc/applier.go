@@ -540,9 +540,9 @@ func (a *applier) commitOnce(ctx context.Context, f *inflight, w int, part []cha
 		return err
 	}
 	if w < 0 {
-		err = checkpoint.ResetWorkers(ctx, tx, a.cfg.TaskID, a.workers(), f.pos)
+		err = checkpoint.ResetWorkers(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, a.workers(), f.pos)
 	} else {
-		err = checkpoint.SaveWorker(ctx, tx, a.cfg.TaskID, w, f.pos)
+		err = checkpoint.SaveWorker(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, w, f.pos)
 	}
 	if err != nil {
 		return err
@@ -562,7 +562,7 @@ func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int6
 		for j < len(changes) && j-i < 500 && changes[j].table == changes[i].table && changes[j].delete == changes[i].delete {
 			j++
 		}
-		stmt, args := statement(changes[i:j])
+		stmt, args := statement(a.cfg.Dialect, changes[i:j])
 		size := argBytes(args)
 		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(size)); err != nil {
 			return written, err
@@ -675,41 +675,31 @@ func (a *applier) report(caughtUp bool) {
 }
 
 // statement renders a run of changes of one kind to one table.
-func statement(run []change) (string, []any) {
+func statement(d dialect.Dialect, run []change) (string, []any) {
 	t := run[0].table
-	table := dialect.QuoteTable(t.DestDB, t.DestTable)
 	var args []any
+	for _, c := range run {
+		args = append(args, c.values...)
+	}
 	if run[0].delete {
 		var keyCols []string
 		for _, k := range t.Key {
-			keyCols = append(keyCols, dialect.QuoteIdent(t.Dest[k]))
+			keyCols = append(keyCols, t.Dest[k])
 		}
-		term := "(" + strings.Join(keyCols, " = ? AND ") + " = ?)"
-		terms := make([]string, len(run))
-		for i, c := range run {
-			terms[i] = term
-			args = append(args, c.values...)
-		}
-		return "DELETE FROM " + table + " WHERE " + strings.Join(terms, " OR "), args
+		return d.DeleteByKey(t.DestDB, t.DestTable, keyCols, len(run)), args
 	}
 	var cols []string
 	for _, c := range t.Columns {
 		if d, ok := t.Dest[c.Name]; ok && !c.Generated {
-			cols = append(cols, dialect.QuoteIdent(d))
+			cols = append(cols, d)
 		}
 	}
 	if t.etl != nil {
 		for _, o := range t.etl.Outputs() {
-			cols = append(cols, dialect.QuoteIdent(o.Name))
+			cols = append(cols, o.Name)
 		}
 	}
-	marks := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	rows := make([]string, len(run))
-	for i, c := range run {
-		rows[i] = marks
-		args = append(args, c.values...)
-	}
-	return "REPLACE INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(rows, ", "), args
+	return d.Upsert(t.DestDB, t.DestTable, cols, len(run)), args
 }
 
 func argBytes(args []any) int {

@@ -24,6 +24,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
@@ -103,6 +104,8 @@ type Config struct {
 	// number of workers are not used; the changes after Start are then all applied again,
 	// which leaves every row as the source has it.
 	Done []checkpoint.Applied
+	// Dialect renders the destination's statements.
+	Dialect dialect.Dialect
 	// Tables are the migrated tables, with their schema at Start.
 	Tables []*Table
 	// Limits throttles rows and bytes written; it may change while Run runs.

@@ -85,18 +85,16 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 	}
 	// Follow the source's layout in the history first: later events have the new column.
 	at := len(t.Columns)
-	clause := ""
+	var where dialect.ColumnPosition
 	if pos != nil {
 		switch pos.Tp {
 		case ast.ColumnPositionFirst:
-			at, clause = 0, " FIRST"
+			at, where.First = 0, true
 		case ast.ColumnPositionAfter:
 			rel := pos.RelativeColumn.Name.O
 			if i := slices.IndexFunc(t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, rel) }); i >= 0 {
 				at = i + 1
-				if d, ok := t.Dest[t.Columns[i].Name]; ok {
-					clause = " AFTER " + dialect.QuoteIdent(d)
-				}
+				where.After = t.Dest[t.Columns[i].Name] // "" (last) when that column is not migrated
 			}
 		}
 	}
@@ -114,7 +112,7 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 	if err := def.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b)); err != nil {
 		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDB, t.DestTable, err)
 	}
-	stmt := "ALTER TABLE " + dialect.QuoteTable(t.DestDB, t.DestTable) + " ADD COLUMN " + b.String() + clause
+	stmt := a.cfg.Dialect.AddColumn(t.DestDB, t.DestTable, b.String(), where)
 	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("applying ADD COLUMN %s to %s.%s: %w", col.Name, t.DestDB, t.DestTable, err)
 	}
@@ -147,7 +145,7 @@ func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
 	if err != nil || !exists {
 		return err
 	}
-	stmt := "ALTER TABLE " + dialect.QuoteTable(t.DestDB, t.DestTable) + " DROP COLUMN " + dialect.QuoteIdent(dest)
+	stmt := a.cfg.Dialect.DropColumn(t.DestDB, t.DestTable, dest)
 	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("applying DROP COLUMN %s to %s.%s: %w", dest, t.DestDB, t.DestTable, err)
 	}
@@ -190,7 +188,7 @@ func (a *applier) mentioned(defaultDB, query string) *Table {
 	return nil
 }
 
-// tableNames lists the tables a DDL statement other than ALTER TABLE touches.
+// tableNames lists the tables a DDL statement touches, for statements that alter no table.
 func tableNames(stmt ast.StmtNode) []*ast.TableName {
 	switch s := stmt.(type) {
 	case *ast.DropTableStmt:

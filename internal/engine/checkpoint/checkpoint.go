@@ -1,6 +1,10 @@
 // Package checkpoint keeps a task's progress on the destination server, in the database
 // MetaDatabase, so that it commits in the same transaction as the rows it describes: a task
 // that restarts reads it back and resumes exactly where its last commit left it.
+//
+// The statements that differ between destinations (the tables' DDL, the upsert of a
+// position) come from the destination's dialect; the plain INSERT, UPDATE, DELETE and SELECT
+// read the same on every destination.
 package checkpoint
 
 import (
@@ -13,6 +17,7 @@ import (
 	"slices"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
@@ -20,62 +25,82 @@ import (
 // includes it (taskrules, which defines the name, refuses it).
 const MetaDatabase = taskrules.MetaDatabase
 
-var ddl = []string{
-	"CREATE DATABASE IF NOT EXISTS `" + MetaDatabase + "`",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`task_cut` (" +
-		"task_id VARCHAR(64) NOT NULL PRIMARY KEY, " +
-		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
-		"schema_done TINYINT NOT NULL DEFAULT 0, full_done TINYINT NOT NULL DEFAULT 0, " +
-		"recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_tables` (" +
-		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
-		"definition VARCHAR(64) NOT NULL, PRIMARY KEY (task_id, source_db, source_table))",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`copy_chunks` (" +
-		"task_id VARCHAR(64) NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, " +
-		"chunk_no INT NOT NULL, lo MEDIUMTEXT NULL, hi MEDIUMTEXT NULL, rows_copied BIGINT NOT NULL, done TINYINT NOT NULL, " +
-		"PRIMARY KEY (task_id, source_db, source_table, chunk_no))",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`cdc_position` (" +
-		"task_id VARCHAR(64) NOT NULL PRIMARY KEY, " +
-		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
-		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, changes_applied BIGINT NOT NULL DEFAULT 0, " +
-		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))",
-	"CREATE TABLE IF NOT EXISTS `" + MetaDatabase + "`.`cdc_workers` (" +
-		"task_id VARCHAR(64) NOT NULL, worker INT NOT NULL, " +
-		"binlog_file VARCHAR(255) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL, " +
-		"event_time BIGINT NOT NULL, tables MEDIUMTEXT NOT NULL, changes_applied BIGINT NOT NULL DEFAULT 0, " +
-		"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), " +
-		"PRIMARY KEY (task_id, worker))",
+// tables are the checkpoint tables; the destination's dialect renders them.
+var tables = []dialect.MetaTable{
+	{Database: MetaDatabase, Name: "task_cut", PrimaryKey: []string{"task_id"}, Columns: []dialect.MetaColumn{
+		{Name: "task_id", Type: dialect.MetaName},
+		{Name: "binlog_file", Type: dialect.MetaFile}, {Name: "binlog_pos", Type: dialect.MetaOffset}, {Name: "gtid_set", Type: dialect.MetaText},
+		{Name: "schema_done", Type: dialect.MetaFlag}, {Name: "full_done", Type: dialect.MetaFlag},
+		{Name: "recorded_at", Type: dialect.MetaCreatedAt},
+	}},
+	{Database: MetaDatabase, Name: "copy_tables", PrimaryKey: []string{"task_id", "source_db", "source_table"}, Columns: []dialect.MetaColumn{
+		{Name: "task_id", Type: dialect.MetaName}, {Name: "source_db", Type: dialect.MetaName}, {Name: "source_table", Type: dialect.MetaName},
+		{Name: "definition", Type: dialect.MetaName},
+	}},
+	{Database: MetaDatabase, Name: "copy_chunks", PrimaryKey: []string{"task_id", "source_db", "source_table", "chunk_no"}, Columns: []dialect.MetaColumn{
+		{Name: "task_id", Type: dialect.MetaName}, {Name: "source_db", Type: dialect.MetaName}, {Name: "source_table", Type: dialect.MetaName},
+		{Name: "chunk_no", Type: dialect.MetaInt}, {Name: "lo", Type: dialect.MetaNullLongText}, {Name: "hi", Type: dialect.MetaNullLongText},
+		{Name: "rows_copied", Type: dialect.MetaBigint}, {Name: "done", Type: dialect.MetaFlag},
+	}},
+	{Database: MetaDatabase, Name: "cdc_position", PrimaryKey: []string{"task_id"}, Columns: appliedColumns("task_id")},
+	{Database: MetaDatabase, Name: "cdc_workers", PrimaryKey: []string{"task_id", "worker"}, Columns: appliedColumns("task_id", "worker")},
 }
 
-// Ensure creates the checkpoint tables on the destination if they are missing.
-func Ensure(ctx context.Context, dst *sql.DB) error {
-	for _, stmt := range ddl {
+// appliedColumns are the columns of a table of applied positions, after its key columns.
+func appliedColumns(key ...string) []dialect.MetaColumn {
+	var cols []dialect.MetaColumn
+	for _, k := range key {
+		t := dialect.MetaName
+		if k == "worker" {
+			t = dialect.MetaInt
+		}
+		cols = append(cols, dialect.MetaColumn{Name: k, Type: t})
+	}
+	return append(cols,
+		dialect.MetaColumn{Name: "binlog_file", Type: dialect.MetaFile}, dialect.MetaColumn{Name: "binlog_pos", Type: dialect.MetaOffset},
+		dialect.MetaColumn{Name: "gtid_set", Type: dialect.MetaText},
+		dialect.MetaColumn{Name: "event_time", Type: dialect.MetaBigint}, dialect.MetaColumn{Name: "tables", Type: dialect.MetaLongText},
+		dialect.MetaColumn{Name: "changes_applied", Type: dialect.MetaBigint},
+		dialect.MetaColumn{Name: "updated_at", Type: dialect.MetaUpdatedAt})
+}
+
+// Ensure creates the checkpoint tables on the destination if they are missing, with the
+// statements of the destination's dialect d.
+func Ensure(ctx context.Context, dst *sql.DB, d dialect.Dialect) error {
+	stmts := []string{d.CreateDatabase(MetaDatabase)}
+	for _, t := range tables {
+		stmts = append(stmts, d.CreateMetaTable(t))
+	}
+	for _, stmt := range stmts {
 		if _, err := dst.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("creating checkpoint tables in destination database %s (the destination user needs CREATE and write privileges on it): %w", MetaDatabase, err)
 		}
 	}
-	return addMissingColumns(ctx, dst)
+	return addMissingColumns(ctx, dst, d)
 }
 
 // addedColumns are the columns added to a checkpoint table after it was first released; a
 // table created by an earlier version gets them.
-var addedColumns = []struct{ table, column, definition string }{
-	{"cdc_position", "changes_applied", "BIGINT NOT NULL DEFAULT 0"},
+var addedColumns = []struct {
+	table  string
+	column dialect.MetaColumn
+}{
+	{"cdc_position", dialect.MetaColumn{Name: "changes_applied", Type: dialect.MetaBigint}},
 }
 
-func addMissingColumns(ctx context.Context, dst *sql.DB) error {
+func addMissingColumns(ctx context.Context, dst *sql.DB, d dialect.Dialect) error {
 	for _, c := range addedColumns {
 		var n int
 		err := dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
-			MetaDatabase, c.table, c.column).Scan(&n)
+			MetaDatabase, c.table, c.column.Name).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("checking checkpoint table %s.%s: %w", MetaDatabase, c.table, err)
 		}
 		if n > 0 {
 			continue
 		}
-		if _, err := dst.ExecContext(ctx, "ALTER TABLE `"+MetaDatabase+"`.`"+c.table+"` ADD COLUMN `"+c.column+"` "+c.definition); err != nil {
-			return fmt.Errorf("adding column %s to checkpoint table %s.%s (the destination user needs ALTER on it): %w", c.column, MetaDatabase, c.table, err)
+		if _, err := dst.ExecContext(ctx, d.AddMetaColumn(MetaDatabase, c.table, c.column)); err != nil {
+			return fmt.Errorf("adding column %s to checkpoint table %s.%s (the destination user needs ALTER on it): %w", c.column.Name, MetaDatabase, c.table, err)
 		}
 	}
 	return nil
@@ -104,8 +129,8 @@ func LoadCut(ctx context.Context, dst *sql.DB, taskID string) (c Cut, ok bool, e
 }
 
 // SaveCut records the task's cut, replacing any earlier one.
-func SaveCut(ctx context.Context, dst *sql.DB, taskID string, c Cut) error {
-	_, err := dst.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`task_cut` (task_id, binlog_file, binlog_pos, gtid_set, schema_done, full_done) VALUES (?, ?, ?, ?, ?, ?)",
+func SaveCut(ctx context.Context, dst *sql.DB, d dialect.Dialect, taskID string, c Cut) error {
+	_, err := dst.ExecContext(ctx, d.Upsert(MetaDatabase, "task_cut", []string{"task_id", "binlog_file", "binlog_pos", "gtid_set", "schema_done", "full_done"}, 1),
 		taskID, c.File, c.Pos, c.GTIDSet, c.SchemaDone, c.FullDone)
 	if err != nil {
 		return fmt.Errorf("recording the binlog position of task %s: %w", taskID, err)
@@ -180,7 +205,12 @@ func SavePlan(ctx context.Context, dst *sql.DB, taskID, db, table string, p Tabl
 			return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`copy_tables` (task_id, source_db, source_table, definition) VALUES (?, ?, ?, ?)",
+	// Delete and insert rather than upsert: they read the same on every destination, so
+	// the full copy needs no dialect here.
+	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
+		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`copy_tables` (task_id, source_db, source_table, definition) VALUES (?, ?, ?, ?)",
 		taskID, db, table, p.Definition); err != nil {
 		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
@@ -251,8 +281,8 @@ func LoadWorkers(ctx context.Context, dst *sql.DB, taskID string) (workers []App
 
 // SaveWorker records inside tx, the transaction that applied a worker's share of the
 // changes up to a, that worker's position.
-func SaveWorker(ctx context.Context, tx *sql.Tx, taskID string, worker int, a Applied) error {
-	_, err := tx.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`cdc_workers` (task_id, worker, binlog_file, binlog_pos, gtid_set, event_time, tables, changes_applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, worker int, a Applied) error {
+	_, err := tx.ExecContext(ctx, d.Upsert(MetaDatabase, "cdc_workers", []string{"task_id", "worker", "binlog_file", "binlog_pos", "gtid_set", "event_time", "tables", "changes_applied"}, 1),
 		taskID, worker, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes)
 	if err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
@@ -261,12 +291,12 @@ func SaveWorker(ctx context.Context, tx *sql.Tx, taskID string, worker int, a Ap
 }
 
 // ResetWorkers records, inside tx, a for workers 0..n-1 and forgets any other worker.
-func ResetWorkers(ctx context.Context, tx *sql.Tx, taskID string, n int, a Applied) error {
+func ResetWorkers(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, n int, a Applied) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`cdc_workers` WHERE task_id = ? AND worker >= ?", taskID, n); err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
 	}
 	for w := range n {
-		if err := SaveWorker(ctx, tx, taskID, w, a); err != nil {
+		if err := SaveWorker(ctx, tx, d, taskID, w, a); err != nil {
 			return err
 		}
 	}

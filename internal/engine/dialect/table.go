@@ -70,7 +70,8 @@ type Index struct {
 	Raw string
 }
 
-// Dialect renders the statements that create tables on one kind of destination.
+// Dialect renders the statements that differ between kinds of destination: the tables a task
+// creates, the changes incremental migration applies, and the checkpoint tables.
 // Implementations are stateless and safe for concurrent use.
 type Dialect interface {
 	// Name is the database type: MySQL, MariaDB or ADBMySQL.
@@ -103,6 +104,27 @@ type Dialect interface {
 	// selects (table and WHERE), their count and two sums of 32-bit hashes of the row
 	// expression row, each as a decimal.
 	ChunkChecksum(row, from string) string
+	// Incremental migration (apply.go). Names are destination names, unquoted; every value
+	// is a placeholder.
+
+	// Upsert writes rows rows of columns into database.table, each replacing the row with
+	// the same key: one placeholder per value, row after row.
+	Upsert(database, table string, columns []string, rows int) string
+	// DeleteByKey deletes rows rows, each named by the values of the key columns, in key
+	// order, row after row.
+	DeleteByKey(database, table string, key []string, rows int) string
+	// AddColumn adds a column; definition is its name and definition as the source's DDL
+	// wrote them. A dialect may ignore pos (see its doc).
+	AddColumn(database, table, definition string, pos ColumnPosition) string
+	// DropColumn drops a column.
+	DropColumn(database, table, column string) string
+
+	// Checkpoint tables (checkpoint.go).
+
+	// CreateMetaTable creates t if it does not exist.
+	CreateMetaTable(t MetaTable) string
+	// AddMetaColumn adds column c to a meta table created before c existed.
+	AddMetaColumn(database, table string, c MetaColumn) string
 }
 
 // For returns the dialect of a destination database type.

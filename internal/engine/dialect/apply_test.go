@@ -1,0 +1,82 @@
+package dialect
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test -update if the change is intended):\n%s", path, got)
+	}
+}
+
+// TestApplyGolden renders the statements incremental migration applies, with names that
+// need quoting.
+func TestApplyGolden(t *testing.T) {
+	for _, name := range []DatabaseType{MySQL, MariaDB, ADBMySQL} {
+		t.Run(string(name), func(t *testing.T) {
+			d, err := For(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stmts := []string{
+				d.Upsert("shop", "orders", []string{"id", "total", "we`ird"}, 1),
+				d.Upsert("shop", "orders", []string{"id", "total", "we`ird"}, 3),
+				d.DeleteByKey("shop", "orders", []string{"id"}, 2),
+				d.DeleteByKey("shop", "order_lines", []string{"order_id", "line"}, 2),
+				d.AddColumn("shop", "orders", "`note` varchar(20) DEFAULT NULL", ColumnPosition{}),
+				d.AddColumn("shop", "orders", "`code` int(11) NOT NULL DEFAULT 0", ColumnPosition{First: true}),
+				d.AddColumn("shop", "orders", "`label` varchar(10)", ColumnPosition{After: "total"}),
+				d.DropColumn("shop", "orders", "note"),
+			}
+			golden(t, "apply."+string(name)+".sql", strings.Join(stmts, ";\n")+";\n")
+		})
+	}
+}
+
+func TestApplyPlaceholders(t *testing.T) {
+	d, _ := For(MariaDB)
+	for rows := 1; rows <= 4; rows++ {
+		if got := strings.Count(d.Upsert("d", "t", []string{"a", "b", "c"}, rows), "?"); got != 3*rows {
+			t.Errorf("Upsert of %d rows has %d placeholders, want %d", rows, got, 3*rows)
+		}
+		if got := strings.Count(d.DeleteByKey("d", "t", []string{"a", "b"}, rows), "?"); got != 2*rows {
+			t.Errorf("DeleteByKey of %d rows has %d placeholders, want %d", rows, got, 2*rows)
+		}
+	}
+}
+
+// TestMetaTableGolden renders a table of every meta type, and the column added later.
+func TestMetaTableGolden(t *testing.T) {
+	table := MetaTable{Database: "meta", Name: "progress", PrimaryKey: []string{"task_id", "worker"}, Columns: []MetaColumn{
+		{"task_id", MetaName}, {"worker", MetaInt}, {"binlog_file", MetaFile}, {"binlog_pos", MetaOffset},
+		{"gtid_set", MetaText}, {"tables", MetaLongText}, {"lo", MetaNullLongText}, {"changes", MetaBigint},
+		{"done", MetaFlag}, {"recorded_at", MetaCreatedAt}, {"updated_at", MetaUpdatedAt},
+	}}
+	for _, name := range []DatabaseType{MySQL, MariaDB, ADBMySQL} {
+		t.Run(string(name), func(t *testing.T) {
+			d, err := For(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stmts := []string{d.CreateMetaTable(table), d.AddMetaColumn("meta", "progress", MetaColumn{"added", MetaBigint})}
+			golden(t, "meta_table."+string(name)+".sql", strings.Join(stmts, ";\n")+";\n")
+		})
+	}
+}
