@@ -69,25 +69,8 @@ type Table struct {
 	// image with the same programs as the full load.
 	ETL etl.Spec
 
-	keyIdx []int // see keyIndex
-	// etl is ETL compiled against Columns, nil without one; ADD and DROP COLUMN compile it
-	// again. etlRow evaluates the row image last converted into etlRaw.
-	etl    *etl.Program
-	etlRow *etl.Row
-	etlRaw []any
-}
-
-// compileETL compiles the table's etl block against its current columns.
-func (t *Table) compileETL() error {
-	if t.ETL.Empty() {
-		return nil
-	}
-	p, err := etl.Compile(&schema.Table{Database: t.SourceDB, Name: t.SourceTable, Columns: t.Columns, Key: t.Key}, t.ETL)
-	if err != nil {
-		return fmt.Errorf("%w: after a schema change on the source: %w; create a new task with expressions the table's columns allow", etl.ErrEvaluation, err)
-	}
-	t.etl, t.etlRow, t.etlRaw = p, p.NewRow(), make([]any, len(t.Columns))
-	return nil
+	// plan is how the table's changes are decoded and written, for its current Columns.
+	plan *tablePlan
 }
 
 // Config is one incremental run.
@@ -155,9 +138,12 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	if len(cfg.Done) == a.workers() && len(cfg.Done) > 1 {
 		a.done = cfg.Done
 	}
+	if cfg.Dialect == nil {
+		return errors.New("incremental migration needs the destination's dialect (cdc.Config.Dialect is nil)")
+	}
 	for _, t := range cfg.Tables {
 		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
-		if err := t.compileETL(); err != nil {
+		if err := t.replan(cfg.Dialect); err != nil {
 			return err
 		}
 	}

@@ -16,8 +16,6 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
-type schemaColumn = schema.Column
-
 // ddl handles a DDL statement from the binlog. ADD COLUMN and DROP COLUMN on a migrated
 // table are applied to the destination (when ddl_operations allow them) and followed in the
 // schema history; any other DDL that touches a migrated table is reported, never dropped in
@@ -62,8 +60,9 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 			a.notice(t, query, "only ADD COLUMN and DROP COLUMN are migrated")
 		}
 	}
-	// The columns moved: the etl block's expressions read them by position.
-	return t.compileETL()
+	// The columns moved: plan the table again (the etl block's expressions read them by
+	// position, and the statements name them).
+	return t.replan(a.cfg.Dialect)
 }
 
 func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {

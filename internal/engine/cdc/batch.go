@@ -1,0 +1,141 @@
+package cdc
+
+import (
+	"hash/fnv"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+)
+
+// The batch stage: the changes of complete source transactions gather into a batch, which
+// is filtered (the where filters, evaluated by the destination), coalesced to the last
+// change of each row, and split by row key among the apply workers.
+
+// pendingBatch holds the changes of complete source transactions not yet committed.
+type pendingBatch struct {
+	changes []change
+	// rows counts the changes as decoded, before the where filters: it decides when the
+	// batch is full.
+	rows  int
+	since time.Time
+	pos   checkpoint.Applied
+	has   bool
+	first int64 // source time (unix seconds) of its first transaction
+}
+
+func (p *pendingBatch) empty() bool { return !p.has }
+
+// filtered returns changes with every where filter decided: verdicts[i] is the verdict on
+// the i-th change that carries an image (see change.image), in order. A kept change loses
+// its image and gains its etl outputs; a rejected one is dropped or becomes a delete.
+func filtered(changes []change, verdicts []bool) ([]change, error) {
+	out := changes[:0]
+	n := 0
+	for _, c := range changes {
+		if c.image == nil {
+			out = append(out, c)
+			continue
+		}
+		keep := verdicts[n]
+		n++
+		if !keep {
+			if d, ok := c.rejectedBy(); ok {
+				out = append(out, d)
+			}
+			continue
+		}
+		if c.etlIn != nil {
+			var err error
+			if c.values, err = c.plan.etlOutputs(c.values, c.etlIn); err != nil {
+				return nil, err
+			}
+		}
+		c.image, c.etlIn, c.orDelete = nil, nil, false
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// coalesce reduces a batch to the last change of each row, and orders them deletes first,
+// table by table, so that they go out as a few multi-row statements. Every change carries
+// the row's whole image (or its deletion), so the last one alone leaves the row as the
+// source has it, and changes to different rows commute, unless a table has another UNIQUE
+// key: then one row's change may depend on another's, and the batch keeps its order.
+func coalesce(changes []change) []change {
+	for _, c := range changes {
+		if c.table().OrderSensitive {
+			return changes
+		}
+	}
+	type rowKey struct {
+		t   *Table
+		key string
+	}
+	last := make(map[rowKey]int, len(changes))
+	for i, c := range changes {
+		last[rowKey{c.table(), c.key}] = i
+	}
+	out := make([]change, 0, len(last))
+	for i, c := range changes {
+		if last[rowKey{c.table(), c.key}] == i {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y change) int {
+		if tx, ty := x.table(), y.table(); tx != ty {
+			return strings.Compare(tx.DestDB+"."+tx.DestTable, ty.DestDB+"."+ty.DestTable)
+		}
+		switch {
+		case x.delete && !y.delete:
+			return -1
+		case !x.delete && y.delete:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// parallelMin is the fewest changes a batch needs to be applied by the workers in parallel;
+// a smaller one goes out in one transaction.
+const parallelMin = 256
+
+// split divides a coalesced batch among n workers. Changes to different rows commute, so
+// a large batch is split by row key, a row's changes always going to the same worker in
+// order, and each worker commits its share in its own transaction with its own position.
+// A small batch, or one with order-sensitive tables, is ordered: all of it is parts[0], one
+// transaction that records every worker's position.
+//
+// done is, after a restart, each worker's committed position (nil otherwise): a change at
+// or before its worker's position is left out, as that worker committed it already.
+func split(changes []change, n int, done []checkpoint.Applied) (parts [][]change, ordered bool) {
+	parts = make([][]change, n)
+	ordered = len(changes) < parallelMin || n == 1
+	for _, c := range changes {
+		ordered = ordered || c.table().OrderSensitive
+	}
+	for _, c := range changes {
+		w := 0
+		if !ordered || done != nil {
+			w = worker(c, n)
+		}
+		if done != nil && done[w].Compare(c.end.Location) >= 0 {
+			continue
+		}
+		if ordered {
+			w = 0
+		}
+		parts[w] = append(parts[w], c)
+	}
+	return parts, ordered
+}
+
+// worker is the worker that applies the changes of c's row, out of n.
+func worker(c change, n int) int {
+	t := c.table()
+	h := fnv.New32a()
+	h.Write([]byte(t.DestDB + "." + t.DestTable + "\x00" + c.key))
+	return int(h.Sum32() % uint32(n))
+}
