@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-cdc: incremental migration (the binlog path) through adbmigrate-runner, under a
 # sustained sysbench write load (lag) and over a backlog (catch-up rate, against MariaDB's
-# native replication on the same machine and the same binlog), with the runner's peak RSS.
+# native replication on the same machine and the same binlog, and against a second task whose
+# tables have a where filter that keeps every row), with the runner's peak RSS.
 #
 # On a clean Debian/Ubuntu machine it installs what is missing (sysbench and mydumper with
 # apt-get; MariaDB with scripts/install-mariadb.sh), builds bin/adbmigrate-runner, starts a

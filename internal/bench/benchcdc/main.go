@@ -24,7 +24,10 @@
 //     replica has received it all, and then times, one after the other, the replica's SQL
 //     thread and the task (started again) from start until the marker row is on their
 //     server and their applied GTID reaches the source's; then checks both with CHECKSUM
-//     TABLE;
+//     TABLE. A second task, created after the sustained load and stopped, migrates sbtest
+//     to sbtest_where with the where filter "id > 0" on every table (it keeps every row);
+//     it is timed last over the same backlog, so its rate against the plain task's is the
+//     cost of evaluating where filters;
 //  5. prints a result block with the runner's peak RSS and appends a markdown table row to
 //     -out when given.
 //
@@ -164,6 +167,9 @@ type catchUpResult struct {
 	runnerCPU, dstCPU float64
 	verifiedRows      int64
 	verifiedNative    int64
+	// where is the task whose tables have whereFilter, over the same backlog.
+	where         taskCatchUp
+	verifiedWhere int64
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -202,7 +208,13 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer r.Stop()
 	rss := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
-	taskID, err := createTask(ctx, cfg, r)
+	srcID, dstID, err := benchkit.CreateConnections(ctx, r.Client, cfg.user, cfg.password, cfg.srcPort, cfg.dstPort)
+	if err != nil {
+		rss.Stop()
+		return err
+	}
+	taskID, err := createTask(ctx, cfg, r, api.TaskSpec{Name: "bench-cdc", SourceConnectionID: srcID, DestinationConnectionID: dstID,
+		Objects: []api.Object{{Database: database}}, DataVerification: dataVerification(cfg)})
 	if err != nil {
 		rss.Stop()
 		return err
@@ -212,7 +224,12 @@ func run(ctx context.Context, cfg config) error {
 		rss.Stop()
 		return err
 	}
-	catch, err := catchUp(ctx, cfg, s, r, taskID)
+	whereID, err := createWhereTask(ctx, cfg, s, r, srcID, dstID)
+	if err != nil {
+		rss.Stop()
+		return err
+	}
+	catch, err := catchUp(ctx, cfg, s, r, taskID, whereID)
 	peak, _, _, rssErr := benchkit.PeakRSS(rss, r.Pid())
 	if err != nil {
 		return err
@@ -293,24 +310,14 @@ func sysbench(ctx context.Context, cfg config, command string, extra ...string) 
 	return res, nil
 }
 
-// createTask registers the servers and creates the schema+full+incremental task for sbtest,
-// then waits until it runs incremental migration.
-func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, error) {
-	fmt.Printf("\n== adbmigrate: schema + full + incremental task for %s ==\n", database)
-	srcID, dstID, err := benchkit.CreateConnections(ctx, r.Client, cfg.user, cfg.password, cfg.srcPort, cfg.dstPort)
-	if err != nil {
-		return "", err
-	}
+// createTask creates a schema+full+incremental task from spec (name, connections, objects,
+// verification), then waits until it runs incremental migration.
+func createTask(ctx context.Context, cfg config, r *benchkit.Runner, spec api.TaskSpec) (string, error) {
+	fmt.Printf("\n== adbmigrate: schema + full + incremental task %s ==\n", spec.Name)
 	start := time.Now()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		Name:                    "bench-cdc",
-		SourceConnectionID:      srcID,
-		DestinationConnectionID: dstID,
-		MigrationTypes:          []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental},
-		Objects:                 []api.Object{{Database: database}},
-		InstanceClass:           cfg.instanceClass,
-		DataVerification:        dataVerification(cfg),
-	})
+	spec.MigrationTypes = []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}
+	spec.InstanceClass = cfg.instanceClass
+	task, err := r.Client.CreateTask(ctx, spec)
 	if err != nil {
 		return "", fmt.Errorf("creating the task: %w", err)
 	}
@@ -320,6 +327,39 @@ func createTask(ctx context.Context, cfg config, r *benchkit.Runner) (string, er
 	}
 	fmt.Printf("bench: task %s Running after %.2f s (%d rows copied)\n", task.ID, time.Since(start).Seconds(), st.RowsMigrated)
 	return task.ID, nil
+}
+
+// whereDatabase is the destination database of the task with where filters.
+const whereDatabase = database + "_where"
+
+// whereFilter is the where filter of every table of that task: it keeps every row, so the
+// task applies the same changes as the plain one and its rate differs only by evaluating
+// the filter.
+const whereFilter = "id > 0"
+
+// createWhereTask creates the second task: sbtest into whereDatabase, every table with
+// whereFilter. Once it runs incremental migration it is stopped (the stop drains), and its
+// tables are checked against the source's; the catch-up then times it over the same
+// backlog as the plain task.
+func createWhereTask(ctx context.Context, cfg config, s servers, r *benchkit.Runner, srcID, dstID string) (string, error) {
+	tables := []api.Table{{Name: strings.TrimPrefix(heartbeat, database+"."), Where: whereFilter}}
+	for i := 1; i <= cfg.tables; i++ {
+		tables = append(tables, api.Table{Name: "sbtest" + strconv.Itoa(i), Where: whereFilter})
+	}
+	id, err := createTask(ctx, cfg, r, api.TaskSpec{Name: "bench-cdc-where", SourceConnectionID: srcID, DestinationConnectionID: dstID,
+		Objects: []api.Object{{Database: database, RenameTo: whereDatabase, Tables: tables}}})
+	if err != nil {
+		return "", err
+	}
+	task, err := r.Client.StopTask(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("stopping task %s: %w", id, err)
+	}
+	if task.State.Status != api.StatusStopped {
+		return "", fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
+	}
+	_, err = verifyWhere(ctx, s)
+	return id, err
 }
 
 // waitStatus polls the task every 50 ms until it has status want; a task that fails, or
@@ -705,8 +745,9 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runne
 	return res, err
 }
 
-// catchUp times the replica's SQL thread and the task over the same backlog.
-func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID string) (catchUpResult, error) {
+// catchUp times the replica's SQL thread, the task and the task with where filters over the
+// same backlog.
+func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID, whereID string) (catchUpResult, error) {
 	var res catchUpResult
 	fmt.Printf("\n== catch-up: copying %s to the replica at the source's position ==\n", database)
 	var before, pos string
@@ -836,26 +877,60 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 	}
 	fmt.Printf("bench: replica caught up: marker after %.2f s, gtid_slave_pos after %.2f s\n", res.native.Seconds(), res.nativeGTID.Seconds())
 
+	plain, err := applyBacklog(ctx, cfg, r, s.dst, taskID, heartbeat, marker, target)
+	if err != nil {
+		return res, err
+	}
+	res.ours, res.oursGTID, res.oursStop, res.runnerCPU, res.dstCPU = plain.marker, plain.position, plain.stop, plain.runnerCPU, plain.dstCPU
+	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
+		return res, err
+	}
+	if res.verifiedNative, err = verify(ctx, s.src, s.replica, "replica"); err != nil {
+		return res, err
+	}
+	if res.where, err = applyBacklog(ctx, cfg, r, s.dst, whereID, whereDatabase+strings.TrimPrefix(heartbeat, database), marker, target); err != nil {
+		return res, err
+	}
+	res.verifiedWhere, err = verifyWhere(ctx, s)
+	return res, err
+}
+
+// taskCatchUp is one task's run over the backlog.
+type taskCatchUp struct {
+	marker   time.Duration // until the marker row is on the destination
+	position time.Duration // until the task's reported position reached the source's
+	stop     time.Duration // the stop (drain) after it
+	// CPU seconds (user + system) used until the marker arrived by the runner and by the
+	// destination server (-1 when unknown).
+	runnerCPU, dstCPU float64
+}
+
+// applyBacklog starts the stopped task and times it until the marker row is in markerTable
+// on the destination and its reported position reaches target (the source's GTID position
+// after the backlog); then stops it.
+func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.DB, taskID, markerTable string, marker int64, target string) (taskCatchUp, error) {
+	var res taskCatchUp
+	targetSeq := gtidSeq(target)
 	fmt.Printf("\n== adbmigrate: POST /v1/tasks/%s/start until the task reaches %s ==\n", taskID, target)
 	dstPid := serverPid(cfg, "destination")
 	runnerCPU0, dstCPU0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid)
-	t0 = time.Now()
+	t0 := time.Now()
 	if _, err := r.Client.StartTask(ctx, taskID); err != nil {
 		return res, fmt.Errorf("starting task %s: %w", taskID, err)
 	}
 	lastStatus := time.Time{}
 	lastPrint := time.Now()
-	for res.ours == 0 || res.oursGTID == 0 {
-		if res.ours == 0 {
+	for res.marker == 0 || res.position == 0 {
+		if res.marker == 0 {
 			var n int
-			if err := s.dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", marker).Scan(&n); err != nil {
+			if err := dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+markerTable+" WHERE id = ?", marker).Scan(&n); err != nil {
 				return res, err
 			}
 			if n > 0 {
-				res.ours = time.Since(t0)
+				res.marker = time.Since(t0)
 			}
 		}
-		if res.oursGTID == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
+		if res.position == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
 			lastStatus = time.Now()
 			st, err := r.Client.TaskStatus(ctx, taskID)
 			if err != nil {
@@ -866,7 +941,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 				return res, fmt.Errorf("task %s is %s during the catch-up: %s\nrunner log %s (last lines):\n%s", taskID, st.Status, st.ErrorMessage, r.LogPath, benchkit.Tail(r.LogPath, 20))
 			}
 			if gtidSeq(st.Position.GTIDSet) >= targetSeq {
-				res.oursGTID = time.Since(t0)
+				res.position = time.Since(t0)
 			}
 			if time.Since(lastPrint) >= 5*time.Second {
 				fmt.Printf("bench: %s, applied %s, latency %.1f s, rows_migrated %d\n", st.Status, st.Position.GTIDSet, st.LatencySeconds, st.RowsMigrated)
@@ -874,7 +949,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 			}
 		}
 		if time.Since(t0) > cfg.timeout {
-			return res, fmt.Errorf("the task did not catch up within %v", cfg.timeout)
+			return res, fmt.Errorf("task %s did not catch up within %v", taskID, cfg.timeout)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -885,22 +960,68 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 	if dstCPU0 < 0 {
 		res.dstCPU = -1
 	}
-	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s\n", res.ours.Seconds(), res.oursGTID.Seconds())
+	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s\n", res.marker.Seconds(), res.position.Seconds())
 
 	t0 = time.Now()
 	task, err := r.Client.StopTask(ctx, taskID)
-	res.oursStop = time.Since(t0)
+	res.stop = time.Since(t0)
 	if err != nil {
 		return res, fmt.Errorf("stopping task %s: %w", taskID, err)
 	}
 	if task.State.Status != api.StatusStopped {
 		return res, fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
 	}
-	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
-		return res, err
+	return res, nil
+}
+
+// verifyWhere checks that every table of whereDatabase on the destination has the same row
+// count and CHECKSUM TABLE as its source table in sbtest (whereFilter keeps every row), and
+// returns the total row count.
+func verifyWhere(ctx context.Context, s servers) (int64, error) {
+	rows, err := s.dst.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", whereDatabase)
+	if err != nil {
+		return 0, err
 	}
-	res.verifiedNative, err = verify(ctx, s.src, s.replica, "replica")
-	return res, err
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(tables) == 0 {
+		return 0, fmt.Errorf("no tables in %s on the destination", whereDatabase)
+	}
+	var total int64
+	for _, t := range tables {
+		var sn, dn int64
+		if err := s.src.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+database+"."+t).Scan(&sn); err != nil {
+			return 0, err
+		}
+		if err := s.dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+whereDatabase+"."+t).Scan(&dn); err != nil {
+			return 0, err
+		}
+		sc, err := benchkit.Checksum(ctx, s.src, database+"."+t)
+		if err != nil {
+			return 0, err
+		}
+		dc, err := benchkit.Checksum(ctx, s.dst, whereDatabase+"."+t)
+		if err != nil {
+			return 0, err
+		}
+		if sn != dn || sc != dc {
+			return 0, fmt.Errorf("%s.%s differs from the source's %s.%s: %d rows, CHECKSUM %s; source %d rows, CHECKSUM %s", whereDatabase, t, database, t, dn, dc, sn, sc)
+		}
+		total += sn
+	}
+	fmt.Printf("bench: verified %d tables, %d rows: %s on the destination has the source's counts and CHECKSUM TABLE\n", len(tables), total, whereDatabase)
+	return total, nil
 }
 
 // serverPid returns the pid of the MariaDB server that scripts/bench-cdc.sh started in
@@ -1059,6 +1180,7 @@ func rate(n int64, d time.Duration) float64 { return float64(n) / d.Seconds() }
 func report(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) {
 	sbRate := float64(l.sysbench.rowChanges()) / l.sysbench.seconds
 	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
+	whereRate := rate(c.rowChanges, c.where.marker)
 	fmt.Printf(`
 == result ==
 server                          %s
@@ -1076,7 +1198,11 @@ native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos rea
 adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
   CPU during it                 runner %s, destination server %s; stop (drain) %.2f s
 ratio ours/native (rate)        %.2f
-verified                        destination %d rows, replica %d rows: same CHECKSUM TABLE as the source
+adbmigrate, where %s on every table
+                                %.2f s  (%.0f row changes/s); reported position reached after %.2f s
+  CPU during it                 runner %s, destination server %s
+ratio where/plain (rate)        %.2f
+verified                        destination %d rows, replica %d rows, %s %d rows: same CHECKSUM TABLE as the source
 runner peak RSS                 %.1f MiB
 targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x native: %s
 `, version, cfg.tables, cfg.rows, cfg.threads,
@@ -1091,7 +1217,11 @@ targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x 
 		c.native.Seconds(), nativeRate, c.nativeGTID.Seconds(), c.parallel,
 		c.ours.Seconds(), oursRate, c.oursGTID.Seconds(),
 		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(),
-		oursRate/nativeRate, c.verifiedRows, c.verifiedNative, benchkit.MiB(peakKiB),
+		oursRate/nativeRate,
+		whereFilter, c.where.marker.Seconds(), whereRate, c.where.position.Seconds(),
+		cpuShare(c.where.runnerCPU, c.where.marker), cpuShare(c.where.dstCPU, c.where.marker),
+		whereRate/oursRate,
+		c.verifiedRows, c.verifiedNative, whereDatabase, c.verifiedWhere, benchkit.MiB(peakKiB),
 		passFail(percentile(l.heartbeatLag, 99) < 1), passFail(oursRate/nativeRate >= 1.5))
 }
 
@@ -1102,18 +1232,20 @@ func passFail(ok bool) string {
 	return "NOT met"
 }
 
-const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | reported lag p50/p99 s | heartbeat lag p50/p99 s | backlog row changes | native catch-up s (row changes/s) | adbmigrate catch-up s (row changes/s) | ours/native | runner peak RSS MiB |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | reported lag p50/p99 s | heartbeat lag p50/p99 s | backlog row changes | native catch-up s (row changes/s) | adbmigrate catch-up s (row changes/s) | ours/native | with where: catch-up s (row changes/s) | where/plain | runner peak RSS MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 `
 
 // appendMarkdown appends one result row to cfg.out, writing the header into an empty file.
 func appendMarkdown(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) error {
 	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
-	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.1f |\n",
+	whereRate := rate(c.rowChanges, c.where.marker)
+	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.2f (%.0f) | %.2f | %.1f |\n",
 		time.Now().UTC().Format("2006-01-02"), version, cfg.tables, cfg.rows, cfg.threads, l.sysbench.seconds,
 		float64(l.sysbench.rowChanges())/l.sysbench.seconds, rate(l.appliedRows, l.window),
 		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99),
 		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99),
-		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate, benchkit.MiB(peakKiB))
+		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate,
+		c.where.marker.Seconds(), whereRate, whereRate/oursRate, benchkit.MiB(peakKiB))
 	return benchkit.AppendMarkdown(cfg.out, markdownHeader, row)
 }

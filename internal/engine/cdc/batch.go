@@ -27,20 +27,17 @@ type pendingBatch struct {
 
 func (p *pendingBatch) empty() bool { return !p.has }
 
-// filtered returns changes with every where filter decided: verdicts[i] is the verdict on
-// the i-th change that carries an image (see change.image), in order. A kept change loses
-// its image and gains its etl outputs; a rejected one is dropped or becomes a delete.
-func filtered(changes []change, verdicts []bool) ([]change, error) {
+// filtered returns changes with every where filter decided: keep[i] is the verdict on
+// changes[i] when it carries an image (see change.image). A kept change loses its image and
+// gains its etl outputs; a rejected one is dropped or becomes a delete.
+func filtered(changes []change, keep []bool) ([]change, error) {
 	out := changes[:0]
-	n := 0
-	for _, c := range changes {
+	for i, c := range changes {
 		if c.image == nil {
 			out = append(out, c)
 			continue
 		}
-		keep := verdicts[n]
-		n++
-		if !keep {
+		if !keep[i] {
 			if d, ok := c.rejectedBy(); ok {
 				out = append(out, d)
 			}

@@ -160,7 +160,7 @@ func TestFilteredAppliesVerdicts(t *testing.T) {
 		{plan: p, key: "3", values: []any{int64(3)}, keyVals: []any{int64(3)}, image: []any{int64(3)}},                 // rejected insert: dropped
 		{plan: p, key: "4", values: []any{int64(4)}, keyVals: []any{int64(4)}, image: []any{int64(4)}, orDelete: true}, // rejected update: delete
 	}
-	got, err := filtered(in, []bool{true, false, false})
+	got, err := filtered(in, []bool{false, true, false, false})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,44 +2,114 @@ package cdc
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
-// filter evaluates the where filters of a batch's changes with the destination's SQL
-// engine, so that a filter means exactly what it means in the full migration's SELECT, and
-// returns the changes with every filter decided (see filtered).
+// The where filters of a batch are evaluated by the destination's SQL engine, so that a
+// filter means exactly what it means in the full migration's SELECT on the source: the row
+// images of one table go out together as a derived table, one row per image with its
+// index, and the query returns the indexes of the rows the filter keeps:
+//
+//	SELECT r.`__adbmigrate_row` FROM (SELECT ? AS `__adbmigrate_row`, ? AS `id`, ... UNION ALL SELECT ?, ?, ...) AS r WHERE (<where>)
+//
+// A row whose filter is NULL is not kept, as in a WHERE clause.
+
+// filterRows is the most row images one filter query carries; fewer when the table has many
+// columns, so that a query stays under the server's 65,535 placeholders.
+const filterRows = 1000
+
+// filterQuery is the plan's filter query for rows images.
+func (p *tablePlan) filterQuery(rows int) string {
+	if rows == p.filterRows && p.filterRun != "" {
+		return p.filterRun
+	}
+	var b strings.Builder
+	b.WriteString("SELECT r." + dialect.QuoteIdent(p.indexColumn) + " FROM (SELECT ? AS " + dialect.QuoteIdent(p.indexColumn))
+	for _, c := range p.t.Columns {
+		b.WriteString(", ? AS " + dialect.QuoteIdent(c.Name))
+	}
+	more := " UNION ALL SELECT ?" + strings.Repeat(", ?", len(p.t.Columns))
+	b.Grow(len(more) * (rows - 1))
+	for range rows - 1 {
+		b.WriteString(more)
+	}
+	b.WriteString(") AS r WHERE (" + p.t.Where + ")")
+	return b.String()
+}
+
+// planFilter works out the table's filter query, when it has a where filter.
+func (p *tablePlan) planFilter() {
+	if p.t.Where == "" {
+		return
+	}
+	// The index column's name must not hide one of the table's.
+	p.indexColumn = "__adbmigrate_row"
+	for slices.ContainsFunc(p.t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, p.indexColumn) }) {
+		p.indexColumn += "_"
+	}
+	p.filterRows = max(1, min(filterRows, 65000/(len(p.t.Columns)+1)))
+	p.filterRun = p.filterQuery(p.filterRows)
+}
+
+// filter evaluates the where filters of a batch's changes, a query per table and per
+// filterRows images, and returns the changes with every filter decided (see filtered).
 func (a *applier) filter(ctx context.Context, changes []change) ([]change, error) {
-	var verdicts []bool
-	for _, c := range changes {
+	byPlan := map[*tablePlan][]int{}
+	var plans []*tablePlan
+	for i, c := range changes {
 		if c.image == nil {
 			continue
 		}
-		ok, err := a.matches(ctx, c.table(), c.image)
-		if err != nil {
-			return nil, err
+		if _, ok := byPlan[c.plan]; !ok {
+			plans = append(plans, c.plan)
 		}
-		verdicts = append(verdicts, ok)
+		byPlan[c.plan] = append(byPlan[c.plan], i)
 	}
-	if len(verdicts) == 0 {
+	if len(plans) == 0 {
 		return changes, nil
 	}
-	return filtered(changes, verdicts)
+	keep := make([]bool, len(changes))
+	for _, p := range plans {
+		for chunk := range slices.Chunk(byPlan[p], p.filterRows) {
+			if err := a.evaluate(ctx, p, changes, chunk, keep); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return filtered(changes, keep)
 }
 
-// matches evaluates the table's where filter on one row image.
-func (a *applier) matches(ctx context.Context, t *Table, image []any) (bool, error) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = "? AS " + dialect.QuoteIdent(c.Name)
+// evaluate runs p's filter on the images of changes[i] for each i in chunk, and sets
+// keep[i] for those it keeps.
+func (a *applier) evaluate(ctx context.Context, p *tablePlan, changes []change, chunk []int, keep []bool) error {
+	t := p.t
+	args := make([]any, 0, len(chunk)*(len(t.Columns)+1))
+	for k, i := range chunk {
+		args = append(args, int64(k))
+		args = append(args, changes[i].image...)
 	}
-	var ok sql.NullBool
-	q := "SELECT (" + t.Where + ") FROM (SELECT " + strings.Join(cols, ", ") + ") AS r"
-	if err := a.dst.QueryRowContext(ctx, q, image...).Scan(&ok); err != nil {
-		return false, fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+	rows, err := a.dst.QueryContext(ctx, p.filterQuery(len(chunk)), args...)
+	if err != nil {
+		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
 	}
-	return ok.Valid && ok.Bool, nil
+	defer rows.Close()
+	for rows.Next() {
+		var k int
+		if err := rows.Scan(&k); err != nil {
+			return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+		}
+		if k < 0 || k >= len(chunk) {
+			return fmt.Errorf("evaluating the where filter of %s.%s: the destination returned row %d of %d", t.SourceDB, t.SourceTable, k, len(chunk))
+		}
+		keep[chunk[k]] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+	}
+	return nil
 }

@@ -30,6 +30,11 @@ type tablePlan struct {
 	// upsertRun and deleteRun are the statements of a run of maxRun changes, the length of
 	// every run of a large batch but its last.
 	upsertRun, deleteRun string
+	// The where filter's query (filter.go): the name of its index column, the most images
+	// one query carries, and the query for that many. Unset without a filter.
+	indexColumn string
+	filterRows  int
+	filterRun   string
 }
 
 // maxRun is the most changes one statement writes.
@@ -64,6 +69,7 @@ func (t *Table) replan(d dialect.Dialect) error {
 	}
 	p.upsertRun = d.Upsert(t.DestDB, t.DestTable, p.columns, maxRun)
 	p.deleteRun = d.DeleteByKey(t.DestDB, t.DestTable, p.keyColumns, maxRun)
+	p.planFilter()
 	t.plan = p
 	return nil
 }
