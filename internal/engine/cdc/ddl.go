@@ -11,6 +11,9 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/format"
 	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
+	// The parser needs a driver for literal values (DEFAULT 0 in ADD COLUMN); this is the
+	// one made for tools. cdc imports it itself rather than rely on another package doing so.
+	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
@@ -22,7 +25,7 @@ import (
 // silence. Applying is idempotent: a statement replayed after a restart finds its column
 // already added or dropped.
 func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
-	stmt, err := parser.New().ParseOneStmt(query, "", "")
+	stmt, err := parseDDL(query)
 	if err != nil {
 		// Not something the parser knows (MariaDB-only syntax): report it if it names a
 		// migrated table.
@@ -63,6 +66,11 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 	// The columns moved: plan the table again (the etl block's expressions read them by
 	// position, and the statements name them).
 	return t.replan(a.cfg.Dialect)
+}
+
+// parseDDL parses one DDL statement from the binlog.
+func parseDDL(query string) (ast.StmtNode, error) {
+	return parser.New().ParseOneStmt(query, "", "")
 }
 
 func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
