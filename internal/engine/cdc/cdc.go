@@ -4,6 +4,12 @@
 // the position it reaches. A run that stops at any moment resumes from that committed
 // position: nothing is lost and, since every change is applied as REPLACE or DELETE by key,
 // a replayed change leaves the row as the source has it.
+//
+// Run reads the events (cdc.go); the applier (applier.go) drives three stages: decode
+// (decode.go: rows events to changes, no database access), batch (batch.go and filter.go:
+// where filters evaluated per batch by the destination, coalescing, split by row key among
+// the workers) and apply (apply.go: statements from each table's plan, plan.go, committed
+// with the checkpoint; status and lag). Destination statements come from its dialect.
 package cdc
 
 import (
