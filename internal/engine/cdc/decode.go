@@ -24,8 +24,8 @@ type change struct {
 	key     string
 	keyVals []any              // the row's key values
 	end     checkpoint.Applied // end of the source transaction that made the change
-	// image, when set, is the row's source values (every column of the plan's table) for
-	// its where filter, which the batch stage evaluates before the batch is applied: a row
+	// image, when set, is the row's values of the columns its where filter reads (the
+	// plan's filterColumns), which the batch stage evaluates before the batch is applied: a row
 	// the filter keeps stays an upsert, a row it rejects is dropped, or with orDelete
 	// becomes a delete of its key. Nil when the change needs no filter.
 	image    []any
@@ -164,9 +164,9 @@ func (p *tablePlan) upsert(row []any) (change, verdict, error) {
 		c.values = append(c.values, v)
 	}
 	if t.Where != "" {
-		c.image = make([]any, len(row))
-		for i, col := range t.Columns {
-			if c.image[i], err = argValue(col, row[i]); err != nil {
+		c.image = make([]any, len(p.filterColumns))
+		for k, i := range p.filterColumns {
+			if c.image[k], err = argValue(t.Columns[i], row[i]); err != nil {
 				return change{}, 0, err
 			}
 		}

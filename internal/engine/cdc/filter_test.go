@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,6 +81,8 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 		"ratio < 1",
 		"COALESCE(score, 0) % 2 = 0",
 		"name IN ('bob', 'née ü') OR price IS NULL",
+		"`score` BETWEEN 0 AND 60 AND r.id <> 4", // qualified by the derived table's alias
+		"1 = 1",                                  // reads no column
 	}
 	d := mariadb(t)
 	a := &applier{dst: db}
@@ -93,7 +96,11 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 			tb.plan.filterRows, tb.plan.filterRun = chunk, "" // no planned query for that size
 			var changes []change
 			for i, img := range images {
-				changes = append(changes, change{plan: tb.plan, key: fmt.Sprint(i), keyVals: []any{int64(i)}, image: img})
+				var read []any // the values of the columns the filter reads
+				for _, j := range tb.plan.filterColumns {
+					read = append(read, img[j])
+				}
+				changes = append(changes, change{plan: tb.plan, key: fmt.Sprint(i), keyVals: []any{int64(i)}, image: read})
 			}
 			got, err := a.filter(ctx, changes)
 			if err != nil {
@@ -116,6 +123,16 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 	}
 }
 
+func TestWhereColumns(t *testing.T) {
+	names, ok := whereColumns("a > 1 AND (LOWER(`B c`) LIKE 'x%' OR d IN (SELECT 1)) AND t.e IS NULL")
+	if !ok || !slices.Equal(names, []string{"a", "B c", "d", "e"}) {
+		t.Errorf("whereColumns = %v, %v", names, ok)
+	}
+	if _, ok := whereColumns("a >"); ok {
+		t.Error("a filter that does not parse gave columns")
+	}
+}
+
 // TestFilterIndexColumnAvoidsTheTablesColumns: a table with a column named like the index
 // column still filters by its own column.
 func TestFilterIndexColumnAvoidsTheTablesColumns(t *testing.T) {
@@ -126,6 +143,9 @@ func TestFilterIndexColumnAvoidsTheTablesColumns(t *testing.T) {
 	}
 	if tb.plan.indexColumn != "__adbmigrate_row_" {
 		t.Errorf("index column is %q", tb.plan.indexColumn)
+	}
+	if !slices.Equal(tb.plan.filterColumns, []int{0}) {
+		t.Errorf("the filter reads columns %v, want [0]", tb.plan.filterColumns)
 	}
 	want := "SELECT r.`__adbmigrate_row_` FROM (SELECT ? AS `__adbmigrate_row_`, ? AS `__adbmigrate_row` UNION ALL SELECT ?, ?) AS r WHERE (__adbmigrate_row > 1)"
 	if got := tb.plan.filterQuery(2); got != want {

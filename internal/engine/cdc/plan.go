@@ -30,11 +30,13 @@ type tablePlan struct {
 	// upsertRun and deleteRun are the statements of a run of maxRun changes, the length of
 	// every run of a large batch but its last.
 	upsertRun, deleteRun string
-	// The where filter's query (filter.go): the name of its index column, the most images
-	// one query carries, and the query for that many. Unset without a filter.
-	indexColumn string
-	filterRows  int
-	filterRun   string
+	// The where filter's query (filter.go): the positions in t.Columns of the columns it
+	// reads (a change's image holds their values), the name of its index column, the most
+	// images one query carries, and the query for that many. Unset without a filter.
+	filterColumns []int
+	indexColumn   string
+	filterRows    int
+	filterRun     string
 }
 
 // maxRun is the most changes one statement writes.
