@@ -63,7 +63,7 @@ func (a *applier) start(ctx context.Context) error {
 	}
 	b := a.pending
 	rows := len(b.changes) // the changes the filters kept, as counted before they were batched
-	if err := a.cfg.Limits.Rows.Wait(ctx, float64(rows)); err != nil {
+	if err := a.cfg.Limits.WaitRows(ctx, float64(rows)); err != nil {
 		return err
 	}
 	changes := coalesce(b.changes)
@@ -193,7 +193,7 @@ func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int6
 		}
 		stmt, args := changes[i].plan.statement(changes[i:j])
 		size := argBytes(args)
-		if err := a.cfg.Limits.Bytes.Wait(ctx, float64(size)); err != nil {
+		if err := a.cfg.Limits.WaitBytes(ctx, float64(size)); err != nil {
 			return written, err
 		}
 		written += int64(size)

@@ -97,7 +97,7 @@ type Config struct {
 	Dialect dialect.Dialect
 	// Tables are the migrated tables, with their schema at Start.
 	Tables []*Table
-	// Limits throttles rows and bytes written; it may change while Run runs.
+	// Limits throttles rows and bytes written; it may change while Run runs. Nil is unlimited.
 	Limits *throttle.Limits
 	// Drain, when closed, makes Run apply everything the source has written by then and
 	// return ErrDrained.
@@ -152,9 +152,6 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 		if err := t.replan(cfg.Dialect); err != nil {
 			return err
 		}
-	}
-	if a.cfg.Limits == nil {
-		a.cfg.Limits = throttle.NewLimits(0, 0, 0)
 	}
 	if a.cfg.Log == nil {
 		a.cfg.Log = slog.New(slog.DiscardHandler)
