@@ -2,9 +2,11 @@ package cdc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -96,7 +98,8 @@ func (v *columnNames) Enter(n ast.Node) (ast.Node, bool) {
 func (v *columnNames) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // filter evaluates the where filters of a batch's changes, a query per table and per
-// filterRows images, and returns the changes with every filter decided (see filtered).
+// filterRows images, up to a.workers() queries at once, and returns the changes with every
+// filter decided (see filtered).
 func (a *applier) filter(ctx context.Context, changes []change) ([]change, error) {
 	byPlan := map[*tablePlan][]int{}
 	var plans []*tablePlan
@@ -112,22 +115,44 @@ func (a *applier) filter(ctx context.Context, changes []change) ([]change, error
 	if len(plans) == 0 {
 		return changes, nil
 	}
-	keep := make([]bool, len(changes))
+	type job struct {
+		p     *tablePlan
+		chunk []int
+	}
+	var jobs []job
 	for _, p := range plans {
 		for chunk := range slices.Chunk(byPlan[p], p.filterRows) {
-			if err := a.evaluate(ctx, p, changes, chunk, keep); err != nil {
-				return nil, err
-			}
+			jobs = append(jobs, job{p, chunk})
 		}
+	}
+	keep := make([]bool, len(changes)) // each job sets the entries of its own chunk
+	errs := make([]error, len(jobs))
+	slots := make(chan struct{}, a.workers())
+	var wg sync.WaitGroup
+	for n, j := range jobs {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[n] = a.evaluate(ctx, j.p, changes, j.chunk, keep)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return filtered(changes, keep)
 }
 
 // evaluate runs p's filter on the images of changes[i] for each i in chunk, and sets
 // keep[i] for those it keeps.
+//
+// The query is not prepared on the server: the destination's pool interpolates the values
+// (dbconn), so text travels as binary strings, exactly as the one-image-at-a-time query
+// sent it. A server-side prepared statement would send it in the connection's character
+// set and collation and change what comparisons on text columns mean.
 func (a *applier) evaluate(ctx context.Context, p *tablePlan, changes []change, chunk []int, keep []bool) error {
 	t := p.t
-	args := make([]any, 0, len(chunk)*(len(t.Columns)+1))
+	args := make([]any, 0, len(chunk)*(len(p.filterColumns)+1))
 	for k, i := range chunk {
 		args = append(args, int64(k))
 		args = append(args, changes[i].image...)

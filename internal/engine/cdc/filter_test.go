@@ -85,7 +85,7 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 		"1 = 1",                                  // reads no column
 	}
 	d := mariadb(t)
-	a := &applier{dst: db}
+	a := &applier{dst: db, cfg: Config{Workers: 3}} // chunks are evaluated 3 at a time
 	for _, where := range wheres {
 		tb := &Table{SourceDB: "s", SourceTable: "t", DestDB: "d", DestTable: "t", Columns: cols, Key: []string{"id"},
 			Dest: map[string]string{}, Where: where}
