@@ -165,6 +165,7 @@ type catchUpResult struct {
 	// CPU seconds (user + system) used during the task's catch-up by the runner and by the
 	// destination server (-1 when unknown).
 	runnerCPU, dstCPU float64
+	plainPoolReads    int64 // see taskCatchUp.poolReads
 	verifiedRows      int64
 	verifiedNative    int64
 	// where is the task whose tables have whereFilter, over the same backlog.
@@ -882,6 +883,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 		return res, err
 	}
 	res.ours, res.oursGTID, res.oursStop, res.runnerCPU, res.dstCPU = plain.marker, plain.position, plain.stop, plain.runnerCPU, plain.dstCPU
+	res.plainPoolReads = plain.poolReads
 	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
 		return res, err
 	}
@@ -903,6 +905,9 @@ type taskCatchUp struct {
 	// CPU seconds (user + system) used until the marker arrived by the runner and by the
 	// destination server (-1 when unknown).
 	runnerCPU, dstCPU float64
+	// poolReads are the destination's InnoDB reads from disk meanwhile
+	// (Innodb_buffer_pool_reads): pages of the task's tables not in memory.
+	poolReads int64
 }
 
 // applyBacklog starts the stopped task and times it until the marker row is in markerTable
@@ -911,7 +916,16 @@ type taskCatchUp struct {
 func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.DB, taskID, markerTable string, marker int64, target string) (taskCatchUp, error) {
 	var res taskCatchUp
 	targetSeq := gtidSeq(target)
+	// Both tasks start with their destination tables in the buffer pool, as the plain one's
+	// are after the load: the two copies of sbtest together nearly fill it.
+	if err := warm(ctx, dst, strings.Split(markerTable, ".")[0]); err != nil {
+		return res, err
+	}
 	fmt.Printf("\n== adbmigrate: POST /v1/tasks/%s/start until the task reaches %s ==\n", taskID, target)
+	reads0, err := statusValue(ctx, dst, "Innodb_buffer_pool_reads")
+	if err != nil {
+		return res, err
+	}
 	dstPid := serverPid(cfg, "destination")
 	runnerCPU0, dstCPU0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid)
 	t0 := time.Now()
@@ -954,13 +968,19 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 		time.Sleep(10 * time.Millisecond)
 	}
 	res.runnerCPU, res.dstCPU = cpuSeconds(r.Pid())-runnerCPU0, cpuSeconds(dstPid)-dstCPU0
+	reads1, err := statusValue(ctx, dst, "Innodb_buffer_pool_reads")
+	if err != nil {
+		return res, err
+	}
+	res.poolReads = reads1 - reads0
 	if runnerCPU0 < 0 {
 		res.runnerCPU = -1
 	}
 	if dstCPU0 < 0 {
 		res.dstCPU = -1
 	}
-	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s\n", res.marker.Seconds(), res.position.Seconds())
+	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s; %d buffer pool reads from disk on the destination\n",
+		res.marker.Seconds(), res.position.Seconds(), res.poolReads)
 
 	t0 = time.Now()
 	task, err := r.Client.StopTask(ctx, taskID)
@@ -972,6 +992,47 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 		return res, fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
 	}
 	return res, nil
+}
+
+// warm reads every index of every table of database on db, so that they are in its buffer
+// pool.
+func warm(ctx context.Context, db *sql.DB, database string) error {
+	rows, err := db.QueryContext(ctx, "SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?", database)
+	if err != nil {
+		return err
+	}
+	var indexes [][2]string
+	for rows.Next() {
+		var t, ix string
+		if err := rows.Scan(&t, &ix); err != nil {
+			rows.Close()
+			return err
+		}
+		indexes = append(indexes, [2]string{t, ix})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, ix := range indexes {
+		var n int64
+		q := "SELECT COUNT(*) FROM " + quoteIdent(database) + "." + quoteIdent(ix[0]) + " FORCE INDEX (" + quoteIdent(ix[1]) + ")"
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			return fmt.Errorf("warming %s.%s: %w", database, ix[0], err)
+		}
+	}
+	return nil
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// statusValue reads one numeric global status variable.
+func statusValue(ctx context.Context, db *sql.DB, name string) (int64, error) {
+	var v int64
+	if err := db.QueryRowContext(ctx, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = ?", name).Scan(&v); err != nil {
+		return 0, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // verifyWhere checks that every table of whereDatabase on the destination has the same row
@@ -1196,11 +1257,11 @@ stop (drain)                    %.2f s; %d rows verified with CHECKSUM TABLE
 -- catch-up of a backlog of %d row changes (%.1f MiB of binlog, written in %.1f s) --
 native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos reached after %.2f s; %s
 adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
-  CPU during it                 runner %s, destination server %s; stop (drain) %.2f s
+  CPU during it                 runner %s, destination server %s; stop (drain) %.2f s; %d buffer pool reads
 ratio ours/native (rate)        %.2f
 adbmigrate, where %s on every table
                                 %.2f s  (%.0f row changes/s); reported position reached after %.2f s
-  CPU during it                 runner %s, destination server %s
+  CPU during it                 runner %s, destination server %s; %d buffer pool reads
 ratio where/plain (rate)        %.2f
 verified                        destination %d rows, replica %d rows, %s %d rows: same CHECKSUM TABLE as the source
 runner peak RSS                 %.1f MiB
@@ -1216,10 +1277,10 @@ targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x 
 		c.rowChanges, float64(c.binlogBytes)/(1<<20), c.generate.Seconds(),
 		c.native.Seconds(), nativeRate, c.nativeGTID.Seconds(), c.parallel,
 		c.ours.Seconds(), oursRate, c.oursGTID.Seconds(),
-		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(),
+		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(), c.plainPoolReads,
 		oursRate/nativeRate,
 		whereFilter, c.where.marker.Seconds(), whereRate, c.where.position.Seconds(),
-		cpuShare(c.where.runnerCPU, c.where.marker), cpuShare(c.where.dstCPU, c.where.marker),
+		cpuShare(c.where.runnerCPU, c.where.marker), cpuShare(c.where.dstCPU, c.where.marker), c.where.poolReads,
 		whereRate/oursRate,
 		c.verifiedRows, c.verifiedNative, whereDatabase, c.verifiedWhere, benchkit.MiB(peakKiB),
 		passFail(percentile(l.heartbeatLag, 99) < 1), passFail(oursRate/nativeRate >= 1.5))
