@@ -5,7 +5,8 @@
 // Usage:
 //
 //	adbmigrate-runner [--listen ADDR] --data-dir DIR [--tls-cert FILE --tls-key FILE | --insecure] ...
-//	adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]
+//	adbmigrate-runner --version
+//	adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]
 package main
 
 import (
@@ -71,8 +72,13 @@ func run(args []string) error {
 	latencyHold := fs.Duration("latency-alert-hold", 30*time.Second, "how long a task's lag must stay above its latency_threshold_seconds before the alert is sent")
 	verifySettle := fs.Duration("verify-settle", 10*time.Second, "during incremental migration, how long a row that differs may take to catch up before verification counts it")
 	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
+	showVersion := fs.Bool("version", false, "print the runner's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Println("adbmigrate-runner", version)
+		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
@@ -262,9 +268,12 @@ func runStatus(args []string, out io.Writer) error {
 	dataDir := fs.String("data-dir", "", "the runner's data directory, to read its token file from")
 	caFile := fs.String("ca-file", "", "PEM CA bundle to verify the runner's TLS certificate with (default: the system's roots)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the runner")
+	watch := fs.Bool("watch", false, "keep showing the tasks, with a progress bar per table during the full migration and the lag during incremental migration, until interrupted")
+	interval := fs.Duration("interval", 2*time.Second, "with --watch, how often to read the tasks")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
 		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION.")
+		fmt.Fprintln(fs.Output(), "With --watch: redraws them on a terminal (plain lines otherwise) until Ctrl-C.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -292,6 +301,9 @@ func runStatus(args []string, out io.Writer) error {
 	client, err := api.NewClient(*endpoint, token, hc)
 	if err != nil {
 		return err
+	}
+	if *watch {
+		return watchStatus(client.ListTasks, *endpoint, out, *interval)
 	}
 	tasks, err := client.ListTasks(context.Background())
 	var unknownCA x509.UnknownAuthorityError
