@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: unit, integration and acceptance tests against real MariaDB servers (started by
-# the tests themselves) and the real terraform CLI, then the examples checks (terraform fmt,
+# the tests themselves) and the real terraform CLI (and systemd-analyze, promtool, chromium,
+# tmux, goreleaser and OPA for the release and the operator examples), then the examples checks (terraform fmt,
 # terraform validate in every example directory) and the docs check.
 # Arguments, if any, go to `go test` instead of the default ./... (for example -run TestAcc).
 # A skipped test fails the run: a skip is not a pass.
@@ -15,6 +16,7 @@ trap 'rm -f "$cfg" "$log"' EXIT
 export TF_CLI_CONFIG_FILE=$cfg
 
 bash scripts/install-mariadb.sh
+bash scripts/install-tools.sh
 if ! command -v terraform >/dev/null 2>&1; then
 	echo "test: terraform is not on PATH; install terraform >= 1.11 (acceptance tests run the real CLI)" >&2
 	exit 1
