@@ -1,6 +1,7 @@
 // Command adbmigrate-runner is the daemon that owns migration tasks: it runs them, keeps
 // their state in a bbolt store under --data-dir, and serves the authenticated /v1 API that the
-// Terraform provider talks to, and Prometheus metrics at /metrics.
+// Terraform provider talks to, Prometheus metrics at /metrics, and a read-only web console
+// at /ui.
 //
 // Usage:
 //
@@ -34,6 +35,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/console"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/server"
@@ -72,6 +74,7 @@ func run(args []string) error {
 	latencyHold := fs.Duration("latency-alert-hold", 30*time.Second, "how long a task's lag must stay above its latency_threshold_seconds before the alert is sent")
 	verifySettle := fs.Duration("verify-settle", 10*time.Second, "during incremental migration, how long a row that differs may take to catch up before verification counts it")
 	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
+	consoleSample := fs.Duration("console-sample-interval", 5*time.Second, "how often the web console at /ui samples each task's rows and lag for its charts (it keeps an hour)")
 	showVersion := fs.Bool("version", false, "print the runner's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -151,15 +154,23 @@ func run(args []string) error {
 		sched.Shutdown()
 		return fmt.Errorf("listening on %s (is another runner using it?): %w", *listen, err)
 	}
+	// The web console at /ui signs in with the token into a cookie; everything else is the
+	// API with its bearer token.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	con := console.New(st, log, token, version, console.Options{SampleEvery: *consoleSample})
+	go con.Run(ctx)
+	routes := http.NewServeMux()
+	routes.Handle("/ui", con.Handler())
+	routes.Handle("/ui/", con.Handler())
+	routes.Handle("/", server.New(st, box, sched, log, token, version).Handler())
 	srv := &http.Server{
-		Handler:           server.New(st, box, sched, log, token, version).Handler(),
+		Handler:           routes,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {

@@ -29,7 +29,9 @@ export TF_ACC=1
 args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(./...)
 set +e
-go test -count=1 -v -timeout 25m "${args[@]}" 2>&1 | tee "$log"
+# Artifacts (the web console's screenshot) go to test-artifacts/_artifacts/.
+mkdir -p test-artifacts
+go test -count=1 -v -timeout 25m -artifacts -outputdir "$PWD/test-artifacts" "${args[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
