@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,17 @@ func TestWebConsoleInChromium(t *testing.T) {
 	})()`, 30*time.Second)
 	if js(`String(!!document.querySelector('tr.table-progress[data-table="shop.small"] .bar .fill'))`) != "true" {
 		t.Errorf("no progress bar for shop.small")
+	}
+	// Every precheck item is listed with its status; the events list the status changes.
+	st, err := r.Client.TaskStatus(context.Background(), task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := js(`String(document.querySelectorAll("tr.precheck-item").length)`); got != strconv.Itoa(len(st.Precheck)) || len(st.Precheck) == 0 {
+		t.Errorf("the page lists %s precheck items, the task has %d", got, len(st.Precheck))
+	}
+	if got := js(`String(document.querySelectorAll(".recent-events li").length > 0)`); got != "true" {
+		t.Errorf("the page lists no recent events")
 	}
 	// The charts draw lines from several samples.
 	waitJS("the lag and rows/s charts have no lines", `String(["lag", "rows_per_second"].every(s => {
