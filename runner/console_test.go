@@ -34,7 +34,7 @@ func TestWebConsoleInChromium(t *testing.T) {
 	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--console-sample-interval", "250ms"}})
 	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
 		Name: "console-watched", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "shop"}},
+		MigrationTypes: []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}, Objects: []api.Object{{Database: "shop"}},
 		FullThrottling: &api.Throttling{RPS: 1000}, InstanceClass: "small",
 	})
 	if err != nil {

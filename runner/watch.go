@@ -148,7 +148,7 @@ func renderWatch(tasks []api.Task, meter *rateMeter, now time.Time, bar barStyle
 	for _, t := range tasks {
 		st := t.State
 		rate := meter.observe("task/"+t.ID, st.RowsMigrated, now)
-		fmt.Fprintf(&b, "%s  %s  %s", t.ID, cell(t.Name), cell(st.Status))
+		fmt.Fprintf(&b, "%s  %s  %s", t.ID, cell(t.Name), cell(string(st.Status)))
 		if st.Phase != "" {
 			fmt.Fprintf(&b, "  phase %s", st.Phase)
 		}

@@ -110,7 +110,7 @@ func TestStatusWatch(t *testing.T) {
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name: "watched", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "shop"}},
+		MigrationTypes: []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}, Objects: []api.Object{{Database: "shop"}},
 		FullThrottling: &api.Throttling{RPS: 15000}, InstanceClass: "small",
 	})
 	if err != nil {

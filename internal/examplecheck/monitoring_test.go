@@ -66,7 +66,7 @@ func TestMonitoringExamplesMatchTheRunnersMetrics(t *testing.T) {
 	r := runnertest.Start(t)
 	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
 		Name: "metrics", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+		MigrationTypes: []api.MigrationType{api.MigrationSchema, api.MigrationFull}, Objects: []api.Object{{Database: "shop"}},
 		DataVerification: &api.DataVerification{Mode: api.VerifyFull},
 	})
 	if err != nil {

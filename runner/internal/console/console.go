@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
 //go:embed assets
@@ -43,9 +42,15 @@ type Options struct {
 	Window time.Duration
 }
 
+// Reader is what the console reads from the runner's store.
+type Reader interface {
+	ListTasks() ([]api.Task, error)
+	Events(taskID string, after int64) ([]api.TaskEvent, error)
+}
+
 // Console serves /ui and samples the tasks for its charts.
 type Console struct {
-	store   *store.Store
+	store   Reader
 	log     *slog.Logger
 	token   []byte
 	session []byte // the cookie value that proves the token
@@ -58,7 +63,7 @@ type Console struct {
 }
 
 // New returns a console over st that accepts token.
-func New(st *store.Store, log *slog.Logger, token, version string, opts Options) *Console {
+func New(st Reader, log *slog.Logger, token, version string, opts Options) *Console {
 	if opts.SampleEvery <= 0 {
 		opts.SampleEvery = 5 * time.Second
 	}
