@@ -21,13 +21,15 @@ import (
 
 const (
 	rulesFile     = "examples/monitoring/prometheus-rules.yml"
+	rulesTestFile = "examples/monitoring/prometheus-rules.test.yml"
 	dashboardFile = "examples/monitoring/grafana-dashboard.json"
 )
 
 // metricName finds the runner's metric names in PromQL text.
 var metricName = regexp.MustCompile(`\badbmigrate_[a-z0-9_]+\b`)
 
-// The rules pass `promtool check rules`, and every metric the rules and the dashboard
+// The rules pass `promtool check rules` and their unit tests (`promtool test rules`), and
+// every metric the rules and the dashboard
 // query is one a running runner exports once it has a task (per-task series appear only
 // then; verification series once the task has been verified).
 func TestMonitoringExamplesMatchTheRunnersMetrics(t *testing.T) {
@@ -37,6 +39,11 @@ func TestMonitoringExamplesMatchTheRunnersMetrics(t *testing.T) {
 		t.Fatalf("promtool check rules %s: %v\n%s", rulesFile, err, out)
 	} else if !strings.Contains(string(out), "SUCCESS: 5 rules found") {
 		t.Errorf("promtool check rules %s: want 5 rules:\n%s", rulesFile, out)
+	}
+
+	// The rules' unit tests: each alert fires when and with what it should, and not before.
+	if out, err := exec.Command(promtool, "test", "rules", filepath.Join(root, rulesTestFile)).CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules %s: %v\n%s", rulesTestFile, err, out)
 	}
 
 	rules, err := os.ReadFile(filepath.Join(root, rulesFile))
