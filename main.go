@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -17,7 +18,12 @@ var version = "dev"
 
 func main() {
 	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
+	showVersion := flag.Bool("version", false, "print the provider's version and exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("terraform-provider-adbmigrate", version)
+		return
+	}
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/adbmigrate/adbmigrate",
 		Debug:   *debug,

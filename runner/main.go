@@ -1,11 +1,13 @@
 // Command adbmigrate-runner is the daemon that owns migration tasks: it runs them, keeps
 // their state in a bbolt store under --data-dir, and serves the authenticated /v1 API that the
-// Terraform provider talks to, and Prometheus metrics at /metrics.
+// Terraform provider talks to, Prometheus metrics at /metrics, and a read-only web console
+// at /ui.
 //
 // Usage:
 //
 //	adbmigrate-runner [--listen ADDR] --data-dir DIR [--tls-cert FILE --tls-key FILE | --insecure] ...
-//	adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]
+//	adbmigrate-runner --version
+//	adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]
 package main
 
 import (
@@ -33,6 +35,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/console"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/server"
@@ -71,8 +74,14 @@ func run(args []string) error {
 	latencyHold := fs.Duration("latency-alert-hold", 30*time.Second, "how long a task's lag must stay above its latency_threshold_seconds before the alert is sent")
 	verifySettle := fs.Duration("verify-settle", 10*time.Second, "during incremental migration, how long a row that differs may take to catch up before verification counts it")
 	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
+	consoleSample := fs.Duration("console-sample-interval", 5*time.Second, "how often the web console at /ui samples each task's rows and lag for its charts (it keeps an hour)")
+	showVersion := fs.Bool("version", false, "print the runner's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Println("adbmigrate-runner", version)
+		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
@@ -145,15 +154,23 @@ func run(args []string) error {
 		sched.Shutdown()
 		return fmt.Errorf("listening on %s (is another runner using it?): %w", *listen, err)
 	}
+	// The web console at /ui signs in with the token into a cookie; everything else is the
+	// API with its bearer token.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	con := console.New(st, log, token, version, console.Options{SampleEvery: *consoleSample})
+	go con.Run(ctx)
+	routes := http.NewServeMux()
+	routes.Handle("/ui", con.Handler())
+	routes.Handle("/ui/", con.Handler())
+	routes.Handle("/", server.New(st, box, sched, log, token, version).Handler())
 	srv := &http.Server{
-		Handler:           server.New(st, box, sched, log, token, version).Handler(),
+		Handler:           routes,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {
@@ -262,9 +279,12 @@ func runStatus(args []string, out io.Writer) error {
 	dataDir := fs.String("data-dir", "", "the runner's data directory, to read its token file from")
 	caFile := fs.String("ca-file", "", "PEM CA bundle to verify the runner's TLS certificate with (default: the system's roots)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the runner")
+	watch := fs.Bool("watch", false, "keep showing the tasks, with a progress bar per table during the full migration and the lag during incremental migration, until interrupted")
+	interval := fs.Duration("interval", 2*time.Second, "with --watch, how often to read the tasks")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
 		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION.")
+		fmt.Fprintln(fs.Output(), "With --watch: redraws them on a terminal (plain lines otherwise) until Ctrl-C.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -292,6 +312,9 @@ func runStatus(args []string, out io.Writer) error {
 	client, err := api.NewClient(*endpoint, token, hc)
 	if err != nil {
 		return err
+	}
+	if *watch {
+		return watchStatus(client.ListTasks, *endpoint, out, *interval)
 	}
 	tasks, err := client.ListTasks(context.Background())
 	var unknownCA x509.UnknownAuthorityError

@@ -4,7 +4,10 @@
 #   up    install MariaDB if missing, build, start a source (binlog) and a destination
 #         MariaDB with sample data, start the runner, terraform apply examples/quickstart
 #         (through a CLI config with dev_overrides for the local build), then print the task
-#         and the migrated rows read from the destination.
+#         and the migrated rows read from the destination. Then live replication:
+#         examples/live-replication (schema + full + incremental) while orders are written
+#         on the source, the rows arriving, the cut-over with desired_status = "stopped"
+#         and the drained position; and how to open the web console and status --watch.
 #   plan  terraform plan on the demo (no changes expected).
 #   restart-runner
 #         stop the runner and start it again on the same data dir.
@@ -22,14 +25,18 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
 
 say() { printf '\n==> %s\n' "$*"; }
 
-tf() {
+tf() { tf_in quickstart "$@"; }
+
+tf_in() { # tf_in DIR ARGS...: terraform in .demo/DIR with the demo's variables
+	local dir=$1
+	shift
 	TF_CLI_CONFIG_FILE="$demo/terraformrc" \
 		TF_VAR_source_port="$(<"$demo/source.port")" \
 		TF_VAR_destination_port="$(<"$demo/destination.port")" \
 		TF_VAR_password="$(<"$demo/password")" \
 		ADBMIGRATE_ENDPOINT="http://$(<"$demo/runner.addr")" \
 		ADBMIGRATE_TOKEN="$(<"$demo/runner/token")" \
-		terraform -chdir="$demo/quickstart" "$@"
+		terraform -chdir="$demo/$dir" "$@"
 }
 
 sql() { # sql ROLE QUERY
@@ -111,7 +118,71 @@ RC
 	say "Migrated rows, read from the destination"
 	sql destination "SELECT 'customers' AS tbl, COUNT(*) AS \`rows\` FROM shop_copy.customers UNION ALL SELECT 'orders', COUNT(*) FROM shop_copy.orders UNION ALL SELECT 'order_items', COUNT(*) FROM shop_copy.order_items UNION ALL SELECT 'products', COUNT(*) FROM shop_copy.products"
 	sql destination "SELECT * FROM shop_copy.products ORDER BY sku; SELECT * FROM shop_copy.customers ORDER BY id LIMIT 4"
+
+	live
 	say "Demo is up. Try: make demo-plan (no changes), then make demo-down"
+}
+
+# live: schema + full + incremental (examples/live-replication) while an application keeps
+# writing orders on the source; the new rows arrive on the destination, then the cut-over
+# (desired_status = "stopped") drains to the source's position and stops.
+live() {
+	mkdir -p "$demo/live"
+	cp examples/live-replication/main.tf "$demo/live/"
+
+	say "Live replication: an application writes orders on the source from now on"
+	start_writer
+	say "terraform apply (examples/live-replication: schema + full + incremental into shop_live)"
+	tf_in live apply -auto-approve -input=false
+	say "Rows arriving: orders on the source and on the destination, while the writes go on"
+	for _ in 1 2 3 4 5; do
+		printf '  %s  source %s  destination %s\n' "$(date +%T)" \
+			"$(count source shop.orders)" "$(count destination shop_live.orders)"
+		sleep 1
+	done
+	"$root/bin/adbmigrate-runner" status --endpoint "http://$(<"$demo/runner.addr")" --data-dir "$demo/runner"
+
+	say "Cut-over: stop the application's writes, then apply with desired_status = \"stopped\""
+	stop_writer
+	printf '  the source is at %s\n' "$(mariadb --no-defaults --socket="$demo/source/s.sock" -uroot -N -e "SHOW MASTER STATUS" | awk '{print $1 ":" $2}')"
+	tf_in live apply -auto-approve -input=false -var desired_status=stopped
+	say "The task drained to the source's position and stopped"
+	tf_in live output
+	printf '  orders: source %s, destination %s\n' "$(count source shop.orders)" "$(count destination shop_live.orders)"
+
+	local addr token_file
+	addr=$(<"$demo/runner.addr")
+	token_file=$demo/runner/token
+	say "Watch the runner"
+	cat <<-EOF
+		  Web console:    http://$addr/ui/  (sign in with the token in $token_file)
+		  In a terminal:  bin/adbmigrate-runner status --watch --endpoint http://$addr --data-dir .demo/runner
+	EOF
+}
+
+count() { # count ROLE DB.TABLE
+	mariadb --no-defaults --socket="$demo/$1/s.sock" -uroot -N -e "SELECT COUNT(*) FROM $2"
+}
+
+# start_writer inserts an order on the source every 0.2 s until stop_writer.
+start_writer() {
+	touch "$demo/writer.run"
+	(
+		i=0
+		while [[ -e $demo/writer.run ]]; do
+			i=$((i + 1))
+			mariadb --no-defaults --socket="$demo/source/s.sock" -uroot shop -e \
+				"INSERT INTO orders VALUES ($((100000 + i)), 1 + $i % 2000, NOW(3), 'new'); UPDATE orders SET status = 'paid' WHERE id = $((100000 + i - 1))" || break
+			sleep 0.2
+		done
+	) &
+	echo $! >"$demo/writer.pid"
+}
+
+stop_writer() {
+	rm -f "$demo/writer.run"
+	[[ -s $demo/writer.pid ]] && wait "$(<"$demo/writer.pid")" 2>/dev/null || true
+	rm -f "$demo/writer.pid"
 }
 
 plan() {
@@ -127,6 +198,7 @@ restart_runner() {
 }
 
 down() {
+	rm -f "$demo/writer.run"
 	stop_runner
 	for role in source destination; do
 		[[ -d $demo/$role ]] && bash scripts/mariadb.sh stop "$demo/$role" && echo "demo: stopped the $role MariaDB"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: unit, integration and acceptance tests against real MariaDB servers (started by
-# the tests themselves) and the real terraform CLI, then the examples checks (terraform fmt,
+# the tests themselves) and the real terraform CLI (and systemd-analyze, promtool, chromium,
+# tmux, goreleaser and OPA for the release and the operator examples), then the examples checks (terraform fmt,
 # terraform validate in every example directory) and the docs check.
 # Arguments, if any, go to `go test` instead of the default ./... (for example -run TestAcc).
 # A skipped test fails the run: a skip is not a pass.
@@ -15,6 +16,7 @@ trap 'rm -f "$cfg" "$log"' EXIT
 export TF_CLI_CONFIG_FILE=$cfg
 
 bash scripts/install-mariadb.sh
+bash scripts/install-tools.sh
 if ! command -v terraform >/dev/null 2>&1; then
 	echo "test: terraform is not on PATH; install terraform >= 1.11 (acceptance tests run the real CLI)" >&2
 	exit 1
@@ -27,7 +29,9 @@ export TF_ACC=1
 args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(./...)
 set +e
-go test -count=1 -v -timeout 25m "${args[@]}" 2>&1 | tee "$log"
+# Artifacts (the web console's screenshot) go to test-artifacts/_artifacts/.
+mkdir -p test-artifacts
+go test -count=1 -v -timeout 25m -artifacts -outputdir "$PWD/test-artifacts" "${args[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -10,6 +10,8 @@
 #     replace_paths say which argument forces the replacement;
 #   - leave any task with a non-empty ignore_precheck_alerts (accepted alerts may cause data
 #     inconsistency: they need a human review, not a green pipeline).
+# The same rules, and one more (incremental tasks must have monitoring), are in Rego under
+# policy/ for Open Policy Agent or conftest.
 # Exit 2 means the plan itself could not be made or read. Needs terraform and jq; the
 # provider's endpoint and token come from ADBMIGRATE_ENDPOINT and ADBMIGRATE_TOKEN as usual.
 set -euo pipefail
