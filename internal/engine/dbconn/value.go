@@ -39,9 +39,9 @@ func (e *ValueError) Error() string {
 		size = fmt.Sprintf(" (a value of %d bytes)", e.Size)
 	}
 	return fmt.Sprintf("destination table %s cannot hold the value of column %s of %s%s as the source has it: the server said %q (%d). "+
-		"Nothing of it was written, and no value is ever clipped or rounded to fit: widen the destination column (ALTER TABLE %s MODIFY %s ...) "+
+		"Nothing of it was written, and no value is ever clipped or rounded to fit: widen the destination column %s of %s (modify it to the source column's type) "+
 		"so it holds every source value, then start the task again; it resumes from its checkpoints",
-		e.Table, e.Column, where, size, e.Message, e.Code, e.Table, e.Column)
+		e.Table, e.Column, where, size, e.Message, e.Code, e.Column, e.Table)
 }
 
 // Server errors and warnings of a value that does not fit its column.
