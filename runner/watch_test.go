@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -111,22 +112,50 @@ func TestStatusWatch(t *testing.T) {
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name: "watched", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
 		MigrationTypes: []api.MigrationType{api.MigrationSchema, api.MigrationFull, api.MigrationIncremental}, Objects: []api.Object{{Database: "shop"}},
-		FullThrottling: &api.Throttling{RPS: 15000}, InstanceClass: "small",
+		FullThrottling: &api.Throttling{RPS: 8000}, InstanceClass: "small",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusFullMigrating)
+	// Wait for the first chunk to commit, so that the bars have moved.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := r.Client.TaskStatus(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.RowsMigrated > 0 && st.Status == api.StatusFullMigrating {
+			break
+		}
+		if st.Status != api.StatusNotStarted && st.Status != api.StatusPrechecking && st.Status != api.StatusSchemaMigrating && st.Status != api.StatusFullMigrating {
+			t.Fatalf("the task is %s before the test could watch its full load", st.Status)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no row copied within a minute: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	env := append(os.Environ(), "ADBMIGRATE_TOKEN="+r.Token, "ADBMIGRATE_ENDPOINT="+r.Endpoint)
 
-	// On a pipe: plain readings one after the other.
-	var plain bytes.Buffer
-	cmd := exec.Command(runnertest.Binary(t), "status", "--watch", "--interval", "500ms")
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &plain, &plain
+	// On a pipe: plain readings one after the other, until a reading shows shop.big with a
+	// bar, the percentage, rows of the estimate, a measured rate, and an ETA (a number, or
+	// "-" in a reading where no chunk committed since the last).
+	bigLine := regexp.MustCompile(`shop\.big\s+\[#+\.*\]\s+[0-9.]+%\s+[0-9,]+ / [0-9,]+\s+[0-9,]+\s+([0-9hms.]+|-)\n`)
+	plain := &syncBuffer{}
+	cmd := exec.Command(runnertest.Binary(t), "status", "--watch", "--interval", "300ms")
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, plain, plain
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2500 * time.Millisecond)
+	deadline = time.Now().Add(20 * time.Second)
+	for !bigLine.MatchString(plain.String()) || strings.Count(plain.String(), "--- ") < 3 {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("within 20 s, no three readings with a progress line for shop.big with a bar, rows/s and an ETA:\n%s", plain.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("status --watch after SIGINT: %v (want exit 0)\n%s", err, plain.String())
@@ -134,15 +163,6 @@ func TestStatusWatch(t *testing.T) {
 	out := plain.String()
 	if strings.Contains(out, "\x1b[") {
 		t.Errorf("plain output holds escape sequences:\n%q", out)
-	}
-	if n := strings.Count(out, "--- "); n < 3 {
-		t.Errorf("%d readings in 2.5 s at 500ms, want at least 3:\n%s", n, out)
-	}
-	// A line with the bar, the percentage, rows of the estimate, a measured rate, and an ETA
-	// (a number, or "-" in a reading where no chunk committed since the last).
-	bigLine := regexp.MustCompile(`shop\.big\s+\[#+\.*\]\s+[0-9.]+%\s+[0-9,]+ / [0-9,]+\s+[0-9,]+\s+([0-9hms.]+|-)\n`)
-	if !bigLine.MatchString(out) {
-		t.Errorf("no progress line for shop.big with a bar, rows/s and an ETA:\n%s", out)
 	}
 	if !strings.Contains(out, task.ID+"  watched  FullMigrating") {
 		t.Errorf("no task line:\n%s", out)
@@ -165,7 +185,7 @@ func TestStatusWatch(t *testing.T) {
 		fmt.Sprintf("%s status --watch --interval 300ms; echo exit=$?; sleep 30", runnertest.Binary(t)))
 	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
 	var screen string
-	deadline := time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(15 * time.Second)
 	for {
 		screen = tmuxCmd("capture-pane", "-p", "-t", "watch")
 		if strings.Contains(screen, "█") && strings.Contains(screen, "shop.big") && strings.Contains(screen, "rows/s") {
@@ -200,6 +220,24 @@ func TestStatusWatch(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		screen = tmuxCmd("capture-pane", "-p", "-t", "watch")
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a command writes to while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func lookPath(t *testing.T, name string) string {
