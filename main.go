@@ -9,12 +9,16 @@ import (
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	tfaddr "github.com/hashicorp/terraform-registry-address"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/provider"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// source is the provider's source address, as configurations write it.
+const source = "adbmigrate/adbmigrate"
 
 func main() {
 	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
@@ -24,8 +28,13 @@ func main() {
 		fmt.Println("terraform-provider-adbmigrate", version)
 		return
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/adbmigrate/adbmigrate",
+	// The provider's full address: its source on the default registry host.
+	addr, err := tfaddr.ParseProviderSource(source)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: addr.String(),
 		Debug:   *debug,
 	})
 	if err != nil {
