@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,5 +294,104 @@ func TestETLNullSafe(t *testing.T) {
 	var nulls, values int
 	if err := dstDB.QueryRow("SELECT SUM(email IS NULL), SUM(email IS NOT NULL) FROM shop_etl.people").Scan(&nulls, &values); err != nil || nulls < 100 || values < 100 {
 		t.Fatalf("destination emails: %d NULL, %d not (%v): want many of both for the comparison to mean much", nulls, values, err)
+	}
+}
+
+// TestETLVerification verifies a table with an etl block against the rows the runner
+// computes itself: a clean copy passes over exactly the rows the filter keeps; rows the test
+// alters (a computed and a copied column), deletes and adds on the destination (a key the
+// source has but the filter leaves out, and a key the source lacks) are found exactly, by
+// key; repair rewrites them transformed, after which the destination equals SQL on the
+// source.
+func TestETLVerification(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	seedAccounts(t, src)
+	task := fullTask("task-etl-verify", src, dst, engine.Object{Database: "shop", RenameTo: "shop_etl",
+		Tables: []engine.Table{{Name: "accounts", ETL: accountsETL}}})
+	task.ChunkRows = 300
+	task.Verification = engine.Verification{Mode: engine.VerifyFull}
+	var last engine.Progress
+	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	var kept int64
+	if err := srcDB.QueryRow("SELECT COUNT(*) FROM shop.accounts WHERE status <> 'deleted' AND amount > 0").Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if v := last.Verification; v == nil || v.Status != "passed" || v.Rows != kept || v.Mismatches != 0 || len(v.Unverified) != 0 {
+		t.Fatalf("verification after the full load: %+v, want passed over the %d rows the filter keeps", v, kept)
+	}
+	var filteredOut int
+	if err := srcDB.QueryRow("SELECT MIN(id) FROM shop.accounts WHERE status = 'deleted'").Scan(&filteredOut); err != nil {
+		t.Fatal(err)
+	}
+	// Rows to damage, spread over the chunks: migrated rows with an email.
+	rows, err := srcDB.Query("SELECT id FROM shop.accounts WHERE status <> 'deleted' AND amount > 0 AND email IS NOT NULL ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) < 1000 {
+		t.Fatalf("only %d migrated rows with an email", len(ids))
+	}
+	pick := func(i int) int { return ids[i*(len(ids)-1)/5] }
+	dst.Exec(t,
+		fmt.Sprintf("UPDATE shop_etl.accounts SET full_name = CONCAT(full_name, '!') WHERE id = %d", pick(0)),    // computed column
+		fmt.Sprintf("UPDATE shop_etl.accounts SET amount_cents = amount_cents + 1 WHERE id = %d", pick(1)),       // computed number
+		fmt.Sprintf("UPDATE shop_etl.accounts SET email = UPPER(email) WHERE id = %d", pick(2)),                  // replaced column
+		fmt.Sprintf("UPDATE shop_etl.accounts SET created = created + INTERVAL 1 SECOND WHERE id = %d", pick(3)), // copied column
+		fmt.Sprintf("DELETE FROM shop_etl.accounts WHERE id IN (%d, %d)", pick(4), pick(5)),
+		fmt.Sprintf("INSERT INTO shop_etl.accounts (id, status, created) VALUES (%d, 'active', NOW()), (99999, 'new', NOW())", filteredOut),
+	)
+	want := []string{
+		fmt.Sprintf("shop.accounts differs id=%d", pick(0)), fmt.Sprintf("shop.accounts differs id=%d", pick(1)),
+		fmt.Sprintf("shop.accounts differs id=%d", pick(2)), fmt.Sprintf("shop.accounts differs id=%d", pick(3)),
+		fmt.Sprintf("shop.accounts extra id=%d", filteredOut), "shop.accounts extra id=99999",
+		fmt.Sprintf("shop.accounts missing id=%d", pick(4)), fmt.Sprintf("shop.accounts missing id=%d", pick(5)),
+	}
+	checkETLVerification(t, task, "mismatched", want)
+	task.Verification.Repair = true
+	checkETLVerification(t, task, "repaired", want)
+	task.Verification.Repair = false
+	checkETLVerification(t, task, "passed", nil)
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, accountsExpected, accountsActual)
+}
+
+// checkETLVerification runs verification on demand and checks its status and the
+// mismatches it found, in any order.
+func checkETLVerification(t *testing.T, task engine.Task, status engine.VerificationStatus, want []string) {
+	t.Helper()
+	var last engine.Progress
+	if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	v := last.Verification
+	if v == nil {
+		t.Fatal("verification reported nothing")
+	}
+	var got []string
+	for _, m := range v.Mismatched {
+		got = append(got, m.Table+" "+m.Kind+" "+m.Key)
+	}
+	slices.Sort(got)
+	found := slices.Sorted(slices.Values(want))
+	if status == "repaired" {
+		// Repaired rows are counted; none is left to list.
+		found = nil
+		if v.Repaired != int64(len(want)) {
+			t.Errorf("repaired %d rows, want %d", v.Repaired, len(want))
+		}
+	}
+	if v.Status != status || !slices.Equal(got, found) || len(v.Unverified) != 0 {
+		t.Errorf("verification: %s %v (left out: %v), want %s %v", v.Status, got, v.Unverified, status, found)
 	}
 }

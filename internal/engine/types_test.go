@@ -377,6 +377,9 @@ func fullLoadTypeFidelity(t *testing.T, objects []engine.Object) {
 		t.Errorf("reported rows_migrated = %d, want %d", last.RowsMigrated, want)
 	}
 	compareTypeTables(t, src, dst)
+	// Verification compares every value as the destination stores it: with an etl block,
+	// against the rows it computes itself.
+	checkVerification(t, task, "passed", nil)
 }
 
 // Changes TestIncrementalTypeFidelity makes after the seed, through the binlog only.

@@ -52,14 +52,19 @@ const maxQueued = 100000
 // recheckBatch is how many keys one query compares.
 const recheckBatch = 200
 
-// NewRechecker returns a rechecker of the jobs' tables (those with a key), reporting
-// through found and checked, which are called from Run's goroutine.
-func NewRechecker(src, dst Server, jobs []tablemap.Table, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
+// NewRechecker returns a rechecker of the jobs' tables (those with a key, and which
+// verification can compare: see Result.Unverified), reporting through found and checked,
+// which are called from Run's goroutine.
+func NewRechecker(ctx context.Context, src, dst Server, jobs []tablemap.Table, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
 	r := &Rechecker{src: src, dst: dst, settle: settle, limits: limits, found: found, checked: checked}
 	for _, j := range jobs {
 		rj := recheckJob{name: j.Name()}
-		rj.src, rj.dst = sides(src, dst, j)
-		if len(j.Source.Key) > 0 {
+		var reason string
+		var err error
+		if rj.src, rj.dst, reason, err = prepare(ctx, src, dst, j); err != nil {
+			return nil, err
+		}
+		if len(j.Source.Key) > 0 && reason == "" {
 			cols, err := tablemap.KeyColumns(j.Source)
 			if err != nil {
 				return nil, err
