@@ -821,6 +821,15 @@ func verificationAttributes() map[string]schema.Attribute {
 		"recheck_mismatches": schema.Int64Attribute{Computed: true, MarkdownDescription: "Changed rows that still differed after the settle " +
 			"delay with their source row unchanged."},
 		"recheck_mismatched": mismatchesAttribute("The first of those rows (at most 100)."),
+		"unverified": schema.ListNestedAttribute{
+			Computed: true,
+			MarkdownDescription: "Tables the sweep could not compare, each with the reason (for example a table with an `etl` block and no key). " +
+				"Every selected table is either compared or listed here.",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"table":  schema.StringAttribute{Computed: true, MarkdownDescription: "Source `database.table`."},
+				"reason": schema.StringAttribute{Computed: true, MarkdownDescription: "Why it was not compared, and what to do."},
+			}},
+		},
 	}
 }
 
@@ -866,7 +875,9 @@ func etlBlock() schema.ListNestedBlock {
 			"Syntax is checked at plan time; the precheck type-checks each expression against the source table (item `etl_expressions`). " +
 			"A type error names the table, the `filter` or `set` key and the expression, with a hint when it involves `null`. " +
 			"A row on which an expression fails (an overflow, a function of an unguarded NULL) fails the task, naming the table, the row's key and the expression. " +
-			"The key columns cannot be dropped or computed. Tables with an etl block are left out of data verification. Changing it replaces the task.",
+			"The key columns cannot be dropped or computed. Data verification covers tables with an etl block: the runner computes their expected rows " +
+			"with the same expressions and compares them with the destination's by key (a table without key, or with a computed column of a type whose " +
+			"stored form verification does not compute, such as MySQL's JSON or spatial types, is listed in `verification.unverified`). Changing it replaces the task.",
 		Validators: []validator.List{listvalidator.SizeAtMost(1)},
 		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 			"filter": schema.StringAttribute{

@@ -135,6 +135,7 @@ resource "adbmigrate_migration_task" "hr" {
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("status"), knownvalue.StringExact("passed")),
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("rows_checked"), knownvalue.Int64Exact(450)),
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("mismatches"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("rows_checked"), knownvalue.Int64Exact(525)),
 			},
 			Check: func(*terraform.State) error {
 				return e.sameRows(t, "SELECT id, name, dept FROM hr.staff WHERE active AND dept IN ('dev', 'ops') ORDER BY id",
@@ -156,6 +157,10 @@ resource "adbmigrate_migration_task" "hr" {
   source_connection_id      = adbmigrate_connection.source.id
   destination_connection_id = adbmigrate_connection.destination.id
   migration_types           = ["schema", "full"]
+
+  data_verification {
+    mode = "full"
+  }
 
   object {
     database  = "hr"
@@ -185,6 +190,11 @@ resource "adbmigrate_migration_task" "hr" {
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("object").AtSliceIndex(0).AtMapKey("table").AtSliceIndex(0).
 					AtMapKey("etl").AtSliceIndex(0).AtMapKey("drop_columns"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("dept"), knownvalue.StringExact("active")})),
+				// The etl table is verified against the rows the runner computes: every row the filter keeps, none differing.
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("status"), knownvalue.StringExact("passed")),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("mismatches"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("rows_checked"), knownvalue.Int64Exact(525)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("unverified"), knownvalue.ListExact(nil)),
 			},
 			Check: func(*terraform.State) error {
 				return e.sameRows(t, "SELECT id, UPPER(name), salary, CAST(ROUND(salary * 0.0833, 2) AS DECIMAL(20,2)), IFNULL(dept, 'none') FROM hr.staff WHERE active AND salary > 20000 ORDER BY id",
