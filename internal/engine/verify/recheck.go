@@ -160,12 +160,12 @@ func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 			kind = Differs
 		}
 		if !second {
-			again = append(again, recheck{job: keys[0].job, key: s.args, due: time.Now().Add(r.settle), source: s.hash, second: true})
+			again = append(again, recheck{job: keys[0].job, key: s.args(j.keyCols), due: time.Now().Add(r.settle), source: s.hash, second: true})
 			continue
 		}
 		for _, k := range keys {
-			if k.source == s.hash && sameKey(k.key, s.args) {
-				found = append(found, Mismatch{Table: j.name, Key: s.shown, Kind: kind})
+			if k.source == s.hash && sameKey(k.key, s.args(j.keyCols)) {
+				found = append(found, Mismatch{Table: j.name, Key: s.shown(j.keyCols), Kind: kind})
 				break
 			}
 		}
@@ -175,12 +175,12 @@ func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 			continue
 		}
 		if !second {
-			again = append(again, recheck{job: keys[0].job, key: d.args, due: time.Now().Add(r.settle), second: true})
+			again = append(again, recheck{job: keys[0].job, key: d.args(j.keyCols), due: time.Now().Add(r.settle), second: true})
 			continue
 		}
 		for _, k := range keys {
-			if k.source == "" && sameKey(k.key, d.args) {
-				found = append(found, Mismatch{Table: j.name, Key: d.shown, Kind: Extra})
+			if k.source == "" && sameKey(k.key, d.args(j.keyCols)) {
+				found = append(found, Mismatch{Table: j.name, Key: d.shown(j.keyCols), Kind: Extra})
 				break
 			}
 		}

@@ -392,27 +392,41 @@ func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, a
 }
 
 // keyOf identifies a row by its key values as read (raw): the map key that finds it among
-// the rows read from either server, and the row without its hash.
+// the rows read from either server (each value with its length), and the row without its
+// hash.
 func keyOf(keyCols []schema.Column, raw []sql.RawBytes) (string, keyedRow) {
-	var id, shown strings.Builder
+	var id []byte
 	key := make([][]byte, len(keyCols))
-	for i, c := range keyCols {
-		fmt.Fprintf(&id, "%d:%s;", len(raw[i]), raw[i])
-		if i > 0 {
-			shown.WriteString(", ")
-		}
-		shown.WriteString(c.Name + "=" + tablemap.Display(c, raw[i]))
+	for i := range keyCols {
+		id = strconv.AppendInt(id, int64(len(raw[i])), 10)
+		id = append(id, ':')
+		id = append(id, raw[i]...)
+		id = append(id, ';')
 		key[i] = append([]byte{}, raw[i]...)
 	}
-	return id.String(), keyedRow{shown: shown.String(), args: tablemap.KeyArgs(keyCols, key)}
+	return string(id), keyedRow{key: key}
 }
 
 // keyedRow is one row read by keyed.
 type keyedRow struct {
-	hash  string
-	shown string
-	args  []any // the key, as arguments that select the row again
+	hash string
+	key  [][]byte // the key's values as read
 }
+
+// shown is the row's key as mismatches name it: "col=value, ...".
+func (r keyedRow) shown(keyCols []schema.Column) string {
+	var b strings.Builder
+	for i, c := range keyCols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Name + "=" + tablemap.Display(c, r.key[i]))
+	}
+	return b.String()
+}
+
+// args is the key as arguments that select the row again.
+func (r keyedRow) args(keyCols []schema.Column) []any { return tablemap.KeyArgs(keyCols, r.key) }
 
 // chunk compares one chunk, narrows it to rows when it differs, and repairs it if asked.
 func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
@@ -518,14 +532,14 @@ func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.C
 	for k, r := range sh {
 		switch d, ok := dh[k]; {
 		case !ok:
-			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Missing, source: r.hash})
+			out = append(out, Mismatch{Table: name, Key: r.shown(keyCols), Kind: Missing, source: r.hash})
 		case d.hash != r.hash:
-			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Differs, source: r.hash})
+			out = append(out, Mismatch{Table: name, Key: r.shown(keyCols), Kind: Differs, source: r.hash})
 		}
 	}
 	for k, d := range dh {
 		if _, ok := sh[k]; !ok {
-			out = append(out, Mismatch{Table: name, Key: d.shown, Kind: Extra})
+			out = append(out, Mismatch{Table: name, Key: d.shown(keyCols), Kind: Extra})
 		}
 	}
 	return out, int64(len(sh)), nil
