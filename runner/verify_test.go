@@ -210,7 +210,7 @@ func TestETLContinuousVerificationAndRechecks(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
 		"INSERT INTO bank.accounts SELECT seq, seq * 10 + 1, IF(seq % 3 = 0, NULL, 'Open') FROM bank.seq_1_to_5000")
-	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "1s", "--verify-pause", "500ms"}})
+	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "2s", "--verify-pause", "500ms"}})
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
