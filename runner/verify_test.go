@@ -234,7 +234,9 @@ func TestETLContinuousVerificationAndRechecks(t *testing.T) {
 		if i%2 == 0 {
 			return []string{fmt.Sprintf("UPDATE bank.accounts SET balance = balance + 1 WHERE id = %d", id)}
 		}
-		return []string{fmt.Sprintf("UPDATE bank.accounts SET memo = IF(memo IS NULL, 'w%d', NULL) WHERE id = %d", i, id)}
+		// balance grows with every write, so a row never returns to an earlier state: the
+		// settle check would take a source row whose hash came back for one that stayed the same.
+		return []string{fmt.Sprintf("UPDATE bank.accounts SET balance = balance + 1, memo = IF(memo IS NULL, 'w%d', NULL) WHERE id = %d", i, id)}
 	})
 	var sweeps int64
 	var v *api.Verification
