@@ -18,7 +18,8 @@
 #   BENCH_TIMEOUT=2h                  longest a single migration may take
 #   BENCH_KEEP=1                      keep the work directory (logs, data) after the run
 #   ETL=0                             skip the second migration with an etl block (a filter
-#                                     and one computed column), timed against the plain one
+#                                     and one computed column), timed against the plain one,
+#                                     migration and data verification both
 #
 # Quick run: ROWS=200000 TABLES=2 make bench-full
 set -euo pipefail

@@ -476,13 +476,6 @@ func verifyJobs(maps []mapping) []tablemap.Table {
 	return jobs
 }
 
-// verifiable are the mappings data verification compares. A table with an etl block is
-// left out: its rows are filtered and computed by CEL expressions, which the checksum
-// queries run on the source cannot reproduce.
-func verifiable(maps []mapping) []mapping {
-	return slices.DeleteFunc(slices.Clone(maps), func(m mapping) bool { return m.etl != nil })
-}
-
 // verifyServers gives verification the task's servers with their dialects.
 func verifyServers(task Task, src, dst *sql.DB) (verify.Server, verify.Server, error) {
 	sd, err := dialect.For(task.Source.Type)
@@ -501,7 +494,7 @@ func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == 
 // verifyOnce compares every mapping's destination table with its source, reporting as it
 // goes; settle > 0 lets rows in flight catch up before they count.
 func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
-	jobs := verifyJobs(verifiable(maps))
+	jobs := verifyJobs(maps)
 	var sweeps int64
 	send(func(p *Progress) {
 		if p.Verification != nil {
@@ -539,6 +532,9 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 		status = VerificationRepaired
 	}
 	task.logger().Info("verification done", "status", status, "rows", res.Rows, "mismatches", res.Mismatches, "repaired", res.Repaired)
+	for _, u := range res.Unverified {
+		task.logger().Warn("table not verified", "table", u.Table, "reason", u.Reason)
+	}
 	send(func(p *Progress) {
 		p.Verification = p.Verification.next(status, res, sweeps+1)
 	})

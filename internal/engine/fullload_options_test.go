@@ -241,6 +241,9 @@ func checkVerification(t *testing.T, task engine.Task, status engine.Verificatio
 	if v.Status != status || !slices.Equal(got, mismatched) {
 		t.Errorf("verification: %s %v, want %s %v", v.Status, got, status, mismatched)
 	}
+	if len(v.Unverified) > 0 {
+		t.Errorf("verification left tables out: %+v", v.Unverified)
+	}
 }
 
 func TestMergeTablesNeedsOneDestination(t *testing.T) {

@@ -140,7 +140,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	if err != nil {
 		return nil, err
 	}
-	rc, err := verify.NewRechecker(vs, vd, verifyJobs(verifiable(maps)), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
+	rc, err := verify.NewRechecker(ctx, vs, vd, verifyJobs(maps), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +151,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	}()
 	index := make(map[*cdc.Table]int, len(tables))
 	for i, t := range tables {
-		if maps[i].etl == nil {
-			index[t] = len(index) // its place among the verifiable mappings
-		}
+		index[t] = i
 	}
 	return func(t *cdc.Table, keys [][]any) {
 		if i, ok := index[t]; ok {

@@ -821,6 +821,15 @@ func verificationAttributes() map[string]schema.Attribute {
 		"recheck_mismatches": schema.Int64Attribute{Computed: true, MarkdownDescription: "Changed rows that still differed after the settle " +
 			"delay with their source row unchanged."},
 		"recheck_mismatched": mismatchesAttribute("The first of those rows (at most 100)."),
+		"unverified": schema.ListNestedAttribute{
+			Computed: true,
+			MarkdownDescription: "Tables the sweep could not compare, each with the reason (for example a table with an `etl` block and no key). " +
+				"Every selected table is either compared or listed here.",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"table":  schema.StringAttribute{Computed: true, MarkdownDescription: "Source `database.table`."},
+				"reason": schema.StringAttribute{Computed: true, MarkdownDescription: "Why it was not compared, and what to do."},
+			}},
+		},
 	}
 }
 
@@ -859,22 +868,29 @@ func etlBlock() schema.ListNestedBlock {
 			"comparisons with numbers, `round(d, places)`, `decimal(\"1.5\")`, `string(d)`, `int(d)`, `double(d)`; put the decimal on the left of an " +
 			"operator), `bytes` for binary strings and BLOBs, and `string` for the rest: character types, JSON, the member of an `ENUM` (its error value reads as `\"\"`, like a `''` member), the members " +
 			"of a `SET` joined by commas, and dates and times in MySQL's text form (`2024-05-01 12:00:00.5`). A NULL column is `null`, and " +
-			"`has(row.<column>)` is true when it is not NULL. The strings, math and base64 extensions are available. " +
+			"`has(row.<column>)` is true when it is not NULL. Functions do not take `null`: to transform a nullable column and keep NULL as NULL, " +
+			"guard it with a conditional whose other branch is `null`, `row.email == null ? null : row.email.lowerAscii()` or " +
+			"`has(row.amount) ? row.amount * 100 : null`; such a conditional has the type of its value branch, whatever it is (string, bytes, int, " +
+			"uint, double, bool, decimal, timestamp), and gives NULL or the value. The strings, math and base64 extensions are available. " +
 			"Syntax is checked at plan time; the precheck type-checks each expression against the source table (item `etl_expressions`). " +
-			"A row on which an expression fails (an overflow, a function of NULL) fails the task, naming the table, the row's key and the expression. " +
-			"The key columns cannot be dropped or computed. Tables with an etl block are left out of data verification. Changing it replaces the task.",
+			"A type error names the table, the `filter` or `set` key and the expression, with a hint when it involves `null`. " +
+			"A row on which an expression fails (an overflow, a function of an unguarded NULL) fails the task, naming the table, the row's key and the expression. " +
+			"The key columns cannot be dropped or computed. Data verification covers tables with an etl block: the runner computes their expected rows " +
+			"with the same expressions and compares them with the destination's by key (a table without key, or with a computed column of a type whose " +
+			"stored form verification does not compute, such as MySQL's JSON or spatial types, is listed in `verification.unverified`). Changing it replaces the task.",
 		Validators: []validator.List{listvalidator.SizeAtMost(1)},
 		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 			"filter": schema.StringAttribute{
 				MarkdownDescription: "Boolean CEL expression: rows for which it is false or null are not migrated, for example " +
-					"`row.status != \"deleted\" && row.amount > 0`. An update that makes a row stop matching deletes it on the destination; " +
+					"`row.status != \"deleted\" && row.amount > 0`; a filter that gives null, as `row.email == null ? null : row.email.endsWith(\".org\")` " +
+					"does for a NULL email, leaves the row out. An update that makes a row stop matching deletes it on the destination; " +
 					"one that makes it match inserts it. Applies together with `where`.",
 				Optional:   true,
 				Validators: []validator.String{celExpression{}},
 			},
 			"set": schema.MapAttribute{
 				MarkdownDescription: "Destination column name to CEL expression computing its value, for example " +
-					"`{ email = \"row.email.lowerAscii()\" }`. A migrated column's name replaces its value; another name adds a column, declared " +
+					"`{ email = \"row.email == null ? null : row.email.lowerAscii()\" }`. A migrated column's name replaces its value; another name adds a column, declared " +
 					"from the expression's type: `bigint`, `bigint unsigned`, `double`, `tinyint(1)` (bool), `decimal(65,30)`, `longtext`, " +
 					"`longblob`, `datetime(6)` (timestamp) or `time(6)` (duration) on MySQL and MariaDB; `bigint`, `decimal(20,0)`, `double`, " +
 					"`boolean`, `decimal(38,10)`, `varchar`, `binary`, `datetime(3)` or `time` on AnalyticDB.",

@@ -144,7 +144,9 @@ var (
 		"status": types.StringType, "chunks_checked": types.Int64Type, "rows_checked": types.Int64Type, "mismatches": types.Int64Type,
 		"repaired": types.Int64Type, "sweeps": types.Int64Type, "mismatched": types.ListType{ElemType: mismatchType},
 		"keys_rechecked": types.Int64Type, "recheck_mismatches": types.Int64Type, "recheck_mismatched": types.ListType{ElemType: mismatchType},
+		"unverified": types.ListType{ElemType: unverifiedType},
 	}}
+	unverifiedType    = types.ObjectType{AttrTypes: map[string]attr.Type{"table": types.StringType, "reason": types.StringType}}
 	tableProgressType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"database": types.StringType, "table": types.StringType, "rows_migrated": types.Int64Type,
 		"rows_total": types.Int64Type, "done": types.BoolType,
@@ -162,6 +164,21 @@ func mismatchesValue(ms []api.Mismatch, diags *diag.Diagnostics) types.List {
 		diags.Append(d...)
 	}
 	v, d := types.ListValue(mismatchType, rows)
+	diags.Append(d...)
+	return v
+}
+
+// unverifiedValue is the value of a list of tables verification could not compare.
+func unverifiedValue(us []api.Unverified, diags *diag.Diagnostics) types.List {
+	rows := make([]attr.Value, len(us))
+	for i, u := range us {
+		var d diag.Diagnostics
+		rows[i], d = types.ObjectValue(unverifiedType.AttrTypes, map[string]attr.Value{
+			"table": types.StringValue(u.Table), "reason": types.StringValue(u.Reason),
+		})
+		diags.Append(d...)
+	}
+	v, d := types.ListValue(unverifiedType, rows)
 	diags.Append(d...)
 	return v
 }
@@ -358,6 +375,7 @@ func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.D
 			"mismatched":     mismatchesValue(v.Mismatched, &diags),
 			"keys_rechecked": types.Int64Value(v.KeysRechecked), "recheck_mismatches": types.Int64Value(v.RecheckMismatches),
 			"recheck_mismatched": mismatchesValue(v.RecheckMismatched, &diags),
+			"unverified":         unverifiedValue(v.Unverified, &diags),
 		})
 		diags.Append(d...)
 	}

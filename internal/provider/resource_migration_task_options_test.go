@@ -157,6 +157,10 @@ resource "adbmigrate_migration_task" "hr" {
   destination_connection_id = adbmigrate_connection.destination.id
   migration_types           = ["schema", "full"]
 
+  data_verification {
+    mode = "full"
+  }
+
   object {
     database  = "hr"
     rename_to = "people"
@@ -185,11 +189,70 @@ resource "adbmigrate_migration_task" "hr" {
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("status"), knownvalue.StringExact("Completed")),
 				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("object").AtSliceIndex(0).AtMapKey("table").AtSliceIndex(0).
 					AtMapKey("etl").AtSliceIndex(0).AtMapKey("drop_columns"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("dept"), knownvalue.StringExact("active")})),
+				// The etl table is verified against the rows the runner computes: every row the filter keeps, none differing.
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("status"), knownvalue.StringExact("passed")),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("mismatches"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("rows_checked"), knownvalue.Int64Exact(525)),
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.hr", tfjsonpath.New("verification").AtMapKey("unverified"), knownvalue.ListExact(nil)),
 			},
 			Check: func(*terraform.State) error {
 				return e.sameRows(t, "SELECT id, UPPER(name), salary, CAST(ROUND(salary * 0.0833, 2) AS DECIMAL(20,2)), IFNULL(dept, 'none') FROM hr.staff WHERE active AND salary > 20000 ORDER BY id",
 					"SELECT id, name, salary, CAST(monthly AS DECIMAL(20,2)), department FROM people.staff ORDER BY id")()
 			},
+		}},
+	})
+}
+
+// A nullable column transformed the way users write it, `row.c == null ? null :
+// f(row.c)`, through the full load and incremental migration, with rows moving between
+// NULL and a value: the destination equals SQL on the source, where LOWER(NULL) is NULL.
+func TestAccMigrationTask_etlNullSafe(t *testing.T) {
+	e := newAccEnv(t)
+	e.src.Exec(t, "CREATE DATABASE crm",
+		"CREATE TABLE crm.contacts (id INT PRIMARY KEY, email VARCHAR(80), score INT)",
+		"INSERT INTO crm.contacts SELECT seq, IF(seq % 3 = 0, NULL, CONCAT('C', seq, '@Example.COM')), IF(seq % 5 = 0, NULL, seq % 100) FROM crm.seq_1_to_1500")
+	cfg := e.connectionsHCL() + `
+resource "adbmigrate_migration_task" "crm" {
+  source_connection_id      = adbmigrate_connection.source.id
+  destination_connection_id = adbmigrate_connection.destination.id
+  migration_types           = ["schema", "full", "incremental"]
+
+  object {
+    database  = "crm"
+    rename_to = "crm_etl"
+
+    table {
+      name = "contacts"
+
+      etl {
+        filter = "row.score == null ? null : row.score < 90"
+        set = {
+          email = "row.email == null ? null : row.email.lowerAscii()"
+          bonus = "has(row.score) ? row.score * 10 : null"
+        }
+      }
+    }
+  }
+}
+`
+	same := e.eventually(e.sameRows(t, "SELECT id, LOWER(email), score, score * 10 FROM crm.contacts WHERE score < 90 ORDER BY id",
+		"SELECT id, email, score, bonus FROM crm_etl.contacts ORDER BY id"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("adbmigrate_migration_task.crm", tfjsonpath.New("status"), knownvalue.StringExact("Running")),
+			},
+			Check: resource.ComposeTestCheckFunc(same, func(*terraform.State) error {
+				e.src.Exec(t,
+					"UPDATE crm.contacts SET email = NULL WHERE id % 4 = 1",                         // value -> NULL
+					"UPDATE crm.contacts SET email = CONCAT('Back', id, '@X.ORG') WHERE id % 6 = 3", // NULL -> value
+					"UPDATE crm.contacts SET score = NULL WHERE id % 7 = 2",                         // out of the filter
+					"UPDATE crm.contacts SET score = 50 WHERE score IS NULL AND id % 2 = 0",         // into it
+					"INSERT INTO crm.contacts VALUES (9001, NULL, 1), (9002, 'New@One.IO', NULL), (9003, 'UP@X.IO', 2)")
+				return nil
+			}, same),
 		}},
 	})
 }

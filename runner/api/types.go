@@ -458,6 +458,15 @@ type Verification struct {
 	KeysRechecked     int64      `json:"keys_rechecked,omitempty"`
 	RecheckMismatches int64      `json:"recheck_mismatches,omitempty"`
 	RecheckMismatched []Mismatch `json:"recheck_mismatched,omitempty"`
+	// Unverified are the tables the sweep could not compare, each with the reason.
+	Unverified []Unverified `json:"unverified,omitempty"`
+}
+
+// Unverified is a table data verification could not compare.
+type Unverified struct {
+	// Table is the source "database.table".
+	Table  string `json:"table"`
+	Reason string `json:"reason"`
 }
 
 // MismatchKind says how a row differs between source and destination.

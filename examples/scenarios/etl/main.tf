@@ -58,7 +58,7 @@ resource "adbmigrate_migration_task" "orders" {
 
         set = {
           # Replaces a migrated column's value (NULL stays NULL).
-          email = "has(row.email) ? row.email.lowerAscii() : row.email"
+          email = "row.email == null ? null : row.email.lowerAscii()"
           # New columns, declared from the expression's type: varchar and decimal here.
           full_name     = "row.first_name + \" \" + row.last_name"
           balance_cents = "row.balance * 100"

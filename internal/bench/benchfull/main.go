@@ -11,8 +11,10 @@
 //  3. checks row counts and CHECKSUM TABLE of every table on both servers;
 //  4. drops the destination database and times mydumper + myloader with -threads threads,
 //     then checks again;
-//  5. prints a result block and appends a markdown table row to -out when given;
-//  6. with -rss-sizes, reloads the source with each table size and runs the migration again,
+//  5. with -etl, migrates again with an etl block and then plain, timing each migration and
+//     its data verification (of the etl table: against rows the runner computes itself);
+//  6. prints a result block and appends a markdown table row to -out when given;
+//  7. with -rss-sizes, reloads the source with each table size and runs the migration again,
 //     printing the runner's peak RSS per size (memory must not grow with the table size).
 //
 // The database password comes from $BENCH_DB_PASSWORD, never from the command line.
@@ -166,9 +168,13 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Printf(`with etl                   %.2f s  (%.0f rows/s; filter %q, set c = %q)
 plain, right after         %.2f s  (%.0f rows/s)
 etl throughput / plain     %.2f
-`, withETL.wall.Seconds(), float64(withETL.rows)/withETL.wall.Seconds(), benchETL.Filter, benchETL.Set["c"],
-			plain.wall.Seconds(), float64(plain.rows)/plain.wall.Seconds(),
-			(float64(withETL.rows)/withETL.wall.Seconds())/(float64(plain.rows)/plain.wall.Seconds()))
+verification, etl table    %.2f s  (%.0f rows/s, fastest of 3; expected rows computed by the runner, hashed with the destination's in Go)
+verification, plain table  %.2f s  (%.0f rows/s, fastest of 3; per-chunk checksums on both servers)
+etl verification / plain   %.2f
+`, withETL.wall.Seconds(), rate(withETL.rows, withETL.wall), benchETL.Filter, benchETL.Set["c"],
+			plain.wall.Seconds(), rate(plain.rows, plain.wall), rate(withETL.rows, withETL.wall)/rate(plain.rows, plain.wall),
+			withETL.verify.Seconds(), rate(withETL.rows, withETL.verify), plain.verify.Seconds(), rate(plain.rows, plain.verify),
+			rate(withETL.rows, withETL.verify)/rate(plain.rows, plain.verify))
 	}
 	if cfg.out != "" {
 		if err := appendMarkdown(cfg, version, ours, &dump); err != nil {
@@ -204,6 +210,9 @@ etl throughput / plain     %.2f
 	}
 	return nil
 }
+
+// rate is rows per second.
+func rate(rows int64, d time.Duration) float64 { return float64(rows) / d.Seconds() }
 
 func openDB(cfg config, port int) (*sql.DB, error) {
 	return benchkit.OpenDB(cfg.user, cfg.password, port, nil)
@@ -290,10 +299,19 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	if state.RowsMigrated != res.rows {
 		return res, fmt.Errorf("the task reports %d rows migrated, the tables hold %d", state.RowsMigrated, res.rows)
 	}
-	if label == "main" {
-		if res.verify, err = timeVerification(ctx, r, task.ID, res.rows, cfg.timeout); err != nil {
+	// The etl and plain runs verify three times and keep the fastest: on a shared machine
+	// one run says more about the neighbours than about the verification.
+	rounds := map[string]int{"main": 1, "etl": 3, "plain": 3}[label]
+	for i := range rounds {
+		took, err := timeVerification(ctx, r, task.ID, res.rows, cfg.timeout)
+		if err != nil {
 			return res, err
 		}
+		if i == 0 || took < res.verify {
+			res.verify = took
+		}
+	}
+	if label == "main" {
 		if res.checksum, err = timeChecksums(ctx, cfg, src, dst); err != nil {
 			return res, err
 		}
@@ -305,6 +323,12 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 // passed over rows rows.
 func timeVerification(ctx context.Context, r *benchkit.Runner, id string, rows int64, timeout time.Duration) (time.Duration, error) {
 	fmt.Printf("\n== adbmigrate: data verification of the copy (POST /v1/tasks/%s/verify) ==\n", id)
+	var sweeps int64
+	if st, err := r.Client.TaskStatus(ctx, id); err != nil {
+		return 0, err
+	} else if st.Verification != nil {
+		sweeps = st.Verification.Sweeps
+	}
 	start := time.Now()
 	if _, err := r.Client.VerifyTask(ctx, id); err != nil {
 		return 0, err
@@ -314,7 +338,7 @@ func timeVerification(ctx context.Context, r *benchkit.Runner, id string, rows i
 		if err != nil {
 			return 0, err
 		}
-		if v := st.Verification; v != nil && v.Status != api.VerificationRunning && v.Sweeps > 0 {
+		if v := st.Verification; v != nil && v.Status != api.VerificationRunning && v.Sweeps > sweeps {
 			took := time.Since(start)
 			if v.Status != api.VerificationPassed || v.RowsChecked != rows {
 				return took, fmt.Errorf("verification of the copy: %s over %d rows (%d mismatches), want passed over %d", v.Status, v.RowsChecked, v.Mismatches, rows)

@@ -5,7 +5,9 @@
 //
 // An expression sees the source row as `row`: `row.<column>` has the column's CEL type
 // (see celType), is null when the column is NULL, and `has(row.<column>)` is true when it
-// is not NULL. The standard CEL functions are there, with the strings, math and encoders
+// is not NULL. A conditional with a null branch, `row.c == null ? null : f(row.c)`, gives
+// NULL or the value and has the value's type (see nullBranches); a filter that gives null
+// keeps no row. The standard CEL functions are there, with the strings, math and encoders
 // extensions, and the decimal type's functions.
 package etl
 
@@ -18,6 +20,9 @@ import (
 	"strings"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
@@ -47,10 +52,73 @@ func (s Spec) Empty() bool { return s.Filter == "" && len(s.Set) == 0 && len(s.D
 const rowTypeName = "adbmigrate.Row"
 
 // baseOptions are the environment options every expression gets: the libraries whose syntax
-// taskrules.CELSyntax checks at plan time, and the decimal type.
+// taskrules.CELSyntax checks at plan time, null branches (see nullBranches) and the decimal
+// type.
 func baseOptions() []cel.EnvOption {
-	opts := append(taskrules.CELLibraries(), cel.CrossTypeNumericComparisons(true))
+	opts := append(taskrules.CELLibraries(), cel.CrossTypeNumericComparisons(true), nullBranches())
 	return append(opts, decimalLibrary()...)
+}
+
+// nullBranches lets a conditional give null in one branch and a value in the other:
+// `row.c == null ? null : f(row.c)` and `has(row.c) ? f(row.c) : null` type-check and
+// yield NULL or the value of f(row.c), whatever its type. Standard CEL accepts a null
+// branch next to a decimal, timestamp or duration, but not next to a string, bytes, int,
+// uint, double or bool, and `_?_:_` takes no further overloads. So the parser rewrites a
+// null literal branch to dyn(null): the conditional is then dyn to the checker, and the
+// column kind of its result is the kind of its other branch (see outputKind).
+func nullBranches() cel.EnvOption {
+	return cel.Macros(cel.GlobalMacro(operators.Conditional, 3,
+		func(eh cel.MacroExprFactory, _ celast.Expr, args []celast.Expr) (celast.Expr, *cel.Error) {
+			t, f := args[1], args[2]
+			switch {
+			case isNullLiteral(t) && !isNullLiteral(f):
+				t = eh.NewCall(overloads.TypeConvertDyn, t)
+			case isNullLiteral(f) && !isNullLiteral(t):
+				f = eh.NewCall(overloads.TypeConvertDyn, f)
+			default:
+				return nil, nil // not expanded: the standard conditional
+			}
+			return eh.NewCall(operators.Conditional, args[0], t, f), nil
+		}))
+}
+
+func isNullLiteral(e celast.Expr) bool {
+	return e.Kind() == celast.LiteralKind && e.AsLiteral() == types.NullValue
+}
+
+// isNullBranch reports whether e is a null branch as nullBranches rewrites it.
+func isNullBranch(e celast.Expr) bool {
+	if isNullLiteral(e) {
+		return true
+	}
+	if e.Kind() != celast.CallKind {
+		return false
+	}
+	c := e.AsCall()
+	return c.FunctionName() == overloads.TypeConvertDyn && len(c.Args()) == 1 && isNullLiteral(c.Args()[0])
+}
+
+// outputKind is the column kind of the value a checked expression gives; "" when it
+// cannot be known. A conditional with a null branch has the kind of its other branch, and
+// one whose branches have the same kind has that kind.
+func outputKind(a *celast.AST, e celast.Expr) string {
+	if k := resultKind(a.GetType(e.ID())); k != "" {
+		return k
+	}
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != operators.Conditional || len(e.AsCall().Args()) != 3 {
+		return ""
+	}
+	t, f := e.AsCall().Args()[1], e.AsCall().Args()[2]
+	switch {
+	case isNullBranch(t):
+		return outputKind(a, f)
+	case isNullBranch(f):
+		return outputKind(a, t)
+	}
+	if kt := outputKind(a, t); kt == outputKind(a, f) {
+		return kt
+	}
+	return ""
 }
 
 // Output is a destination column an expression computes.
@@ -94,11 +162,11 @@ func Compile(t *schema.Table, s Spec) (*Program, error) {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	if s.Filter != "" {
-		prg, out, err := compile(env, s.Filter)
+		prg, out, kind, err := compile(env, s.Filter)
 		if err != nil {
 			return nil, fmt.Errorf("%s: filter %q: %w", where, s.Filter, err)
 		}
-		if !out.IsExactType(cel.BoolType) && !out.IsAssignableType(cel.BoolType) && out.Kind() != types.BoolKind {
+		if kind != KindBool && (kind != "" || !out.IsAssignableType(cel.BoolType)) {
 			return nil, fmt.Errorf("%s: filter %q gives a %s, not a bool: write a condition, for example row.amount > 0", where, s.Filter, out)
 		}
 		p.filter = prg
@@ -111,11 +179,10 @@ func Compile(t *schema.Table, s Spec) (*Program, error) {
 				return nil, fmt.Errorf("%s: set computes key column %q: rows are matched by their source key, so the key cannot change; compute another column", where, name)
 			}
 		}
-		prg, out, err := compile(env, expr)
+		prg, out, kind, err := compile(env, expr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: set.%s = %q: %w", where, name, expr, err)
 		}
-		kind := resultKind(out)
 		if kind == "" {
 			return nil, fmt.Errorf("%s: set.%s = %q gives a %s, so the column's type cannot be known: convert the result, for example string(...) or int(...)", where, name, expr, out)
 		}
@@ -124,19 +191,33 @@ func Compile(t *schema.Table, s Spec) (*Program, error) {
 	return p, nil
 }
 
-func compile(env *cel.Env, expr string) (cel.Program, *cel.Type, error) {
+// compile type-checks and plans expr. It returns the result's type and its column kind
+// (see outputKind).
+func compile(env *cel.Env, expr string) (cel.Program, *cel.Type, string, error) {
 	if strings.TrimSpace(expr) == "" {
-		return nil, nil, errors.New("the expression is empty")
+		return nil, nil, "", errors.New("the expression is empty")
 	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, nil, errors.New(taskrules.CELIssues(iss))
+		return nil, nil, "", errors.New(taskrules.CELIssues(iss) + nullHint(iss))
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return prg, ast.OutputType(), nil
+	native := ast.NativeRep()
+	return prg, ast.OutputType(), outputKind(native, native.Expr()), nil
+}
+
+// nullHint is the advice for a type error that involves null: a nullable column's value
+// meets a function or operator that does not take null.
+func nullHint(iss *cel.Issues) string {
+	if !slices.ContainsFunc(iss.Errors(), func(e *cel.Error) bool { return strings.Contains(e.Message, "null") }) {
+		return ""
+	}
+	return "\nA column that can be NULL is null in an expression: guard it and give null or a value, " +
+		"for example row.c == null ? null : row.c.lowerAscii(), or has(row.c) ? row.c * 2 : null; " +
+		"both branches of a conditional must otherwise have the same type"
 }
 
 // newEnv is the CEL environment of a table: `row` is an object with a field per stored
@@ -314,6 +395,6 @@ func (p *Program) failure(r *Row, what, expr string, err error) error {
 	if len(key) == 0 {
 		key = []string{"(no key)"}
 	}
-	return fmt.Errorf("%w: table %s.%s, row %s, %s = %q: %w; fix the expression (guard the case, for example with has(row.<column>) or a range check) and start the task again",
+	return fmt.Errorf("%w: table %s.%s, row %s, %s = %q: %w; fix the expression (guard the case, for example row.c == null ? null : f(row.c), has(row.c) ? f(row.c) : null, or a range check) and start the task again",
 		ErrEvaluation, p.table.Database, p.table.Name, strings.Join(key, ", "), what, expr, err)
 }

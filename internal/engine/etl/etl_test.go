@@ -134,3 +134,114 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+func nullableTable() *schema.Table {
+	return &schema.Table{Database: "shop", Name: "people", Key: []string{"id"}, Columns: []schema.Column{
+		{Name: "id", DataType: "bigint"},
+		{Name: "s", DataType: "varchar", Nullable: true},
+		{Name: "b", DataType: "varbinary", Nullable: true},
+		{Name: "i", DataType: "int", Nullable: true},
+		{Name: "u", DataType: "int", Unsigned: true, Nullable: true},
+		{Name: "f", DataType: "double", Nullable: true},
+		{Name: "d", DataType: "decimal", Nullable: true},
+		{Name: "ts", DataType: "datetime", Nullable: true},
+	}}
+}
+
+// TestNullBranches: a conditional with a null branch and a value branch type-checks for
+// every type a column maps to, has the value's column kind, and gives NULL or the value.
+func TestNullBranches(t *testing.T) {
+	values := []any{[]byte("1"), []byte("Ab@X.org"), []byte{1, 2}, []byte("-4"), []byte("5"), []byte("1.5"), []byte("2.50"), []byte("2024-05-01 10:20:30.5")}
+	nulls := []any{[]byte("2"), nil, nil, nil, nil, nil, nil, nil}
+	for _, tc := range []struct {
+		col, f, kind string
+		want         any
+	}{
+		{"s", "row.s.lowerAscii()", KindString, "ab@x.org"},
+		{"b", `row.b + b"\x03"`, KindBytes, "\x01\x02\x03"},
+		{"i", "row.i * 2", KindInt, int64(-8)},
+		{"u", "row.u + 1u", KindUint, uint64(6)},
+		{"f", "row.f * 2.0", KindDouble, "3"},
+		{"d", "row.d * 2", KindDecimal, "5"},
+		{"ts", "row.ts.substring(0, 10)", KindString, "2024-05-01"},
+		{"ts", `timestamp(row.ts.replace(" ", "T") + "Z")`, KindTimestamp, "2024-05-01 10:20:30.5"},
+		{"s", `row.s.contains("@")`, KindBool, int64(1)},
+		{"i", "row.i > 0 ? row.i : -row.i", KindInt, int64(4)},
+	} {
+		for _, expr := range []string{
+			"row." + tc.col + " == null ? null : " + tc.f,
+			"has(row." + tc.col + ") ? (" + tc.f + ") : null",
+			"row." + tc.col + " != null ? (" + tc.f + ") : null",
+			"!has(row." + tc.col + ") ? null : (row.id > 100 ? null : " + tc.f + ")",
+		} {
+			p, err := Compile(nullableTable(), Spec{Set: map[string]string{"x": expr}})
+			if err != nil {
+				t.Errorf("%s: %v", expr, err)
+				continue
+			}
+			if k := p.Outputs()[0].Kind; k != tc.kind {
+				t.Errorf("%s: kind %q, want %q", expr, k, tc.kind)
+			}
+			r := p.NewRow()
+			r.Reset(values)
+			got, err := p.Value(r, 0)
+			if b, ok := got.([]byte); ok {
+				got = string(b)
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("%s = %#v, %v; want %#v", expr, got, err, tc.want)
+			}
+			r.Reset(nulls)
+			if got, err := p.Value(r, 0); err != nil || got != nil {
+				t.Errorf("%s on NULL = %#v, %v; want nil", expr, got, err)
+			}
+		}
+	}
+}
+
+// TestNullFilter: a filter that gives null keeps no row.
+func TestNullFilter(t *testing.T) {
+	p, err := Compile(nullableTable(), Spec{Filter: `row.s == null ? null : row.s.endsWith(".org")`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.NewRow()
+	for _, tc := range []struct {
+		s    any
+		want bool
+	}{{[]byte("a@x.org"), true}, {[]byte("a@x.com"), false}, {nil, false}} {
+		r.Reset([]any{[]byte("1"), tc.s, nil, nil, nil, nil, nil, nil})
+		if got, err := p.Keep(r); err != nil || got != tc.want {
+			t.Errorf("s=%v: keep = %v, %v; want %v", tc.s, got, err, tc.want)
+		}
+	}
+	if _, err := Compile(nullableTable(), Spec{Filter: `row.s == null ? null : row.s`}); err == nil || !strings.Contains(err.Error(), "not a bool") {
+		t.Errorf("string filter: error %v, want one saying it is not a bool", err)
+	}
+}
+
+// TestNullTypeErrorHint: a type error involving null names the table, the key and the
+// expression and says how to guard a NULL; other type errors get no such hint.
+func TestNullTypeErrorHint(t *testing.T) {
+	for expr, hint := range map[string]bool{
+		`row.i + null`:                true,
+		`null.lowerAscii()`:           true,
+		`row.s == null ? "" : row.i`:  false,
+		`row.s == null ? null : null`: false,
+		`row.s.lowerAscii() + row.i`:  false,
+	} {
+		_, err := Compile(nullableTable(), Spec{Set: map[string]string{"x": expr}})
+		if err == nil {
+			t.Errorf("%s compiled", expr)
+			continue
+		}
+		for _, want := range []string{"shop.people", "set.x", expr} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %v, want %q in it", expr, err, want)
+			}
+		}
+		if got := strings.Contains(err.Error(), "row.c == null ? null :"); got != hint {
+			t.Errorf("%s: hint %v, want %v: %v", expr, got, hint, err)
+		}
+	}
+}

@@ -123,7 +123,7 @@ func sourceRowsWhere(ctx context.Context, src *sql.DB, j tablemap.Table, where s
 	reads := j.Reads()
 	exprs := make([]string, len(reads))
 	for i, c := range reads {
-		exprs[i] = selectExpr(c)
+		exprs[i] = tablemap.SelectExpr(c)
 	}
 	if err := opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return nil, err
@@ -136,21 +136,7 @@ func sourceRowsWhere(ctx context.Context, src *sql.DB, j tablemap.Table, where s
 	return rows, nil
 }
 
-// selectExpr reads a column so that its text form writes back the identical value. FLOAT
-// is widened to DOUBLE: the server prints FLOAT with too few digits to round-trip, while
-// every FLOAT is exactly a DOUBLE whose printed form does. Numeric columns (ENUM, SET,
-// YEAR) are read as numbers.
-func selectExpr(c schema.Column) string {
-	switch {
-	case c.DataType == "float":
-		return "CAST(" + dialect.QuoteIdent(c.Name) + " AS DOUBLE)"
-	case c.Numeric():
-		return "(" + dialect.QuoteIdent(c.Name) + " + 0)"
-	}
-	return dialect.QuoteIdent(c.Name)
-}
-
-// enumErrorValue reports whether a value read by selectExpr is an ENUM's error value
+// enumErrorValue reports whether a value read by tablemap.SelectExpr is an ENUM's error value
 // (index 0), which the destination can store only with a "Data truncated" warning.
 func enumErrorValue(c schema.Column, v []byte) bool {
 	return c.DataType == "enum" && len(v) == 1 && v[0] == '0'

@@ -108,8 +108,10 @@ func readMembers(ctx context.Context, db *sql.DB, t *Table, c Column, n int) ([]
 	return out, nil
 }
 
-// parseMembers returns the members of an ENUM or SET column type as information_schema
-// prints it: enum('a','it”s').
+// ParseMembers returns the members of an ENUM or SET column type as information_schema
+// prints it: enum('a','it”s'). MariaDB prints a member's 4-byte characters as '?'.
+func ParseMembers(typ string) []string { return parseMembers(typ) }
+
 func parseMembers(typ string) []string {
 	open := strings.IndexByte(typ, '(')
 	if open < 0 || !strings.HasSuffix(typ, ")") {

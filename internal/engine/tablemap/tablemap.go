@@ -190,6 +190,24 @@ func compare(key []string, last []any, strict, final string) (string, []any) {
 	return strings.Join(terms, " OR "), args
 }
 
+// SelectExpr reads a column so that its text form writes back the identical value. FLOAT
+// is widened to DOUBLE: the server prints FLOAT with too few digits to round-trip, while
+// every FLOAT is exactly a DOUBLE whose printed form does. Numeric columns (ENUM, SET,
+// YEAR) are read as numbers.
+func SelectExpr(c schema.Column) string { return SelectAs(c, c.Name) }
+
+// SelectAs is SelectExpr of column c under the name name: the same column on the other
+// server, where it may be renamed.
+func SelectAs(c schema.Column, name string) string {
+	switch {
+	case c.DataType == "float":
+		return "CAST(" + dialect.QuoteIdent(name) + " AS DOUBLE)"
+	case c.Numeric():
+		return "(" + dialect.QuoteIdent(name) + " + 0)"
+	}
+	return dialect.QuoteIdent(name)
+}
+
 // Where is " WHERE pred", or "" for an empty pred.
 func Where(pred string) string {
 	if pred == "" {

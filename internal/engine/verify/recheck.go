@@ -52,14 +52,19 @@ const maxQueued = 100000
 // recheckBatch is how many keys one query compares.
 const recheckBatch = 200
 
-// NewRechecker returns a rechecker of the jobs' tables (those with a key), reporting
-// through found and checked, which are called from Run's goroutine.
-func NewRechecker(src, dst Server, jobs []tablemap.Table, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
+// NewRechecker returns a rechecker of the jobs' tables (those with a key, and which
+// verification can compare: see Result.Unverified), reporting through found and checked,
+// which are called from Run's goroutine.
+func NewRechecker(ctx context.Context, src, dst Server, jobs []tablemap.Table, settle time.Duration, limits *throttle.Limits, found func([]Mismatch), checked func(int)) (*Rechecker, error) {
 	r := &Rechecker{src: src, dst: dst, settle: settle, limits: limits, found: found, checked: checked}
 	for _, j := range jobs {
 		rj := recheckJob{name: j.Name()}
-		rj.src, rj.dst = sides(src, dst, j)
-		if len(j.Source.Key) > 0 {
+		var reason string
+		var err error
+		if rj.src, rj.dst, reason, err = prepare(ctx, src, dst, j); err != nil {
+			return nil, err
+		}
+		if len(j.Source.Key) > 0 && reason == "" {
 			cols, err := tablemap.KeyColumns(j.Source)
 			if err != nil {
 				return nil, err
@@ -155,12 +160,12 @@ func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 			kind = Differs
 		}
 		if !second {
-			again = append(again, recheck{job: keys[0].job, key: s.args, due: time.Now().Add(r.settle), source: s.hash, second: true})
+			again = append(again, recheck{job: keys[0].job, key: s.args(j.keyCols), due: time.Now().Add(r.settle), source: s.hash, second: true})
 			continue
 		}
 		for _, k := range keys {
-			if k.source == s.hash && sameKey(k.key, s.args) {
-				found = append(found, Mismatch{Table: j.name, Key: s.shown, Kind: kind})
+			if k.source == s.hash && sameKey(k.key, s.args(j.keyCols)) {
+				found = append(found, Mismatch{Table: j.name, Key: s.shown(j.keyCols), Kind: kind})
 				break
 			}
 		}
@@ -170,12 +175,12 @@ func (r *Rechecker) compare(ctx context.Context, keys []recheck) error {
 			continue
 		}
 		if !second {
-			again = append(again, recheck{job: keys[0].job, key: d.args, due: time.Now().Add(r.settle), second: true})
+			again = append(again, recheck{job: keys[0].job, key: d.args(j.keyCols), due: time.Now().Add(r.settle), second: true})
 			continue
 		}
 		for _, k := range keys {
-			if k.source == "" && sameKey(k.key, d.args) {
-				found = append(found, Mismatch{Table: j.name, Key: d.shown, Kind: Extra})
+			if k.source == "" && sameKey(k.key, d.args(j.keyCols)) {
+				found = append(found, Mismatch{Table: j.name, Key: d.shown(j.keyCols), Kind: Extra})
 				break
 			}
 		}

@@ -7,7 +7,9 @@
 //
 // A row's hash covers every migrated column (each server computes it with its dialect's
 // RowText, RowHash and ChunkChecksum), so renames, column subsets, filters and merged tables
-// compare exactly what the migration wrote.
+// compare exactly what the migration wrote. A table with an etl block is compared by rows
+// hashed in Go instead (see etl.go). A table that cannot be compared is listed in
+// Result.Unverified with the reason, never skipped silently.
 package verify
 
 import (
@@ -57,6 +59,14 @@ type Result struct {
 	Repaired   int64 // rows rewritten by repair
 	// Mismatched are the first mismatches found, at most maxNoted.
 	Mismatched []Mismatch
+	// Unverified are the tables that could not be compared, with the reason.
+	Unverified []Unverified
+}
+
+// Unverified is a table verification could not compare.
+type Unverified struct {
+	Table  string // source "db.table"
+	Reason string
 }
 
 // Options tune a run.
@@ -107,6 +117,9 @@ func Run(ctx context.Context, src, dst Server, jobs []tablemap.Table, opts Optio
 	}
 	v := &verifier{src: src, dst: dst, opts: opts}
 	for _, j := range jobs {
+		if ctx.Err() != nil {
+			return v.res, ctx.Err()
+		}
 		if err := v.table(ctx, j); err != nil {
 			return v.res, err
 		}
@@ -152,7 +165,7 @@ func (v *verifier) settle(ctx context.Context) error {
 	case <-time.After(time.Until(since.Add(v.opts.Settle))):
 	}
 	for _, s := range suspects {
-		again, err := v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name)
+		again, _, err := v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name)
 		if err != nil {
 			return err
 		}
@@ -173,6 +186,7 @@ func (v *verifier) progress() {
 	defer v.mu.Unlock()
 	r := v.res
 	r.Mismatched = slices.Clone(r.Mismatched)
+	r.Unverified = slices.Clone(r.Unverified)
 	v.opts.Progress(r)
 }
 
@@ -186,7 +200,7 @@ func (v *verifier) settled(ctx context.Context, s suspect, found []Mismatch) err
 		v.res.Repaired += int64(len(found))
 		v.mu.Unlock()
 		var err error
-		if found, err = v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name); err != nil {
+		if found, _, err = v.narrow(ctx, s.src, s.dst, s.keyCols, s.lo, s.hi, s.name); err != nil {
 			return err
 		}
 	}
@@ -212,10 +226,25 @@ type side struct {
 	row   string   // a row's columns as one string (Dialect.RowText)
 	hash  string   // Dialect.RowHash of row
 	where string   // the job's filter (source) or its merged-table tag (destination)
+	// etl, for a table with an etl block, reads and hashes the rows in Go: the expected
+	// rows on the source side, the stored ones on the destination side.
+	etl    *etlTable
+	source bool
 }
 
 func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 	name := j.Name()
+	src, dst, reason, err := prepare(ctx, v.src, v.dst, j)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		v.mu.Lock()
+		v.res.Unverified = append(v.res.Unverified, Unverified{Table: name, Reason: reason})
+		v.mu.Unlock()
+		v.progress()
+		return nil
+	}
 	if len(j.Source.Key) == 0 {
 		return v.unkeyed(ctx, j, name)
 	}
@@ -223,7 +252,6 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 	if err != nil {
 		return err
 	}
-	src, dst := sides(v.src, v.dst, j)
 	quotedKey := make([]string, len(src.key))
 	for i, k := range src.key {
 		quotedKey[i] = dialect.QuoteIdent(k)
@@ -278,6 +306,22 @@ func (v *verifier) sampled() bool {
 	return p <= 0 || p >= 100 || rand.IntN(100) < p
 }
 
+// prepare describes the job's source and destination rows, or says why the job's table
+// cannot be compared.
+func prepare(ctx context.Context, srcDB, dstDB Server, j tablemap.Table) (side, side, string, error) {
+	src, dst := sides(srcDB, dstDB, j)
+	if j.ETL == nil {
+		return src, dst, "", nil
+	}
+	e, reason, err := newETLTable(ctx, dstDB.DB, j)
+	if err != nil || reason != "" {
+		return src, dst, reason, err
+	}
+	src.etl, dst.etl = e, e
+	src.source = true
+	return src, dst, "", nil
+}
+
 // sides describes the job's source and destination rows.
 func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 	src := side{db: srcDB.DB, sql: srcDB.Dialect, table: dialect.QuoteTable(j.Source.Database, j.Source.Name), where: j.Where}
@@ -315,6 +359,12 @@ func (s side) rows(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte
 
 // keyed reads the key and hash of the rows pred selects, by the key's bytes.
 func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, args []any) (map[string]keyedRow, error) {
+	switch {
+	case s.etl != nil && s.source:
+		return s.etl.expected(ctx, s, keyCols, pred, args)
+	case s.etl != nil:
+		return s.etl.stored(ctx, s, keyCols, pred, args)
+	}
 	cols := make([]string, len(s.key))
 	for i, k := range s.key {
 		cols[i] = dialect.QuoteIdent(k)
@@ -334,32 +384,66 @@ func (s side) keyed(ctx context.Context, keyCols []schema.Column, pred string, a
 		if err := r.Scan(dest...); err != nil {
 			return nil, err
 		}
-		var id, shown strings.Builder
-		key := make([][]byte, len(keyCols))
-		for i, c := range keyCols {
-			fmt.Fprintf(&id, "%d:%s;", len(raw[i]), raw[i])
-			if i > 0 {
-				shown.WriteString(", ")
-			}
-			shown.WriteString(c.Name + "=" + tablemap.Display(c, raw[i]))
-			key[i] = append([]byte{}, raw[i]...)
-		}
-		out[id.String()] = keyedRow{hash: string(raw[len(cols)]), shown: shown.String(), args: tablemap.KeyArgs(keyCols, key)}
+		id, kr := keyOf(keyCols, raw[:len(cols)])
+		kr.hash = string(raw[len(cols)])
+		out[id] = kr
 	}
 	return out, r.Err()
 }
 
+// keyOf identifies a row by its key values as read (raw): the map key that finds it among
+// the rows read from either server (each value with its length), and the row without its
+// hash.
+func keyOf(keyCols []schema.Column, raw []sql.RawBytes) (string, keyedRow) {
+	var id []byte
+	key := make([][]byte, len(keyCols))
+	for i := range keyCols {
+		id = strconv.AppendInt(id, int64(len(raw[i])), 10)
+		id = append(id, ':')
+		id = append(id, raw[i]...)
+		id = append(id, ';')
+		key[i] = append([]byte{}, raw[i]...)
+	}
+	return string(id), keyedRow{key: key}
+}
+
 // keyedRow is one row read by keyed.
 type keyedRow struct {
-	hash  string
-	shown string
-	args  []any // the key, as arguments that select the row again
+	hash string
+	key  [][]byte // the key's values as read
 }
+
+// shown is the row's key as mismatches name it: "col=value, ...".
+func (r keyedRow) shown(keyCols []schema.Column) string {
+	var b strings.Builder
+	for i, c := range keyCols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Name + "=" + tablemap.Display(c, r.key[i]))
+	}
+	return b.String()
+}
+
+// args is the key as arguments that select the row again.
+func (r keyedRow) args(keyCols []schema.Column) []any { return tablemap.KeyArgs(keyCols, r.key) }
 
 // chunk compares one chunk, narrows it to rows when it differs, and repairs it if asked.
 func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
 	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return err
+	}
+	if src.etl != nil {
+		// The rows are compared one by one whatever happens: no aggregate first.
+		found, n, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
+		if err != nil {
+			return err
+		}
+		v.mu.Lock()
+		v.res.Chunks++
+		v.res.Rows += n
+		v.mu.Unlock()
+		return v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found})
 	}
 	// Both servers compute at once.
 	var da aggregate
@@ -383,66 +467,82 @@ func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src
 	v.res.Rows += n
 	v.mu.Unlock()
 	if sa != da {
-		found, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
+		found, _, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
 		if err != nil {
 			return err
 		}
-		s := suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found}
-		switch {
-		case len(found) == 0:
-		case v.opts.Settle > 0:
-			// Changes in flight settle: the chunk is compared again at the end.
-			v.mu.Lock()
-			if len(v.suspects) == 0 {
-				v.since = time.Now()
-			}
-			v.suspects = append(v.suspects, s)
-			full := len(v.suspects) >= maxSuspects
-			v.mu.Unlock()
-			if full {
-				// Bounded memory: settle what is held before going on.
-				if err := v.settle(ctx); err != nil {
-					return err
-				}
-			}
-		default:
-			if err := v.settled(ctx, s, found); err != nil {
+		return v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found})
+	}
+	v.progress()
+	return nil
+}
+
+// differing handles the rows of a chunk found to differ: held for the settle delay, or
+// counted (and repaired) at once.
+func (v *verifier) differing(ctx context.Context, s suspect) error {
+	switch {
+	case len(s.found) == 0:
+	case v.opts.Settle > 0:
+		// Changes in flight settle: the chunk is compared again at the end.
+		v.mu.Lock()
+		if len(v.suspects) == 0 {
+			v.since = time.Now()
+		}
+		v.suspects = append(v.suspects, s)
+		full := len(v.suspects) >= maxSuspects
+		v.mu.Unlock()
+		if full {
+			// Bounded memory: settle what is held before going on.
+			if err := v.settle(ctx); err != nil {
 				return err
 			}
+		}
+	default:
+		if err := v.settled(ctx, s, s.found); err != nil {
+			return err
 		}
 	}
 	v.progress()
 	return nil
 }
 
-// narrow compares a chunk row by row.
-func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.Column, lo, hi [][]byte, name string) ([]Mismatch, error) {
+// narrow compares a chunk row by row. It returns the rows that differ and how many source
+// rows (expected rows, for an ETL table) the chunk has.
+func (v *verifier) narrow(ctx context.Context, src, dst side, keyCols []schema.Column, lo, hi [][]byte, name string) ([]Mismatch, int64, error) {
 	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	// Both servers read at once.
+	var dh map[string]keyedRow
+	var derr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		dh, derr = dst.rows(ctx, keyCols, lo, hi)
+	}()
 	sh, err := src.rows(ctx, keyCols, lo, hi)
+	<-done
 	if err != nil {
-		return nil, fmt.Errorf("verifying %s on the source: %w", name, err)
+		return nil, 0, fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
-	dh, err := dst.rows(ctx, keyCols, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("verifying %s on the destination: %w", name, err)
+	if derr != nil {
+		return nil, 0, fmt.Errorf("verifying %s on the destination: %w", name, derr)
 	}
 	var out []Mismatch
 	for k, r := range sh {
 		switch d, ok := dh[k]; {
 		case !ok:
-			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Missing, source: r.hash})
+			out = append(out, Mismatch{Table: name, Key: r.shown(keyCols), Kind: Missing, source: r.hash})
 		case d.hash != r.hash:
-			out = append(out, Mismatch{Table: name, Key: r.shown, Kind: Differs, source: r.hash})
+			out = append(out, Mismatch{Table: name, Key: r.shown(keyCols), Kind: Differs, source: r.hash})
 		}
 	}
 	for k, d := range dh {
 		if _, ok := sh[k]; !ok {
-			out = append(out, Mismatch{Table: name, Key: d.shown, Kind: Extra})
+			out = append(out, Mismatch{Table: name, Key: d.shown(keyCols), Kind: Extra})
 		}
 	}
-	return out, nil
+	return out, int64(len(sh)), nil
 }
 
 // persisting keeps the mismatches of first that again has too, with the source row

@@ -120,6 +120,9 @@ func verificationState(v *engine.VerificationProgress, base int64) *api.Verifica
 		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
 	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
 	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
+	for _, u := range v.Unverified {
+		out.Unverified = append(out.Unverified, api.Unverified{Table: u.Table, Reason: u.Reason})
+	}
 	return out
 }
 
