@@ -304,6 +304,9 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		if added, err = loadCopied(ctx, dst, task.ID, maps, &prog); err != nil {
 			return err
 		}
+		if added, err = notFollowed(ctx, dst, task.ID, maps, added); err != nil {
+			return err
+		}
 	}
 	withSchema := slices.Contains(task.MigrationTypes, MigrationSchema)
 	var ddl []string
@@ -445,6 +448,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		Workers:         task.Workers,
 		ChunkRows:       task.ChunkRows,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
+		FollowDDL:       slices.Contains(task.MigrationTypes, MigrationIncremental),
 		Limits:          task.FullLimits,
 		Written:         &written,
 		Progress: func(job int, rows int64) {
@@ -586,6 +590,26 @@ func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping,
 		p.RowsMigrated += rows
 	}
 	return added, nil
+}
+
+// notFollowed keeps, of the mappings added, those incremental migration does not already
+// follow: a table created in, or renamed into, a database selected whole was taken in from
+// the binlog and has no copy checkpoint, but is not new to the task.
+func notFollowed(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, added []int) ([]int, error) {
+	if len(added) == 0 {
+		return nil, nil
+	}
+	done, ok, err := checkpoint.LoadWorkers(ctx, dst, taskID)
+	if err != nil || !ok {
+		return added, err
+	}
+	followed, ok, err := cdc.Followed(checkpoint.Earliest(done).Tables)
+	if err != nil || !ok {
+		return added, err
+	}
+	return slices.DeleteFunc(added, func(i int) bool {
+		return followed[strings.ToLower(maps[i].table.Database+"."+maps[i].table.Name)]
+	}), nil
 }
 
 // openServers opens the task's source, and its destination as a writer when write is set

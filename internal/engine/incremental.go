@@ -13,7 +13,9 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
 )
 
@@ -22,24 +24,23 @@ import (
 // REPLACE and DELETE by key, so they end as the source has them.
 func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
 	var tables []*cdc.Table
-	var err error
 	for _, m := range maps {
-		if len(m.table.Key) == 0 {
-			return fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.table.Database, m.table.Name)
-		}
-		t := &cdc.Table{
-			SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
-			Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Key: m.table.Key, Where: m.where, ETL: m.spec.ETL,
-			Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
-				operations(m.spec.DDLOperations, task.DDLOperations, []string{cdc.OpAddColumn, cdc.OpDropColumn})...),
-		}
-		for _, c := range m.columns {
-			t.Dest[c.Source.Name] = c.Dest
-		}
-		if t.OrderSensitive, err = otherUniqueKeys(m); err != nil {
+		t, err := cdcTable(task, m)
+		if err != nil {
 			return err
 		}
 		tables = append(tables, t)
+	}
+	// selected are the tables in the order of maps; tables are those incremental migration
+	// starts with, after the stored schema history (which may hold others).
+	selected := tables
+	var databases []cdc.Database
+	for _, o := range task.Objects {
+		if len(o.Tables) == 0 {
+			databases = append(databases, cdc.Database{SourceDB: o.Database, DestDB: cmp.Or(o.RenameTo, o.Database),
+				Ops: append(operations(nil, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
+					operations(nil, task.DDLOperations, cdc.DefaultDDL)...)})
+		}
 	}
 	done, ok, err := checkpoint.LoadWorkers(ctx, dst, task.ID)
 	if err != nil {
@@ -49,7 +50,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	if ok {
 		start = checkpoint.Earliest(done)
 		// Events after the stored position were written with the columns stored with it.
-		if err := cdc.RestoreColumns(tables, start.Tables); err != nil {
+		if tables, err = cdc.Restore(selected, start.Tables); err != nil {
 			return err
 		}
 	} else {
@@ -66,12 +67,15 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		vctx, stop := context.WithCancel(ctx)
 		defer stop()
 		go sweep(vctx, src, dst, task, maps, send)
-		if changed, err = recheck(vctx, src, dst, task, maps, tables, send); err != nil {
+		if changed, err = recheck(vctx, src, dst, task, maps, selected, send); err != nil {
 			return err
 		}
 	}
 	err = cdc.Run(ctx, src, dst, cdc.Config{
-		Changed: changed, Dialect: dd,
+		Changed: changed, Dialect: dd, Databases: databases,
+		Copy: func(ctx context.Context, d cdc.Database, name string) (*cdc.Table, error) {
+			return copyRenamed(ctx, src, dst, task, d, name)
+		},
 		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
 		Report: func(s cdc.Status) {
@@ -93,6 +97,60 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	return err
 }
 
+// cdcTable is how incremental migration sees a mapping.
+func cdcTable(task Task, m mapping) (*cdc.Table, error) {
+	if len(m.table.Key) == 0 {
+		return nil, fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.table.Database, m.table.Name)
+	}
+	t := &cdc.Table{
+		SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
+		Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Subset: len(m.spec.Columns) > 0,
+		Key: slices.Clone(m.table.Key), Where: m.where, ETL: m.spec.ETL,
+		Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
+			operations(m.spec.DDLOperations, task.DDLOperations, cdc.DefaultDDL)...),
+	}
+	for _, c := range m.columns {
+		t.Dest[c.Source.Name] = c.Dest
+	}
+	var err error
+	if t.OrderSensitive, err = otherUniqueKeys(m); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// copyRenamed creates and copies a table renamed into a database the task selects whole,
+// as the schema and full migration would have, and returns it for incremental migration.
+func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Database, name string) (*cdc.Table, error) {
+	st, err := schema.Describe(ctx, src, d.SourceDB, name)
+	if err != nil {
+		return nil, err
+	}
+	m := mapping{table: st, destDB: d.DestDB, destName: name, allTables: true, spec: Table{Name: name}}
+	if m.columns, err = mapColumns(st, m.spec); err != nil {
+		return nil, err
+	}
+	ddl, err := renderSchema(task, []mapping{m})
+	if err != nil {
+		return nil, err
+	}
+	if err := createSchema(ctx, dst, ddl); err != nil {
+		return nil, err
+	}
+	dd, err := dialect.For(task.Destination.Type)
+	if err != nil {
+		return nil, err
+	}
+	err = fullload.Run(ctx, src, dst, []tablemap.Table{m.target(m.columns)}, fullload.Options{
+		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
+		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cdcTable(task, m)
+}
+
 // sweep verifies the destination over and over while incremental migration runs: a row
 // that differs counts only if it still differs after the settle delay, so changes in flight
 // raise no false alarm, while a row changed on the destination behind the task's back is
@@ -101,6 +159,11 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 	settle := cmp.Or(task.Verification.Settle, DefaultSettle)
 	pause := cmp.Or(task.Verification.Every, DefaultSweepPause)
 	for {
+		// Each sweep compares the tables as they are now: DDL the task followed changed
+		// their columns, and created, renamed or dropped tables.
+		if now, err := resolve(ctx, src, task); err == nil {
+			maps = now
+		}
 		if _, err := verifyOnce(ctx, src, dst, task, maps, settle, send); err != nil {
 			if ctx.Err() != nil {
 				return
@@ -153,8 +216,14 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	for i, t := range tables {
 		index[t] = i
 	}
+	columns := make(map[*cdc.Table][]schema.Column, len(tables))
+	for i, t := range tables {
+		columns[t] = maps[i].table.Columns
+	}
 	return func(t *cdc.Table, keys [][]any) {
-		if i, ok := index[t]; ok {
+		// A table whose columns a DDL changed is no longer the mapping the rechecker
+		// compares: the sweeps, which take the tables as they are, cover it.
+		if i, ok := index[t]; ok && slices.EqualFunc(t.Columns, columns[t], func(a, b schema.Column) bool { return a.Name == b.Name }) {
 			rc.Add(i, keys)
 		}
 	}, nil

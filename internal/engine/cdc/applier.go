@@ -34,6 +34,11 @@ type applier struct {
 	applied  int64
 	bytes    int64
 	notices  []string
+	// shadows are the shadow tables of online schema changes in progress, by "db.table".
+	shadows map[string]*shadow
+	// aside are migrated tables an online schema change moved aside, by their "db.table",
+	// until its shadow takes their name (in the same RENAME TABLE, or the next).
+	aside map[string]*Table
 	// behind is the source time of the oldest change read and not yet committed; zero
 	// when there is none.
 	behind time.Time

@@ -68,7 +68,7 @@ func (a *applier) start(ctx context.Context) error {
 	}
 	changes := coalesce(b.changes)
 	pos := b.pos
-	pos.Tables = tablesJSON(a.tables)
+	pos.Tables = a.historyJSON()
 	pos.Changes = a.applied + int64(rows)
 	n := a.workers()
 	parts, ordered := split(changes, n, a.done)

@@ -16,7 +16,6 @@ import (
 	"context"
 	"crypto/tls"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,12 +37,30 @@ import (
 
 // Operations that dml_operations and ddl_operations select.
 const (
-	OpInsert     = "insert"
-	OpUpdate     = "update"
-	OpDelete     = "delete"
+	OpInsert = "insert"
+	OpUpdate = "update"
+	OpDelete = "delete"
+	// The cloud service's DDL, the default.
 	OpAddColumn  = "add_column"
 	OpDropColumn = "drop_column"
+	// Beyond it, each applied only when named.
+	OpModifyColumn  = "modify_column"  // MODIFY and CHANGE COLUMN (type, attributes, place), ALTER COLUMN SET/DROP DEFAULT
+	OpRenameColumn  = "rename_column"  // RENAME COLUMN, CHANGE COLUMN to another name
+	OpAddIndex      = "add_index"      // ADD INDEX/KEY/UNIQUE/FULLTEXT, CREATE INDEX
+	OpDropIndex     = "drop_index"     // DROP INDEX/KEY, DROP INDEX ... ON
+	OpTableOptions  = "table_options"  // ALTER TABLE COMMENT, CHARSET, ROW_FORMAT, ...
+	OpCreateTable   = "create_table"   // CREATE TABLE (and LIKE) in a database selected whole
+	OpDropTable     = "drop_table"     // DROP TABLE
+	OpRenameTable   = "rename_table"   // RENAME TABLE, ALTER TABLE ... RENAME TO
+	OpTruncateTable = "truncate_table" // TRUNCATE TABLE
 )
+
+// DefaultDDL are the DDL operations applied when a task names none: the cloud service's.
+var DefaultDDL = []string{OpAddColumn, OpDropColumn}
+
+// AllDDL are every DDL operation incremental migration can apply.
+var AllDDL = []string{OpAddColumn, OpDropColumn, OpModifyColumn, OpRenameColumn, OpAddIndex, OpDropIndex,
+	OpTableOptions, OpCreateTable, OpDropTable, OpRenameTable, OpTruncateTable}
 
 // ErrDrained is returned by Run when it stopped after applying everything the source had
 // written when the drain was asked for (the cut-over).
@@ -62,6 +79,9 @@ type Table struct {
 	// Dest maps source column names to destination names; a column missing from it is not
 	// migrated. Nil migrates every column under its own name.
 	Dest map[string]string
+	// Subset is true when the task lists the table's columns: a column added later is not
+	// in the list, so it is not migrated.
+	Subset bool
 	// Key are the source key columns (primary key, or NOT NULL unique key).
 	Key []string
 	// Where is the row filter (validated by the precheck); "" for none.
@@ -77,6 +97,13 @@ type Table struct {
 
 	// plan is how the table's changes are decoded and written, for its current Columns.
 	plan *tablePlan
+}
+
+// Database is a source database selected whole, and what its new tables become.
+type Database struct {
+	SourceDB, DestDB string
+	// Ops are the task's operations, given to each table created in the database.
+	Ops []string
 }
 
 // Config is one incremental run.
@@ -97,6 +124,14 @@ type Config struct {
 	Dialect dialect.Dialect
 	// Tables are the migrated tables, with their schema at Start.
 	Tables []*Table
+	// Databases are the source databases selected whole: a table created in one, or renamed
+	// into one, is migrated from then on (with create_table in its Ops).
+	Databases []Database
+	// Copy, when set, creates and copies a table renamed into the selection (its rows
+	// existed before the rename), returning it as Table with its current columns; the
+	// binlog after the rename is then applied over the copy. Without it such a rename
+	// fails the run.
+	Copy func(ctx context.Context, db Database, table string) (*Table, error)
 	// Limits throttles rows and bytes written; it may change while Run runs. Nil is unlimited.
 	Limits *throttle.Limits
 	// Drain, when closed, makes Run apply everything the source has written by then and
@@ -140,12 +175,16 @@ const (
 // Run applies the binlog from cfg.Start until ctx ends (returning ctx's error), the drain
 // completes (ErrDrained), or an error that retrying cannot fix.
 func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
-	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, pos: cfg.Start, applied: cfg.Start.Changes}
+	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, aside: map[string]*Table{}, pos: cfg.Start, applied: cfg.Start.Changes}
 	if len(cfg.Done) == a.workers() && len(cfg.Done) > 1 {
 		a.done = cfg.Done
 	}
 	if cfg.Dialect == nil {
 		return errors.New("incremental migration needs the destination's dialect (cdc.Config.Dialect is nil)")
+	}
+	var err error
+	if a.shadows, err = restoreShadows(cfg.Start.Tables); err != nil {
+		return err
 	}
 	for _, t := range cfg.Tables {
 		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
@@ -361,41 +400,6 @@ func checkAvailable(ctx context.Context, src *sql.DB, cfg Config) error {
 		return err
 	}
 	return explainStreamError(cfg, errors.New("binlog file "+cfg.Start.File+" was purged"))
-}
-
-// history is one table's entry in the schema history stored with each position.
-type history struct {
-	Columns []schema.Column   `json:"columns"`
-	Dest    map[string]string `json:"dest"`
-}
-
-// tablesJSON is the schema history stored with each position.
-func tablesJSON(tables map[string]*Table) string {
-	m := map[string]history{}
-	for k, t := range tables {
-		m[k] = history{Columns: t.Columns, Dest: t.Dest}
-	}
-	b, _ := json.Marshal(m) // plain values always marshal
-	return string(b)
-}
-
-// RestoreColumns applies a stored schema history to tables, so that events after the stored
-// position decode with the columns they were written with, into the destination columns
-// that existed then.
-func RestoreColumns(tables []*Table, stored string) error {
-	if stored == "" {
-		return nil
-	}
-	var m map[string]history
-	if err := json.Unmarshal([]byte(stored), &m); err != nil {
-		return fmt.Errorf("stored schema history is damaged: %w", err)
-	}
-	for _, t := range tables {
-		if h, ok := m[strings.ToLower(t.SourceDB+"."+t.SourceTable)]; ok {
-			t.Columns, t.Dest = h.Columns, h.Dest
-		}
-	}
-	return nil
 }
 
 func (t *Table) allows(op string) bool { return t.Ops == nil || slices.Contains(t.Ops, op) }

@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,24 +10,31 @@ import (
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
-	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
-	"github.com/pingcap/tidb/pkg/parser/types"
 	// The parser needs a driver for literal values (DEFAULT 0 in ADD COLUMN); this is the
 	// one made for tools. cdc imports it itself rather than rely on another package doing so.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
-
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
-// ddl handles a DDL statement from the binlog. ADD COLUMN and DROP COLUMN on a migrated
-// table are applied to the destination (when ddl_operations allow them) and followed in the
-// schema history; any other DDL that touches a migrated table is reported, never dropped in
-// silence. Applying is idempotent: a statement replayed after a restart finds its column
-// already added or dropped.
+// ErrSchemaChange wraps the error of a DDL that incremental migration cannot follow and
+// must not step over: later rows would land wrong. No retry fixes it.
+var ErrSchemaChange = errors.New("schema change not followed")
+
+// The DDL stage: a DDL statement from the binlog, on a migrated table or in a database
+// selected whole, is applied to the destination through its dialect when the table's
+// ddl_operations name it, and followed in the schema history whether applied or not (later
+// events are written with the new columns). A DDL left out is reported (Status.Notices);
+// one whose absence would make later rows land wrong (a column type the destination does
+// not follow, a unique key the destination keeps, a key that changes) fails the run with
+// ErrSchemaChange. Every statement is checked against the destination before it is
+// applied, so a DDL replayed after a restart is not applied twice.
+
+// ddl handles a DDL statement from the binlog.
 func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 	stmt, err := parseDDL(query)
 	if err != nil {
+		if ignoredStatement(query) {
+			return nil
+		}
 		// Not something the parser knows (MariaDB-only syntax): report it if it names a
 		// migrated table.
 		if t := a.mentioned(defaultDB, query); t != nil {
@@ -34,38 +42,33 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 		}
 		return nil
 	}
-	alter, ok := stmt.(*ast.AlterTableStmt)
-	if !ok {
-		for _, tn := range tableNames(stmt) {
-			if t := a.lookup(defaultDB, tn); t != nil {
-				a.notice(t, query, "only ADD COLUMN and DROP COLUMN are migrated")
-			}
+	switch s := stmt.(type) {
+	case *ast.AlterTableStmt:
+		return a.alterStmt(ctx, defaultDB, s, query)
+	case *ast.CreateTableStmt:
+		return a.createTable(ctx, defaultDB, s, query)
+	case *ast.DropTableStmt:
+		if s.IsView || s.TemporaryKeyword != ast.TemporaryNone {
+			return nil
 		}
-		return nil
-	}
-	t := a.lookup(defaultDB, alter.Table)
-	if t == nil {
-		return nil
-	}
-	for _, spec := range alter.Specs {
-		switch spec.Tp {
-		case ast.AlterTableAddColumns:
-			for _, def := range spec.NewColumns {
-				if err := a.addColumn(ctx, t, def, spec.Position); err != nil {
-					return err
-				}
-			}
-		case ast.AlterTableDropColumn:
-			if err := a.dropColumn(ctx, t, spec.OldColumnName.Name.O); err != nil {
+		for _, tn := range s.Tables {
+			if err := a.dropTable(ctx, defaultDB, tn, query); err != nil {
 				return err
 			}
-		default:
-			a.notice(t, query, "only ADD COLUMN and DROP COLUMN are migrated")
 		}
+		return nil
+	case *ast.TruncateTableStmt:
+		return a.truncateTable(ctx, defaultDB, s.Table, query)
+	case *ast.RenameTableStmt:
+		return a.renameTables(ctx, defaultDB, s.TableToTables, query)
+	case *ast.CreateIndexStmt:
+		return a.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{
+			Tp: ast.AlterTableAddConstraint, Constraint: &ast.Constraint{Tp: indexConstraint(s.KeyType), Name: s.IndexName, Keys: s.IndexPartSpecifications, Option: s.IndexOption},
+		}}}, query)
+	case *ast.DropIndexStmt:
+		return a.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}, query)
 	}
-	// The columns moved: plan the table again (the etl block's expressions read them by
-	// position, and the statements name them).
-	return t.replan(a.cfg.Dialect)
+	return nil
 }
 
 // parseDDL parses one DDL statement from the binlog.
@@ -73,101 +76,67 @@ func parseDDL(query string) (ast.StmtNode, error) {
 	return parser.New().ParseOneStmt(query, "", "")
 }
 
-func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
-	col := schema.Column{
-		Name:     def.Name.Name.O,
-		DataType: strings.ToLower(types.TypeToStr(def.Tp.GetType(), def.Tp.GetCharset())),
-		Unsigned: pmysql.HasUnsignedFlag(def.Tp.GetFlag()),
-		Nullable: !pmysql.HasNotNullFlag(def.Tp.GetFlag()),
-		Members:  slices.Clone(def.Tp.GetElems()),
-		Charset:  def.Tp.GetCharset(),
+// ignoredStatement reports statements the parser refuses that change no table: the
+// triggers pt-online-schema-change creates and drops on the table it alters (a trigger's
+// row changes are in the binlog as rows events of their own).
+func ignoredStatement(query string) bool {
+	q := strings.ToLower(query)
+	return strings.Contains(q, "trigger") && strings.Contains(q, "pt_osc_")
+}
+
+func indexConstraint(k ast.IndexKeyType) ast.ConstraintType {
+	switch k {
+	case ast.IndexKeyTypeUnique:
+		return ast.ConstraintUniq
+	case ast.IndexKeyTypeFulltext:
+		return ast.ConstraintFulltext
 	}
-	for _, o := range def.Options {
-		switch o.Tp {
-		case ast.ColumnOptionGenerated:
-			col.Generated = true
-		case ast.ColumnOptionNotNull:
-			col.Nullable = false
-		}
+	return ast.ConstraintIndex
+}
+
+// alterStmt handles ALTER TABLE: on a migrated table its specs, on the shadow table of an
+// online schema change their recording for the swap.
+func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterTableStmt, query string) error {
+	if sh, key := a.shadowOf(defaultDB, s.Table); sh != nil {
+		return a.recordShadowAlter(sh, key, s)
 	}
-	// Follow the source's layout in the history first: later events have the new column.
-	at := len(t.Columns)
-	var where dialect.ColumnPosition
-	if pos != nil {
-		switch pos.Tp {
-		case ast.ColumnPositionFirst:
-			at, where.First = 0, true
-		case ast.ColumnPositionAfter:
-			rel := pos.RelativeColumn.Name.O
-			if i := slices.IndexFunc(t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, rel) }); i >= 0 {
-				at = i + 1
-				where.After = t.Dest[t.Columns[i].Name] // "" (last) when that column is not migrated
-			}
-		}
-	}
-	t.Columns = slices.Insert(t.Columns, at, col)
-	if !t.allows(OpAddColumn) {
-		a.notice(t, "ADD COLUMN "+col.Name, "ddl_operations leave out add_column, so the column is not migrated")
+	t := a.lookup(defaultDB, s.Table)
+	if t == nil {
 		return nil
 	}
-	t.Dest[col.Name] = col.Name
-	exists, err := a.destHasColumn(ctx, t, col.Name)
-	if err != nil || exists {
+	// ALTER TABLE ... RENAME TO is a RENAME TABLE once the other specs are done.
+	var rename *ast.TableName
+	specs := slices.DeleteFunc(slices.Clone(s.Specs), func(sp *ast.AlterTableSpec) bool {
+		if sp.Tp == ast.AlterTableRenameTable {
+			rename = sp.NewTable
+			return true
+		}
+		return false
+	})
+	if err := a.alterTable(ctx, t, specs, query); err != nil {
 		return err
 	}
+	if rename != nil {
+		return a.renameTables(ctx, defaultDB, []*ast.TableToTable{{OldTable: s.Table, NewTable: rename}}, query)
+	}
+	return nil
+}
+
+// restore renders a node as SQL.
+func restore(n ast.Node) (string, error) {
 	var b strings.Builder
-	if err := def.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b)); err != nil {
-		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDB, t.DestTable, err)
+	if err := n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b)); err != nil {
+		return "", err
 	}
-	stmt := a.cfg.Dialect.AddColumn(t.DestDB, t.DestTable, b.String(), where)
+	return b.String(), nil
+}
+
+func (a *applier) exec(ctx context.Context, t *Table, what, stmt string) error {
 	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("applying ADD COLUMN %s to %s.%s: %w", col.Name, t.DestDB, t.DestTable, err)
+		return fmt.Errorf("applying %s to %s.%s: %w (statement: %.300s)", what, t.DestDB, t.DestTable, err, stmt)
 	}
 	a.cfg.Log.Info("applied DDL", "statement", stmt)
 	return nil
-}
-
-func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
-	i := slices.IndexFunc(t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, name) })
-	if i < 0 {
-		return nil
-	}
-	src := t.Columns[i].Name
-	t.Columns = slices.Delete(t.Columns, i, i+1)
-	dest, migrated := t.Dest[src]
-	if !migrated {
-		return nil
-	}
-	if slices.ContainsFunc(t.Key, func(k string) bool { return strings.EqualFold(k, src) }) {
-		return fmt.Errorf("DROP COLUMN %s on %s.%s removes a key column, which incremental migration cannot follow: create a new task", src, t.SourceDB, t.SourceTable)
-	}
-	if !t.allows(OpDropColumn) {
-		// The destination keeps the column; rows written from now on leave it at its default.
-		delete(t.Dest, src)
-		a.notice(t, "DROP COLUMN "+src, "ddl_operations leave out drop_column, so the destination keeps the column")
-		return nil
-	}
-	delete(t.Dest, src)
-	exists, err := a.destHasColumn(ctx, t, dest)
-	if err != nil || !exists {
-		return err
-	}
-	stmt := a.cfg.Dialect.DropColumn(t.DestDB, t.DestTable, dest)
-	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("applying DROP COLUMN %s to %s.%s: %w", dest, t.DestDB, t.DestTable, err)
-	}
-	a.cfg.Log.Info("applied DDL", "statement", stmt)
-	return nil
-}
-
-func (a *applier) destHasColumn(ctx context.Context, t *Table, name string) (bool, error) {
-	var n int
-	err := a.dst.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
-		t.DestDB, t.DestTable, name).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("checking column %s of %s.%s: %w", name, t.DestDB, t.DestTable, err)
-	}
-	return n > 0, nil
 }
 
 func (a *applier) notice(t *Table, query, why string) {
@@ -176,12 +145,20 @@ func (a *applier) notice(t *Table, query, why string) {
 	a.cfg.Log.Warn("DDL reported", "table", t.SourceDB+"."+t.SourceTable, "statement", query, "reason", why)
 }
 
+// refuse is the error of a DDL that cannot be stepped over.
+func refuse(t *Table, query, why, remedy string) error {
+	return fmt.Errorf("%w: %s on %s.%s: %s; %s", ErrSchemaChange, query, t.SourceDB, t.SourceTable, why, remedy)
+}
+
 func (a *applier) lookup(defaultDB string, tn *ast.TableName) *Table {
-	db := tn.Schema.O
-	if db == "" {
-		db = defaultDB
+	return a.tables[tableKey(dbOf(defaultDB, tn), tn.Name.O)]
+}
+
+func dbOf(defaultDB string, tn *ast.TableName) string {
+	if tn.Schema.O != "" {
+		return tn.Schema.O
 	}
-	return a.tables[strings.ToLower(db+"."+tn.Name.O)]
+	return defaultDB
 }
 
 // mentioned finds a migrated table whose name appears in a statement the parser refused.
@@ -195,23 +172,37 @@ func (a *applier) mentioned(defaultDB, query string) *Table {
 	return nil
 }
 
-// tableNames lists the tables a DDL statement touches, for statements that alter no table.
-func tableNames(stmt ast.StmtNode) []*ast.TableName {
-	switch s := stmt.(type) {
-	case *ast.DropTableStmt:
-		return s.Tables
-	case *ast.TruncateTableStmt:
-		return []*ast.TableName{s.Table}
-	case *ast.RenameTableStmt:
-		var out []*ast.TableName
-		for _, t := range s.TableToTables {
-			out = append(out, t.OldTable)
+// database is the selected-whole database a source database is, nil when none.
+func (a *applier) database(name string) *Database {
+	for i, d := range a.cfg.Databases {
+		if strings.EqualFold(d.SourceDB, name) {
+			return &a.cfg.Databases[i]
 		}
-		return out
-	case *ast.CreateIndexStmt:
-		return []*ast.TableName{s.Table}
-	case *ast.DropIndexStmt:
-		return []*ast.TableName{s.Table}
 	}
 	return nil
+}
+
+// destHas reports whether the destination has what query counts (its arguments).
+func (a *applier) destHas(ctx context.Context, query string, args ...any) (bool, error) {
+	var n int
+	if err := a.dst.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the destination's catalog: %w", err)
+	}
+	return n > 0, nil
+}
+
+func (a *applier) destHasTable(ctx context.Context, db, table string) (bool, error) {
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", db, table)
+}
+
+func (a *applier) destHasColumn(ctx context.Context, t *Table, name string) (bool, error) {
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?", t.DestDB, t.DestTable, name)
+}
+
+func (a *applier) destHasIndex(ctx context.Context, t *Table, name string) (bool, error) {
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?", t.DestDB, t.DestTable, name)
+}
+
+func (a *applier) destIndexUnique(ctx context.Context, t *Table, name string) (bool, error) {
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 0", t.DestDB, t.DestTable, name)
 }

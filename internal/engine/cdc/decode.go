@@ -65,7 +65,7 @@ func kindOf(e *replication.RowsEvent) rowsKind {
 func decode(t *Table, kind rowsKind, rows [][]any) ([]change, error) {
 	for _, row := range rows {
 		if len(row) != len(t.Columns) {
-			return nil, fmt.Errorf("binlog rows of %s.%s have %d columns, but the table had %d at this point: its schema changed in a way incremental migration does not follow (only ADD and DROP COLUMN are); create a new task",
+			return nil, fmt.Errorf("binlog rows of %s.%s have %d columns, but the table had %d at this point: its schema changed in a way incremental migration did not follow; create a new task",
 				t.SourceDB, t.SourceTable, len(row), len(t.Columns))
 		}
 	}

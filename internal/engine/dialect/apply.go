@@ -100,3 +100,182 @@ func (adbDialect) AddColumn(database, table, definition string, _ ColumnPosition
 func (adbDialect) DropColumn(database, table, column string) string {
 	return dropColumn(database, table, column)
 }
+
+// DDL that incremental migration follows. Every statement changes one thing, so that the
+// applier can check before each whether it was applied already (a DDL replayed after a
+// restart).
+
+func alterTable(database, table, spec string) string {
+	return "ALTER TABLE " + QuoteTable(database, table) + " " + spec
+}
+
+func withPosition(stmt string, pos ColumnPosition) string {
+	switch {
+	case pos.First:
+		return stmt + " FIRST"
+	case pos.After != "":
+		return stmt + " AFTER " + QuoteIdent(pos.After)
+	}
+	return stmt
+}
+
+func (mysqlDialect) ModifyColumn(database, table, definition string, pos ColumnPosition) string {
+	return withPosition(alterTable(database, table, "MODIFY COLUMN "+definition), pos)
+}
+
+func renameColumn(database, table, from, to string) string {
+	return alterTable(database, table, "RENAME COLUMN "+QuoteIdent(from)+" TO "+QuoteIdent(to))
+}
+
+func setColumnDefault(database, table, column, expr string) string {
+	return alterTable(database, table, "ALTER COLUMN "+QuoteIdent(column)+" SET DEFAULT "+expr)
+}
+
+func dropColumnDefault(database, table, column string) string {
+	return alterTable(database, table, "ALTER COLUMN "+QuoteIdent(column)+" DROP DEFAULT")
+}
+
+func dropIndex(database, table, name string) string {
+	return alterTable(database, table, "DROP INDEX "+QuoteIdent(name))
+}
+
+func truncateTable(database, table string) string {
+	return "TRUNCATE TABLE " + QuoteTable(database, table)
+}
+
+func dropTable(database, table string) string {
+	return "DROP TABLE IF EXISTS " + QuoteTable(database, table)
+}
+
+func (mysqlDialect) RenameColumn(database, table, from, to string) string {
+	return renameColumn(database, table, from, to)
+}
+
+func (mysqlDialect) SetColumnDefault(database, table, column, expr string) string {
+	return setColumnDefault(database, table, column, expr)
+}
+
+func (mysqlDialect) DropColumnDefault(database, table, column string) string {
+	return dropColumnDefault(database, table, column)
+}
+
+func (mysqlDialect) AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (string, bool, error) {
+	if ix.Kind == "CLUSTERED" || ix.Kind == "CHECK" {
+		return "", false, nil // as in CreateTable
+	}
+	line, err := renderIndex(ix, mysqlIndexHeads[ix.Kind], sameFamily(sourceFlavor, false))
+	if err != nil {
+		return "", false, err
+	}
+	return alterTable(database, table, "ADD "+line), true, nil
+}
+
+func (mysqlDialect) DropIndex(database, table, name string) string {
+	return dropIndex(database, table, name)
+}
+
+// TableOptions keeps every option but ENGINE (on the source usually a rebuild, which the
+// destination need not repeat), AUTO_INCREMENT (the destination's counter follows the rows
+// written) and partitioning (the destination owner's choice); those are reported.
+func (mysqlDialect) TableOptions(database, table string, opts []Option) (string, []Option) {
+	var kept []string
+	var left []Option
+	for _, o := range opts {
+		switch o.Name {
+		case "ENGINE", "AUTO_INCREMENT", "PARTITION BY", "/*":
+			left = append(left, o)
+		default:
+			kept = append(kept, o.Raw)
+		}
+	}
+	if len(kept) == 0 {
+		return "", left
+	}
+	return alterTable(database, table, strings.Join(kept, " ")), left
+}
+
+func (mysqlDialect) CreateTableLike(database, table, likeDatabase, likeTable string) string {
+	return "CREATE TABLE IF NOT EXISTS " + QuoteTable(database, table) + " LIKE " + QuoteTable(likeDatabase, likeTable)
+}
+
+func (mysqlDialect) DropTable(database, table string) string { return dropTable(database, table) }
+
+func (mysqlDialect) TruncateTable(database, table string) string {
+	return truncateTable(database, table)
+}
+
+func (mysqlDialect) RenameTable(fromDatabase, from, toDatabase, to string) string {
+	return "RENAME TABLE " + QuoteTable(fromDatabase, from) + " TO " + QuoteTable(toDatabase, to)
+}
+
+// ModifyColumn ignores pos, as AddColumn does: AnalyticDB's MODIFY COLUMN takes a column
+// definition without FIRST or AFTER. Rows are written by column name, so the order of the
+// destination's columns does not matter to where values land.
+func (adbDialect) ModifyColumn(database, table, definition string, _ ColumnPosition) string {
+	return alterTable(database, table, "MODIFY COLUMN "+definition)
+}
+
+func (adbDialect) RenameColumn(database, table, from, to string) string {
+	return renameColumn(database, table, from, to)
+}
+
+func (adbDialect) SetColumnDefault(database, table, column, expr string) string {
+	return setColumnDefault(database, table, column, expr)
+}
+
+func (adbDialect) DropColumnDefault(database, table, column string) string {
+	return dropColumnDefault(database, table, column)
+}
+
+// AddIndex creates KEY, FULLTEXT and CLUSTERED indexes as CreateTable does: AnalyticDB has
+// no UNIQUE secondary index and indexes every column by default, so a UNIQUE key becomes a
+// plain KEY (uniqueness stays the source's to enforce) and CHECK is not created.
+func (adbDialect) AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (string, bool, error) {
+	head, ok := adbIndexHeads[ix.Kind]
+	if !ok {
+		return "", false, nil
+	}
+	line, err := renderIndex(ix, head, sameFamily(sourceFlavor, true))
+	if err != nil {
+		return "", false, err
+	}
+	return alterTable(database, table, "ADD "+line), true, nil
+}
+
+func (adbDialect) DropIndex(database, table, name string) string {
+	return dropIndex(database, table, name)
+}
+
+// TableOptions keeps only COMMENT: the storage, distribution, partition and lifecycle of an
+// AnalyticDB table are the task's destination fields, and the MySQL options (ENGINE,
+// CHARSET, ROW_FORMAT) have no AnalyticDB meaning.
+func (adbDialect) TableOptions(database, table string, opts []Option) (string, []Option) {
+	var kept []string
+	var left []Option
+	for _, o := range opts {
+		if o.Name == "COMMENT" {
+			kept = append(kept, o.Raw)
+		} else {
+			left = append(left, o)
+		}
+	}
+	if len(kept) == 0 {
+		return "", left
+	}
+	return alterTable(database, table, strings.Join(kept, " ")), left
+}
+
+func (adbDialect) CreateTableLike(database, table, likeDatabase, likeTable string) string {
+	return "CREATE TABLE IF NOT EXISTS " + QuoteTable(database, table) + " LIKE " + QuoteTable(likeDatabase, likeTable)
+}
+
+func (adbDialect) DropTable(database, table string) string { return dropTable(database, table) }
+
+func (adbDialect) TruncateTable(database, table string) string {
+	return truncateTable(database, table)
+}
+
+// RenameTable uses ALTER TABLE ... RENAME TO, the form AnalyticDB documents.
+func (adbDialect) RenameTable(fromDatabase, from, toDatabase, to string) string {
+	return "ALTER TABLE " + QuoteTable(fromDatabase, from) + " RENAME TO " + QuoteTable(toDatabase, to)
+}

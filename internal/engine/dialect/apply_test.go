@@ -50,6 +50,59 @@ func TestApplyGolden(t *testing.T) {
 	}
 }
 
+// TestApplyDDLGolden renders the DDL incremental migration follows beyond ADD and DROP
+// COLUMN, from a MariaDB source.
+func TestApplyDDLGolden(t *testing.T) {
+	opts, err := SplitOptions("ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC COMMENT='order heads'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []DatabaseType{MySQL, MariaDB, ADBMySQL} {
+		t.Run(string(name), func(t *testing.T) {
+			d, err := For(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stmts := []string{
+				d.ModifyColumn("shop", "orders", "`total` decimal(14,4) NOT NULL", ColumnPosition{}),
+				d.ModifyColumn("shop", "orders", "`note` varchar(200)", ColumnPosition{After: "we`ird"}),
+				d.ModifyColumn("shop", "orders", "`code` int", ColumnPosition{First: true}),
+				d.RenameColumn("shop", "orders", "note", "remark"),
+				d.SetColumnDefault("shop", "orders", "total", "0.00"),
+				d.DropColumnDefault("shop", "orders", "total"),
+			}
+			for _, ix := range []Index{
+				{Kind: "KEY", Name: "by_total", Columns: []string{"total", "we`ird"}, Raw: "KEY `by_total` (`total`,`we``ird` DESC) COMMENT 'hot'"},
+				{Kind: "UNIQUE", Name: "code", Columns: []string{"code"}, Raw: "UNIQUE KEY `code` (`code`) USING BTREE"},
+				{Kind: "FULLTEXT", Name: "ft", Columns: []string{"remark"}},
+				{Kind: "CHECK", Name: "positive", Raw: "CONSTRAINT `positive` CHECK (`total` >= 0)"},
+			} {
+				stmt, ok, err := d.AddIndex("shop", "orders", ix, MariaDB)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					stmt = "-- not created: " + ix.Kind + " " + ix.Name
+				}
+				stmts = append(stmts, stmt)
+			}
+			options, left := d.TableOptions("shop", "orders", opts)
+			var names []string
+			for _, o := range left {
+				names = append(names, o.Name)
+			}
+			stmts = append(stmts, options, "-- options left out: "+strings.Join(names, ", "),
+				d.DropIndex("shop", "orders", "by_total"),
+				d.CreateTableLike("shop", "orders_2027", "shop", "orders"),
+				d.TruncateTable("shop", "orders_2027"),
+				d.RenameTable("shop", "orders_2027", "archive", "orders"),
+				d.DropTable("archive", "orders"),
+			)
+			golden(t, "apply_ddl."+string(name)+".sql", strings.Join(stmts, ";\n")+";\n")
+		})
+	}
+}
+
 func TestApplyPlaceholders(t *testing.T) {
 	d, _ := For(MariaDB)
 	for rows := 1; rows <= 4; rows++ {

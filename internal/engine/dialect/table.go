@@ -118,6 +118,34 @@ type Dialect interface {
 	AddColumn(database, table, definition string, pos ColumnPosition) string
 	// DropColumn drops a column.
 	DropColumn(database, table, column string) string
+	// ModifyColumn changes a column's type and attributes; definition is its name and
+	// definition as the source's DDL wrote them. A dialect may ignore pos (see its doc).
+	ModifyColumn(database, table, definition string, pos ColumnPosition) string
+	// RenameColumn renames a column, keeping its definition.
+	RenameColumn(database, table, from, to string) string
+	// SetColumnDefault sets a column's default to expr, an SQL expression as the source's
+	// DDL wrote it; DropColumnDefault removes it.
+	SetColumnDefault(database, table, column, expr string) string
+	DropColumnDefault(database, table, column string) string
+	// AddIndex adds a secondary index (KEY, UNIQUE, FULLTEXT, SPATIAL) on destination
+	// columns; the source's index options are in ix.Raw, as for CreateTable. It returns
+	// ok false, and no statement, for an index the destination does not create (see the
+	// dialect's doc).
+	AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (stmt string, ok bool, err error)
+	// DropIndex drops an index by name.
+	DropIndex(database, table, name string) string
+	// TableOptions changes the table options the destination supports among opts (as
+	// SplitOptions returns them); it returns the statement ("" when none applies) and the
+	// options it left out.
+	TableOptions(database, table string, opts []Option) (stmt string, left []Option)
+	// CreateTableLike creates table like an existing destination table, if it does not
+	// exist.
+	CreateTableLike(database, table, likeDatabase, likeTable string) string
+	// DropTable drops a table if it exists; TruncateTable empties it.
+	DropTable(database, table string) string
+	TruncateTable(database, table string) string
+	// RenameTable renames (and may move to another database) a table.
+	RenameTable(fromDatabase, from, toDatabase, to string) string
 
 	// Checkpoint tables (checkpoint.go).
 

@@ -1,0 +1,136 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// Online schema changes, as gh-ost and pt-online-schema-change make them on a table t:
+// they create a shadow table (gh-ost _t_gho, pt-osc _t_new), alter it, fill it with t's
+// rows and keep it in step (gh-ost from the binlog, pt-osc by triggers), then swap it in
+// with RENAME TABLE t TO _t_del, _t_gho TO t (pt-osc: t TO _t_old, _t_new TO t). gh-ost
+// also keeps a changelog table _t_ghc and a cut-over sentry _t_del.
+//
+// Incremental migration never migrates these tables: it records the shadow's ALTER TABLE
+// statements, and at the swap applies them to t's destination table, which keeps its rows.
+// t's own rows events flow all along, with t's columns before the swap and the shadow's
+// after, so nothing is copied again.
+
+// shadow is the shadow table of an online schema change in progress.
+type shadow struct {
+	// Real is the "db.table" key of the table it replaces.
+	Real string `json:"real"`
+	// Tool is gh-ost or pt-online-schema-change.
+	Tool string `json:"tool"`
+	// Alters are its ALTER TABLE statements, rewritten to name the real table.
+	Alters []string `json:"alters,omitempty"`
+}
+
+// oscSuffixes are the tables' name suffixes, and the tools that use them.
+var oscSuffixes = map[string]string{
+	"_gho": "gh-ost", "_ghc": "gh-ost", "_del": "gh-ost",
+	"_new": "pt-online-schema-change", "_old": "pt-online-schema-change",
+}
+
+// oscKind is the suffix of an online schema change table's name ("_gho", ...), "" for
+// another name.
+func oscKind(name string) string {
+	if !strings.HasPrefix(name, "_") {
+		return ""
+	}
+	for suffix := range oscSuffixes {
+		if strings.HasSuffix(name, suffix) && len(name) > len(suffix)+1 {
+			return suffix
+		}
+	}
+	return ""
+}
+
+// oscTarget is the name of the table an online schema change table is for: _t_gho and
+// __t_new are for t.
+func oscTarget(name string) string {
+	kind := oscKind(name)
+	if kind == "" {
+		return ""
+	}
+	return strings.TrimLeft(strings.TrimSuffix(name, kind), "_")
+}
+
+// onlineSchemaChange reports whether CREATE TABLE db.name is one of an online schema change
+// of a migrated table, recording it when it is the shadow.
+func (a *applier) onlineSchemaChange(db, name, key string) bool {
+	target := oscTarget(name)
+	if target == "" || a.tables[tableKey(db, target)] == nil {
+		return false
+	}
+	kind := oscKind(name)
+	if kind == "_gho" || kind == "_new" {
+		a.shadows[key] = &shadow{Real: tableKey(db, target), Tool: oscSuffixes[kind]}
+		a.cfg.Log.Info("online schema change started: its shadow table is followed, not migrated", "table", db+"."+target, "shadow", name, "tool", oscSuffixes[kind])
+	}
+	return true
+}
+
+func (a *applier) shadowOf(defaultDB string, tn *ast.TableName) (*shadow, string) {
+	key := tableKey(dbOf(defaultDB, tn), tn.Name.O)
+	return a.shadows[key], key
+}
+
+// recordShadowAlter keeps an ALTER TABLE of a shadow for the swap, naming the real table.
+func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStmt) error {
+	db, name, _ := strings.Cut(sh.Real, ".")
+	if t := a.tables[sh.Real]; t != nil {
+		db, name = t.SourceDB, t.SourceTable
+	}
+	renamed := *s
+	renamed.Table = &ast.TableName{Schema: ast.NewCIStr(db), Name: ast.NewCIStr(name)}
+	text, err := restore(&renamed)
+	if err != nil {
+		return fmt.Errorf("reading the ALTER TABLE of shadow table %s: %w", key, err)
+	}
+	sh.Alters = append(sh.Alters, text)
+	return nil
+}
+
+// swap handles one pair of a RENAME TABLE that belongs to an online schema change: the
+// real table moved aside (kept, awaiting its shadow), or the shadow taking the real table's
+// name (its recorded DDL applied to the real table). done is false for other pairs.
+func (a *applier) swap(ctx context.Context, oldKey, newKey, query string) (done bool, err error) {
+	_, newName, _ := strings.Cut(newKey, ".")
+	if t := a.tables[oldKey]; t != nil && oscKind(newName) != "" && strings.EqualFold(oscTarget(newName), t.SourceTable) {
+		for _, sh := range a.shadows {
+			if sh.Real == oldKey {
+				delete(a.tables, oldKey)
+				a.aside[oldKey] = t
+				return true, nil
+			}
+		}
+		return false, nil // moved aside with no shadow known: renamed out of the selection
+	}
+	sh := a.shadows[oldKey]
+	if sh == nil {
+		return false, nil
+	}
+	delete(a.shadows, oldKey)
+	t := a.aside[newKey]
+	if sh.Real != newKey || t == nil {
+		return true, nil // the shadow went elsewhere: it was never migrated
+	}
+	delete(a.aside, newKey)
+	a.tables[newKey] = t
+	for _, alter := range sh.Alters {
+		stmt, err := parseDDL(alter)
+		if err != nil {
+			return true, fmt.Errorf("reading the recorded DDL %s of a %s change of %s.%s: %w", alter, sh.Tool, t.SourceDB, t.SourceTable, err)
+		}
+		s := stmt.(*ast.AlterTableStmt)
+		if err := a.alterTable(ctx, t, s.Specs, alter); err != nil {
+			return true, fmt.Errorf("%s swapped in a new %s.%s: %w", sh.Tool, t.SourceDB, t.SourceTable, err)
+		}
+	}
+	a.cfg.Log.Info("online schema change swapped in: its DDL is applied to the destination table, which keeps its rows", "table", t.SourceDB+"."+t.SourceTable, "tool", sh.Tool, "statements", len(sh.Alters))
+	return true, nil
+}

@@ -1,0 +1,17 @@
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `total` decimal(14,4) NOT NULL;
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `note` varchar(200);
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `code` int;
+ALTER TABLE `shop`.`orders` RENAME COLUMN `note` TO `remark`;
+ALTER TABLE `shop`.`orders` ALTER COLUMN `total` SET DEFAULT 0.00;
+ALTER TABLE `shop`.`orders` ALTER COLUMN `total` DROP DEFAULT;
+ALTER TABLE `shop`.`orders` ADD KEY `by_total` (`total`, `we``ird` DESC) COMMENT 'hot';
+ALTER TABLE `shop`.`orders` ADD KEY `code` (`code`);
+ALTER TABLE `shop`.`orders` ADD FULLTEXT INDEX `ft` (`remark`);
+-- not created: CHECK positive;
+ALTER TABLE `shop`.`orders` COMMENT='order heads';
+-- options left out: ENGINE, AUTO_INCREMENT, DEFAULT CHARSET, ROW_FORMAT;
+ALTER TABLE `shop`.`orders` DROP INDEX `by_total`;
+CREATE TABLE IF NOT EXISTS `shop`.`orders_2027` LIKE `shop`.`orders`;
+TRUNCATE TABLE `shop`.`orders_2027`;
+ALTER TABLE `shop`.`orders_2027` RENAME TO `archive`.`orders`;
+DROP TABLE IF EXISTS `archive`.`orders`;

@@ -1,0 +1,17 @@
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `total` decimal(14,4) NOT NULL;
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `note` varchar(200) AFTER `we``ird`;
+ALTER TABLE `shop`.`orders` MODIFY COLUMN `code` int FIRST;
+ALTER TABLE `shop`.`orders` RENAME COLUMN `note` TO `remark`;
+ALTER TABLE `shop`.`orders` ALTER COLUMN `total` SET DEFAULT 0.00;
+ALTER TABLE `shop`.`orders` ALTER COLUMN `total` DROP DEFAULT;
+ALTER TABLE `shop`.`orders` ADD KEY `by_total` (`total`, `we``ird` DESC) COMMENT 'hot';
+ALTER TABLE `shop`.`orders` ADD UNIQUE KEY `code` (`code`) USING BTREE;
+ALTER TABLE `shop`.`orders` ADD FULLTEXT KEY `ft` (`remark`);
+-- not created: CHECK positive;
+ALTER TABLE `shop`.`orders` DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC COMMENT='order heads';
+-- options left out: ENGINE, AUTO_INCREMENT;
+ALTER TABLE `shop`.`orders` DROP INDEX `by_total`;
+CREATE TABLE IF NOT EXISTS `shop`.`orders_2027` LIKE `shop`.`orders`;
+TRUNCATE TABLE `shop`.`orders_2027`;
+RENAME TABLE `shop`.`orders_2027` TO `archive`.`orders`;
+DROP TABLE IF EXISTS `archive`.`orders`;
