@@ -1,7 +1,8 @@
 // Command adbmigrate-runner is the daemon that owns migration tasks: it runs them, keeps
-// their state in a bbolt store under --data-dir, and serves the authenticated /v1 API that the
-// Terraform provider talks to, Prometheus metrics at /metrics, and a read-only web console
-// at /ui.
+// their state in a bbolt store under --data-dir (single mode, the default) or in etcd shared
+// with other runners (cluster mode, --etcd-endpoints; see cluster.go), and serves the
+// authenticated /v1 API that the Terraform provider talks to, Prometheus metrics at /metrics,
+// and a read-only web console at /ui.
 //
 // Usage:
 //
@@ -76,6 +77,8 @@ func run(args []string) error {
 	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
 	consoleSample := fs.Duration("console-sample-interval", 5*time.Second, "how often the web console at /ui samples each task's rows and lag for its charts (it keeps an hour)")
 	showVersion := fs.Bool("version", false, "print the runner's version and exit")
+	var cf clusterFlags
+	cf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,8 +89,15 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
 	}
-	if *dataDir == "" {
+	clustered := cf.endpoints != ""
+	if err := cf.check(); err != nil {
+		return err
+	}
+	if *dataDir == "" && !clustered {
 		return errors.New("--data-dir is required: the runner keeps its tasks there")
+	}
+	if *dataDir == "" && *tokenFile == "" && strings.TrimSpace(os.Getenv("ADBMIGRATE_TOKEN")) == "" {
+		return errors.New("in cluster mode without --data-dir, give the API token every runner shares: --token-file FILE or ADBMIGRATE_TOKEN")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -103,8 +113,10 @@ func run(args []string) error {
 	slog.SetDefault(log)
 	_ = mysql.SetLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 
-	if err := store.EnsureDir(*dataDir); err != nil {
-		return err
+	if *dataDir != "" {
+		if err := store.EnsureDir(*dataDir); err != nil {
+			return err
+		}
 	}
 	// ADBMIGRATE_CPU_PROFILE=FILE writes a CPU profile of the whole run to FILE, for
 	// performance work (go tool pprof FILE); the runner must exit by a signal to finish it.
@@ -124,9 +136,19 @@ func run(args []string) error {
 		return err
 	}
 	var st store.Store
-	st, err = store.Open(store.Path(*dataDir))
-	if err != nil {
-		return err
+	var cl *clusterRuntime
+	if clustered {
+		cl, err = cf.open(log)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		st = cl.store
+	} else {
+		st, err = store.Open(store.Path(*dataDir))
+		if err != nil {
+			return err
+		}
 	}
 	defer st.Close()
 	key, err := st.SealingKey()
@@ -145,9 +167,16 @@ func run(args []string) error {
 	if hold <= 0 {
 		hold = -1 // alert as soon as the lag crosses the threshold
 	}
-	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold, VerifySettle: *verifySettle, VerifyPause: *verifyPause})
+	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold, VerifySettle: *verifySettle, VerifyPause: *verifyPause,
+		Cluster: clustered, NodeID: cf.nodeID})
 	if err := sched.Resume(); err != nil {
 		return err
+	}
+	if clustered {
+		if err := cl.join(sched, log); err != nil {
+			sched.Shutdown()
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -192,6 +221,11 @@ func run(args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	if clustered {
+		// Hand the tasks over first: their runs end, then the session, so the scheduler
+		// reassigns them at once instead of after the TTL.
+		cl.leave()
+	}
 	sched.Shutdown()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

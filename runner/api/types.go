@@ -425,6 +425,10 @@ type TaskState struct {
 	StartedAt    *time.Time    `json:"started_at,omitempty"`
 	FinishedAt   *time.Time    `json:"finished_at,omitempty"`
 	UpdatedAt    time.Time     `json:"updated_at"`
+	// Owner is the runner (--node-id) that runs the task in a runner cluster, and Epoch
+	// the epoch of its ownership (it only grows); empty and 0 for a single runner.
+	Owner string `json:"owner,omitempty"`
+	Epoch int64  `json:"epoch,omitempty"`
 }
 
 // VerificationStatus is where a data verification sweep stands.
