@@ -3,6 +3,7 @@ package main
 // Cluster mode: the flags, the etcd client, the etcd store and the cluster membership.
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -11,11 +12,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/cluster"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
@@ -124,6 +128,8 @@ type clusterRuntime struct {
 	client *clientv3.Client
 	store  *store.Etcd
 	member *cluster.Member
+	// ownerChanges counts the tasks this runner claimed.
+	ownerChanges atomic.Int64
 }
 
 // open connects to etcd and opens the store; it reads the sealing key from
@@ -161,11 +167,39 @@ func (c *clusterFlags) open(log *slog.Logger) (*clusterRuntime, error) {
 	return &clusterRuntime{flags: *c, client: cli, store: st}, nil
 }
 
+var (
+	descOwnerChanges = prometheus.NewDesc("adbmigrate_task_owner_changes_total",
+		"Tasks this runner has taken over (claimed as their new owner) since it started.", []string{"node_id"}, nil)
+	descNodeTasks = prometheus.NewDesc("adbmigrate_runner_tasks",
+		"Tasks each runner of the cluster owns, as etcd says at the scrape.", []string{"node_id"}, nil)
+)
+
+// Describe and Collect make the runtime a prometheus.Collector of the cluster's metrics.
+func (r *clusterRuntime) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descOwnerChanges
+	ch <- descNodeTasks
+}
+
+func (r *clusterRuntime) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(descOwnerChanges, prometheus.CounterValue, float64(r.ownerChanges.Load()), r.flags.nodeID)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	nodes, err := r.nodes(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descNodeTasks, err)
+		return
+	}
+	for _, n := range nodes {
+		ch <- prometheus.MustNewConstMetric(descNodeTasks, prometheus.GaugeValue, float64(n.Tasks), n.NodeID)
+	}
+}
+
 // join registers the runner and starts taking tasks.
 func (r *clusterRuntime) join(sched *scheduler.Scheduler, log *slog.Logger) error {
 	m, err := cluster.Join(cluster.Config{
 		Client: r.client, Prefix: r.flags.prefix, NodeID: r.flags.nodeID, AdvertiseURL: r.flags.advertiseURL,
 		MaxTasks: r.flags.maxTasks, TTL: r.flags.ttl, Store: r.store, Runner: sched, Log: log,
+		OnOwnerChange: func(string) { r.ownerChanges.Add(1) },
 	})
 	if err != nil {
 		return err
@@ -180,6 +214,19 @@ func (r *clusterRuntime) leave() {
 		r.member.Leave()
 		r.member = nil
 	}
+}
+
+// nodes lists the cluster's runners for GET /v1/nodes.
+func (r *clusterRuntime) nodes(ctx context.Context) ([]api.Node, error) {
+	ns, err := cluster.Nodes(ctx, r.client, r.flags.prefix)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cluster's runners from etcd: %w", err)
+	}
+	out := make([]api.Node, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, api.Node{NodeID: n.NodeID, AdvertiseURL: n.AdvertiseURL, MaxTasks: n.MaxTasks, StartedAt: n.StartedAt, Leader: n.Leader, Tasks: n.Tasks})
+	}
+	return out, nil
 }
 
 func (r *clusterRuntime) close() {

@@ -106,6 +106,25 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 		}
 	}
 
+	// The status command shows the owner and epoch, and the nodes view the three runners,
+	// one of them the scheduler, owning one task between them.
+	env := []string{"ADBMIGRATE_ENDPOINT=" + rs[2].Endpoint, "ADBMIGRATE_TOKEN=" + rs[2].Token}
+	out, err := statusCmd(t, env)
+	if err != nil || !strings.Contains(out, "OWNER") || !strings.Contains(out, running.State.Owner) || !strings.Contains(out, fmt.Sprint(running.State.Epoch)) {
+		t.Errorf("status in a cluster (%v):\n%s\nwant an OWNER column with %s at epoch %d", err, out, running.State.Owner, running.State.Epoch)
+	}
+	out, err = statusCmd(t, env, "nodes")
+	if err != nil || strings.Count(out, "\nr") != 3 || strings.Count(out, " yes ") != 1 {
+		t.Errorf("status nodes (%v):\n%s\nwant r1..r3, one the leader", err, out)
+	}
+	t.Logf("status nodes:\n%s", out)
+	metrics := get(t, rs[2], "/metrics")
+	for _, want := range []string{`adbmigrate_task_owner_changes_total{node_id="r3"}`, `adbmigrate_runner_tasks{node_id="` + running.State.Owner + `"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	db := src.DB(t, "")
 	stopWriting := writeUntilStopped(db, 7, func(i int, rng *rand.Rand) []string {
 		return []string{

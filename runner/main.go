@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -189,10 +190,15 @@ func run(args []string) error {
 	defer stop()
 	con := console.New(st, log, token, version, console.Options{SampleEvery: *consoleSample})
 	go con.Run(ctx)
+	handler := server.New(st, box, sched, log, token, version)
+	if clustered {
+		handler.SetNodes(cl.nodes)
+		handler.AddCollector(cl)
+	}
 	routes := http.NewServeMux()
 	routes.Handle("/ui", con.Handler())
 	routes.Handle("/ui/", con.Handler())
-	routes.Handle("/", server.New(st, box, sched, log, token, version).Handler())
+	routes.Handle("/", handler.Handler())
 	srv := &http.Server{
 		Handler:           routes,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -316,16 +322,18 @@ func runStatus(args []string, out io.Writer) error {
 	watch := fs.Bool("watch", false, "keep showing the tasks, with a progress bar per table during the full migration and the lag during incremental migration, until interrupted")
 	interval := fs.Duration("interval", 2*time.Second, "with --watch, how often to read the tasks")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
-		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION.")
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] [nodes]")
+		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION, and in a cluster OWNER and EPOCH.")
 		fmt.Fprintln(fs.Output(), "With --watch: redraws them on a terminal (plain lines otherwise) until Ctrl-C.")
+		fmt.Fprintln(fs.Output(), "With nodes, prints the runners of a cluster: NODE, LEADER, TASKS, MAX TASKS, URL, STARTED.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("status takes no arguments, got %q", fs.Arg(0))
+	view := fs.Arg(0)
+	if fs.NArg() > 1 || (view != "" && view != "nodes") {
+		return fmt.Errorf("status takes no argument but nodes (the runners of a cluster), got %q", strings.Join(fs.Args(), " "))
 	}
 	token, err := clientToken(*tokenFile, *dataDir)
 	if err != nil {
@@ -346,6 +354,13 @@ func runStatus(args []string, out io.Writer) error {
 	client, err := api.NewClient(*endpoint, token, hc)
 	if err != nil {
 		return err
+	}
+	if view == "nodes" {
+		nodes, err := client.Nodes(context.Background())
+		if err != nil {
+			return err
+		}
+		return printNodes(out, nodes)
 	}
 	if *watch {
 		return watchStatus(client.ListTasks, *endpoint, out, *interval)
@@ -385,14 +400,41 @@ func clientToken(tokenFile, dataDir string) (string, error) {
 	return t, nil
 }
 
-// printTasks writes one row per task under a header.
+// printTasks writes one row per task under a header. When a task has an owner (cluster
+// mode), OWNER and EPOCH columns follow; a single runner's table is as it always was.
 func printTasks(out io.Writer, tasks []api.Task) error {
+	owned := slices.ContainsFunc(tasks, func(t api.Task) bool { return t.State.Owner != "" })
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION")
+	header := "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION"
+	if owned {
+		header += "\tOWNER\tEPOCH"
+	}
+	fmt.Fprintln(w, header)
 	for _, t := range tasks {
 		st := t.State
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s\n", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
 			st.ProgressPercent, st.RowsMigrated, st.LatencySeconds, position(st.Position))
+		if owned {
+			fmt.Fprintf(w, "\t%s\t%d", cell(st.Owner), st.Epoch)
+		}
+		fmt.Fprintln(w)
+	}
+	return w.Flush()
+}
+
+// printNodes writes one row per runner of a cluster under a header.
+func printNodes(out io.Writer, nodes []api.Node) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NODE\tLEADER\tTASKS\tMAX TASKS\tURL\tSTARTED")
+	for _, n := range nodes {
+		leader, max := "-", "-"
+		if n.Leader {
+			leader = "yes"
+		}
+		if n.MaxTasks > 0 {
+			max = fmt.Sprint(n.MaxTasks)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\n", cell(n.NodeID), leader, n.Tasks, max, cell(n.AdvertiseURL), n.StartedAt.UTC().Format(time.RFC3339))
 	}
 	return w.Flush()
 }

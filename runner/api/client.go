@@ -181,6 +181,13 @@ func (c *Client) TestConnection(ctx context.Context, id string) (Connection, err
 	return out, err
 }
 
+// Nodes lists the runners of a runner cluster; a single runner answers 404.
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	var out []Node
+	err := c.do(ctx, http.MethodGet, "/v1/nodes", nil, &out)
+	return out, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {

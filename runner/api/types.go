@@ -532,3 +532,15 @@ type ErrorBody struct {
 	// Field names the offending request field, when one is to blame.
 	Field string `json:"field,omitempty"`
 }
+
+// Node is a runner of a runner cluster (GET /v1/nodes).
+type Node struct {
+	NodeID       string    `json:"node_id"`
+	AdvertiseURL string    `json:"advertise_url,omitempty"`
+	MaxTasks     int       `json:"max_tasks,omitempty"`
+	StartedAt    time.Time `json:"started_at"`
+	// Leader says the runner is the elected task scheduler.
+	Leader bool `json:"leader"`
+	// Tasks counts the tasks the runner owns.
+	Tasks int `json:"tasks"`
+}
