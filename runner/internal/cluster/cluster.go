@@ -40,6 +40,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
@@ -175,11 +176,20 @@ func (m *Member) live(s *concurrency.Session) {
 	for {
 		m.serve(s)
 		m.abandonAll()
+		// The session's keepalive stops; its lease is revoked below once etcd answers.
+		s.Orphan()
 		if m.ctx.Err() != nil {
 			return
 		}
-		m.log.Warn("etcd session lost: every task run cancelled; registering again")
+		m.log.Warn("etcd session ended: every task run cancelled; registering again")
+		lost := s.Lease()
 		for {
+			// The lost lease may still live on the servers (a lease's TTL restarts when etcd
+			// elects a leader after a loss of quorum): revoking it frees this runner's
+			// registration and owner keys now rather than a TTL later.
+			rctx, cancel := context.WithTimeout(m.ctx, time.Second)
+			_, _ = m.cfg.Client.Revoke(rctx, lost)
+			cancel()
 			var err error
 			if s, err = m.register(); err == nil {
 				break
@@ -198,15 +208,25 @@ func (m *Member) live(s *concurrency.Session) {
 func (m *Member) serve(s *concurrency.Session) {
 	ctx, cancel := context.WithCancel(m.ctx)
 	defer cancel()
+	// A session that ended, or a lease that may have ended, cancels every run at once, not
+	// after the loops below notice (their etcd and store calls can take a while to time out).
+	lose := sync.OnceFunc(func() {
+		cancel()
+		if m.ctx.Err() == nil {
+			m.log.Warn("etcd session lost: cancelling every task run")
+		}
+		m.abandonAll()
+	})
 	go func() {
 		select {
 		case <-s.Done():
-			cancel()
+			lose()
 		case <-ctx.Done():
 		}
 	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { m.watchLease(ctx, s, lose) })
 	wg.Go(func() { m.campaign(ctx, s) })
 	for _, p := range []string{"runners", "assign", "owners", "tasks"} {
 		wg.Go(func() {
@@ -226,6 +246,58 @@ func (m *Member) serve(s *concurrency.Session) {
 		}
 		if err := m.reconcile(ctx, s); err != nil && ctx.Err() == nil {
 			m.log.Warn("cannot reconcile task ownership", "error", err)
+		}
+	}
+}
+
+// watchLease calls lost once the session's lease may have ended on the servers: when no
+// renewal sent in the last TTL was acknowledged. The session's own keepalive does not say so
+// while etcd has no quorum (its channel stays open until a server answers again), and an
+// owner that cannot renew must stop within the TTL, before another runner may own its
+// tasks. The deadline counts from when an acknowledged renewal was sent, which is no later
+// than when the servers restarted the lease's TTL.
+func (m *Member) watchLease(ctx context.Context, s *concurrency.Session, lost func()) {
+	ttl := m.cfg.TTL
+	acks := make(chan time.Time, 1)
+	go func() {
+		tick := time.NewTicker(ttl / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			sent := time.Now()
+			kctx, cancel := context.WithTimeout(ctx, ttl/2)
+			_, err := m.cfg.Client.KeepAliveOnce(kctx, s.Lease())
+			cancel()
+			if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+				m.log.Warn("the session's lease has ended on the etcd servers")
+				lost()
+				return
+			}
+			if err == nil {
+				select {
+				case <-acks:
+				default:
+				}
+				acks <- sent
+			}
+		}
+	}()
+	deadline := time.NewTimer(ttl)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sent := <-acks:
+			deadline.Reset(time.Until(sent.Add(ttl)))
+		case <-deadline.C:
+			m.log.Warn("the session's lease was not renewed within its TTL (etcd unreachable or without quorum)", "ttl", ttl)
+			lost()
+			return
 		}
 	}
 }
@@ -471,6 +543,8 @@ func (m *Member) reconcile(ctx context.Context, s *concurrency.Session) error {
 		case !needsOwner(t):
 		case t.DesiredStatus == api.DesiredStopped:
 			m.halt(id)
+		case ctx.Err() != nil:
+			return ctx.Err()
 		case !m.cfg.Runner.Running(id):
 			m.cfg.Runner.Launch(id, epoch)
 		}
