@@ -20,7 +20,7 @@ func createCDCTask(t *testing.T, r *runnertest.Runner, srcID, dstID, db string) 
 	t.Helper()
 	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
 		SourceConnectionID: srcID, DestinationConnectionID: dstID,
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -89,7 +89,7 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 	ctx := context.Background()
 	task, err := rs[0].Client.CreateTask(ctx, api.TaskSpec{
 		SourceConnectionID: rs[0].Connect(t, "src", src), DestinationConnectionID: rs[0].Connect(t, "dst", dst),
-		MigrationTypes: []string{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
 	})
 	if err != nil {
 		t.Fatal(err)

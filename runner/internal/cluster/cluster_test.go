@@ -65,7 +65,7 @@ type node struct {
 	member *Member
 }
 
-const testTTL = 2 * time.Second
+const testTTL = 3 * time.Second
 
 func startNode(t *testing.T, c *etcdtest.Cluster, id string, maxTasks int) *node {
 	t.Helper()
