@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	crand "crypto/rand"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/etcdtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
@@ -18,29 +14,12 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
-const clusterTTL = 3 * time.Second
+const clusterTTL = runnertest.ClusterTTL
 
-// startCluster starts n runner processes in cluster mode on etcd c, sharing one
-// --secret-key-file, named r1..rn.
+// startCluster starts n runner processes in cluster mode on etcd c, named r1..rn.
 func startCluster(t *testing.T, c *etcdtest.Cluster, n int) []*runnertest.Runner {
 	t.Helper()
-	key := make([]byte, 32)
-	if _, err := crand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "secret.key")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out []*runnertest.Runner
-	for i := range n {
-		out = append(out, runnertest.StartWith(t, runnertest.Options{Args: []string{
-			"--etcd-endpoints", strings.Join(c.Endpoints(), ","), "--etcd-prefix", "/adbmigrate-test",
-			"--node-id", fmt.Sprintf("r%d", i+1), "--secret-key-file", keyFile,
-			"--session-ttl", clusterTTL.String(), "--retry-time-unit", "1s",
-		}}))
-	}
-	return out
+	return runnertest.StartCluster(t, c.Endpoints(), n)
 }
 
 // byNode returns the runner whose --node-id is id.
