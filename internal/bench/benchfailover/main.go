@@ -157,7 +157,9 @@ func run(ctx context.Context, cfg config) error {
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	loadDone := make(chan error, 1)
-	go func() { loadDone <- sysbench(loadCtx, cfg, "run", "--threads="+strconv.Itoa(cfg.threads), "--time=0", "--events=0", "--report-interval=0") }()
+	go func() {
+		loadDone <- sysbench(loadCtx, cfg, "run", "--threads="+strconv.Itoa(cfg.threads), "--time=0", "--events=0", "--report-interval=0")
+	}()
 	time.Sleep(cfg.pause)
 
 	var failovers []float64
