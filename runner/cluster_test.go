@@ -36,11 +36,13 @@ func byNode(rs []*runnertest.Runner, id string) (*runnertest.Runner, int) {
 func waitOwnerChange(t *testing.T, via *runnertest.Runner, id, old string, since time.Time, within time.Duration) (api.Task, time.Duration) {
 	t.Helper()
 	var took time.Duration
+	var last api.Task
 	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		task, err := via.Client.GetTask(context.Background(), id)
 		if err != nil {
 			continue // the answering runner may be the one going away
 		}
+		last = task
 		if task.State.Owner != "" && task.State.Owner != old {
 			if took == 0 {
 				took = time.Since(since)
@@ -50,7 +52,7 @@ func waitOwnerChange(t *testing.T, via *runnertest.Runner, id, old string, since
 			}
 		}
 	}
-	t.Fatalf("task %s still not running under a new owner (old %s) %s after the loss", id, old, within)
+	t.Fatalf("task %s still not running under a new owner (old %s) %s after the loss: %+v", id, old, within, last.State)
 	return api.Task{}, 0
 }
 
@@ -156,4 +158,59 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 	}
 	third.WaitStatus(t, task.ID, time.Minute, api.StatusStopped)
 	mariadbtest.AssertSameRows(t, db, dst.DB(t, ""), "SELECT * FROM bank.ledger ORDER BY id", "SELECT * FROM bank.ledger ORDER BY id")
+}
+
+// kill -9 of the owner in the middle of the full load, under writes: another runner owns the
+// task within TTL + 3 s, resumes the copy from the chunks the destination has committed, and
+// goes on to incremental migration; the destination ends equal to the source.
+func TestClusterOwnerKillDuringFullLoad(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE big",
+		"CREATE TABLE big.items (id INT PRIMARY KEY, amount BIGINT NOT NULL, pad VARCHAR(200) NOT NULL)",
+		"INSERT INTO big.items SELECT seq, seq * 7, REPEAT(CHAR(97 + seq % 26), 150) FROM big.seq_1_to_400000")
+	rs := startCluster(t, c, 3)
+	ctx := context.Background()
+	task, err := rs[0].Client.CreateTask(ctx, api.TaskSpec{
+		SourceConnectionID: rs[0].Connect(t, "src", src), DestinationConnectionID: rs[0].Connect(t, "dst", dst),
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "big"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopWriting := writeUntilStopped(src.DB(t, ""), 5, func(i int, rng *rand.Rand) []string {
+		return []string{fmt.Sprintf("UPDATE big.items SET amount = amount + 1 WHERE id = %d", 1+rng.IntN(400000)),
+			fmt.Sprintf("INSERT INTO big.items VALUES (%d, %d, 'new')", 1000000+i, i)}
+	})
+	var copying api.Task
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		copying, err = rs[1].Client.GetTask(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if copying.State.Phase == "full" && copying.State.RowsMigrated > 0 && copying.State.Owner != "" {
+			break
+		}
+		if copying.State.Status == api.StatusRunning || time.Now().After(deadline) {
+			t.Fatalf("never saw the task copying (state %+v): make the table larger", copying.State)
+		}
+	}
+	owner, idx := byNode(rs, copying.State.Owner)
+	killed := time.Now()
+	owner.Kill(t)
+	t.Logf("killed owner %s at %d rows copied", copying.State.Owner, copying.State.RowsMigrated)
+	next, took := waitOwnerChange(t, rs[(idx+1)%3], task.ID, copying.State.Owner, killed, 2*time.Minute)
+	t.Logf("failover during the full load: new owner %s (epoch %d) took over within %s and reached incremental migration", next.State.Owner, next.State.Epoch, took.Round(time.Millisecond))
+	if took > clusterTTL+3*time.Second {
+		t.Errorf("takeover took %s, more than TTL + 3 s", took)
+	}
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	via := rs[(idx+1)%3]
+	if _, err := via.Client.StopTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	via.WaitStatus(t, task.ID, time.Minute, api.StatusStopped)
+	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), "SELECT * FROM big.items ORDER BY id", "SELECT * FROM big.items ORDER BY id")
 }
