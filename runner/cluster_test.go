@@ -153,8 +153,14 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 	if err := stopWriting(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := third.Client.StopTask(ctx, task.ID); err != nil {
+	// Stopping through any runner returns once the owner has drained and stopped the task,
+	// as a single runner's stop does (the cut-over).
+	stopped, err := third.Client.StopTask(ctx, task.ID)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if stopped.State.Status != api.StatusStopped {
+		t.Errorf("stop answered with the task %s, want Stopped", stopped.State.Status)
 	}
 	third.WaitStatus(t, task.ID, time.Minute, api.StatusStopped)
 	mariadbtest.AssertSameRows(t, db, dst.DB(t, ""), "SELECT * FROM bank.ledger ORDER BY id", "SELECT * FROM bank.ledger ORDER BY id")

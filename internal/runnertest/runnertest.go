@@ -359,8 +359,10 @@ const ClusterTTL = 3 * time.Second
 
 // StartCluster starts n runner processes in cluster mode on the etcd cluster at
 // etcdEndpoints, named r1..rn, sharing a --secret-key-file and an API token, with a
-// --session-ttl of ClusterTTL and a 1 s retry time unit; extra arguments follow. They are
-// stopped when the test ends.
+// --session-ttl of ClusterTTL and a 6 s retry time unit (a minute for other failures: a new
+// owner may wait that long for a killed owner's open transaction to roll back and free its
+// row locks, which nothing kills yet); extra arguments follow. They are stopped when the test
+// ends.
 func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) []*Runner {
 	t.Helper()
 	key := make([]byte, 32)
@@ -379,7 +381,7 @@ func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) 
 		args := append([]string{
 			"--etcd-endpoints", strings.Join(etcdEndpoints, ","), "--etcd-prefix", "/adbmigrate-test",
 			"--node-id", fmt.Sprintf("r%d", i+1), "--secret-key-file", keyFile,
-			"--session-ttl", ClusterTTL.String(), "--retry-time-unit", "1s",
+			"--session-ttl", ClusterTTL.String(), "--retry-time-unit", "6s",
 		}, extra...)
 		out = append(out, StartWith(t, Options{Args: args, Token: token}))
 	}

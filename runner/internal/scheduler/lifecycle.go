@@ -73,12 +73,20 @@ func (s *Scheduler) Start(id string) (api.Task, error) {
 // that does not run marks it Stopped unless it already ended.
 //
 // In cluster mode the owner stops the task when it sees its desired status stopped (the
-// caller has stored it); Stop returns the task as it is.
+// caller has stored it); Stop waits, as long as a drain may take, until the task has ended,
+// and returns it as it is then.
 func (s *Scheduler) Stop(id string) (api.Task, error) {
-	if s.opts.Cluster {
-		return s.store.GetTask(id)
+	if !s.opts.Cluster {
+		return s.stopHere(id)
 	}
-	return s.stopHere(id)
+	deadline := s.clock.Now().Add(drainTimeout + time.Minute)
+	for {
+		t, err := s.store.GetTask(id)
+		if err != nil || final(t.State.Status) || t.DesiredStatus != api.DesiredStopped || !s.clock.Now().Before(deadline) {
+			return t, err
+		}
+		<-s.clock.After(200 * time.Millisecond)
+	}
 }
 
 func (s *Scheduler) stopHere(id string) (api.Task, error) {
