@@ -1,7 +1,8 @@
 // Command adbmigrate-runner is the daemon that owns migration tasks: it runs them, keeps
-// their state in a bbolt store under --data-dir, and serves the authenticated /v1 API that the
-// Terraform provider talks to, Prometheus metrics at /metrics, and a read-only web console
-// at /ui.
+// their state in a bbolt store under --data-dir (single mode, the default) or in etcd shared
+// with other runners (cluster mode, --etcd-endpoints; see cluster.go), and serves the
+// authenticated /v1 API that the Terraform provider talks to, Prometheus metrics at /metrics,
+// and a read-only web console at /ui.
 //
 // Usage:
 //
@@ -27,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -76,6 +78,8 @@ func run(args []string) error {
 	verifyPause := fs.Duration("verify-pause", time.Minute, "during incremental migration, the pause between verification sweeps")
 	consoleSample := fs.Duration("console-sample-interval", 5*time.Second, "how often the web console at /ui samples each task's rows and lag for its charts (it keeps an hour)")
 	showVersion := fs.Bool("version", false, "print the runner's version and exit")
+	var cf clusterFlags
+	cf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,8 +90,15 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
 	}
-	if *dataDir == "" {
+	clustered := cf.endpoints != ""
+	if err := cf.check(); err != nil {
+		return err
+	}
+	if *dataDir == "" && !clustered {
 		return errors.New("--data-dir is required: the runner keeps its tasks there")
+	}
+	if *dataDir == "" && *tokenFile == "" && strings.TrimSpace(os.Getenv("ADBMIGRATE_TOKEN")) == "" {
+		return errors.New("in cluster mode without --data-dir, give the API token every runner shares: --token-file FILE or ADBMIGRATE_TOKEN")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -103,8 +114,10 @@ func run(args []string) error {
 	slog.SetDefault(log)
 	_ = mysql.SetLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 
-	if err := store.EnsureDir(*dataDir); err != nil {
-		return err
+	if *dataDir != "" {
+		if err := store.EnsureDir(*dataDir); err != nil {
+			return err
+		}
 	}
 	// ADBMIGRATE_CPU_PROFILE=FILE writes a CPU profile of the whole run to FILE, for
 	// performance work (go tool pprof FILE); the runner must exit by a signal to finish it.
@@ -124,9 +137,19 @@ func run(args []string) error {
 		return err
 	}
 	var st store.Store
-	st, err = store.Open(store.Path(*dataDir))
-	if err != nil {
-		return err
+	var cl *clusterRuntime
+	if clustered {
+		cl, err = cf.open(log)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		st = cl.store
+	} else {
+		st, err = store.Open(store.Path(*dataDir))
+		if err != nil {
+			return err
+		}
 	}
 	defer st.Close()
 	key, err := st.SealingKey()
@@ -145,9 +168,16 @@ func run(args []string) error {
 	if hold <= 0 {
 		hold = -1 // alert as soon as the lag crosses the threshold
 	}
-	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold, VerifySettle: *verifySettle, VerifyPause: *verifyPause})
+	sched := scheduler.New(st, box, log, scheduler.Options{RetryTimeUnit: *retryUnit, LatencyHold: hold, VerifySettle: *verifySettle, VerifyPause: *verifyPause,
+		Cluster: clustered, NodeID: cf.nodeID})
 	if err := sched.Resume(); err != nil {
 		return err
+	}
+	if clustered {
+		if err := cl.join(sched, log); err != nil {
+			sched.Shutdown()
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -160,10 +190,15 @@ func run(args []string) error {
 	defer stop()
 	con := console.New(st, log, token, version, console.Options{SampleEvery: *consoleSample})
 	go con.Run(ctx)
+	handler := server.New(st, box, sched, log, token, version)
+	if clustered {
+		handler.SetNodes(cl.nodes)
+		handler.AddCollector(cl)
+	}
 	routes := http.NewServeMux()
 	routes.Handle("/ui", con.Handler())
 	routes.Handle("/ui/", con.Handler())
-	routes.Handle("/", server.New(st, box, sched, log, token, version).Handler())
+	routes.Handle("/", handler.Handler())
 	srv := &http.Server{
 		Handler:           routes,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -192,6 +227,11 @@ func run(args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	if clustered {
+		// Hand the tasks over first: their runs end, then the session, so the scheduler
+		// reassigns them at once instead of after the TTL.
+		cl.leave()
+	}
 	sched.Shutdown()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -282,16 +322,18 @@ func runStatus(args []string, out io.Writer) error {
 	watch := fs.Bool("watch", false, "keep showing the tasks, with a progress bar per table during the full migration and the lag during incremental migration, until interrupted")
 	interval := fs.Duration("interval", 2*time.Second, "with --watch, how often to read the tasks")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE]")
-		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION.")
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] [nodes]")
+		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION, and in a cluster OWNER and EPOCH.")
 		fmt.Fprintln(fs.Output(), "With --watch: redraws them on a terminal (plain lines otherwise) until Ctrl-C.")
+		fmt.Fprintln(fs.Output(), "With nodes, prints the runners of a cluster: NODE, LEADER, TASKS, MAX TASKS, URL, STARTED.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("status takes no arguments, got %q", fs.Arg(0))
+	view := fs.Arg(0)
+	if fs.NArg() > 1 || (view != "" && view != "nodes") {
+		return fmt.Errorf("status takes no argument but nodes (the runners of a cluster), got %q", strings.Join(fs.Args(), " "))
 	}
 	token, err := clientToken(*tokenFile, *dataDir)
 	if err != nil {
@@ -312,6 +354,13 @@ func runStatus(args []string, out io.Writer) error {
 	client, err := api.NewClient(*endpoint, token, hc)
 	if err != nil {
 		return err
+	}
+	if view == "nodes" {
+		nodes, err := client.Nodes(context.Background())
+		if err != nil {
+			return err
+		}
+		return printNodes(out, nodes)
 	}
 	if *watch {
 		return watchStatus(client.ListTasks, *endpoint, out, *interval)
@@ -351,14 +400,41 @@ func clientToken(tokenFile, dataDir string) (string, error) {
 	return t, nil
 }
 
-// printTasks writes one row per task under a header.
+// printTasks writes one row per task under a header. When a task has an owner (cluster
+// mode), OWNER and EPOCH columns follow; a single runner's table is as it always was.
 func printTasks(out io.Writer, tasks []api.Task) error {
+	owned := slices.ContainsFunc(tasks, func(t api.Task) bool { return t.State.Owner != "" })
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION")
+	header := "ID\tNAME\tSTATUS\tPHASE\tPROGRESS %\tROWS\tLAG s\tPOSITION"
+	if owned {
+		header += "\tOWNER\tEPOCH"
+	}
+	fmt.Fprintln(w, header)
 	for _, t := range tasks {
 		st := t.State
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s\n", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
 			st.ProgressPercent, st.RowsMigrated, st.LatencySeconds, position(st.Position))
+		if owned {
+			fmt.Fprintf(w, "\t%s\t%d", cell(st.Owner), st.Epoch)
+		}
+		fmt.Fprintln(w)
+	}
+	return w.Flush()
+}
+
+// printNodes writes one row per runner of a cluster under a header.
+func printNodes(out io.Writer, nodes []api.Node) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NODE\tLEADER\tTASKS\tMAX TASKS\tURL\tSTARTED")
+	for _, n := range nodes {
+		leader, max := "-", "-"
+		if n.Leader {
+			leader = "yes"
+		}
+		if n.MaxTasks > 0 {
+			max = fmt.Sprint(n.MaxTasks)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\n", cell(n.NodeID), leader, n.Tasks, max, cell(n.AdvertiseURL), n.StartedAt.UTC().Format(time.RFC3339))
 	}
 	return w.Flush()
 }

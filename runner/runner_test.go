@@ -401,6 +401,37 @@ task-3  -          NotStarted     -      0.0         0     0.0    -
 	}
 }
 
+// In a cluster the table gains OWNER and EPOCH; the nodes view lists the runners.
+func TestPrintTasksAndNodesOfACluster(t *testing.T) {
+	var out bytes.Buffer
+	err := printTasks(&out, []api.Task{
+		{ID: "task-1", State: api.TaskState{Status: api.StatusRunning, Owner: "r2", Epoch: 42}},
+		{ID: "task-2", State: api.TaskState{Status: api.StatusCompleted}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `ID      NAME  STATUS     PHASE  PROGRESS %  ROWS  LAG s  POSITION  OWNER  EPOCH
+task-1  -     Running    -      0.0         0     0.0    -         r2     42
+task-2  -     Completed  -      0.0         0     0.0    -         -      0
+`
+	if out.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", out.String(), want)
+	}
+	out.Reset()
+	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := printNodes(&out, []api.Node{{NodeID: "r1", Leader: true, Tasks: 3, AdvertiseURL: "http://h1:8765", StartedAt: started}, {NodeID: "r2", MaxTasks: 10, StartedAt: started}}); err != nil {
+		t.Fatal(err)
+	}
+	want = `NODE  LEADER  TASKS  MAX TASKS  URL             STARTED
+r1    yes     3      -          http://h1:8765  2026-01-02T03:04:05Z
+r2    -       0      10         -               2026-01-02T03:04:05Z
+`
+	if out.String() != want {
+		t.Errorf("nodes:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
 func TestStatusTokenAndEndpointSources(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("from-data-dir\n"), 0o600); err != nil {

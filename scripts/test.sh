@@ -17,6 +17,7 @@ export TF_CLI_CONFIG_FILE=$cfg
 
 bash scripts/install-mariadb.sh
 bash scripts/install-tools.sh
+bash scripts/install-etcd.sh
 if ! command -v terraform >/dev/null 2>&1; then
 	echo "test: terraform is not on PATH; install terraform >= 1.11 (acceptance tests run the real CLI)" >&2
 	exit 1

@@ -6,11 +6,14 @@ import (
 	"context"
 	"os"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -38,8 +41,22 @@ func (p *adbmigrateProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 			"carried out by an `adbmigrate-runner` daemon that keeps tasks running between applies.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "URL of the adbmigrate-runner API. Defaults to the `ADBMIGRATE_ENDPOINT` environment variable, else `" + api.DefaultEndpoint + "`.",
-				Optional:            true,
+				MarkdownDescription: "URL of the adbmigrate-runner API. Defaults to the `ADBMIGRATE_ENDPOINT` environment variable, else `" + api.DefaultEndpoint + "`. " +
+					"Conflicts with `endpoints`.",
+				Optional: true,
+				Validators: []validator.String{
+					stringvalidator.ConflictsWith(path.MatchRoot("endpoints")),
+				},
+			},
+			"endpoints": schema.ListAttribute{
+				MarkdownDescription: "URLs of the runners of a runner cluster (`adbmigrate-runner --etcd-endpoints ...`). Any runner answers every request; " +
+					"the provider sends requests to the one that answered last and tries the next one when a runner cannot be reached. Conflicts with `endpoint`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+				},
 			},
 			"token": schema.StringAttribute{
 				MarkdownDescription: "Bearer token of the runner API. Defaults to the `ADBMIGRATE_TOKEN` environment variable. " +
@@ -52,8 +69,9 @@ func (p *adbmigrateProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 }
 
 type providerModel struct {
-	Endpoint types.String `tfsdk:"endpoint"`
-	Token    types.String `tfsdk:"token"`
+	Endpoint  types.String `tfsdk:"endpoint"`
+	Endpoints types.List   `tfsdk:"endpoints"`
+	Token     types.String `tfsdk:"token"`
 }
 
 func (p *adbmigrateProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -62,11 +80,20 @@ func (p *adbmigrateProvider) Configure(ctx context.Context, req provider.Configu
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if cfg.Endpoint.IsUnknown() || cfg.Token.IsUnknown() {
+	if cfg.Endpoint.IsUnknown() || cfg.Endpoints.IsUnknown() || cfg.Token.IsUnknown() {
 		// Known only after apply of something else: resources will be configured later.
 		return
 	}
-	endpoint := firstSet(cfg.Endpoint.ValueString(), os.Getenv("ADBMIGRATE_ENDPOINT"), api.DefaultEndpoint)
+	endpoints := []string{firstSet(cfg.Endpoint.ValueString(), os.Getenv("ADBMIGRATE_ENDPOINT"), api.DefaultEndpoint)}
+	attr := path.Root("endpoint")
+	if !cfg.Endpoints.IsNull() {
+		endpoints = nil
+		resp.Diagnostics.Append(cfg.Endpoints.ElementsAs(ctx, &endpoints, false)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		attr = path.Root("endpoints")
+	}
 	token := firstSet(cfg.Token.ValueString(), os.Getenv("ADBMIGRATE_TOKEN"))
 	if token == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("token"), "Missing Runner Token",
@@ -74,9 +101,9 @@ func (p *adbmigrateProvider) Configure(ctx context.Context, req provider.Configu
 				"environment variable; a runner started without a token wrote one to <data-dir>/token.")
 		return
 	}
-	client, err := api.NewClient(endpoint, token, nil)
+	client, err := api.NewClusterClient(endpoints, token, nil)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid Runner Endpoint", err.Error())
+		resp.Diagnostics.AddAttributeError(attr, "Invalid Runner Endpoint", err.Error())
 		return
 	}
 	resp.ResourceData = client

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -116,6 +117,9 @@ type Options struct {
 	// TLS, when set, has the runner serve HTTPS with this certificate (--tls-cert,
 	// --tls-key); Endpoint is then https:// and Client and HTTPClient trust TLS.Pool.
 	TLS *TLSFiles
+	// Token is the API token (ADBMIGRATE_TOKEN); a random one when empty. The runners of a
+	// cluster share one.
+	Token string
 }
 
 // TLSFiles is a certificate and key on disk and a pool that trusts the certificate.
@@ -140,6 +144,9 @@ func StartWith(t testing.TB, opts Options) *Runner {
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
 	r := &Runner{DataDir: dir, Token: hex.EncodeToString(tok), opts: opts}
+	if opts.Token != "" {
+		r.Token = opts.Token
+	}
 	r.Addr = freeAddr(t)
 	r.listen = r.Addr
 	if opts.ListenHost != "" {
@@ -345,4 +352,38 @@ func (r *Runner) Connect(t testing.TB, name string, s *mariadbtest.Server) strin
 		t.Fatalf("registering connection %s: %v", name, err)
 	}
 	return c.ID
+}
+
+// ClusterTTL is the session TTL of the runners StartCluster starts.
+const ClusterTTL = 3 * time.Second
+
+// StartCluster starts n runner processes in cluster mode on the etcd cluster at
+// etcdEndpoints, named r1..rn, sharing a --secret-key-file and an API token, with a
+// --session-ttl of ClusterTTL and a 6 s retry time unit (a minute for other failures: a new
+// owner may wait that long for a killed owner's open transaction to roll back and free its
+// row locks, which nothing kills yet); extra arguments follow. They are stopped when the test
+// ends.
+func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) []*Runner {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	token := hex.EncodeToString(tok)
+	var out []*Runner
+	for i := range n {
+		args := append([]string{
+			"--etcd-endpoints", strings.Join(etcdEndpoints, ","), "--etcd-prefix", "/adbmigrate-test",
+			"--node-id", fmt.Sprintf("r%d", i+1), "--secret-key-file", keyFile,
+			"--session-ttl", ClusterTTL.String(), "--retry-time-unit", "6s",
+		}, extra...)
+		out = append(out, StartWith(t, Options{Args: args, Token: token}))
+	}
+	return out
 }

@@ -7,12 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
+
+// notSent reports whether a transport error happened before the request could reach a
+// runner: the connection was refused or could not be dialled.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
+}
 
 // DefaultEndpoint is where a runner listens unless told otherwise.
 const DefaultEndpoint = "http://127.0.0.1:8765"
@@ -37,24 +47,44 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
 }
 
-// Client talks to one runner. It is safe for concurrent use.
+// Client talks to a runner, or to any runner of a cluster: with several endpoints it sends
+// each request to the one that answered last and moves on to the next when that one cannot
+// be reached. It is safe for concurrent use.
 type Client struct {
-	endpoint string
-	token    string
-	http     *http.Client
+	endpoints []string
+	// current indexes the endpoint that answered last.
+	current atomic.Int32
+	token   string
+	http    *http.Client
 }
 
 // NewClient returns a client for the runner at endpoint (for example DefaultEndpoint),
 // authenticating with token. A nil httpClient means one with a 60 s timeout.
 func NewClient(endpoint, token string, httpClient *http.Client) (*Client, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("runner endpoint %q is not an http(s) URL such as %s", endpoint, DefaultEndpoint)
+	return NewClusterClient([]string{endpoint}, token, httpClient)
+}
+
+// NewClusterClient returns a client for the runners at endpoints (any runner of a cluster
+// answers every request), trying them in order. A request goes to the next endpoint when
+// the connection to one fails: always when it could not be made (nothing was sent), and for
+// GET, PUT and DELETE, which the API makes idempotent, on any transport error. A runner's
+// answer, even an error status, ends the request.
+func NewClusterClient(endpoints []string, token string, httpClient *http.Client) (*Client, error) {
+	if len(endpoints) == 0 {
+		return nil, fmt.Errorf("no runner endpoint given: give one such as %s", DefaultEndpoint)
 	}
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 60 * time.Second}
+	c := &Client{token: token, http: httpClient}
+	for _, e := range endpoints {
+		u, err := url.Parse(e)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("runner endpoint %q is not an http(s) URL such as %s", e, DefaultEndpoint)
+		}
+		c.endpoints = append(c.endpoints, strings.TrimRight(e, "/"))
 	}
-	return &Client{endpoint: strings.TrimRight(endpoint, "/"), token: token, http: httpClient}, nil
+	if c.http == nil {
+		c.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	return c, nil
 }
 
 // Health checks that the runner answers and accepts the token.
@@ -181,26 +211,51 @@ func (c *Client) TestConnection(ctx context.Context, id string) (Connection, err
 	return out, err
 }
 
+// Nodes lists the runners of a runner cluster; a single runner answers 404.
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	var out []Node
+	err := c.do(ctx, http.MethodGet, "/v1/nodes", nil, &out)
+	return out, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
+	var payload []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("encoding request for %s %s: %w", method, path, err)
 		}
-		body = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.endpoint+path, body)
-	if err != nil {
-		return fmt.Errorf("building request %s %s: %w", method, path, err)
+	first := int(c.current.Load())
+	var errs []error
+	var resp *http.Response
+	for k := range c.endpoints {
+		i := (first + k) % len(c.endpoints)
+		var body io.Reader
+		if in != nil {
+			body = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.endpoints[i]+path, body)
+		if err != nil {
+			return fmt.Errorf("building request %s %s: %w", method, path, err)
+		}
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		resp, err = c.http.Do(req)
+		if err == nil {
+			c.current.Store(int32(i))
+			break
+		}
+		errs = append(errs, fmt.Errorf("cannot reach the runner at %s (is adbmigrate-runner running?): %w", c.endpoints[i], err))
+		if ctx.Err() != nil || !(notSent(err) || method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete) {
+			break
+		}
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach the runner at %s (is adbmigrate-runner running?): %w", c.endpoint, err)
+	if resp == nil {
+		return errors.Join(errs...)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {

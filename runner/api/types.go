@@ -438,6 +438,10 @@ type TaskState struct {
 	StartedAt    *time.Time    `json:"started_at,omitempty"`
 	FinishedAt   *time.Time    `json:"finished_at,omitempty"`
 	UpdatedAt    time.Time     `json:"updated_at"`
+	// Owner is the runner (--node-id) that runs the task in a runner cluster, and Epoch
+	// the epoch of its ownership (it only grows); empty and 0 for a single runner.
+	Owner string `json:"owner,omitempty"`
+	Epoch int64  `json:"epoch,omitempty"`
 }
 
 // VerificationStatus is where a data verification sweep stands.
@@ -549,4 +553,16 @@ type ErrorBody struct {
 	Error string `json:"error"`
 	// Field names the offending request field, when one is to blame.
 	Field string `json:"field,omitempty"`
+}
+
+// Node is a runner of a runner cluster (GET /v1/nodes).
+type Node struct {
+	NodeID       string    `json:"node_id"`
+	AdvertiseURL string    `json:"advertise_url,omitempty"`
+	MaxTasks     int       `json:"max_tasks,omitempty"`
+	StartedAt    time.Time `json:"started_at"`
+	// Leader says the runner is the elected task scheduler.
+	Leader bool `json:"leader"`
+	// Tasks counts the tasks the runner owns.
+	Tasks int `json:"tasks"`
 }

@@ -290,6 +290,13 @@ func StartRunner(bin, workDir, label string, args ...string) (*Runner, error) {
 	}
 }
 
+// Kill kills the runner with SIGKILL, waits until it has exited, and removes the pid file.
+func (r *Runner) Kill() {
+	_ = r.Cmd.Process.Kill()
+	<-r.done
+	_ = os.Remove(r.pidPath)
+}
+
 // Pid is the runner's process id.
 func (r *Runner) Pid() int { return r.Cmd.Process.Pid }
 

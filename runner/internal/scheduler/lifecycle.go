@@ -15,7 +15,12 @@ import (
 
 // Resume starts every stored task that should be running and has not ended. Call it once,
 // after the store is open and before serving requests.
+//
+// In cluster mode it does nothing: the cluster's member launches the tasks this runner owns.
 func (s *Scheduler) Resume() error {
+	if s.opts.Cluster {
+		return nil
+	}
 	tasks, err := s.store.ListTasks()
 	if err != nil {
 		return err
@@ -32,7 +37,19 @@ func (s *Scheduler) Resume() error {
 
 // Start runs a task that is not running. A task that ended (completed, failed, stopped)
 // runs again and resumes from its checkpoints.
+//
+// In cluster mode it only makes an ended task ready to run again: its owner starts it.
 func (s *Scheduler) Start(id string) (api.Task, error) {
+	if s.opts.Cluster {
+		return s.change(id, func(t *api.Task) {
+			if final(t.State.Status) {
+				t.State.Status = api.StatusNotStarted
+				t.State.ErrorMessage = ""
+				t.State.FinishedAt = nil
+				t.State.UpdatedAt = s.clock.Now().UTC()
+			}
+		})
+	}
 	s.mu.Lock()
 	_, running := s.runs[id]
 	s.mu.Unlock()
@@ -54,7 +71,25 @@ func (s *Scheduler) Start(id string) (api.Task, error) {
 
 // Stop stops a running task, waits for it to let go, and marks it Stopped. Stopping a task
 // that does not run marks it Stopped unless it already ended.
+//
+// In cluster mode the owner stops the task when it sees its desired status stopped (the
+// caller has stored it); Stop waits, as long as a drain may take, until the task has ended,
+// and returns it as it is then.
 func (s *Scheduler) Stop(id string) (api.Task, error) {
+	if !s.opts.Cluster {
+		return s.stopHere(id)
+	}
+	deadline := s.clock.Now().Add(drainTimeout + time.Minute)
+	for {
+		t, err := s.store.GetTask(id)
+		if err != nil || final(t.State.Status) || t.DesiredStatus != api.DesiredStopped || !s.clock.Now().Before(deadline) {
+			return t, err
+		}
+		<-s.clock.After(200 * time.Millisecond)
+	}
+}
+
+func (s *Scheduler) stopHere(id string) (api.Task, error) {
 	s.mu.Lock()
 	r := s.runs[id]
 	s.mu.Unlock()

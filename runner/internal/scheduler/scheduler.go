@@ -50,6 +50,10 @@ type Options struct {
 	VerifySettle, VerifyPause time.Duration
 	// Engine runs, verifies and prechecks tasks: the internal/engine package when nil.
 	Engine Engine
+	// Cluster says the runner is one of a cluster (runner/internal/cluster): tasks run only
+	// where the cluster's member launches them (Launch), and NodeID names this runner.
+	Cluster bool
+	NodeID  string
 	// Clock tells the time and waits (retry backoff, drain timeout, lag ticks, alert
 	// holds): the real clock when nil.
 	Clock clock.Clock

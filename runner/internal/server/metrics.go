@@ -103,6 +103,7 @@ func (s *Server) metricsHandler() http.Handler {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	reg.MustRegister(s.collectors...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slogPrintln{s.log},
 		ErrorHandling: promhttp.HTTPErrorOnError,

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
@@ -36,6 +38,10 @@ type Server struct {
 	log     *slog.Logger
 	token   []byte
 	version string
+	// nodes lists a runner cluster's runners; nil for a single runner (SetNodes).
+	nodes func(context.Context) ([]api.Node, error)
+	// collectors are more metrics to serve (AddCollector).
+	collectors []prometheus.Collector
 	// probe tests a connection; a field so tests of validation need no database.
 	probe func(context.Context, engine.Endpoint) (engine.Facts, error)
 }
@@ -44,6 +50,13 @@ type Server struct {
 func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
 	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: engine.Probe}
 }
+
+// SetNodes makes GET /v1/nodes answer with what nodes returns (cluster mode); call it
+// before Handler.
+func (s *Server) SetNodes(nodes func(context.Context) ([]api.Node, error)) { s.nodes = nodes }
+
+// AddCollector serves c's metrics at /metrics too; call it before Handler.
+func (s *Server) AddCollector(c prometheus.Collector) { s.collectors = append(s.collectors, c) }
 
 // Handler returns the API's http.Handler.
 func (s *Server) Handler() http.Handler {
@@ -66,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/tasks/{id}/events", s.wrap(s.taskEvents))
 	mux.HandleFunc("POST /v1/tasks/{id}/verify", s.wrap(s.verifyTask))
 	mux.HandleFunc("POST /v1/prechecks", s.wrap(s.precheck))
+	mux.HandleFunc("GET /v1/nodes", s.wrap(s.listNodes))
 	mux.Handle("GET /metrics", s.metricsHandler())
 	return s.authenticate(mux)
 }
@@ -179,6 +193,17 @@ func newID(prefix string) string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return prefix + hex.EncodeToString(b)
+}
+
+func (s *Server) listNodes(r *http.Request) (int, any, error) {
+	if s.nodes == nil {
+		return 0, nil, &apiError{status: http.StatusNotFound, msg: "this runner runs alone (single mode): there are no cluster nodes; start runners with --etcd-endpoints for a cluster"}
+	}
+	nodes, err := s.nodes(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, nodes, nil
 }
 
 func (s *Server) health(*http.Request) (int, any, error) {

@@ -1,7 +1,8 @@
 // Package store is the runner's persistent state: connections (with sealed passwords),
 // tasks (spec and last persisted state), each task's event log, and the key that seals the
 // passwords. The rest of the runner uses it through Store only; Bolt (bolt.go), one bbolt
-// file under --data-dir, is its implementation for a single runner.
+// file under --data-dir, is its implementation for a single runner, Etcd (etcd.go) for a
+// cluster of runners sharing one etcd.
 package store
 
 import (
@@ -38,7 +39,8 @@ type Tasks interface {
 	ListTasks() ([]api.Task, error)
 	// UpdateTask applies fn to the stored task and stores the result, as one step that no
 	// other write interleaves with; ErrNotFound if the task does not exist (fn not called).
-	// fn must not call the store.
+	// fn must not call the store, and must depend only on its argument: an implementation
+	// shared by several processes (Etcd) calls it again when another write came first.
 	UpdateTask(id string, fn func(*api.Task)) (api.Task, error)
 	// DeleteTask removes a task and its events; ErrNotFound if it does not exist.
 	DeleteTask(id string) error

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/etcdtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+// createCDCTask creates, through r, an incremental task of database db and waits until it
+// runs.
+func createCDCTask(t *testing.T, r *runnertest.Runner, srcID, dstID, db string) api.Task {
+	t.Helper()
+	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
+		SourceConnectionID: srcID, DestinationConnectionID: dstID,
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+}
+
+// waitRunningOwned waits until the task runs with an owner, asking any runner of rs that
+// answers.
+func waitRunningOwned(t *testing.T, rs []*runnertest.Runner, id string, within time.Duration) api.Task {
+	t.Helper()
+	var last api.Task
+	var lastErr error
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, r := range rs {
+			task, err := r.Client.GetTask(context.Background(), id)
+			if err != nil {
+				lastErr = err
+				continue
+			}
+			last = task
+			if task.State.Owner != "" && task.State.Status == api.StatusRunning {
+				return task
+			}
+		}
+	}
+	t.Fatalf("task %s does not run with an owner after %s: %+v (last error %v)", id, within, last.State, lastErr)
+	return api.Task{}
+}
+
+// stopAndCompare stops the tasks through r and compares each database table by table.
+func stopAndCompare(t *testing.T, rs []*runnertest.Runner, src, dst *mariadbtest.Server, tasks map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	for db, id := range tasks {
+		waitRunningOwned(t, rs, id, time.Minute)
+		if _, err := rs[0].Client.StopTask(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		rs[0].WaitStatus(t, id, time.Minute, api.StatusStopped)
+		q := fmt.Sprintf("SELECT * FROM %s.ledger ORDER BY id", db)
+		mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), q, q)
+	}
+}
+
+// ledgerWriter keeps changing the ledgers of dbs until stopped.
+func ledgerWriter(t *testing.T, src *mariadbtest.Server, dbs ...string) func() error {
+	return writeUntilStopped(src.DB(t, ""), 11, func(i int, rng *rand.Rand) []string {
+		db := dbs[i%len(dbs)]
+		return []string{
+			fmt.Sprintf("UPDATE %s.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", db, 1+rng.IntN(2000)),
+			fmt.Sprintf("INSERT INTO %s.ledger (id, amount) VALUES (%d, %d)", db, 100000+i, i),
+		}
+	})
+}
+
+func createLedgers(t *testing.T, src *mariadbtest.Server, dbs ...string) {
+	for _, db := range dbs {
+		src.Exec(t, "CREATE DATABASE "+db,
+			"CREATE TABLE "+db+".ledger (id INT PRIMARY KEY, amount BIGINT NOT NULL, version INT NOT NULL DEFAULT 0)",
+			"INSERT INTO "+db+".ledger SELECT seq, seq * 3, 0 FROM "+db+".seq_1_to_2000")
+	}
+}
+
+// etcd failures during CDC under writes: the etcd leader killed, then a follower (each
+// brought back): the task keeps running. Then two of three members stopped: the owner
+// cancels its run within the TTL and nothing more reaches the destination; with quorum back
+// the task runs again. The destination equals the source at the end.
+func TestClusterSurvivesEtcdFailures(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	createLedgers(t, src, "bank")
+	rs := startCluster(t, c, 2)
+	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst), "bank")
+	stopWriting := ledgerWriter(t, src, "bank")
+	time.Sleep(time.Second)
+
+	leader := c.Leader()
+	c.Kill(leader)
+	t.Logf("killed etcd leader e%d", leader+1)
+	time.Sleep(clusterTTL)
+	if got := waitRunningOwned(t, rs, task.ID, clusterTTL+3*time.Second); got.State.Epoch != task.State.Epoch {
+		t.Logf("task changed owner during the etcd leader kill: epoch %d -> %d", task.State.Epoch, got.State.Epoch)
+	}
+	c.Restart(leader)
+	follower := (c.Leader() + 1) % 3
+	c.Kill(follower)
+	t.Logf("killed etcd follower e%d", follower+1)
+	time.Sleep(clusterTTL)
+	task = waitRunningOwned(t, rs, task.ID, clusterTTL+3*time.Second)
+	c.Restart(follower)
+
+	// Quorum lost: the owner must stop writing within the TTL.
+	owner, _ := byNode(rs, task.State.Owner)
+	lost := []int{(c.Leader() + 1) % 3, (c.Leader() + 2) % 3}
+	for _, i := range lost {
+		c.Kill(i)
+	}
+	t.Logf("stopped etcd members e%d and e%d: no quorum", lost[0]+1, lost[1]+1)
+	time.Sleep(clusterTTL + time.Second)
+	dstDB := dst.DB(t, "")
+	n1, d1 := mariadbtest.Digest(t, dstDB, "SELECT * FROM bank.ledger ORDER BY id")
+	time.Sleep(3 * time.Second)
+	n2, d2 := mariadbtest.Digest(t, dstDB, "SELECT * FROM bank.ledger ORDER BY id")
+	if n1 != n2 || d1 != d2 {
+		t.Errorf("the destination changed without an etcd quorum (%d rows -> %d): an owner that cannot renew its lease must stop writing", n1, n2)
+	}
+	if !strings.Contains(owner.Logs(), "cancelling every task run") {
+		var lines []string
+		for _, l := range strings.Split(owner.Logs(), "\n") {
+			if strings.Contains(l, "WARN") || strings.Contains(l, "claimed") || strings.Contains(l, "session") || strings.Contains(l, "paused") {
+				lines = append(lines, l)
+			}
+		}
+		t.Errorf("owner %s did not report its lost session:\n%s", task.State.Owner, strings.Join(lines, "\n"))
+	}
+	for _, i := range lost {
+		c.Restart(i)
+	}
+	back := time.Now()
+	after := waitRunningOwned(t, rs, task.ID, time.Minute)
+	t.Logf("task running again %s after quorum returned, owner %s epoch %d", time.Since(back).Round(time.Millisecond), after.State.Owner, after.State.Epoch)
+	if after.State.Epoch <= task.State.Epoch {
+		t.Errorf("epoch after the quorum loss %d, not above %d", after.State.Epoch, task.State.Epoch)
+	}
+	time.Sleep(time.Second)
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	stopAndCompare(t, rs, src, dst, map[string]string{"bank": task.ID})
+}
+
+// The scheduler leader killed: a new leader is elected within TTL + 3 s, tasks on the other
+// runners keep their owner and epoch. Then a rolling restart of every runner (SIGTERM,
+// start) under writes. Each database ends equal to its source.
+func TestClusterSchedulerLeaderKillAndRollingRestart(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	dbs := []string{"db1", "db2", "db3"}
+	createLedgers(t, src, dbs...)
+	rs := startCluster(t, c, 3)
+	srcID, dstID := rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst)
+	tasks := map[string]string{}
+	for _, db := range dbs {
+		tasks[db] = createCDCTask(t, rs[0], srcID, dstID, db).ID
+	}
+	stopWriting := ledgerWriter(t, src, dbs...)
+	ctx := context.Background()
+
+	nodes, err := rs[0].Client.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaderID := ""
+	for _, n := range nodes {
+		if n.Leader {
+			leaderID = n.NodeID
+		}
+	}
+	leader, li := byNode(rs, leaderID)
+	if leader == nil {
+		t.Fatalf("no leader among %+v", nodes)
+	}
+	before := map[string]api.Task{}
+	for _, id := range tasks {
+		before[id] = waitRunningOwned(t, rs, id, time.Minute)
+	}
+	killed := time.Now()
+	leader.Kill(t)
+	other := rs[(li+1)%3]
+	for {
+		nodes, err := other.Client.Nodes(ctx)
+		if err == nil {
+			newLeader := ""
+			for _, n := range nodes {
+				if n.Leader {
+					newLeader = n.NodeID
+				}
+			}
+			if newLeader != "" && newLeader != leaderID {
+				t.Logf("scheduler leader %s killed; %s leads after %s", leaderID, newLeader, time.Since(killed).Round(time.Millisecond))
+				break
+			}
+		}
+		if time.Since(killed) > clusterTTL+3*time.Second {
+			t.Fatalf("no new scheduler leader %s after killing %s: %+v %v", clusterTTL+3*time.Second, leaderID, nodes, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for id, b := range before {
+		if b.State.Owner == leaderID {
+			// The killed leader's own tasks move like any dead runner's.
+			waitOwnerChange(t, other, id, leaderID, killed, time.Minute)
+			continue
+		}
+		now := waitRunningOwned(t, rs, id, clusterTTL+10*time.Second)
+		if now.State.Epoch != b.State.Epoch {
+			t.Errorf("task %s on live runner %s changed epoch %d -> %d when the scheduler leader died", id, b.State.Owner, b.State.Epoch, now.State.Epoch)
+		}
+	}
+	leader.Start(t)
+
+	for i, r := range rs {
+		r.Stop(t)
+		r.Start(t)
+		for _, id := range tasks {
+			waitRunningOwned(t, rs, id, time.Minute)
+		}
+		t.Logf("restarted runner r%d", i+1)
+	}
+	time.Sleep(time.Second)
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	stopAndCompare(t, rs, src, dst, tasks)
+}

@@ -1,0 +1,50 @@
+package scheduler
+
+// This file is what a runner cluster's member (runner/internal/cluster) calls for the tasks
+// this runner owns; it implements cluster.Runner. In cluster mode (Options.Cluster) the API
+// calls Start and Stop on whichever runner received them, and only the owner runs the task.
+
+import (
+	"strconv"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+)
+
+// Running reports whether the task runs on this runner.
+func (s *Scheduler) Running(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.runs[id]
+	return ok
+}
+
+// Launch starts the task's run as its owner of epoch, recording owner and epoch in its
+// state, unless it runs already.
+func (s *Scheduler) Launch(id string, epoch int64) {
+	if s.Running(id) {
+		return
+	}
+	s.update(id, func(t *api.Task) {
+		if t.State.Epoch != epoch {
+			t.State.Owner, t.State.Epoch = s.opts.NodeID, epoch
+		}
+	})
+	s.event(id, api.EventStatus, "owned by runner "+s.opts.NodeID+" at epoch "+strconv.FormatInt(epoch, 10))
+	s.launch(id)
+}
+
+// Release cancels the task's run without marking it, as at shutdown, and waits until it
+// has let go. A task that does not run is left alone.
+func (s *Scheduler) Release(id string) {
+	s.mu.Lock()
+	r := s.runs[id]
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.cancel(errShutdown)
+	<-r.done
+}
+
+// Halt stops the task here as Stop does in single mode: drain, then Stopped.
+func (s *Scheduler) Halt(id string) { _, _ = s.stopHere(id) }
