@@ -15,6 +15,8 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
@@ -380,5 +382,61 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	var tables int
 	if err := dst.DB(t, "").QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", db).Scan(&tables); err != nil || tables != 1 {
 		t.Errorf("destination database %s has %d tables (%v), want 1: CREATE TABLE is not applied without create_table", db, tables, err)
+	}
+}
+
+// TestDDLDuringFullMigration: a DDL during the full copy fails the task, naming the table
+// and what changed, unless incremental migration can follow it after the copy (ADD COLUMN
+// and an index here): then the task goes on and the destination ends equal to the source.
+func TestDDLDuringFullMigration(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	start := func(db string) (engine.Task, chan struct{}, chan error) {
+		src.Exec(t, "CREATE DATABASE "+db,
+			"CREATE TABLE "+db+".t (id INT PRIMARY KEY, v VARCHAR(20), note VARCHAR(20))",
+			"INSERT INTO "+db+".t SELECT seq, CONCAT('v', seq), 'n' FROM "+db+".seq_1_to_3000")
+		task := fullTask("task-full-ddl-"+db, src, dst, engine.Object{Database: db})
+		task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
+		task.ChunkRows, task.Workers = 200, 1
+		task.DDLOperations = cdc.AllDDL
+		task.FullLimits = throttle.NewLimits(0, 1000, 0)
+		drain := make(chan struct{})
+		task.Drain = drain
+		w := newWatch()
+		done := make(chan error, 1)
+		go func() { done <- engine.Run(context.Background(), task, w.report) }()
+		w.wait(t, "the full copy", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseFull && p.RowsMigrated > 0 })
+		return task, drain, done
+	}
+
+	// Followed after the copy.
+	_, drain, done := start("follow")
+	src.Exec(t,
+		"ALTER TABLE follow.t ADD COLUMN c INT DEFAULT 4, ADD INDEX by_v (v)",
+		"UPDATE follow.t SET c = id WHERE id % 10 = 0",
+		"INSERT INTO follow.t VALUES (5000, 'new', 'n', 5)")
+	close(drain)
+	select {
+	case err := <-done:
+		if !errors.Is(err, engine.ErrDrained) {
+			t.Fatalf("Run = %v, want ErrDrained", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the task did not drain")
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM follow.t ORDER BY id", "SELECT * FROM follow.t ORDER BY id")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, columnsQuery("follow", ""), columnsQuery("follow", ""))
+
+	// Not followed: a copied column dropped.
+	_, _, done = start("broken")
+	src.Exec(t, "ALTER TABLE broken.t DROP COLUMN note")
+	select {
+	case err := <-done:
+		if !errors.Is(err, fullload.ErrDefinitionChanged) || !strings.Contains(err.Error(), "broken.t during schema or full migration") ||
+			!strings.Contains(err.Error(), "create a new task") {
+			t.Errorf("Run = %v, want the DDL during the full migration named", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the task did not fail")
 	}
 }

@@ -448,6 +448,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		Workers:         task.Workers,
 		ChunkRows:       task.ChunkRows,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
+		FollowDDL:       slices.Contains(task.MigrationTypes, MigrationIncremental),
 		Limits:          task.FullLimits,
 		Written:         &written,
 		Progress: func(job int, rows int64) {

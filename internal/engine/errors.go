@@ -14,6 +14,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 )
 
 // Kind is what a failed run means for whoever retries it. Classify decides it; it is the
@@ -53,8 +54,10 @@ func (k Kind) String() string {
 // must be wrapped with %w to be classified by their cause). In order:
 //
 //  1. the engine's own verdicts: *PrecheckError is KindPrecheck; cdc.ErrBinlogPurged,
-//     etl.ErrEvaluation, *ETLError and *dbconn.ValueError (a value the destination cannot
-//     hold, also when only a warning said so) are KindPermanent, whatever they wrap;
+//     cdc.ErrSchemaChange (a DDL incremental migration must not step over),
+//     fullload.ErrDefinitionChanged (a DDL during the copy), etl.ErrEvaluation, *ETLError
+//     and *dbconn.ValueError (a value the destination cannot hold, also when only a warning
+//     said so) are KindPermanent, whatever they wrap;
 //  2. the MySQL error number, from go-sql-driver (*mysql.MySQLError) or go-mysql's binlog
 //     reader (*mysql.MyError): see permanentErrors and connectionErrors (a number in
 //     neither goes on to the next steps);
@@ -71,8 +74,8 @@ func Classify(err error) Kind {
 	if errors.As(err, new(*PrecheckError)) {
 		return KindPrecheck
 	}
-	if errors.Is(err, cdc.ErrBinlogPurged) || errors.Is(err, etl.ErrEvaluation) || errors.As(err, new(*ETLError)) ||
-		errors.As(err, new(*dbconn.ValueError)) {
+	if errors.Is(err, cdc.ErrBinlogPurged) || errors.Is(err, cdc.ErrSchemaChange) || errors.Is(err, fullload.ErrDefinitionChanged) ||
+		errors.Is(err, etl.ErrEvaluation) || errors.As(err, new(*ETLError)) || errors.As(err, new(*dbconn.ValueError)) {
 		return KindPermanent
 	}
 	if n, ok := errorNumber(err); ok {

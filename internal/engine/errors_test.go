@@ -17,6 +17,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 )
 
 // Classify decides by the engine's own verdicts, then the MySQL error number of either
@@ -38,6 +39,8 @@ func TestClassify(t *testing.T) {
 		{"binlog purged", wrap(fmt.Errorf("%w: create a new task", cdc.ErrBinlogPurged)), engine.KindPermanent},
 		{"binlog purged over a broken connection", fmt.Errorf("%w: %w", cdc.ErrBinlogPurged, io.EOF), engine.KindPermanent},
 		{"etl evaluation", wrap(fmt.Errorf("%w: division by zero", etl.ErrEvaluation)), engine.KindPermanent},
+		{"schema change not followed", wrap(fmt.Errorf("%w: DROP PRIMARY KEY", cdc.ErrSchemaChange)), engine.KindPermanent},
+		{"DDL during the copy", wrap(fmt.Errorf("%w: DDL changed source table", fullload.ErrDefinitionChanged)), engine.KindPermanent},
 		{"etl type check", wrap(&engine.ETLError{Err: errors.New("no such column")}), engine.KindPermanent},
 		{"syntax", my(1064), engine.KindPermanent},
 		{"unknown column wrapped", wrap(my(1054)), engine.KindPermanent},

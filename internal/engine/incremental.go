@@ -139,7 +139,7 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	}
 	err = fullload.Run(ctx, src, dst, []tablemap.Table{m.target(m.columns)}, fullload.Options{
 		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
-		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
+		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true,
 	})
 	if err != nil {
 		return nil, err

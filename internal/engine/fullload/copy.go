@@ -99,7 +99,7 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Source.Database, j.Source.Name, c.No, written); err != nil {
 		return 0, err
 	}
-	if err := checkDefinition(ctx, src, j.Source, def); err != nil {
+	if err := checkDefinition(ctx, src, j.Source, def, opts.FollowDDL); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {

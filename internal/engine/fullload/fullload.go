@@ -53,6 +53,10 @@ type Options struct {
 	Progress func(job int, rows int64)
 	// Written, when set, counts the bytes of the row values sent to the destination.
 	Written *atomic.Int64
+	// FollowDDL accepts a DDL on a copied table that leaves its columns as they were (an
+	// added column, an index, a table option): incremental migration applies it after the
+	// copy. Any other DDL during the copy fails it, as it always does without FollowDDL.
+	FollowDDL bool
 }
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. It returns the
@@ -127,7 +131,7 @@ feed:
 	}
 	// A last look for DDL that ran after the last chunk of a table was copied.
 	for i, j := range jobs {
-		if err := checkDefinition(ctx, src, j.Source, defs[i]); err != nil {
+		if err := checkDefinition(ctx, src, j.Source, defs[i], opts.FollowDDL); err != nil {
 			return err
 		}
 	}
@@ -140,11 +144,11 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 	plan, ok, err := checkpoint.LoadPlan(ctx, dst, opts.TaskID, t.Database, t.Name)
 	if err != nil || ok {
 		if err == nil {
-			err = checkDefinition(ctx, src, t, plan.Definition)
+			err = checkDefinition(ctx, src, t, plan.Definition, opts.FollowDDL)
 		}
 		return plan, err
 	}
-	plan.Definition = fingerprint(t.Shown)
+	plan.Definition = fingerprint(t.Shown) + ":" + columnsFingerprint(t.Shown, t.Columns)
 	if len(t.Key) == 0 {
 		// Without a key there is no range to split on: one chunk, one transaction, still
 		// all or nothing on a restart.
@@ -272,19 +276,30 @@ func chunkPredicate(j tablemap.Table, c checkpoint.Chunk) (string, []any, error)
 	return " WHERE " + pred, args, nil
 }
 
+// ErrDefinitionChanged wraps the error of a copy whose source table a DDL changed in a way
+// the task cannot follow: no retry fixes it.
+var ErrDefinitionChanged = errors.New("source table changed during the copy")
+
 // checkDefinition fails when the source table's definition changed since its copy was
-// planned: DDL ran during the migration, which the seed forbids.
-func checkDefinition(ctx context.Context, src *sql.DB, t *schema.Table, want string) error {
+// planned: DDL ran during the migration, which the seed forbids. With follow, a change that
+// leaves the table's planned columns as they were passes: incremental migration applies it.
+// want is what planTable recorded: the definition's fingerprint, then after a colon its
+// columns' (plans recorded before the colon have only the former).
+func checkDefinition(ctx context.Context, src *sql.DB, t *schema.Table, want string, follow bool) error {
 	var name, create string
 	if err := src.QueryRowContext(ctx, "SHOW CREATE TABLE "+dialect.QuoteTable(t.Database, t.Name)).Scan(&name, &create); err != nil {
-		return fmt.Errorf("re-reading the definition of %s.%s: %w", t.Database, t.Name, err)
+		return fmt.Errorf("re-reading the definition of %s.%s (a DDL during schema or full migration, which is not supported, may have dropped or renamed it): %w", t.Database, t.Name, err)
 	}
-	if fingerprint(create) != want {
-		return fmt.Errorf("DDL changed source table %s.%s during schema or full migration, which is not supported: "+
-			"the destination may not match it; drop the destination table and create a new task, and run no DDL on the source until the full migration completes",
-			t.Database, t.Name)
+	whole, cols, _ := strings.Cut(want, ":")
+	if fingerprint(create) == whole {
+		return nil
 	}
-	return nil
+	if follow && cols != "" && columnsFingerprint(create, t.Columns) == cols {
+		return nil
+	}
+	return fmt.Errorf("%w: DDL changed source table %s.%s during schema or full migration, which is not supported (an added column, an index or a table option is, "+
+		"with incremental migration, which applies it after the copy): the destination may not match it; drop the destination table and create a new task, "+
+		"and run no other DDL on the source until the full migration completes", ErrDefinitionChanged, t.Database, t.Name)
 }
 
 // fingerprint hashes a definition without its AUTO_INCREMENT counter, which inserts move.
@@ -299,6 +314,26 @@ func fingerprint(create string) string {
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])
+}
+
+// columnsFingerprint hashes the definitions of cols in a CREATE TABLE, in cols' order: it
+// stays the same when columns are added, or indexes and options change. A definition that
+// does not parse, or lacks one of cols, hashes to "" (a change).
+func columnsFingerprint(create string, cols []schema.Column) string {
+	def, err := schema.ParseCreateTable(create)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range cols {
+		cd, ok := def.Column(c.Name)
+		if !ok {
+			return ""
+		}
+		b.WriteString(cd.Name + " " + strings.Join(strings.Fields(cd.Definition), " ") + "\n")
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:15]) // with the definition's, it fits the plan's 64 characters
 }
 
 // Rewrite deletes the destination rows of j that dstPred selects (within j's merged-table
