@@ -122,13 +122,20 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:    operationsValidators(api.DMLOperations),
 			},
 			"ddl_operations": schema.SetAttribute{
-				MarkdownDescription: "Schema changes that incremental migration applies to the destination: `add_column` and `drop_column`. " +
-					"Default both; other DDL is reported, not applied. A table's own `ddl_operations` overrides it. Only with `incremental` in " +
-					"`migration_types` (setting it otherwise fails at plan). Changing it replaces the task.",
+				MarkdownDescription: "Schema changes that incremental migration applies to the destination. Default `[\"add_column\", \"drop_column\"]`, " +
+					"the cloud service's; beyond it, opt in to `modify_column` (MODIFY/CHANGE COLUMN, ALTER COLUMN SET/DROP DEFAULT), " +
+					"`rename_column`, `add_index`, `drop_index` (unique keys included), `table_options` (those the destination supports), " +
+					"`create_table` (CREATE TABLE and CREATE TABLE ... LIKE in a database selected whole, and tables renamed into it, which are copied), " +
+					"`drop_table`, `rename_table` and `truncate_table`. A DDL left out is reported as a notice and not applied, unless leaving it out " +
+					"would make later rows land wrong in silence (a column moved, or given fractional seconds or a floating-point type, without " +
+					"`modify_column`; a unique key dropped without `drop_index`): the task then fails, saying so; a value a destination column " +
+					"left narrower cannot hold fails the task when it comes (writes are strict). A primary key change always fails the task. Online schema changes by gh-ost " +
+					"and pt-online-schema-change are followed as the DDL they make. A table's own `ddl_operations` overrides it. Only with " +
+					"`incremental` in `migration_types` (setting it otherwise fails at plan). Changing it replaces the task.",
 				Optional:      true,
 				Computed:      true,
 				ElementType:   types.StringType,
-				Default:       setdefault.StaticValue(stringSet(api.DDLOperations)),
+				Default:       setdefault.StaticValue(stringSet(api.DefaultDDLOperations)),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 				Validators:    operationsValidators(api.DDLOperations),
 			},
@@ -457,7 +464,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 										Validators:  operationsValidators(api.DMLOperations),
 									},
 									"ddl_operations": schema.SetAttribute{
-										MarkdownDescription: "This table's own `ddl_operations` (`add_column`, `drop_column`); the task's when not set. " +
+										MarkdownDescription: "This table's own `ddl_operations` (the names of the task's `ddl_operations`); the task's when not set. " +
 											"Only with `incremental`.",
 										Optional:    true,
 										ElementType: types.StringType,

@@ -273,7 +273,7 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 		}
 	}
 	m.DMLOperations = setOf(ctx, orDefault(t.DMLOperations, api.DMLOperations), &diags)
-	m.DDLOperations = setOf(ctx, orDefault(t.DDLOperations, api.DDLOperations), &diags)
+	m.DDLOperations = setOf(ctx, orDefault(t.DDLOperations, api.DefaultDDLOperations), &diags)
 	m.RetryTimeForFailedConnections = types.Int64Value(int64(cmp.Or(t.RetryTimeForFailedConnections, api.DefaultRetryTimeForFailedConnections)))
 	m.RetryTimeForOtherIssues = types.Int64Value(int64(cmp.Or(t.RetryTimeForOtherIssues, api.DefaultRetryTimeForOtherIssues)))
 	m.EnvironmentTag = optionalString(t.EnvironmentTag)

@@ -82,6 +82,7 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
 			step(planTaskHCL(fullOnly, `retry_time_for_other_issues = 0`, ""), `(?s)retry_time_for_other_issues.*between 1 and 1440`),
 			step(planTaskHCL(withIncremental, `dml_operations = ["insert", "truncate"]`, ""), `(?s)dml_operations.*must be one of`),
 			step(planTaskHCL(withIncremental, `ddl_operations = []`, ""), `(?s)ddl_operations.*at least 1`),
+			step(planTaskHCL(withIncremental, `ddl_operations = ["add_column", "rename_database"]`, ""), `(?s)ddl_operations.*must be one of`),
 			step(planTaskHCL(fullOnly, `environment_tag = ""`, ""), `(?s)environment_tag.*length must be between 1 and 64`),
 			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"some\"\n  }", ""), `(?s)data_verification\.mode.*must be one of`),
 			step(planTaskHCL(fullOnly, "data_verification {\n    mode = \"sampled\"\n    sample_percent = 0\n  }", ""), `(?s)sample_percent.*between 1 and 100`),
@@ -150,7 +151,7 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
   timeouts {
     create = "2h"
   }`, tableHCL(`where = "status <> 'deleted' AND id > 100"
-      ddl_operations = ["add_column"]
+      ddl_operations = ["add_column", "modify_column", "rename_table", "truncate_table"]
       primary_key = ["id", "day"]
       distribution_key = ["id"]
       partition_key = "day"

@@ -122,13 +122,25 @@ const (
 	DMLDelete     Operation = "delete"
 	DDLAddColumn  Operation = "add_column"
 	DDLDropColumn Operation = "drop_column"
+	// Beyond the cloud service: each applied only when named.
+	DDLModifyColumn  Operation = "modify_column"  // MODIFY and CHANGE COLUMN, ALTER COLUMN SET/DROP DEFAULT
+	DDLRenameColumn  Operation = "rename_column"  // RENAME COLUMN, CHANGE COLUMN to another name
+	DDLAddIndex      Operation = "add_index"      // ADD INDEX/KEY/UNIQUE/FULLTEXT, CREATE INDEX
+	DDLDropIndex     Operation = "drop_index"     // DROP INDEX/KEY
+	DDLTableOptions  Operation = "table_options"  // ALTER TABLE COMMENT, CHARSET, ROW_FORMAT
+	DDLCreateTable   Operation = "create_table"   // CREATE TABLE (and LIKE), RENAME TABLE into a database selected whole
+	DDLDropTable     Operation = "drop_table"     // DROP TABLE
+	DDLRenameTable   Operation = "rename_table"   // RENAME TABLE within the selection
+	DDLTruncateTable Operation = "truncate_table" // TRUNCATE TABLE
 )
 
-// DMLOperations and DDLOperations list every operation of each kind: what an incremental
-// task replicates when its spec names none.
+// DMLOperations and DDLOperations list every operation of each kind. An incremental task
+// replicates every DML operation, and the DefaultDDLOperations (the cloud service's), when
+// its spec names none.
 var (
-	DMLOperations = []Operation{DMLInsert, DMLUpdate, DMLDelete}
-	DDLOperations = []Operation{DDLAddColumn, DDLDropColumn}
+	DMLOperations        = []Operation{DMLInsert, DMLUpdate, DMLDelete}
+	DDLOperations        = []Operation{DDLAddColumn, DDLDropColumn, DDLModifyColumn, DDLRenameColumn, DDLAddIndex, DDLDropIndex, DDLTableOptions, DDLCreateTable, DDLDropTable, DDLRenameTable, DDLTruncateTable}
+	DefaultDDLOperations = []Operation{DDLAddColumn, DDLDropColumn}
 )
 
 // Retry windows of TaskSpec, in minutes: the defaults used when a field is 0, and the
@@ -253,8 +265,9 @@ type TaskSpec struct {
 	// DMLOperations lists the row changes incremental migration applies: insert, update,
 	// delete. Empty means all three. Table.DMLOperations overrides it per table.
 	DMLOperations []Operation `json:"dml_operations,omitempty"`
-	// DDLOperations lists the schema changes incremental migration applies: add_column,
-	// drop_column. Empty means both. Table.DDLOperations overrides it per table.
+	// DDLOperations lists the schema changes incremental migration applies, of
+	// DDLOperations. Empty means DefaultDDLOperations (add_column, drop_column).
+	// Table.DDLOperations overrides it per table.
 	DDLOperations []Operation `json:"ddl_operations,omitempty"`
 	// IncrementalThrottling limits incremental migration (SourceQPS unused); it can change
 	// while the task runs.

@@ -34,7 +34,7 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		t.Fatalf("a valid task is refused: %v", err)
 	}
 	withAll := valid()
-	withAll.DMLOperations, withAll.DDLOperations = []api.Operation{"insert", "delete"}, []api.Operation{"add_column"}
+	withAll.DMLOperations, withAll.DDLOperations = []api.Operation{"insert", "delete"}, api.DDLOperations
 	withAll.IncrementalThrottling = &api.Throttling{RPS: 10, MBPS: 1.5}
 	withAll.RetryTimeForFailedConnections, withAll.RetryTimeForOtherIssues = 30, 29
 	withAll.EnvironmentTag = "staging"
@@ -52,7 +52,7 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 	}{
 		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []api.Operation{"truncate"} }},
 		{"dml_operations", 400, func(t *api.TaskSpec) { t.DMLOperations = []api.Operation{"insert", "insert"} }},
-		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = []api.Operation{"rename_table"} }},
+		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = []api.Operation{"rename_database"} }},
 		{"objects[0].tables[0].ddl_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DDLOperations = []api.Operation{"insert"} }},
 		{"objects[0].tables[0].dml_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DMLOperations = []api.Operation{"drop_column"} }},
 		{"incremental_throttling.source_qps", 400, func(t *api.TaskSpec) { t.IncrementalThrottling = &api.Throttling{SourceQPS: 5} }},
