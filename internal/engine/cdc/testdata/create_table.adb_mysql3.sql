@@ -1,0 +1,10 @@
+CREATE TABLE `shop_dw`.`orders_2027` (
+  `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  `code` VARCHAR(20) NOT NULL,
+  `total` DECIMAL(12,2) DEFAULT 0.00 COMMENT 'gross',
+  `note` TEXT,
+  PRIMARY KEY (`id`),
+  KEY `by_note` (`note`(16)),
+  KEY `total` (`total` DESC),
+  KEY `code` (`code`)
+) DISTRIBUTED BY HASH(`id`) COMMENT = 'orders of 2027';
