@@ -119,6 +119,9 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
 	task.DDLOperations = cdc.AllDDL
 	task.Drain = drain
+	// Continuous verification runs all along: its sweeps take the tables as the DDL leaves
+	// them.
+	task.Verification = engine.Verification{Mode: engine.VerifyFull, Settle: 500 * time.Millisecond, Every: 2 * time.Second}
 	w := newWatch()
 	done := make(chan error, 1)
 	go func() { done <- engine.Run(context.Background(), task, w.report) }()
@@ -228,6 +231,16 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 		t.Errorf("rows_migrated grew by %d during the online schema changes; the writer changed %d rows, the test 11 (a full copy would add 500 more)", grew, changed)
 	} else {
 		t.Logf("rows_migrated grew by %d during the online schema changes: the %d rows the writer changed and the test's 11", grew, changed)
+	}
+	var sweeps int64
+	if after.Verification != nil {
+		sweeps = after.Verification.Sweeps
+	}
+	v := w.wait(t, "a verification sweep after the DDL", done, func(p engine.Progress) bool {
+		return p.Verification != nil && p.Verification.Sweeps >= sweeps+2 && p.Verification.Status != "running"
+	}).Verification
+	if v.Status != "passed" || v.RecheckMismatches != 0 {
+		t.Errorf("continuous verification after the DDL: %s, %d rows differ, %d rechecked rows differ (%+v)", v.Status, v.Mismatches, v.RecheckMismatches, v.Mismatched)
 	}
 	// The one DDL not applied is the rename out of the selection.
 	if len(after.Notices) != 1 || !strings.Contains(after.Notices[0], "RENAME TABLE app.leaving TO other.leaving") {

@@ -31,6 +31,9 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		}
 		tables = append(tables, t)
 	}
+	// selected are the tables in the order of maps; tables are those incremental migration
+	// starts with, after the stored schema history (which may hold others).
+	selected := tables
 	var databases []cdc.Database
 	for _, o := range task.Objects {
 		if len(o.Tables) == 0 {
@@ -47,7 +50,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	if ok {
 		start = checkpoint.Earliest(done)
 		// Events after the stored position were written with the columns stored with it.
-		if tables, err = cdc.Restore(tables, start.Tables); err != nil {
+		if tables, err = cdc.Restore(selected, start.Tables); err != nil {
 			return err
 		}
 	} else {
@@ -64,7 +67,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		vctx, stop := context.WithCancel(ctx)
 		defer stop()
 		go sweep(vctx, src, dst, task, maps, send)
-		if changed, err = recheck(vctx, src, dst, task, maps, tables, send); err != nil {
+		if changed, err = recheck(vctx, src, dst, task, maps, selected, send); err != nil {
 			return err
 		}
 	}
@@ -155,6 +158,11 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 	settle := cmp.Or(task.Verification.Settle, DefaultSettle)
 	pause := cmp.Or(task.Verification.Every, DefaultSweepPause)
 	for {
+		// Each sweep compares the tables as they are now: DDL the task followed changed
+		// their columns, and created, renamed or dropped tables.
+		if now, err := resolve(ctx, src, task); err == nil {
+			maps = now
+		}
 		if _, err := verifyOnce(ctx, src, dst, task, maps, settle, send); err != nil {
 			if ctx.Err() != nil {
 				return
@@ -209,8 +217,14 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 			index[t] = len(index) // its place among the verifiable mappings
 		}
 	}
+	columns := make(map[*cdc.Table][]schema.Column, len(tables))
+	for i, t := range tables {
+		columns[t] = maps[i].table.Columns
+	}
 	return func(t *cdc.Table, keys [][]any) {
-		if i, ok := index[t]; ok {
+		// A table whose columns a DDL changed is no longer the mapping the rechecker
+		// compares: the sweeps, which take the tables as they are, cover it.
+		if i, ok := index[t]; ok && slices.EqualFunc(t.Columns, columns[t], func(a, b schema.Column) bool { return a.Name == b.Name }) {
 			rc.Add(i, keys)
 		}
 	}, nil
