@@ -15,6 +15,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
@@ -300,17 +301,17 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	n := 0
-	run := func(ddlOps []string, where string, ddl ...string) (engine.Progress, error) {
+	run := func(ddlOps []string, table engine.Table, ddl ...string) (engine.Progress, error) {
 		t.Helper()
 		n++
 		db := "r" + strconv.Itoa(n)
 		src.Exec(t, "CREATE DATABASE "+db,
 			"CREATE TABLE "+db+".t (id INT PRIMARY KEY, v VARCHAR(10), score INT, u INT, ts DATETIME, UNIQUE KEY uk_u (u))",
 			"INSERT INTO "+db+".t SELECT seq, 'v', seq, seq, '2026-01-01' FROM "+db+".seq_1_to_20")
-		table := engine.Table{Name: "t", Where: where}
+		table.Name = "t"
 		task := fullTask("task-refuse-"+db, src, dst, engine.Object{Database: db, Tables: []engine.Table{table}})
-		if where == "" {
-			task.Objects[0].Tables = nil
+		if table.Where == "" && table.ETL.Empty() {
+			task.Objects[0].Tables = nil // the whole database
 		}
 		task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
 		task.DDLOperations = ddlOps
@@ -363,21 +364,25 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	// Changes the destination would not follow, and whose rows it would take in silence:
 	// a new place, fractional seconds. (A wider type is reported, and a value the
 	// destination cannot hold then fails the task: TestIncrementalRefusesValuesThatDoNotFit.)
-	_, err := run(nil, "", "ALTER TABLE $db.t MODIFY v VARCHAR(10) FIRST")
+	whole := engine.Table{}
+	_, err := run(nil, whole, "ALTER TABLE $db.t MODIFY v VARCHAR(10) FIRST")
 	failsWith(err, "MODIFY", "reordered", "modify_column", "ddl_operations")
-	_, err = run(nil, "", "ALTER TABLE $db.t MODIFY ts DATETIME(3)")
+	_, err = run(nil, whole, "ALTER TABLE $db.t MODIFY ts DATETIME(3)")
 	failsWith(err, "fractional seconds", "modify_column")
 	// A primary key change.
-	_, err = run(cdc.AllDDL, "", "ALTER TABLE $db.t DROP PRIMARY KEY, ADD PRIMARY KEY (id, score)")
+	_, err = run(cdc.AllDDL, whole, "ALTER TABLE $db.t DROP PRIMARY KEY, ADD PRIMARY KEY (id, score)")
 	failsWith(err, "primary key", "new task")
 	// A unique key the destination would keep.
-	_, err = run([]string{cdc.OpAddColumn}, "", "ALTER TABLE $db.t DROP INDEX uk_u")
+	_, err = run([]string{cdc.OpAddColumn}, whole, "ALTER TABLE $db.t DROP INDEX uk_u")
 	failsWith(err, "unique key", "drop_index")
 	// A column the where filter reads.
-	_, err = run(cdc.AllDDL, "score > 5", "ALTER TABLE $db.t DROP COLUMN score")
+	_, err = run(cdc.AllDDL, engine.Table{Where: "score > 5"}, "ALTER TABLE $db.t DROP COLUMN score")
 	failsWith(err, "where filter", "score")
+	// A column an etl expression reads.
+	_, err = run(cdc.AllDDL, engine.Table{ETL: etl.Spec{Set: map[string]string{"doubled": "row.score * 2"}}}, "ALTER TABLE $db.t RENAME COLUMN score TO points")
+	failsWith(err, "schema change", "score")
 	// Left out by the default operations: reported, the task goes on.
-	last, err := run(nil, "",
+	last, err := run(nil, whole,
 		"CREATE TABLE $db.other (id INT PRIMARY KEY)", "TRUNCATE TABLE $db.t", "ALTER TABLE $db.t ADD INDEX by_v (v)",
 		"ALTER TABLE $db.t RENAME COLUMN v TO w", "ALTER TABLE $db.t MODIFY w VARCHAR(30)", "INSERT INTO $db.t VALUES (200, 'renamed', 1, 200, NULL)")
 	if !errors.Is(err, engine.ErrDrained) {
@@ -452,4 +457,70 @@ func TestDDLDuringFullMigration(t *testing.T) {
 	case <-time.After(90 * time.Second):
 		t.Fatal("the task did not fail")
 	}
+}
+
+// TestIncrementalDDLKeepsSelections: a table migrated with a column subset, a column rename
+// and a where filter keeps them through column DDL under a concurrent writer: a column added
+// on the source is not in the subset, a renamed one keeps the destination name the task
+// gave it, a modified one is modified on the destination, a dropped one the task never
+// migrated changes nothing.
+func TestIncrementalDDLKeepsSelections(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE sel",
+		"CREATE TABLE sel.t (id INT PRIMARY KEY, a VARCHAR(20), b INT, c INT, secret VARCHAR(20))",
+		"INSERT INTO sel.t SELECT seq, CONCAT('a', seq), seq, seq * 3, 'hidden' FROM sel.seq_1_to_300")
+	task := fullTask("task-ddl-selections", src, dst, engine.Object{Database: "sel", RenameTo: "sel_copy", Tables: []engine.Table{{
+		Name: "t", Columns: []string{"id", "a", "b", "c"}, ColumnRenames: map[string]string{"a": "alpha"}, Where: "b >= 10",
+	}}})
+	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
+	task.DDLOperations = cdc.AllDDL
+	drain := make(chan struct{})
+	task.Drain = drain
+	w := newWatch()
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(context.Background(), task, w.report) }()
+	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseIncremental && p.CaughtUp })
+
+	srcDB := src.DB(t, "")
+	stop, writerDone := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				writerDone <- nil
+				return
+			case <-time.After(3 * time.Millisecond):
+			}
+			if _, err := srcDB.Exec("UPDATE sel.t SET b = b + 7 WHERE id = ?", 1+i*13%300); err != nil {
+				writerDone <- err
+				return
+			}
+		}
+	}()
+	src.Exec(t,
+		"ALTER TABLE sel.t ADD COLUMN d INT DEFAULT 1",
+		"ALTER TABLE sel.t RENAME COLUMN a TO a2",
+		"ALTER TABLE sel.t MODIFY c BIGINT",
+		"ALTER TABLE sel.t DROP COLUMN secret",
+		"INSERT INTO sel.t (id, a2, b, c, d) VALUES (1000, 'new', 20, 5000000000, 7), (1001, 'filtered out', 5, 1, 1)",
+		"UPDATE sel.t SET a2 = 'updated' WHERE id BETWEEN 20 AND 30",
+		"UPDATE sel.t SET b = 0 WHERE id BETWEEN 40 AND 45")
+	close(stop)
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+	close(drain)
+	select {
+	case err := <-done:
+		if !errors.Is(err, engine.ErrDrained) {
+			t.Fatalf("Run = %v, want ErrDrained", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the task did not drain")
+	}
+	dstDB := dst.DB(t, "")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT id, a2, b, c FROM sel.t WHERE b >= 10 ORDER BY id", "SELECT * FROM sel_copy.t ORDER BY id")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB,
+		"SELECT 1, 'id', 'int(11)' UNION ALL SELECT 2, 'alpha', 'varchar(20)' UNION ALL SELECT 3, 'b', 'int(11)' UNION ALL SELECT 4, 'c', 'bigint(20)'",
+		"SELECT ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'sel_copy' AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION")
 }

@@ -104,7 +104,8 @@ func cdcTable(task Task, m mapping) (*cdc.Table, error) {
 	}
 	t := &cdc.Table{
 		SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
-		Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Key: slices.Clone(m.table.Key), Where: m.where, ETL: m.spec.ETL,
+		Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Subset: len(m.spec.Columns) > 0,
+		Key: slices.Clone(m.table.Key), Where: m.where, ETL: m.spec.ETL,
 		Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
 			operations(m.spec.DDLOperations, task.DDLOperations, cdc.DefaultDDL)...),
 	}

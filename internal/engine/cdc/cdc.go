@@ -79,6 +79,9 @@ type Table struct {
 	// Dest maps source column names to destination names; a column missing from it is not
 	// migrated. Nil migrates every column under its own name.
 	Dest map[string]string
+	// Subset is true when the task lists the table's columns: a column added later is not
+	// in the list, so it is not migrated.
+	Subset bool
 	// Key are the source key columns (primary key, or NOT NULL unique key).
 	Key []string
 	// Where is the row filter (validated by the precheck); "" for none.

@@ -32,6 +32,7 @@ type storedTable struct {
 	DestTable      string            `json:"dest_table"`
 	Columns        []schema.Column   `json:"columns"`
 	Dest           map[string]string `json:"dest"`
+	Subset         bool              `json:"subset,omitempty"`
 	Key            []string          `json:"key"`
 	Where          string            `json:"where,omitempty"`
 	Ops            []string          `json:"ops,omitempty"`
@@ -47,7 +48,7 @@ func (a *applier) historyJSON() string {
 	for k, t := range a.tables {
 		h.Tables[k] = storedTable{
 			SourceDB: t.SourceDB, SourceTable: t.SourceTable, DestDB: t.DestDB, DestTable: t.DestTable,
-			Columns: t.Columns, Dest: t.Dest, Key: t.Key, Where: t.Where, Ops: t.Ops, OrderSensitive: t.OrderSensitive, ETL: t.ETL,
+			Columns: t.Columns, Dest: t.Dest, Subset: t.Subset, Key: t.Key, Where: t.Where, Ops: t.Ops, OrderSensitive: t.OrderSensitive, ETL: t.ETL,
 		}
 	}
 	b, _ := json.Marshal(h) // plain values always marshal
@@ -87,7 +88,7 @@ func Restore(tables []*Table, stored string) ([]*Table, error) {
 		s := h.Tables[k]
 		t := byKey[k]
 		if t == nil {
-			t = &Table{SourceDB: s.SourceDB, SourceTable: s.SourceTable, Where: s.Where, Ops: s.Ops, ETL: s.ETL}
+			t = &Table{SourceDB: s.SourceDB, SourceTable: s.SourceTable, Where: s.Where, Ops: s.Ops, ETL: s.ETL, Subset: s.Subset}
 		}
 		t.DestDB, t.DestTable, t.Columns, t.Dest, t.Key, t.OrderSensitive = s.DestDB, s.DestTable, s.Columns, s.Dest, s.Key, s.OrderSensitive
 		if t.Dest == nil {
