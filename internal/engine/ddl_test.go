@@ -310,7 +310,7 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 			"INSERT INTO "+db+".t SELECT seq, 'v', seq, seq, '2026-01-01' FROM "+db+".seq_1_to_20")
 		table.Name = "t"
 		task := fullTask("task-refuse-"+db, src, dst, engine.Object{Database: db, Tables: []engine.Table{table}})
-		if table.Where == "" && table.ETL.Empty() {
+		if table.Where == "" && table.ETL.Empty() && table.Columns == nil {
 			task.Objects[0].Tables = nil // the whole database
 		}
 		task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
@@ -378,6 +378,9 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	// A column the where filter reads.
 	_, err = run(cdc.AllDDL, engine.Table{Where: "score > 5"}, "ALTER TABLE $db.t DROP COLUMN score")
 	failsWith(err, "where filter", "score")
+	// A column the task's table block lists.
+	_, err = run(cdc.AllDDL, engine.Table{Columns: []string{"id", "v", "score", "u", "ts"}}, "ALTER TABLE $db.t DROP COLUMN score")
+	failsWith(err, "names the column", "table block")
 	// A column an etl expression reads.
 	_, err = run(cdc.AllDDL, engine.Table{ETL: etl.Spec{Set: map[string]string{"doubled": "row.score * 2"}}}, "ALTER TABLE $db.t RENAME COLUMN score TO points")
 	failsWith(err, "schema change", "score")
@@ -461,9 +464,9 @@ func TestDDLDuringFullMigration(t *testing.T) {
 
 // TestIncrementalDDLKeepsSelections: a table migrated with a column subset, a column rename
 // and a where filter keeps them through column DDL under a concurrent writer: a column added
-// on the source is not in the subset, a renamed one keeps the destination name the task
-// gave it, a modified one is modified on the destination, a dropped one the task never
-// migrated changes nothing.
+// on the source is not in the subset, a modified one is modified on the destination, one the
+// task never migrated is renamed and dropped without effect. Verification passes and a
+// restarted run resolves the task's names again.
 func TestIncrementalDDLKeepsSelections(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	src.Exec(t, "CREATE DATABASE sel",
@@ -499,11 +502,11 @@ func TestIncrementalDDLKeepsSelections(t *testing.T) {
 	}()
 	src.Exec(t,
 		"ALTER TABLE sel.t ADD COLUMN d INT DEFAULT 1",
-		"ALTER TABLE sel.t RENAME COLUMN a TO a2",
+		"ALTER TABLE sel.t RENAME COLUMN secret TO secret2",
 		"ALTER TABLE sel.t MODIFY c BIGINT",
-		"ALTER TABLE sel.t DROP COLUMN secret",
-		"INSERT INTO sel.t (id, a2, b, c, d) VALUES (1000, 'new', 20, 5000000000, 7), (1001, 'filtered out', 5, 1, 1)",
-		"UPDATE sel.t SET a2 = 'updated' WHERE id BETWEEN 20 AND 30",
+		"ALTER TABLE sel.t DROP COLUMN secret2",
+		"INSERT INTO sel.t (id, a, b, c, d) VALUES (1000, 'new', 20, 5000000000, 7), (1001, 'filtered out', 5, 1, 1)",
+		"UPDATE sel.t SET a = 'updated' WHERE id BETWEEN 20 AND 30",
 		"UPDATE sel.t SET b = 0 WHERE id BETWEEN 40 AND 45")
 	close(stop)
 	if err := <-writerDone; err != nil {
@@ -519,7 +522,20 @@ func TestIncrementalDDLKeepsSelections(t *testing.T) {
 		t.Fatal("the task did not drain")
 	}
 	dstDB := dst.DB(t, "")
-	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT id, a2, b, c FROM sel.t WHERE b >= 10 ORDER BY id", "SELECT * FROM sel_copy.t ORDER BY id")
+	same := func() {
+		t.Helper()
+		mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT id, a, b, c FROM sel.t WHERE b >= 10 ORDER BY id", "SELECT * FROM sel_copy.t ORDER BY id")
+	}
+	same()
+	checkVerification(t, task, "passed", nil)
+	src.Exec(t, "UPDATE sel.t SET c = c + 1, d = 2 WHERE id BETWEEN 100 AND 120")
+	drain2 := make(chan struct{})
+	close(drain2)
+	task.Drain = drain2
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); !errors.Is(err, engine.ErrDrained) {
+		t.Fatalf("restarted Run = %v, want ErrDrained", err)
+	}
+	same()
 	mariadbtest.AssertSameRows(t, srcDB, dstDB,
 		"SELECT 1, 'id', 'int(11)' UNION ALL SELECT 2, 'alpha', 'varchar(20)' UNION ALL SELECT 3, 'b', 'int(11)' UNION ALL SELECT 4, 'c', 'bigint(20)'",
 		"SELECT ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'sel_copy' AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION")

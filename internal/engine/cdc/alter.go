@@ -167,6 +167,10 @@ func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
 		return refuse(t, "DROP COLUMN "+src, "the table's where filter reads the column",
 			"change the task's where filter and create the task again")
 	}
+	if t.named(src) {
+		return refuse(t, "DROP COLUMN "+src, "the task names the column (in the table's columns or a column block), so it could not start again",
+			"take the column out of the task's table block and create the task again")
+	}
 	t.Columns = slices.Delete(t.Columns, i, i+1)
 	dest, migrated := t.Dest[src]
 	if !migrated {
@@ -275,6 +279,10 @@ func (t *Table) renameInHistory(from, to, query string) error {
 	if t.Where != "" && readsColumn(t.Where, from) {
 		return refuse(t, query, fmt.Sprintf("the table's where filter reads column %s, which is renamed", from),
 			"change the task's where filter to the new name and create the task again")
+	}
+	if t.named(from) {
+		return refuse(t, query, fmt.Sprintf("the task names column %s (in the table's columns or a column block), so it could not start again", from),
+			"name the column by its new name in the task's table block and create the task again")
 	}
 	for k, c := range t.Key {
 		if strings.EqualFold(c, from) {
@@ -510,6 +518,14 @@ func optionName(tp ast.TableOptionType, raw string) string {
 	}
 	name, _, _ := strings.Cut(raw, " ")
 	return strings.ToUpper(name)
+}
+
+// named reports whether the task's table block names a migrated source column: in its
+// columns list, or in a column block that renames it. The task resolves those names on the
+// source whenever it starts, so they must go on existing.
+func (t *Table) named(col string) bool {
+	dest, migrated := t.Dest[col]
+	return migrated && (t.Subset || dest != col)
 }
 
 // readsColumn reports whether a where filter reads column name (or does not parse, which
