@@ -220,10 +220,6 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	for i, t := range tables {
 		columns[t] = maps[i].table.Columns
 	}
-	columns := make(map[*cdc.Table][]schema.Column, len(tables))
-	for i, t := range tables {
-		columns[t] = maps[i].table.Columns
-	}
 	return func(t *cdc.Table, keys [][]any) {
 		// A table whose columns a DDL changed is no longer the mapping the rechecker
 		// compares: the sweeps, which take the tables as they are, cover it.
