@@ -53,6 +53,16 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		if tables, err = cdc.Restore(selected, start.Tables); err != nil {
 			return err
 		}
+		// A table the history does not know comes back through the binlog only in a
+		// database selected whole (its CREATE or RENAME is followed). A table named in a
+		// table block and unknown to the history was added to the task since the stored
+		// position: its rows were copied, and its changes are replayed from here as they
+		// are for every other table.
+		for i, t := range selected {
+			if !maps[i].allTables && !slices.Contains(tables, t) {
+				tables = append(tables, t)
+			}
+		}
 	} else {
 		start = checkpoint.Applied{Location: cut.Location}
 	}
