@@ -389,7 +389,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 	}
-	return incremental(ctx, src, dst, dd, task, maps, cut, send)
+	return incremental(ctx, src, dst, dd, task, maps, added, cut, send)
 }
 
 // Verify compares the task's destination tables with its source tables once, on demand,

@@ -21,8 +21,10 @@ import (
 
 // incremental runs incremental migration from the last applied position, or from the cut
 // recorded before the full copy: the changes made while the copy ran are applied again, as
-// REPLACE and DELETE by key, so they end as the source has them.
-func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []mapping, cut checkpoint.Cut, send func(func(*Progress))) error {
+// REPLACE and DELETE by key, so they end as the source has them. added are the mappings
+// this run copied because they were added to the task: they are migrated from the stored
+// position on, though its schema history does not know them.
+func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []mapping, added []int, cut checkpoint.Cut, send func(func(*Progress))) error {
 	var tables []*cdc.Table
 	for _, m := range maps {
 		t, err := cdcTable(task, m)
@@ -57,9 +59,10 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		// database selected whole (its CREATE or RENAME is followed). A table named in a
 		// table block and unknown to the history was added to the task since the stored
 		// position: its rows were copied, and its changes are replayed from here as they
-		// are for every other table.
+		// are for every other table. So are the tables this run copied as added (a
+		// database selected whole added to the task brings its tables that way).
 		for i, t := range selected {
-			if !maps[i].allTables && !slices.Contains(tables, t) {
+			if (!maps[i].allTables || slices.Contains(added, i)) && !slices.Contains(tables, t) {
 				tables = append(tables, t)
 			}
 		}
