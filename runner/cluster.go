@@ -216,6 +216,28 @@ func (r *clusterRuntime) leave() {
 	}
 }
 
+// owner finds the runner that owns a task: this one (mine), or the advertised URL of
+// another; "" when no runner owns it now or its owner advertises no URL.
+func (r *clusterRuntime) owner(ctx context.Context, taskID string) (string, bool, error) {
+	node, _, err := cluster.Owner(ctx, r.client, r.flags.prefix, taskID)
+	if err != nil {
+		return "", false, fmt.Errorf("reading the owner of task %s from etcd: %w", taskID, err)
+	}
+	if node == r.flags.nodeID {
+		return "", true, nil
+	}
+	nodes, err := cluster.Nodes(ctx, r.client, r.flags.prefix)
+	if err != nil {
+		return "", false, fmt.Errorf("reading the cluster's runners from etcd: %w", err)
+	}
+	for _, n := range nodes {
+		if n.NodeID == node {
+			return n.AdvertiseURL, false, nil
+		}
+	}
+	return "", false, nil
+}
+
 // nodes lists the cluster's runners for GET /v1/nodes.
 func (r *clusterRuntime) nodes(ctx context.Context) ([]api.Node, error) {
 	ns, err := cluster.Nodes(ctx, r.client, r.flags.prefix)

@@ -106,6 +106,27 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 		}
 	}
 
+	// A verification asked of a runner that does not own the task runs on its owner.
+	owner0, idx0 := byNode(rs, running.State.Owner)
+	asked := rs[(idx0+1)%3]
+	if _, err := asked.Client.VerifyTask(ctx, task.ID); err != nil {
+		t.Fatalf("verify through a non-owner: %v", err)
+	}
+	// The runners' logs reach the test through pipes: wait for the lines.
+	waitLog := func(r *runnertest.Runner, line, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.Logs(), line); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+		}
+	}
+	waitLog(asked, `"msg":"request forwarded to the task's owner"`, "the non-owner did not forward the verification")
+	waitLog(owner0, `"path":"/v1/tasks/`+task.ID+`/verify"`, "the owner never got the forwarded verification")
+	if strings.Contains(asked.Logs(), `"msg":"verification`) {
+		t.Error("the non-owner ran the verification itself")
+	}
+
 	db := src.DB(t, "")
 	stopWriting := writeUntilStopped(db, 7, func(i int, rng *rand.Rand) []string {
 		return []string{

@@ -193,6 +193,7 @@ func run(args []string) error {
 	handler := server.New(st, box, sched, log, token, version)
 	if clustered {
 		handler.SetNodes(cl.nodes)
+		handler.SetOwner(cl.owner)
 		handler.AddCollector(cl)
 	}
 	routes := http.NewServeMux()

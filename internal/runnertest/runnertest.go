@@ -120,6 +120,8 @@ type Options struct {
 	// Token is the API token (ADBMIGRATE_TOKEN); a random one when empty. The runners of a
 	// cluster share one.
 	Token string
+	// AdvertiseSelf passes --advertise-url with the runner's own Endpoint (cluster mode).
+	AdvertiseSelf bool
 }
 
 // TLSFiles is a certificate and key on disk and a pool that trusts the certificate.
@@ -195,6 +197,9 @@ func (r *Runner) Start(t testing.TB) {
 	args := []string{"--listen", r.listen, "--data-dir", r.DataDir, "--log-level", "debug"}
 	if r.opts.TLS != nil {
 		args = append(args, "--tls-cert", r.opts.TLS.CertFile, "--tls-key", r.opts.TLS.KeyFile)
+	}
+	if r.opts.AdvertiseSelf {
+		args = append(args, "--advertise-url", r.Endpoint)
 	}
 	cmd := exec.Command(Binary(t), append(args, r.opts.Args...)...)
 	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+r.Token)
@@ -383,7 +388,7 @@ func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) 
 			"--node-id", fmt.Sprintf("r%d", i+1), "--secret-key-file", keyFile,
 			"--session-ttl", ClusterTTL.String(), "--retry-time-unit", "6s",
 		}, extra...)
-		out = append(out, StartWith(t, Options{Args: args, Token: token}))
+		out = append(out, StartWith(t, Options{Args: args, Token: token, AdvertiseSelf: true}))
 	}
 	return out
 }

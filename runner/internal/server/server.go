@@ -38,6 +38,9 @@ type Server struct {
 	log     *slog.Logger
 	token   []byte
 	version string
+	// owner finds the runner that owns a task in a runner cluster, to forward live
+	// operations to; nil for a single runner (SetOwner).
+	owner func(ctx context.Context, taskID string) (url string, mine bool, err error)
 	// nodes lists a runner cluster's runners; nil for a single runner (SetNodes).
 	nodes func(context.Context) ([]api.Node, error)
 	// collectors are more metrics to serve (AddCollector).
@@ -54,6 +57,13 @@ func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.
 // SetNodes makes GET /v1/nodes answer with what nodes returns (cluster mode); call it
 // before Handler.
 func (s *Server) SetNodes(nodes func(context.Context) ([]api.Node, error)) { s.nodes = nodes }
+
+// SetOwner makes live operations on a task (verify) go to the runner that owns it: owner
+// returns that runner's advertised URL, or mine when it is this runner. Call it before
+// Handler.
+func (s *Server) SetOwner(owner func(ctx context.Context, taskID string) (url string, mine bool, err error)) {
+	s.owner = owner
+}
 
 // AddCollector serves c's metrics at /metrics too; call it before Handler.
 func (s *Server) AddCollector(c prometheus.Collector) { s.collectors = append(s.collectors, c) }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
@@ -75,6 +77,15 @@ func (s *Server) taskEvents(r *http.Request) (int, any, error) {
 // state and events.
 func (s *Server) verifyTask(r *http.Request) (int, any, error) {
 	id := r.PathValue("id")
+	if s.owner != nil {
+		url, mine, err := s.owner(r.Context(), id)
+		if err != nil {
+			return 0, nil, err
+		}
+		if !mine {
+			return s.forward(r, id, url)
+		}
+	}
 	if err := s.sched.Verify(id); err != nil {
 		if errors.Is(err, scheduler.ErrVerifying) {
 			return 0, nil, &apiError{status: http.StatusConflict, msg: fmt.Sprintf("task %s: %v", id, err)}
@@ -83,6 +94,35 @@ func (s *Server) verifyTask(r *http.Request) (int, any, error) {
 	}
 	t, err := s.store.GetTask(id)
 	return http.StatusAccepted, t, err
+}
+
+// forwardedHeader marks a request one runner of a cluster forwarded to another, which must
+// not forward it again.
+const forwardedHeader = "X-Adbmigrate-Forwarded-By"
+
+// forward sends a live operation on task id to the runner at url, its owner, with the
+// caller's token, and answers with that runner's answer.
+func (s *Server) forward(r *http.Request, id, url string) (int, any, error) {
+	if url == "" || r.Header.Get(forwardedHeader) != "" {
+		return 0, nil, &apiError{status: http.StatusConflict, msg: fmt.Sprintf("task %s has no owner that can be reached now (it is being handed over, or its runner has no --advertise-url): try again in a few seconds", id)}
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, strings.TrimRight(url, "/")+r.URL.Path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", r.Header.Get("Authorization"))
+	req.Header.Set(forwardedHeader, "1")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return 0, nil, &apiError{status: http.StatusBadGateway, msg: fmt.Sprintf("task %s: cannot reach its owner at %s: %v", id, url, err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return 0, nil, &apiError{status: http.StatusBadGateway, msg: fmt.Sprintf("task %s: reading the answer of its owner at %s: %v", id, url, err)}
+	}
+	s.log.Info("request forwarded to the task's owner", "task_id", id, "owner_url", url, "status", resp.StatusCode)
+	return resp.StatusCode, json.RawMessage(body), nil
 }
 
 // precheck runs the precheck of a task spec without creating the task.
