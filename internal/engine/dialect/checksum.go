@@ -2,15 +2,38 @@ package dialect
 
 import "strings"
 
-// rowText is a row's columns as SQL literals (QUOTE: strings quoted and escaped, NULL
-// bare), comma-separated: two rows have the same text only when every column holds the
-// same value.
-func rowText(cols []string) string {
-	parts := make([]string, len(cols))
+// RowColumn is a column of a row that verification hashes.
+type RowColumn struct {
+	Name string
+	// Free is true when the column's values may hold any character (strings, binary
+	// strings, ENUM, SET, JSON, BIT): the row text records their lengths so that a value
+	// holding the separator cannot shift into its neighbour. Numbers and temporal values
+	// never hold it.
+	Free bool
+}
+
+// rowText is a row's columns as one string: the values joined by '#' (NULLs skipped), then
+// one NULL flag per column ('1' for NULL), then the lengths in characters of the Free columns that
+// are not NULL. The flags tell NULL from '' and, with the lengths, place every value, so
+// two rows have the same text only when every column holds the same value. It avoids QUOTE,
+// which costs several times the rest of the hash.
+func rowText(cols []RowColumn) string {
+	values := make([]string, len(cols))
+	nulls := make([]string, len(cols))
+	var lengths []string
 	for i, c := range cols {
-		parts[i] = "QUOTE(" + QuoteIdent(c) + ")"
+		q := QuoteIdent(c.Name)
+		values[i] = q
+		nulls[i] = "ISNULL(" + q + ")"
+		if c.Free {
+			lengths = append(lengths, "CHAR_LENGTH("+q+")")
+		}
 	}
-	return "CONCAT_WS(',', " + strings.Join(parts, ", ") + ")"
+	parts := append(values, "CONCAT("+strings.Join(nulls, ", ")+")")
+	if len(lengths) > 0 {
+		parts = append(parts, "CONCAT_WS(',', "+strings.Join(lengths, ", ")+")")
+	}
+	return "CONCAT_WS('#', " + strings.Join(parts, ", ") + ")"
 }
 
 // rowHash is the per-row hash of a row text, compared row by row when a chunk differs.

@@ -94,10 +94,10 @@ type Dialect interface {
 	// the writer falls back to it where the destination refuses BulkLoad.
 	Insert(l Load, rows int) string
 
-	// RowText returns an expression of a row's columns (names in order) as one string that
-	// two rows share only when every column holds the same value. Verification computes it
+	// RowText returns an expression of a row's columns (in order) as one string that two
+	// rows share only when every column holds the same value. Verification computes it
 	// the same way on the source and the destination.
-	RowText(cols []string) string
+	RowText(cols []RowColumn) string
 	// RowHash returns a per-row hash of a RowText expression.
 	RowHash(row string) string
 	// ChunkChecksum returns the query that answers, for the rows the FROM clause from

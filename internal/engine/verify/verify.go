@@ -329,15 +329,29 @@ func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 	if j.SourceTag != "" {
 		dst.where = dialect.QuoteIdent(tablemap.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
 	}
-	var srcCols, dstCols []string
+	var srcCols, dstCols []dialect.RowColumn
 	for _, cm := range j.Columns {
-		srcCols = append(srcCols, cm.Source.Name)
-		dstCols = append(dstCols, cm.Dest)
+		// Both sides take the source column's type, so they build the same text.
+		free := freeText(cm.Source.DataType)
+		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free})
+		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free})
 	}
 	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
 	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
 	src.key, dst.key = slices.Clone(j.Source.Key), j.DestKey()
 	return src, dst
+}
+
+// freeText reports whether values of a column of this information_schema DATA_TYPE may
+// hold any character (see dialect.RowColumn.Free): everything but numbers and temporal
+// values.
+func freeText(dataType string) bool {
+	switch dataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
+		"float", "double", "real", "date", "datetime", "timestamp", "time", "year":
+		return false
+	}
+	return true
 }
 
 // aggregate is a chunk's row count and the two sums of its rows' hash halves.
