@@ -14,7 +14,7 @@ type RowColumn struct {
 
 // rowText is a row's columns as one string: the values joined by '#' (NULLs skipped), then
 // one NULL flag per column ('1' for NULL), then the lengths in characters of the Free columns that
-// are not NULL. The flags tell NULL from '' and, with the lengths, place every value, so
+// are not NULL. The flags tell NULL from ” and, with the lengths, place every value, so
 // two rows have the same text only when every column holds the same value. It avoids QUOTE,
 // which costs several times the rest of the hash.
 func rowText(cols []RowColumn) string {
