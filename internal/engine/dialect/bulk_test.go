@@ -30,7 +30,7 @@ func TestBulkAndChecksumSQL(t *testing.T) {
 		if got, want := d.RowHash(row), "MD5("+row+")"; got != want {
 			t.Errorf("%s RowHash = %s, want %s", name, got, want)
 		}
-		want = "SELECT COUNT(*), COALESCE(SUM(CRC32(r)), 0), COALESCE(SUM(CRC32(CONCAT(r, '#'))), 0) FROM (SELECT " + row + " AS r FROM `d`.`t` WHERE x) AS t"
+		want = "SELECT COUNT(*), COALESCE(SUM(h), 0), COALESCE(SUM(h * h), 0) FROM (SELECT CRC32(" + row + ") AS h FROM `d`.`t` WHERE x LIMIT 18446744073709551615) AS t"
 		if got := d.ChunkChecksum(row, "`d`.`t` WHERE x"); got != want {
 			t.Errorf("%s ChunkChecksum:\n got %s\nwant %s", name, got, want)
 		}

@@ -101,8 +101,8 @@ type Dialect interface {
 	// RowHash returns a per-row hash of a RowText expression.
 	RowHash(row string) string
 	// ChunkChecksum returns the query that answers, for the rows the FROM clause from
-	// selects (table and WHERE), their count and two sums of 32-bit hashes of the row
-	// expression row, each as a decimal.
+	// selects (table and WHERE), their count, the sum of a 32-bit hash of the row
+	// expression row and the sum of that hash's squares, each as a decimal.
 	ChunkChecksum(row, from string) string
 	// Incremental migration (apply.go). Names are destination names, unquoted; every value
 	// is a placeholder.

@@ -1,6 +1,6 @@
 // Package verify proves that destination tables hold what their source tables hold. It walks
-// each table in key-ordered chunks, compares per chunk the row count and two sums of per-row
-// hashes computed by each server (a sum, unlike an XOR fold, does not let duplicated rows
+// each table in key-ordered chunks, compares per chunk the row count and the sums of per-row
+// hashes and of their squares computed by each server (a sum, unlike an XOR fold, does not let duplicated rows
 // cancel out), and narrows a chunk that differs down to its rows, each reported by key
 // as missing on the destination, extra on the destination, or differing. With repair, a
 // differing chunk is rewritten from the source and compared again.
@@ -377,7 +377,7 @@ func freeText(dataType string) bool {
 	return true
 }
 
-// aggregate is a chunk's row count and the two sums of its rows' hash halves.
+// aggregate is a chunk's row count and the sums of its rows' hashes and of their squares.
 type aggregate struct{ count, hi, lo string }
 
 func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (aggregate, error) {
