@@ -23,8 +23,8 @@ func TestBulkAndChecksumSQL(t *testing.T) {
 		if got := d.Insert(l, 2); got != want {
 			t.Errorf("%s Insert:\n got %s\nwant %s", name, got, want)
 		}
-		row := d.RowText([]RowColumn{{Name: "a"}, {Name: "b", Free: true}})
-		if want := "CONCAT_WS('#', `a`, `b`, CONCAT(ISNULL(`a`), ISNULL(`b`)), CONCAT_WS(',', CHAR_LENGTH(`b`)))"; row != want {
+		row := d.RowText([]RowColumn{{Name: "a"}, {Name: "b", Free: true}, {Name: "c", Free: true, Bytes: true}})
+		if want := "CONCAT_WS('#', `a`, `b`, `c`, CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`c`)), CONCAT_WS(',', CHAR_LENGTH(`b`), LENGTH(`c`)))"; row != want {
 			t.Errorf("%s RowText = %s, want %s", name, row, want)
 		}
 		if got, want := d.RowHash(row), "MD5("+row+")"; got != want {

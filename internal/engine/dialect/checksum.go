@@ -10,10 +10,15 @@ type RowColumn struct {
 	// holding the separator cannot shift into its neighbour. Numbers and temporal values
 	// never hold it.
 	Free bool
+	// Bytes counts a Free column's length in bytes (LENGTH) rather than in characters
+	// (CHAR_LENGTH, which reads the whole value in a multi-byte character set): right for
+	// binary strings and for the utf8 family of character sets, whose bytes a conversion
+	// within the family (utf8mb4 to utf8mb3 on a destination) keeps.
+	Bytes bool
 }
 
 // rowText is a row's columns as one string: the values joined by '#' (NULLs skipped), then
-// one NULL flag per column ('1' for NULL), then the lengths in characters of the Free columns that
+// one NULL flag per column ('1' for NULL), then the lengths of the Free columns that
 // are not NULL. The flags tell NULL from ” and, with the lengths, place every value, so
 // two rows have the same text only when every column holds the same value. It avoids QUOTE,
 // which costs several times the rest of the hash.
@@ -25,7 +30,10 @@ func rowText(cols []RowColumn) string {
 		q := QuoteIdent(c.Name)
 		values[i] = q
 		nulls[i] = "ISNULL(" + q + ")"
-		if c.Free {
+		switch {
+		case c.Free && c.Bytes:
+			lengths = append(lengths, "LENGTH("+q+")")
+		case c.Free:
 			lengths = append(lengths, "CHAR_LENGTH("+q+")")
 		}
 	}

@@ -356,8 +356,9 @@ func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 	for _, cm := range j.Columns {
 		// Both sides take the source column's type, so they build the same text.
 		free := freeText(cm.Source.DataType)
-		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free})
-		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free})
+		byteLen := cm.Source.Binary() || strings.HasPrefix(cm.Source.Charset, "utf8")
+		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen})
+		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen})
 	}
 	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
 	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
