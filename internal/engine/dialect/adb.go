@@ -148,6 +148,6 @@ func (adbDialect) storageOptions(t Table) ([]string, error) {
 
 func (adbDialect) BulkLoad(l Load, reader string) string { return loadData(l, reader) }
 func (adbDialect) Insert(l Load, rows int) string        { return insertRows(l, rows) }
-func (adbDialect) RowText(cols []string) string          { return rowText(cols) }
+func (adbDialect) RowText(cols []RowColumn) string       { return rowText(cols) }
 func (adbDialect) RowHash(row string) string             { return rowHash(row) }
 func (adbDialect) ChunkChecksum(row, from string) string { return chunkChecksum(row, from) }

@@ -23,14 +23,14 @@ func TestBulkAndChecksumSQL(t *testing.T) {
 		if got := d.Insert(l, 2); got != want {
 			t.Errorf("%s Insert:\n got %s\nwant %s", name, got, want)
 		}
-		row := d.RowText([]string{"a", "b"})
-		if want := "CONCAT_WS(',', QUOTE(`a`), QUOTE(`b`))"; row != want {
+		row := d.RowText([]RowColumn{{Name: "a"}, {Name: "b", Free: true}, {Name: "c", Free: true, Bytes: true}})
+		if want := "CONCAT_WS('#', `a`, `b`, `c`, CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`c`)), CONCAT_WS(',', CHAR_LENGTH(`b`), LENGTH(`c`)))"; row != want {
 			t.Errorf("%s RowText = %s, want %s", name, row, want)
 		}
 		if got, want := d.RowHash(row), "MD5("+row+")"; got != want {
 			t.Errorf("%s RowHash = %s, want %s", name, got, want)
 		}
-		want = "SELECT COUNT(*), COALESCE(SUM(CRC32(r)), 0), COALESCE(SUM(CRC32(CONCAT(r, '#'))), 0) FROM (SELECT " + row + " AS r FROM `d`.`t` WHERE x) AS t"
+		want = "SELECT COUNT(*), COALESCE(SUM(h), 0), COALESCE(SUM(h * h), 0) FROM (SELECT CRC32(" + row + ") AS h FROM `d`.`t` WHERE x LIMIT 18446744073709551615) AS t"
 		if got := d.ChunkChecksum(row, "`d`.`t` WHERE x"); got != want {
 			t.Errorf("%s ChunkChecksum:\n got %s\nwant %s", name, got, want)
 		}

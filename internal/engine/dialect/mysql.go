@@ -105,6 +105,6 @@ func (d mysqlDialect) options(t Table) (string, error) {
 
 func (mysqlDialect) BulkLoad(l Load, reader string) string { return loadData(l, reader) }
 func (mysqlDialect) Insert(l Load, rows int) string        { return insertRows(l, rows) }
-func (mysqlDialect) RowText(cols []string) string          { return rowText(cols) }
+func (mysqlDialect) RowText(cols []RowColumn) string       { return rowText(cols) }
 func (mysqlDialect) RowHash(row string) string             { return rowHash(row) }
 func (mysqlDialect) ChunkChecksum(row, from string) string { return chunkChecksum(row, from) }

@@ -94,15 +94,15 @@ type Dialect interface {
 	// the writer falls back to it where the destination refuses BulkLoad.
 	Insert(l Load, rows int) string
 
-	// RowText returns an expression of a row's columns (names in order) as one string that
-	// two rows share only when every column holds the same value. Verification computes it
+	// RowText returns an expression of a row's columns (in order) as one string that two
+	// rows share only when every column holds the same value. Verification computes it
 	// the same way on the source and the destination.
-	RowText(cols []string) string
+	RowText(cols []RowColumn) string
 	// RowHash returns a per-row hash of a RowText expression.
 	RowHash(row string) string
 	// ChunkChecksum returns the query that answers, for the rows the FROM clause from
-	// selects (table and WHERE), their count and two sums of 32-bit hashes of the row
-	// expression row, each as a decimal.
+	// selects (table and WHERE), their count, the sum of a 32-bit hash of the row
+	// expression row and the sum of that hash's squares, each as a decimal.
 	ChunkChecksum(row, from string) string
 	// Incremental migration (apply.go). Names are destination names, unquoted; every value
 	// is a placeholder.

@@ -1,6 +1,6 @@
 // Package verify proves that destination tables hold what their source tables hold. It walks
-// each table in key-ordered chunks, compares per chunk the row count and two sums of per-row
-// hashes computed by each server (a sum, unlike an XOR fold, does not let duplicated rows
+// each table in key-ordered chunks, compares per chunk the row count and the sums of per-row
+// hashes and of their squares computed by each server (a sum, unlike an XOR fold, does not let duplicated rows
 // cancel out), and narrows a chunk that differs down to its rows, each reported by key
 // as missing on the destination, extra on the destination, or differing. With repair, a
 // differing chunk is rewritten from the source and compared again.
@@ -13,6 +13,7 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -90,6 +91,11 @@ type Options struct {
 	Progress func(Result)
 	// Workers is how many chunks are compared at once; 4 when 0.
 	Workers int
+	// WideChunks is how many consecutive chunks one query per server compares first; only
+	// a wide chunk that differs is compared again chunk by chunk, and then row by row. 20
+	// when 0. It is 1 (every chunk on its own) when SamplePercent samples, and for tables
+	// with an etl block, which are compared row by row.
+	WideChunks int
 }
 
 // Server is one side of a comparison: a database and the dialect its SQL is written in.
@@ -111,6 +117,12 @@ func Run(ctx context.Context, src, dst Server, jobs []tablemap.Table, opts Optio
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 4
+	}
+	if opts.WideChunks <= 0 {
+		opts.WideChunks = 20
+	}
+	if p := opts.SamplePercent; p > 0 && p < 100 {
+		opts.WideChunks = 1
 	}
 	if opts.Repair && opts.Rewrite == nil {
 		return Result{}, errors.New("verify: Repair needs a Rewrite")
@@ -252,9 +264,9 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 	if err != nil {
 		return err
 	}
-	quotedKey := make([]string, len(src.key))
-	for i, k := range src.key {
-		quotedKey[i] = dialect.QuoteIdent(k)
+	wide := v.opts.WideChunks
+	if src.etl != nil {
+		wide = 1
 	}
 	// Chunk bounds are read in order; the chunks are compared by Workers goroutines.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -264,14 +276,9 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 	defer wg.Wait()
 	var lo [][]byte
 	for {
-		// The chunk ends at the ChunkRows-th source row after lo; the last one is open.
-		pred, args := tablemap.RangePredicate(src.key, keyCols, lo, nil, src.where)
-		q := "SELECT " + strings.Join(quotedKey, ", ") + " FROM " + src.table + tablemap.Where(pred) +
-			" ORDER BY " + strings.Join(quotedKey, ", ") + " LIMIT 1 OFFSET " + strconv.Itoa(v.opts.ChunkRows-1)
-		if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
-			return cmp.Or(context.Cause(ctx), err)
-		}
-		hi, err := tablemap.ReadKey(ctx, v.src.DB, q, args, len(src.key))
+		// The chunk ends at the (wide × ChunkRows)-th source row after lo; the last one is
+		// open.
+		hi, err := v.bound(ctx, src, keyCols, lo, nil, wide*v.opts.ChunkRows)
 		if err != nil {
 			return cmp.Or(context.Cause(ctx), fmt.Errorf("verifying %s: %w", name, err))
 		}
@@ -284,7 +291,7 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 			lo, hi := lo, hi
 			wg.Go(func() {
 				defer func() { <-sem }()
-				if err := v.chunk(ctx, j, name, src, dst, keyCols, lo, hi); err != nil {
+				if err := v.chunk(ctx, j, name, src, dst, keyCols, lo, hi, wide); err != nil {
 					cancel(err)
 				}
 			})
@@ -298,6 +305,22 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 		}
 		lo = hi
 	}
+}
+
+// bound returns the key of the rows-th source row of s after lo, up to hi (either nil for
+// no bound), or nil when there are fewer rows.
+func (v *verifier) bound(ctx context.Context, s side, keyCols []schema.Column, lo, hi [][]byte, rows int) ([][]byte, error) {
+	quotedKey := make([]string, len(s.key))
+	for i, k := range s.key {
+		quotedKey[i] = dialect.QuoteIdent(k)
+	}
+	pred, args := tablemap.RangePredicate(s.key, keyCols, lo, hi, s.where)
+	q := "SELECT " + strings.Join(quotedKey, ", ") + " FROM " + s.table + tablemap.Where(pred) +
+		" ORDER BY " + strings.Join(quotedKey, ", ") + " LIMIT 1 OFFSET " + strconv.Itoa(rows-1)
+	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
+		return nil, err
+	}
+	return tablemap.ReadKey(ctx, v.src.DB, q, args, len(s.key))
 }
 
 // sampled reports whether the next chunk is compared.
@@ -329,10 +352,13 @@ func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 	if j.SourceTag != "" {
 		dst.where = dialect.QuoteIdent(tablemap.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
 	}
-	var srcCols, dstCols []string
+	var srcCols, dstCols []dialect.RowColumn
 	for _, cm := range j.Columns {
-		srcCols = append(srcCols, cm.Source.Name)
-		dstCols = append(dstCols, cm.Dest)
+		// Both sides take the source column's type, so they build the same text.
+		free := freeText(cm.Source.DataType)
+		byteLen := cm.Source.Binary() || strings.HasPrefix(cm.Source.Charset, "utf8")
+		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen})
+		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen})
 	}
 	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
 	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
@@ -340,7 +366,19 @@ func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 	return src, dst
 }
 
-// aggregate is a chunk's row count and the two sums of its rows' hash halves.
+// freeText reports whether values of a column of this information_schema DATA_TYPE may
+// hold any character (see dialect.RowColumn.Free): everything but numbers and temporal
+// values.
+func freeText(dataType string) bool {
+	switch dataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
+		"float", "double", "real", "date", "datetime", "timestamp", "time", "year":
+		return false
+	}
+	return true
+}
+
+// aggregate is a chunk's row count and the sums of its rows' hashes and of their squares.
 type aggregate struct{ count, hi, lo string }
 
 func (s side) aggregate(ctx context.Context, keyCols []schema.Column, lo, hi [][]byte) (aggregate, error) {
@@ -428,8 +466,9 @@ func (r keyedRow) shown(keyCols []schema.Column) string {
 // args is the key as arguments that select the row again.
 func (r keyedRow) args(keyCols []schema.Column) []any { return tablemap.KeyArgs(keyCols, r.key) }
 
-// chunk compares one chunk, narrows it to rows when it differs, and repairs it if asked.
-func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
+// chunk compares one chunk of wide chunks, narrows it to chunks and then rows when it
+// differs, and repairs it if asked.
+func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte, wide int) error {
 	if err := v.opts.Limits.WaitQueries(ctx, 1); err != nil {
 		return err
 	}
@@ -445,7 +484,44 @@ func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src
 		v.mu.Unlock()
 		return v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found})
 	}
-	// Both servers compute at once.
+	sa, same, err := v.compare(ctx, src, dst, keyCols, lo, hi, name)
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.ParseInt(sa.count, 10, 64)
+	// Chunks counts chunks of ChunkRows rows: a closed wide chunk holds wide of them, the
+	// open last one as many as its rows start.
+	chunks := int64(1)
+	switch {
+	case wide == 1 || !same:
+	case hi != nil:
+		chunks = int64(wide)
+	default:
+		chunks = n/int64(v.opts.ChunkRows) + 1
+	}
+	v.mu.Lock()
+	if same || wide == 1 {
+		v.res.Chunks += chunks
+	}
+	v.res.Rows += n
+	v.mu.Unlock()
+	switch {
+	case same:
+		v.progress()
+		return nil
+	case wide > 1:
+		return v.narrowWide(ctx, j, name, src, dst, keyCols, lo, hi)
+	}
+	found, _, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
+	if err != nil {
+		return err
+	}
+	return v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found})
+}
+
+// compare computes a chunk's aggregate on both servers at once and reports the source's
+// and whether the destination's is the same.
+func (v *verifier) compare(ctx context.Context, src, dst side, keyCols []schema.Column, lo, hi [][]byte, name string) (aggregate, bool, error) {
 	var da aggregate
 	var derr error
 	done := make(chan struct{})
@@ -456,25 +532,48 @@ func (v *verifier) chunk(ctx context.Context, j tablemap.Table, name string, src
 	sa, err := src.aggregate(ctx, keyCols, lo, hi)
 	<-done
 	if err != nil {
-		return fmt.Errorf("verifying %s on the source: %w", name, err)
+		return sa, false, fmt.Errorf("verifying %s on the source: %w", name, err)
 	}
 	if derr != nil {
-		return fmt.Errorf("verifying %s on the destination: %w", name, derr)
+		return sa, false, fmt.Errorf("verifying %s on the destination: %w", name, derr)
 	}
-	n, _ := strconv.ParseInt(sa.count, 10, 64)
-	v.mu.Lock()
-	v.res.Chunks++
-	v.res.Rows += n
-	v.mu.Unlock()
-	if sa != da {
-		found, _, err := v.narrow(ctx, src, dst, keyCols, lo, hi, name)
+	return sa, sa == da, nil
+}
+
+// narrowWide compares a wide chunk that differs again chunk by chunk (ChunkRows source rows
+// each), and narrows each chunk that differs to its rows.
+func (v *verifier) narrowWide(ctx context.Context, j tablemap.Table, name string, src, dst side, keyCols []schema.Column, lo, hi [][]byte) error {
+	for {
+		next, err := v.bound(ctx, src, keyCols, lo, hi, v.opts.ChunkRows)
+		if err != nil {
+			return fmt.Errorf("verifying %s: %w", name, err)
+		}
+		last := next == nil || (hi != nil && slices.EqualFunc(next, hi, bytes.Equal))
+		if last {
+			next = hi
+		}
+		_, same, err := v.compare(ctx, src, dst, keyCols, lo, next, name)
 		if err != nil {
 			return err
 		}
-		return v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: hi, found: found})
+		v.mu.Lock()
+		v.res.Chunks++
+		v.mu.Unlock()
+		if !same {
+			found, _, err := v.narrow(ctx, src, dst, keyCols, lo, next, name)
+			if err != nil {
+				return err
+			}
+			if err := v.differing(ctx, suspect{j: j, name: name, src: src, dst: dst, keyCols: keyCols, lo: lo, hi: next, found: found}); err != nil {
+				return err
+			}
+		}
+		if last {
+			v.progress()
+			return nil
+		}
+		lo = next
 	}
-	v.progress()
-	return nil
 }
 
 // differing handles the rows of a chunk found to differ: held for the settle delay, or
