@@ -141,7 +141,13 @@ func TestClusterSurvivesEtcdFailures(t *testing.T) {
 		c.Restart(i)
 	}
 	back := time.Now()
+	// Right after quorum returns, etcd may still hold the state written before the loss
+	// (Running, the old epoch): wait for the task to run under a claim made since.
 	after := waitRunningOwned(t, rs, task.ID, time.Minute)
+	for deadline := time.Now().Add(time.Minute); after.State.Epoch <= task.State.Epoch && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		after = waitRunningOwned(t, rs, task.ID, time.Minute)
+	}
 	t.Logf("task running again %s after quorum returned, owner %s epoch %d", time.Since(back).Round(time.Millisecond), after.State.Owner, after.State.Epoch)
 	if after.State.Epoch <= task.State.Epoch {
 		t.Errorf("epoch after the quorum loss %d, not above %d", after.State.Epoch, task.State.Epoch)

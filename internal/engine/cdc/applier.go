@@ -46,6 +46,11 @@ type applier struct {
 	// up to its own. Nil once every worker is past it, or when the positions were recorded
 	// for another number of workers.
 	done []checkpoint.Applied
+	// workerRows is true once the destination holds a position row for every worker. Until
+	// then a batch commits in one transaction that writes them all: were the first batch
+	// applied by parallel transactions, a crash between their commits would leave some
+	// workers without a row, and a restart could not tell where their changes begin.
+	workerRows bool
 }
 
 // handle takes one binlog event.

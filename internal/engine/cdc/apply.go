@@ -72,6 +72,11 @@ func (a *applier) start(ctx context.Context) error {
 	pos.Changes = a.applied + int64(rows)
 	n := a.workers()
 	parts, ordered := split(changes, n, a.done)
+	if !ordered && !a.workerRows {
+		// Each part holds whole rows' changes and rows commute: one transaction may apply
+		// them one part after the other.
+		parts, ordered = [][]change{slices.Concat(parts...)}, true
+	}
 	f := &inflight{done: make(chan struct{}), pos: pos, rows: rows, changes: len(changes), workers: n}
 	if a.cfg.Changed != nil {
 		f.changed = map[*Table][][]any{}
@@ -120,6 +125,7 @@ func (a *applier) wait() error {
 		a.done = nil // every worker is past its own position again
 	}
 	a.pos, a.applied, a.bytes = f.pos, a.applied+int64(f.rows), a.bytes+f.written.Load()
+	a.workerRows = true // every commit writes its workers' rows; the first writes them all
 	for t, keys := range f.changed {
 		a.cfg.Changed(t, keys)
 	}

@@ -179,6 +179,7 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	if len(cfg.Done) == a.workers() && len(cfg.Done) > 1 {
 		a.done = cfg.Done
 	}
+	a.workerRows = len(cfg.Done) == a.workers()
 	if cfg.Dialect == nil {
 		return errors.New("incremental migration needs the destination's dialect (cdc.Config.Dialect is nil)")
 	}
