@@ -14,7 +14,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
 
-// alterTable applies the specs of an ALTER TABLE on migrated table t, one by one, then
+// alterTable applies the specs of an ALTER on migrated table t, one by one, then
 // plans the table again (its statements name the columns, its etl block and where filter
 // read them).
 func (a *applier) alterTable(ctx context.Context, t *Table, specs []*ast.AlterTableSpec, query string) error {
@@ -59,7 +59,7 @@ func (a *applier) alterSpec(ctx context.Context, t *Table, spec *ast.AlterTableS
 	case ast.AlterTableLock, ast.AlterTableAlgorithm, ast.AlterTableForce, ast.AlterTableDropForeignKey:
 		// How the source runs the change, a rebuild, a foreign key (not migrated).
 	default:
-		a.notice(t, query, "incremental migration does not follow this kind of ALTER TABLE")
+		a.notice(t, query, "incremental migration does not follow this kind of ALTER")
 	}
 	return nil
 }

@@ -48,10 +48,10 @@ const (
 	OpRenameColumn  = "rename_column"  // RENAME COLUMN, CHANGE COLUMN to another name
 	OpAddIndex      = "add_index"      // ADD INDEX/KEY/UNIQUE/FULLTEXT, CREATE INDEX
 	OpDropIndex     = "drop_index"     // DROP INDEX/KEY, DROP INDEX ... ON
-	OpTableOptions  = "table_options"  // ALTER TABLE COMMENT, CHARSET, ROW_FORMAT, ...
+	OpTableOptions  = "table_options"  // ALTER COMMENT, CHARSET, ROW_FORMAT, ...
 	OpCreateTable   = "create_table"   // CREATE TABLE (and LIKE) in a database selected whole
 	OpDropTable     = "drop_table"     // DROP TABLE
-	OpRenameTable   = "rename_table"   // RENAME TABLE, ALTER TABLE ... RENAME TO
+	OpRenameTable   = "rename_table"   // RENAME TABLE, ALTER ... RENAME TO
 	OpTruncateTable = "truncate_table" // TRUNCATE TABLE
 )
 

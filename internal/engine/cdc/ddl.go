@@ -94,7 +94,7 @@ func indexConstraint(k ast.IndexKeyType) ast.ConstraintType {
 	return ast.ConstraintIndex
 }
 
-// alterStmt handles ALTER TABLE: on a migrated table its specs, on the shadow table of an
+// alterStmt handles ALTER: on a migrated table its specs, on the shadow table of an
 // online schema change their recording for the swap.
 func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterTableStmt, query string) error {
 	if sh, key := a.shadowOf(defaultDB, s.Table); sh != nil {
@@ -104,7 +104,7 @@ func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterT
 	if t == nil {
 		return nil
 	}
-	// ALTER TABLE ... RENAME TO is a RENAME TABLE once the other specs are done.
+	// ALTER ... RENAME TO is a RENAME TABLE once the other specs are done.
 	var rename *ast.TableName
 	specs := slices.DeleteFunc(slices.Clone(s.Specs), func(sp *ast.AlterTableSpec) bool {
 		if sp.Tp == ast.AlterTableRenameTable {

@@ -14,7 +14,7 @@ import (
 // with RENAME TABLE t TO _t_del, _t_gho TO t (pt-osc: t TO _t_old, _t_new TO t). gh-ost
 // also keeps a changelog table _t_ghc and a cut-over sentry _t_del.
 //
-// Incremental migration never migrates these tables: it records the shadow's ALTER TABLE
+// Incremental migration never migrates these tables: it records the shadow's ALTER
 // statements, and at the swap applies them to t's destination table, which keeps its rows.
 // t's own rows events flow all along, with t's columns before the swap and the shadow's
 // after, so nothing is copied again.
@@ -25,7 +25,7 @@ type shadow struct {
 	Real string `json:"real"`
 	// Tool is gh-ost or pt-online-schema-change.
 	Tool string `json:"tool"`
-	// Alters are its ALTER TABLE statements, rewritten to name the real table.
+	// Alters are its ALTER statements, rewritten to name the real table.
 	Alters []string `json:"alters,omitempty"`
 }
 
@@ -79,7 +79,7 @@ func (a *applier) shadowOf(defaultDB string, tn *ast.TableName) (*shadow, string
 	return a.shadows[key], key
 }
 
-// recordShadowAlter keeps an ALTER TABLE of a shadow for the swap, naming the real table.
+// recordShadowAlter keeps an ALTER of a shadow for the swap, naming the real table.
 func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStmt) error {
 	db, name, _ := strings.Cut(sh.Real, ".")
 	if t := a.tables[sh.Real]; t != nil {
@@ -89,7 +89,7 @@ func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStm
 	renamed.Table = &ast.TableName{Schema: ast.NewCIStr(db), Name: ast.NewCIStr(name)}
 	text, err := restore(&renamed)
 	if err != nil {
-		return fmt.Errorf("reading the ALTER TABLE of shadow table %s: %w", key, err)
+		return fmt.Errorf("reading the ALTER of shadow table %s: %w", key, err)
 	}
 	sh.Alters = append(sh.Alters, text)
 	return nil
