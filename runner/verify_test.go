@@ -179,25 +179,8 @@ func TestChangedRowsAreRechecked(t *testing.T) {
 	}
 	dst.Exec(t, "CREATE TRIGGER bank.corrupt BEFORE INSERT ON bank.accounts FOR EACH ROW SET NEW.balance = IF(NEW.id = 4242, -7, NEW.balance)")
 	src.Exec(t, "UPDATE bank.accounts SET memo = 'changed' WHERE id BETWEEN 4000 AND 4500")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, err := r.Client.TaskStatus(ctx, task.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v := st.Verification; v != nil && v.RecheckMismatches > 0 {
-			if v.RecheckMismatches != 1 || len(v.RecheckMismatched) != 1 || v.RecheckMismatched[0].Key != "id=4242" || v.RecheckMismatched[0].Kind != "differs" {
-				t.Fatalf("rechecks found %d: %+v, want only id=4242 differing", v.RecheckMismatches, v.RecheckMismatched)
-			}
-			if v.KeysRechecked < 501 || v.Sweeps != 1 {
-				t.Errorf("%d keys rechecked after %d sweeps, want the 501 changed rows and still the first sweep", v.KeysRechecked, v.Sweeps)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the corrupted row was not reported within 30 s: %+v", st.Verification)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if v := waitRecheckOf4242(t, r, task.ID); v.KeysRechecked < 501 || v.Sweeps != 1 {
+		t.Errorf("%d keys rechecked after %d sweeps, want the 501 changed rows and still the first sweep", v.KeysRechecked, v.Sweeps)
 	}
 	if log := events(t, r, task.ID); !strings.Contains(log, "changed rows still differ after the settle delay") {
 		t.Errorf("event log lacks the recheck:\n%s", log)
@@ -266,24 +249,8 @@ func TestETLContinuousVerificationAndRechecks(t *testing.T) {
 	// The destination corrupts a computed column of one row as it is applied.
 	dst.Exec(t, "CREATE TRIGGER bank.corrupt BEFORE INSERT ON bank.accounts FOR EACH ROW SET NEW.cents = IF(NEW.id = 4242, -7, NEW.cents)")
 	src.Exec(t, "UPDATE bank.accounts SET balance = 1, memo = 'Changed' WHERE id BETWEEN 4200 AND 4300")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, err := r.Client.TaskStatus(ctx, task.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v := st.Verification; v != nil && v.RecheckMismatches > 0 {
-			if v.RecheckMismatches != 1 || len(v.RecheckMismatched) != 1 || v.RecheckMismatched[0].Key != "id=4242" || v.RecheckMismatched[0].Kind != "differs" {
-				t.Fatalf("rechecks found %d: %+v, want only id=4242 differing", v.RecheckMismatches, v.RecheckMismatched)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the corrupted row was not reported within 30 s: %+v", st.Verification)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	deadline = time.Now().Add(time.Minute)
+	waitRecheckOf4242(t, r, task.ID)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		v := waitVerification(t, r, task.ID, sweeps)
 		sweeps = v.Sweeps
@@ -296,5 +263,28 @@ func TestETLContinuousVerificationAndRechecks(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no sweep found the corrupted row")
 		}
+	}
+}
+
+// waitRecheckOf4242 waits up to 30 s for the changed-row rechecks to report a mismatch and
+// requires it to be exactly row id=4242, differing; it returns the verification state then.
+func waitRecheckOf4242(t *testing.T, r *runnertest.Runner, id string) *api.Verification {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := r.Client.TaskStatus(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := st.Verification; v != nil && v.RecheckMismatches > 0 {
+			if v.RecheckMismatches != 1 || len(v.RecheckMismatched) != 1 || v.RecheckMismatched[0].Key != "id=4242" || v.RecheckMismatched[0].Kind != "differs" {
+				t.Fatalf("rechecks found %d: %+v, want only id=4242 differing", v.RecheckMismatches, v.RecheckMismatched)
+			}
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the corrupted row was not reported within 30 s: %+v", st.Verification)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
