@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"testing"
@@ -159,6 +160,68 @@ func ownerKeys(t *testing.T, cli *clientv3.Client) map[string]*struct {
 	return out
 }
 
+// waitSettled waits until the nodes run every one of count tasks exactly once, each at the
+// epoch of its owner key, every owner key names the node its assignment names, and that
+// state holds across a scheduling round (the scheduler recomputes every 500 ms): nothing is
+// still being moved. It returns who runs what, with epochs.
+func waitSettled(t *testing.T, c *etcdtest.Cluster, nodes []*node, count int, within time.Duration) map[string]int64 {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var problem string
+	var prev map[string]string
+	for time.Now().Before(deadline) {
+		runs := map[string]int64{}
+		where := map[string]string{}
+		problem = ""
+		for _, n := range nodes {
+			for id, epoch := range n.rec.snapshot() {
+				if other, dup := where[id]; dup {
+					problem = fmt.Sprintf("task %s runs on %s and %s", id, other, n.id)
+				}
+				runs[id], where[id] = epoch, n.id
+			}
+		}
+		keys := ownerKeys(t, c.Client())
+		assigned := assignKeys(t, c.Client())
+		if problem == "" && len(runs) != count {
+			problem = fmt.Sprintf("%d of %d tasks run", len(runs), count)
+		}
+		for id, epoch := range runs {
+			if k := keys[id]; problem == "" && (k == nil || k.node != where[id] || k.epoch != epoch) {
+				problem = fmt.Sprintf("task %s runs on %s at epoch %d; owner key %+v", id, where[id], epoch, k)
+			}
+			if problem == "" && assigned[id] != where[id] {
+				problem = fmt.Sprintf("task %s runs on %s, assigned to %q", id, where[id], assigned[id])
+			}
+		}
+		if problem == "" && maps.Equal(prev, where) {
+			return runs
+		}
+		if problem == "" {
+			prev = where
+			time.Sleep(600 * time.Millisecond)
+			continue
+		}
+		prev = nil
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("after %s the tasks have not settled: %s", within, problem)
+	return nil
+}
+
+func assignKeys(t *testing.T, cli *clientv3.Client) map[string]string {
+	t.Helper()
+	resp, err := cli.Get(t.Context(), "/c/assign/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, kv := range resp.Kvs {
+		out[string(kv.Key[len("/c/assign/"):])] = string(kv.Value)
+	}
+	return out
+}
+
 // 60 tasks over 3 runners run once each, no runner above 22, each at the epoch of its owner
 // key. A runner that crashes loses its tasks to the others within TTL + 3 s, at higher
 // epochs, and the others keep theirs; a runner that leaves hands its tasks over in well
@@ -167,10 +230,10 @@ func TestOwnershipSpreadFailoverAndHandOff(t *testing.T) {
 	c := etcdtest.Start(t, 3)
 	createTasks(t, c, 60)
 	nodes := []*node{startNode(t, c, "r1", 0), startNode(t, c, "r2", 0), startNode(t, c, "r3", 0)}
-	owners := waitOwned(t, nodes, 60, 15*time.Second)
+	before := waitSettled(t, c, nodes, 60, 15*time.Second)
 	counts := map[string]int{}
-	for _, n := range owners {
-		counts[n]++
+	for _, n := range nodes {
+		counts[n.id] = len(n.rec.snapshot())
 	}
 	t.Logf("tasks per runner: %v", counts)
 	for n, k := range counts {
@@ -178,22 +241,8 @@ func TestOwnershipSpreadFailoverAndHandOff(t *testing.T) {
 			t.Errorf("runner %s owns %d tasks, more than 22", n, k)
 		}
 	}
-	keys := ownerKeys(t, c.Client())
-	for _, n := range nodes {
-		for id, epoch := range n.rec.snapshot() {
-			if k := keys[id]; k == nil || k.node != n.id || k.epoch != epoch {
-				t.Errorf("task %s runs on %s at epoch %d; owner key %+v", id, n.id, epoch, k)
-			}
-		}
-	}
 
 	// Crash r2: its tasks move within TTL + 3 s, at higher epochs; the others' tasks stay.
-	before := map[string]int64{}
-	for _, n := range nodes {
-		for id, e := range n.rec.snapshot() {
-			before[id] = e
-		}
-	}
 	lost := nodes[1].rec.snapshot()
 	start := time.Now()
 	nodes[1].crash()
@@ -202,8 +251,9 @@ func TestOwnershipSpreadFailoverAndHandOff(t *testing.T) {
 	if r := nodes[1].rec.snapshot(); len(r) != 0 {
 		t.Errorf("the crashed runner still runs %d tasks: a lost session must cancel them all", len(r))
 	}
-	for id, n := range after {
-		epoch := map[string]*node{"r1": nodes[0], "r3": nodes[2]}[n].rec.snapshot()[id]
+	settled := waitSettled(t, c, []*node{nodes[0], nodes[2]}, 60, 5*time.Second)
+	for id, epoch := range settled {
+		n := after[id]
 		_, wasLost := lost[id]
 		switch {
 		case wasLost && epoch <= before[id]:
