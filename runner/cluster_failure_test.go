@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -242,4 +243,177 @@ func TestClusterSchedulerLeaderKillAndRollingRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopAndCompare(t, rs, src, dst, tasks)
+}
+
+// SIGSTOP of the owner for twice the TTL while it holds an open apply transaction, then
+// SIGCONT, under writes: another runner takes the task over (its takeover kills the paused
+// owner's destination connection after a short wait), nothing of the paused transaction
+// lands, the paused owner writes nothing once it wakes up, and the epochs that the
+// checkpoint rows record never go down (a trigger-fed audit table on the destination, which
+// sees committed writes only). The destination ends equal to the source.
+func TestClusterPausedOwnerIsFenced(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	createLedgers(t, src, "bank")
+	rs := startCluster(t, c, 2)
+	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst), "bank")
+	task = waitRunningOwned(t, rs, task.ID, time.Minute)
+	owner, idx := byNode(rs, task.State.Owner)
+	other := rs[1-idx]
+	meta := "adbmigrate_meta"
+	dst.Exec(t, "CREATE DATABASE audit",
+		"CREATE TABLE audit.epochs (n BIGINT AUTO_INCREMENT PRIMARY KEY, tbl VARCHAR(32) NOT NULL, epoch BIGINT NOT NULL)")
+	for _, tbl := range []string{"cdc_workers", "task_owner"} {
+		for _, ev := range []string{"INSERT", "UPDATE"} {
+			dst.Exec(t, fmt.Sprintf("CREATE TRIGGER %s.audit_%s_%s AFTER %s ON %s.%s FOR EACH ROW INSERT INTO audit.epochs (tbl, epoch) VALUES ('%s', NEW.epoch)",
+				meta, tbl, strings.ToLower(ev), ev, meta, tbl, tbl))
+		}
+	}
+	// A steady write load the task keeps up with, so that it soon applies the change below.
+	stopWriting := writeUntilStopped(src.DB(t, ""), 13, func(i int, rng *rand.Rand) []string {
+		time.Sleep(5 * time.Millisecond)
+		return []string{
+			fmt.Sprintf("UPDATE bank.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", 2+rng.IntN(1999)),
+			fmt.Sprintf("INSERT INTO bank.ledger (id, amount) VALUES (%d, %d)", 100000+i, i),
+		}
+	})
+	time.Sleep(time.Second)
+
+	// Hold a destination row the owner's next apply transaction updates: the transaction
+	// waits on it after its fence check, holding the task's fence row.
+	ddb := dst.DB(t, "")
+	ctx := context.Background()
+	hold, err := ddb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, "SELECT * FROM bank.ledger WHERE id = 1 FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	src.Exec(t, "UPDATE bank.ledger SET amount = amount + 1000000 WHERE id = 1")
+	// The owner's connections (recorded by its fence) as the destination's process list
+	// shows them; a statement waiting on the held row runs for a while.
+	ownerConns := func(where string) int {
+		var n int
+		q := "SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN " + meta + ".task_owner_conns c ON c.conn_id = p.ID " +
+			"WHERE c.task_id = ? AND c.epoch = ? AND " + where
+		if err := ddb.QueryRowContext(ctx, q, task.ID, task.State.Epoch).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); ownerConns("p.COMMAND = 'Query' AND p.TIME >= 1 AND p.INFO LIKE '%bank%ledger%'") == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Logf("task_owner:\n%s\nconnections:\n%s\nprocesses:\n%s", dumpRows(t, ddb, "SELECT * FROM "+meta+".task_owner"),
+				dumpRows(t, ddb, "SELECT * FROM "+meta+".task_owner_conns"), dumpRows(t, ddb, "SELECT ID, COMMAND, TIME, STATE, LEFT(INFO, 120) FROM information_schema.PROCESSLIST"))
+			t.Fatal("the owner's apply transaction never waited on the held row")
+		}
+	}
+	var blocked int64
+	if err := ddb.QueryRowContext(ctx, "SELECT p.ID FROM information_schema.PROCESSLIST p JOIN "+meta+".task_owner_conns c ON c.conn_id = p.ID "+
+		"WHERE c.task_id = ? AND p.COMMAND = 'Query' AND p.INFO LIKE '%bank%ledger%' LIMIT 1", task.ID).Scan(&blocked); err != nil {
+		t.Fatal(err)
+	}
+	alive := func() bool {
+		var n int
+		if err := ddb.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?", blocked).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	owner.Pause(t)
+	paused := time.Now()
+	// The held row goes: the paused owner's statement completes on the server, and its
+	// transaction stays open, uncommitted, with the fence row share-locked.
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !alive() {
+		t.Fatalf("the paused owner's connection %d, with its transaction open, is gone before any takeover", blocked)
+	}
+
+	next, took := waitOwnerChange(t, other, task.ID, task.State.Owner, paused, 2*clusterTTL)
+	t.Logf("runner %s paused with an open apply transaction; %s took the task over at epoch %d (was %d) after %s",
+		task.State.Owner, next.State.Owner, next.State.Epoch, task.State.Epoch, took.Round(time.Millisecond))
+	if next.State.Epoch <= task.State.Epoch {
+		t.Errorf("epoch went from %d to %d", task.State.Epoch, next.State.Epoch)
+	}
+	// The takeover waits checkpoint.FenceLockWait for the paused transaction, then kills its
+	// connection, which rolls it back.
+	for deadline := time.Now().Add(15 * time.Second); alive(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the paused owner's connection %d is still open %s after the pause", blocked, time.Since(paused).Round(time.Millisecond))
+		}
+	}
+	t.Logf("the paused owner's connection %d was killed %s after the pause", blocked, time.Since(paused).Round(time.Millisecond))
+	time.Sleep(time.Until(paused.Add(2 * clusterTTL)))
+	owner.Resume(t)
+	resumed := time.Now()
+	time.Sleep(clusterTTL)
+
+	// After the takeover the audit holds no write of the old epoch.
+	rows, err := ddb.QueryContext(ctx, "SELECT n, tbl, epoch FROM audit.epochs ORDER BY n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	var sawNew bool
+	var count int
+	for rows.Next() {
+		var n, epoch int64
+		var tbl string
+		if err := rows.Scan(&n, &tbl, &epoch); err != nil {
+			t.Fatal(err)
+		}
+		count++
+		if epoch < last {
+			t.Errorf("audit row %d: %s written at epoch %d after epoch %d: the epoch went down", n, tbl, epoch, last)
+		}
+		last = max(last, epoch)
+		sawNew = sawNew || epoch == next.State.Epoch
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !sawNew {
+		t.Errorf("the audit saw no write of the new owner's epoch %d in %d rows", next.State.Epoch, count)
+	}
+	for _, line := range strings.Split(owner.Logs(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			t.Logf("paused owner: %s", line)
+		}
+	}
+	t.Logf("audit: %d checkpoint writes, epochs never down, last %d; old owner resumed %s ago", count, last, time.Since(resumed).Round(time.Millisecond))
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	stopAndCompare(t, rs, src, dst, map[string]string{"bank": task.ID})
+}
+
+// dumpRows renders a query's rows for a failure message.
+func dumpRows(t *testing.T, db *sql.DB, query string) string {
+	rows, err := db.QueryContext(context.Background(), query)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err.Error()
+		}
+		for i, v := range vals {
+			fmt.Fprintf(&b, "%s=%s ", cols[i], v.String)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

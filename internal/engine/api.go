@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
@@ -51,3 +52,8 @@ type ETLSpec = etl.Spec
 
 // PrecheckResult is the outcome of one precheck item: its name, state, message and remedy.
 type PrecheckResult = precheck.Result
+
+// FencedError is the error of a run whose runner no longer owns the task on the
+// destination: a runner of the cluster with a later epoch has taken it over (Classify:
+// KindFenced).
+type FencedError = checkpoint.FencedError

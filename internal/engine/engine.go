@@ -104,6 +104,16 @@ type Task struct {
 	SchemaObjects []SchemaObject
 	// KeepDefiner keeps each object's DEFINER; otherwise the destination user defines it.
 	KeepDefiner bool
+	// Epoch, in a runner cluster, is this runner's ownership epoch of the task (the create
+	// revision of its etcd owner key); Owner names the runner. With an epoch, Run first
+	// takes the task over on the destination and every write is fenced by the epoch
+	// (checkpoint.Fence): once a later owner has taken over, writes fail with an error
+	// that Classify calls KindFenced. 0 for a single runner: nothing is fenced.
+	Epoch int64
+	Owner string
+
+	// fence is the run's checkpoint.Fence (nil without an Epoch), set by Run and Verify.
+	fence *checkpoint.Fence
 }
 
 // logger is the task's logger, with its id.
@@ -287,6 +297,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err := checkpoint.Ensure(ctx, dst, dd); err != nil {
 		return err
 	}
+	// In a cluster, no checkpoint is read before this owner has fenced out the earlier ones.
+	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner)
+	if err := task.fence.TakeOver(ctx, dst); err != nil {
+		return err
+	}
 	maps, resolveErr := resolve(ctx, src, task)
 	prog := Progress{Phase: PhasePrecheck}
 	for _, m := range maps {
@@ -330,7 +345,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 		cut = checkpoint.Cut{Location: pos}
-		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.fence, task.ID, cut); err != nil {
 			return err
 		}
 	} else if err := errors.Join(resolveErr, schemaErr); err != nil {
@@ -351,14 +366,14 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	})
 
 	if withSchema && !cut.SchemaDone {
-		if err := createSchema(ctx, dst, ddl); err != nil {
+		if err := createSchema(ctx, dst, task.fence, ddl); err != nil {
 			return err
 		}
 		if err := migrateObjects(ctx, src, dst, task, maps, ObjectRoutines, ObjectViews); err != nil {
 			return err
 		}
 		cut.SchemaDone = true
-		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.fence, task.ID, cut); err != nil {
 			return err
 		}
 	}
@@ -371,7 +386,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 			return err
 		}
 		cut.FullDone = true
-		if err := checkpoint.SaveCut(ctx, dst, dd, task.ID, cut); err != nil {
+		if err := checkpoint.SaveCut(ctx, dst, dd, task.fence, task.ID, cut); err != nil {
 			return err
 		}
 	}
@@ -402,6 +417,8 @@ func Verify(ctx context.Context, task Task, report func(Progress)) error {
 	}
 	defer src.Close()
 	defer dst.Close()
+	// A repair writes: as the task's owner, fenced (the run took the task over).
+	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner)
 	maps, err := resolve(ctx, src, task)
 	if err != nil {
 		return err
@@ -450,6 +467,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore,
 		FollowDDL:       slices.Contains(task.MigrationTypes, MigrationIncremental),
 		Limits:          task.FullLimits,
+		Fence:           task.fence,
 		Written:         &written,
 		Progress: func(job int, rows int64) {
 			send(func(p *Progress) {
@@ -522,7 +540,7 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 		return verify.Result{}, err
 	}
 	opts.Rewrite = func(ctx context.Context, t tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error) {
-		return fullload.Rewrite(ctx, src, dst, t, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits})
+		return fullload.Rewrite(ctx, src, dst, t, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits, Fence: task.fence})
 	}
 	res, err := verify.Run(ctx, vs, vd, jobs, opts)
 	if err != nil {
@@ -563,7 +581,7 @@ func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping,
 			return fmt.Errorf("tables added to the task: %w", err)
 		}
 		send(func(p *Progress) { p.Phase = PhaseSchema })
-		if err := createSchema(ctx, dst, ddl); err != nil {
+		if err := createSchema(ctx, dst, task.fence, ddl); err != nil {
 			return err
 		}
 	}
@@ -690,8 +708,11 @@ func renderSchema(task Task, maps []mapping) ([]string, error) {
 }
 
 // createSchema runs the statements of renderSchema.
-func createSchema(ctx context.Context, dst *sql.DB, stmts []string) error {
+func createSchema(ctx context.Context, dst *sql.DB, f *checkpoint.Fence, stmts []string) error {
 	for _, stmt := range stmts {
+		if err := f.Guard(ctx, dst); err != nil {
+			return err
+		}
 		if _, err := dst.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("creating the destination schema: %w (statement: %.200s)", err, stmt)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
@@ -35,6 +36,10 @@ const (
 	// KindPrecheck is a *PrecheckError: the precheck blocks the task until its items are
 	// fixed or ignored.
 	KindPrecheck
+	// KindFenced means a runner of the cluster with a later epoch has taken the task over
+	// on the destination (checkpoint.FencedError): this runner must stop the run and let
+	// go of the task without recording anything, not retry it nor mark it failed.
+	KindFenced
 )
 
 // String names the kind for logs and messages.
@@ -46,6 +51,8 @@ func (k Kind) String() string {
 		return "permanent"
 	case KindPrecheck:
 		return "precheck"
+	case KindFenced:
+		return "fenced"
 	}
 	return "other"
 }
@@ -53,7 +60,8 @@ func (k Kind) String() string {
 // Classify says what kind of failure err is, looking through its whole chain (so errors
 // must be wrapped with %w to be classified by their cause). In order:
 //
-//  1. the engine's own verdicts: *PrecheckError is KindPrecheck; cdc.ErrBinlogPurged,
+//  1. the engine's own verdicts: checkpoint.ErrFenced is KindFenced, whatever it wraps or
+//     wraps it; *PrecheckError is KindPrecheck; cdc.ErrBinlogPurged,
 //     cdc.ErrSchemaChange (a DDL incremental migration must not step over),
 //     fullload.ErrDefinitionChanged (a DDL during the copy), etl.ErrEvaluation, *ETLError
 //     and *dbconn.ValueError (a value the destination cannot hold, also when only a warning
@@ -70,6 +78,9 @@ func (k Kind) String() string {
 func Classify(err error) Kind {
 	if err == nil {
 		return KindOther
+	}
+	if errors.Is(err, checkpoint.ErrFenced) {
+		return KindFenced
 	}
 	if errors.As(err, new(*PrecheckError)) {
 		return KindPrecheck

@@ -89,7 +89,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		Copy: func(ctx context.Context, d cdc.Database, name string) (*cdc.Table, error) {
 			return copyRenamed(ctx, src, dst, task, d, name)
 		},
-		TaskID: task.ID, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
+		TaskID: task.ID, Fence: task.fence, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
 		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
@@ -147,7 +147,7 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	if err != nil {
 		return nil, err
 	}
-	if err := createSchema(ctx, dst, ddl); err != nil {
+	if err := createSchema(ctx, dst, task.fence, ddl); err != nil {
 		return nil, err
 	}
 	dd, err := dialect.For(task.Destination.Type)
@@ -156,7 +156,7 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	}
 	err = fullload.Run(ctx, src, dst, []tablemap.Table{m.target(m.columns)}, fullload.Options{
 		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
-		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true,
+		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true, Fence: task.fence,
 	})
 	if err != nil {
 		return nil, err

@@ -226,6 +226,9 @@ func createObjects(ctx context.Context, dst *sql.DB, task Task, objs []object) e
 	if len(objs) == 0 {
 		return nil
 	}
+	if err := task.fence.Guard(ctx, dst); err != nil {
+		return err
+	}
 	conn, err := dst.Conn(ctx)
 	if err != nil {
 		return err

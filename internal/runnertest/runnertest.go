@@ -243,6 +243,26 @@ func (r *Runner) Stop(t testing.TB) { r.signal(t, syscall.SIGTERM) }
 // Kill sends SIGKILL and waits for the process to exit.
 func (r *Runner) Kill(t testing.TB) { r.signal(t, syscall.SIGKILL) }
 
+// Pause sends SIGSTOP: the process stays, frozen, with its connections open, until
+// Resume.
+func (r *Runner) Pause(t testing.TB) { r.send(t, syscall.SIGSTOP) }
+
+// Resume sends SIGCONT to a paused runner.
+func (r *Runner) Resume(t testing.TB) { r.send(t, syscall.SIGCONT) }
+
+func (r *Runner) send(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	r.mu.Lock()
+	cmd := r.cmd
+	r.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("runner %s is not running: cannot send %v", r.Endpoint, sig)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("sending %v to runner %s: %v", sig, r.Endpoint, err)
+	}
+}
+
 func (r *Runner) signal(t testing.TB, sig syscall.Signal) {
 	r.mu.Lock()
 	cmd, done := r.cmd, r.done

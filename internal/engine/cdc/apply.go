@@ -164,19 +164,19 @@ func (a *applier) commit(ctx context.Context, f *inflight, w int, part []change)
 }
 
 func (a *applier) commitOnce(ctx context.Context, f *inflight, w int, part []change) error {
-	tx, err := a.dst.BeginTx(ctx, nil)
+	tx, err := a.cfg.Fence.Begin(ctx, a.dst)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	size, err := a.apply(ctx, tx, part)
+	defer tx.Close()
+	size, err := a.apply(ctx, tx.Tx, part)
 	if err != nil {
 		return err
 	}
 	if w < 0 {
-		err = checkpoint.ResetWorkers(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, a.workers(), f.pos)
+		err = checkpoint.ResetWorkers(ctx, tx.Tx, a.cfg.Dialect, a.cfg.TaskID, a.workers(), f.pos, a.cfg.Fence.EpochOf())
 	} else {
-		err = checkpoint.SaveWorker(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, w, f.pos)
+		err = checkpoint.SaveWorker(ctx, tx.Tx, a.cfg.Dialect, a.cfg.TaskID, w, f.pos, a.cfg.Fence.EpochOf())
 	}
 	if err != nil {
 		return err

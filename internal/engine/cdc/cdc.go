@@ -108,7 +108,10 @@ type Database struct {
 
 // Config is one incremental run.
 type Config struct {
-	TaskID   string
+	TaskID string
+	// Fence, in a runner cluster, makes every apply transaction check that this runner
+	// still owns the task (checkpoint.Fence); nil for a single runner.
+	Fence    *checkpoint.Fence
 	Source   dbconn.Endpoint
 	ServerID uint32
 	// Start is where to read from: its GTID set when set, else file and offset.

@@ -132,6 +132,9 @@ func restore(n ast.Node) (string, error) {
 }
 
 func (a *applier) exec(ctx context.Context, t *Table, what, stmt string) error {
+	if err := a.cfg.Fence.Guard(ctx, a.dst); err != nil {
+		return err
+	}
 	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("applying %s to %s.%s: %w (statement: %.300s)", what, t.DestDB, t.DestTable, err, stmt)
 	}

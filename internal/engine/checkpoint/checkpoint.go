@@ -41,9 +41,20 @@ var tables = []dialect.MetaTable{
 		{Name: "task_id", Type: dialect.MetaName}, {Name: "source_db", Type: dialect.MetaName}, {Name: "source_table", Type: dialect.MetaName},
 		{Name: "chunk_no", Type: dialect.MetaInt}, {Name: "lo", Type: dialect.MetaNullLongText}, {Name: "hi", Type: dialect.MetaNullLongText},
 		{Name: "rows_copied", Type: dialect.MetaBigint}, {Name: "done", Type: dialect.MetaFlag},
+		{Name: "epoch", Type: dialect.MetaBigint},
 	}},
 	{Database: MetaDatabase, Name: "cdc_position", PrimaryKey: []string{"task_id"}, Columns: appliedColumns("task_id")},
-	{Database: MetaDatabase, Name: "cdc_workers", PrimaryKey: []string{"task_id", "worker"}, Columns: appliedColumns("task_id", "worker")},
+	{Database: MetaDatabase, Name: "cdc_workers", PrimaryKey: []string{"task_id", "worker"},
+		Columns: append(appliedColumns("task_id", "worker"), dialect.MetaColumn{Name: "epoch", Type: dialect.MetaBigint})},
+	// The fence (fence.go): the epoch of the task's owner, and the connections owners write
+	// through.
+	{Database: MetaDatabase, Name: "task_owner", PrimaryKey: []string{"task_id"}, Columns: []dialect.MetaColumn{
+		{Name: "task_id", Type: dialect.MetaName}, {Name: "epoch", Type: dialect.MetaBigint}, {Name: "owner", Type: dialect.MetaName},
+		{Name: "updated_at", Type: dialect.MetaUpdatedAt},
+	}},
+	{Database: MetaDatabase, Name: "task_owner_conns", PrimaryKey: []string{"task_id", "conn_id"}, Columns: []dialect.MetaColumn{
+		{Name: "task_id", Type: dialect.MetaName}, {Name: "conn_id", Type: dialect.MetaBigint}, {Name: "epoch", Type: dialect.MetaBigint},
+	}},
 }
 
 // appliedColumns are the columns of a table of applied positions, after its key columns.
@@ -86,6 +97,8 @@ var addedColumns = []struct {
 	column dialect.MetaColumn
 }{
 	{"cdc_position", dialect.MetaColumn{Name: "changes_applied", Type: dialect.MetaBigint}},
+	{"cdc_workers", dialect.MetaColumn{Name: "epoch", Type: dialect.MetaBigint}},
+	{"copy_chunks", dialect.MetaColumn{Name: "epoch", Type: dialect.MetaBigint}},
 }
 
 func addMissingColumns(ctx context.Context, dst *sql.DB, d dialect.Dialect) error {
@@ -128,10 +141,19 @@ func LoadCut(ctx context.Context, dst *sql.DB, taskID string) (c Cut, ok bool, e
 	return c, true, nil
 }
 
-// SaveCut records the task's cut, replacing any earlier one.
-func SaveCut(ctx context.Context, dst *sql.DB, d dialect.Dialect, taskID string, c Cut) error {
-	_, err := dst.ExecContext(ctx, d.Upsert(MetaDatabase, "task_cut", []string{"task_id", "binlog_file", "binlog_pos", "gtid_set", "schema_done", "full_done"}, 1),
+// SaveCut records the task's cut, replacing any earlier one, as the owner f fences (nil
+// for a single runner).
+func SaveCut(ctx context.Context, dst *sql.DB, d dialect.Dialect, f *Fence, taskID string, c Cut) error {
+	tx, err := f.Begin(ctx, dst)
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	_, err = tx.ExecContext(ctx, d.Upsert(MetaDatabase, "task_cut", []string{"task_id", "binlog_file", "binlog_pos", "gtid_set", "schema_done", "full_done"}, 1),
 		taskID, c.File, c.Pos, c.GTIDSet, c.SchemaDone, c.FullDone)
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return fmt.Errorf("recording the binlog position of task %s: %w", taskID, err)
 	}
@@ -189,13 +211,14 @@ func LoadPlan(ctx context.Context, dst *sql.DB, taskID, db, table string) (p Tab
 	return p, true, rows.Err()
 }
 
-// SavePlan records a table's copy plan, all chunks not done, in one transaction.
-func SavePlan(ctx context.Context, dst *sql.DB, taskID, db, table string, p TablePlan) error {
-	tx, err := dst.BeginTx(ctx, nil)
+// SavePlan records a table's copy plan, all chunks not done, in one transaction, as the
+// owner f fences (nil for a single runner).
+func SavePlan(ctx context.Context, dst *sql.DB, f *Fence, taskID, db, table string, p TablePlan) error {
+	tx, err := f.Begin(ctx, dst)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer tx.Close()
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_chunks` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
 		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
@@ -218,10 +241,10 @@ func SavePlan(ctx context.Context, dst *sql.DB, taskID, db, table string, p Tabl
 }
 
 // MarkChunkDone records inside tx, the transaction that wrote the chunk's rows, that the
-// chunk is copied.
-func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no int, rows int64) error {
-	_, err := tx.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`copy_chunks` SET rows_copied = ?, done = 1 "+
-		"WHERE task_id = ? AND source_db = ? AND source_table = ? AND chunk_no = ?", rows, taskID, db, table, no)
+// chunk is copied, by the owner of epoch (0 for a single runner).
+func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no int, rows, epoch int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`copy_chunks` SET rows_copied = ?, done = 1, epoch = ? "+
+		"WHERE task_id = ? AND source_db = ? AND source_table = ? AND chunk_no = ?", rows, epoch, taskID, db, table, no)
 	if err != nil {
 		return fmt.Errorf("recording copy progress of %s.%s chunk %d: %w", db, table, no, err)
 	}
@@ -280,10 +303,11 @@ func LoadWorkers(ctx context.Context, dst *sql.DB, taskID string) (workers []App
 }
 
 // SaveWorker records inside tx, the transaction that applied a worker's share of the
-// changes up to a, that worker's position.
-func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, worker int, a Applied) error {
-	_, err := tx.ExecContext(ctx, d.Upsert(MetaDatabase, "cdc_workers", []string{"task_id", "worker", "binlog_file", "binlog_pos", "gtid_set", "event_time", "tables", "changes_applied"}, 1),
-		taskID, worker, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes)
+// changes up to a, that worker's position, written by the owner of epoch (0 for a single
+// runner).
+func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, worker int, a Applied, epoch int64) error {
+	_, err := tx.ExecContext(ctx, d.Upsert(MetaDatabase, "cdc_workers", []string{"task_id", "worker", "binlog_file", "binlog_pos", "gtid_set", "event_time", "tables", "changes_applied", "epoch"}, 1),
+		taskID, worker, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes, epoch)
 	if err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
 	}
@@ -291,12 +315,12 @@ func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID strin
 }
 
 // ResetWorkers records, inside tx, a for workers 0..n-1 and forgets any other worker.
-func ResetWorkers(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, n int, a Applied) error {
+func ResetWorkers(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, n int, a Applied, epoch int64) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`cdc_workers` WHERE task_id = ? AND worker >= ?", taskID, n); err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
 	}
 	for w := range n {
-		if err := SaveWorker(ctx, tx, d, taskID, w, a); err != nil {
+		if err := SaveWorker(ctx, tx, d, taskID, w, a, epoch); err != nil {
 			return err
 		}
 	}
@@ -319,7 +343,7 @@ func LoadApplied(ctx context.Context, dst *sql.DB, taskID string) (a Applied, ok
 
 // Forget removes everything recorded for a task.
 func Forget(ctx context.Context, dst *sql.DB, taskID string) error {
-	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks", "cdc_position", "cdc_workers"} {
+	for _, table := range []string{"task_cut", "copy_tables", "copy_chunks", "cdc_position", "cdc_workers", "task_owner", "task_owner_conns"} {
 		if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`"+table+"` WHERE task_id = ?", taskID); err != nil {
 			return fmt.Errorf("removing checkpoints of task %s: %w", taskID, err)
 		}

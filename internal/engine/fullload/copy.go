@@ -74,11 +74,17 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 		return 0, err
 	}
 	defer conn.Close()
+	if err := opts.Fence.Register(ctx, conn); err != nil {
+		return 0, err
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	if err := opts.Fence.Check(ctx, tx); err != nil {
+		return 0, err
+	}
 	rows, err := sourceRows(ctx, src, j, c, opts)
 	if err != nil {
 		return 0, err
@@ -96,7 +102,7 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 	if err != nil {
 		return 0, err
 	}
-	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Source.Database, j.Source.Name, c.No, written); err != nil {
+	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Source.Database, j.Source.Name, c.No, written, opts.Fence.EpochOf()); err != nil {
 		return 0, err
 	}
 	if err := checkDefinition(ctx, src, j.Source, def, opts.FollowDDL); err != nil {

@@ -57,6 +57,9 @@ type Options struct {
 	// added column, an index, a table option): incremental migration applies it after the
 	// copy. Any other DDL during the copy fails it, as it always does without FollowDDL.
 	FollowDDL bool
+	// Fence, in a runner cluster, makes every transaction check that this runner still
+	// owns the task (checkpoint.Fence); nil for a single runner.
+	Fence *checkpoint.Fence
 }
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. It returns the
@@ -153,7 +156,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 		// Without a key there is no range to split on: one chunk, one transaction, still
 		// all or nothing on a restart.
 		plan.Chunks = []checkpoint.Chunk{{No: 0}}
-		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
+		return plan, checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan)
 	}
 	keyCols, err := tablemap.KeyColumns(t)
 	if err != nil {
@@ -163,7 +166,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 		if plan.Chunks, err = splitIntegerRange(ctx, src, t, opts); err != nil {
 			return plan, err
 		}
-		return plan, checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan)
+		return plan, checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan)
 	}
 	// Walk the key index only, one boundary every chunkRows keys.
 	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
@@ -189,7 +192,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 		}
 		lo = hi
 	}
-	if err := checkpoint.SavePlan(ctx, dst, opts.TaskID, t.Database, t.Name, plan); err != nil {
+	if err := checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan); err != nil {
 		return plan, err
 	}
 	return plan, nil
@@ -344,11 +347,11 @@ func Rewrite(ctx context.Context, src, dst *sql.DB, j tablemap.Table, srcPred st
 		tag := dialect.QuoteIdent(tablemap.SourceColumn) + " = " + dialect.QuoteString(j.SourceTag)
 		dstPred = strings.Join(slices.DeleteFunc([]string{dstPred, tag}, func(p string) bool { return p == "" }), " AND ")
 	}
-	tx, err := dst.BeginTx(ctx, nil)
+	tx, err := opts.Fence.Begin(ctx, dst)
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
+	defer tx.Close()
 	del := "DELETE FROM " + dialect.QuoteTable(j.DestDatabase, j.DestTable)
 	if dstPred != "" {
 		del += " WHERE " + dstPred
@@ -366,7 +369,7 @@ func Rewrite(ctx context.Context, src, dst *sql.DB, j tablemap.Table, srcPred st
 	}
 	defer rows.Close()
 	opts.IgnoreConflicts = false
-	n, err := insertRows(ctx, tx, rows, j, opts)
+	n, err := insertRows(ctx, tx.Tx, rows, j, opts)
 	if ve, ok := errors.AsType[*dbconn.ValueError](err); ok {
 		rows.Close()
 		locate(ctx, src, j, where, srcArgs, opts, ve)

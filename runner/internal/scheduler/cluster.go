@@ -24,13 +24,21 @@ func (s *Scheduler) Launch(id string, epoch int64) {
 	if s.Running(id) {
 		return
 	}
+	s.mu.Lock()
+	fenced := s.fenced[id] == epoch
+	s.mu.Unlock()
+	if fenced {
+		// The destination holds a later epoch than this ownership: running again would
+		// only be refused again (see execute).
+		return
+	}
 	s.update(id, func(t *api.Task) {
 		if t.State.Epoch != epoch {
 			t.State.Owner, t.State.Epoch = s.opts.NodeID, epoch
 		}
 	})
 	s.event(id, api.EventStatus, "owned by runner "+s.opts.NodeID+" at epoch "+strconv.FormatInt(epoch, 10))
-	s.launch(id)
+	s.launch(id, epoch)
 }
 
 // Release cancels the task's run without marking it, as at shutdown, and waits until it

@@ -30,7 +30,7 @@ func (s *Scheduler) Resume() error {
 			continue
 		}
 		s.log.Info("resuming task", "task_id", t.ID, "status", t.State.Status)
-		s.launch(t.ID)
+		s.launch(t.ID, 0)
 	}
 	return nil
 }
@@ -65,7 +65,7 @@ func (s *Scheduler) Start(id string) (api.Task, error) {
 	if err != nil {
 		return t, err
 	}
-	s.launch(id)
+	s.launch(id, 0)
 	return t, nil
 }
 
@@ -126,14 +126,16 @@ func (s *Scheduler) Shutdown() {
 	s.alerts.Close()
 }
 
-func (s *Scheduler) launch(id string) {
+// launch starts the task's run, as the owner of epoch in a cluster (0 for a single runner),
+// unless it runs already.
+func (s *Scheduler) launch(id string, epoch int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.runs[id]; ok {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{}), full: engine.NewLimits(0, 0, 0), inc: engine.NewLimits(0, 0, 0), drain: make(chan struct{})}
+	r := &run{cancel: cancel, done: make(chan struct{}), epoch: epoch, full: engine.NewLimits(0, 0, 0), inc: engine.NewLimits(0, 0, 0), drain: make(chan struct{})}
 	s.runs[id] = r
 	s.wg.Add(1)
 	go func() {
@@ -197,6 +199,10 @@ func (s *Scheduler) Verify(id string) error {
 	defer s.mu.Unlock()
 	if _, ok := s.verifying[id]; ok {
 		return ErrVerifying
+	}
+	if r := s.runs[id]; r != nil && r.epoch > 0 {
+		// A repair writes as the task's owner, fenced like its run.
+		et.Epoch, et.Owner = r.epoch, s.opts.NodeID
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.verifying[id] = cancel

@@ -76,7 +76,7 @@ func (r *reporter) flush() {
 		r.s.event(r.id, api.EventDDL, n)
 	}
 	r.notices = len(p.Notices)
-	t, err := r.s.change(r.id, func(t *api.Task) {
+	t, err := r.s.changeRun(r.run, r.id, func(t *api.Task) {
 		switch p.Phase {
 		case engine.PhasePrecheck:
 			t.State.Status = api.StatusPrechecking

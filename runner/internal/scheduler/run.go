@@ -23,7 +23,7 @@ import (
 // a blocking precheck end it at once. It runs on the run's goroutine (launch).
 func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	log := s.log.With("task_id", id)
-	s.update(id, func(t *api.Task) {
+	s.updateRun(r, id, func(t *api.Task) {
 		now := s.clock.Now().UTC()
 		if t.State.StartedAt == nil {
 			t.State.StartedAt = &now
@@ -36,11 +36,11 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 		switch {
 		case err == nil:
 			log.Info("task completed")
-			s.finish(id, api.StatusCompleted, "")
+			s.finish(r, id, api.StatusCompleted, "")
 			return
 		case errors.Is(err, engine.ErrDrained):
 			log.Info("task drained and stopped")
-			s.finish(id, api.StatusStopped, "")
+			s.finish(r, id, api.StatusStopped, "")
 			return
 		case context.Cause(ctx) == errShutdown:
 			log.Info("task paused for shutdown")
@@ -52,13 +52,20 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 		}
 		kind := classify(err)
 		switch kind {
+		case engine.KindFenced:
+			// Another runner owns the task now: its state is that runner's to write.
+			log.Error("task given up: another runner has taken it over", "error", err)
+			s.mu.Lock()
+			s.fenced[id] = r.epoch
+			s.mu.Unlock()
+			return
 		case engine.KindPrecheck:
 			log.Warn("precheck failed", "error", err)
-			s.finish(id, api.StatusPrecheckFailed, err.Error())
+			s.finish(r, id, api.StatusPrecheckFailed, err.Error())
 			return
 		case engine.KindPermanent:
 			log.Error("task failed", "error", err)
-			s.finish(id, api.StatusFailed, err.Error())
+			s.finish(r, id, api.StatusFailed, err.Error())
 			return
 		}
 		if failingSince.IsZero() {
@@ -67,7 +74,7 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 		window, what := s.retryWindow(id, kind)
 		if s.clock.Now().Sub(failingSince) >= window {
 			log.Error("task failed after retrying", "error", err, "retried_for", s.clock.Now().Sub(failingSince))
-			s.finish(id, api.StatusFailed, fmt.Sprintf("%v (retried for %s, the task's retry time for %s; fix the cause and start the task again: it resumes from its checkpoints)",
+			s.finish(r, id, api.StatusFailed, fmt.Sprintf("%v (retried for %s, the task's retry time for %s; fix the cause and start the task again: it resumes from its checkpoints)",
 				err, window, what))
 			return
 		}
@@ -79,7 +86,7 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 			s.event(id, api.EventRetry, fmt.Sprintf("attempt %d failed, next in %s, %s left of the retry time for %s: %v", attempt+1, pause.Round(time.Millisecond), left.Round(time.Second), what, err))
 			lastCause = cause
 		}
-		s.update(id, func(t *api.Task) {
+		s.updateRun(r, id, func(t *api.Task) {
 			t.State.Retries++
 			s.setStatus(t, api.StatusRetrying, cause)
 		})
@@ -127,6 +134,9 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 	setLimits(r.full, t.FullThrottling)
 	setLimits(r.inc, t.IncrementalThrottling)
 	et.FullLimits, et.IncrementalLimits, et.Drain = r.full, r.inc, r.drain
+	if r.epoch > 0 {
+		et.Epoch, et.Owner = r.epoch, s.opts.NodeID
+	}
 	log.Info("task running")
 	rep := &reporter{s: s, id: id, run: r}
 	if v := t.State.Verification; v != nil {

@@ -107,11 +107,17 @@ type Scheduler struct {
 	wg   sync.WaitGroup
 	// verifying holds the tasks whose on-demand verification runs, to cancel at shutdown.
 	verifying map[string]context.CancelFunc
+	// fenced maps a task given up because a later owner took it over to the epoch this
+	// runner held then: the member does not launch it again at that epoch.
+	fenced map[string]int64
 }
 
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
+	// epoch is this runner's ownership epoch of the task in a cluster (the member's, never
+	// the stored state's, which another owner may have written); 0 for a single runner.
+	epoch int64
 	// full and inc throttle the run's phases; SetThrottling changes them in place.
 	full, inc *engine.Limits
 	// drain, closed by Stop, asks an incremental run to apply what the source has written
@@ -144,7 +150,7 @@ func New(st store.Store, box *secret.Box, log *slog.Logger, opts Options) *Sched
 		opts.Clock = clock.Real()
 	}
 	s := &Scheduler{store: st, box: box, log: log, engine: opts.Engine, clock: opts.Clock,
-		runs: map[string]*run{}, opts: opts, verifying: map[string]context.CancelFunc{}}
+		runs: map[string]*run{}, opts: opts, verifying: map[string]context.CancelFunc{}, fenced: map[string]int64{}}
 	s.alerts = alert.NewSender(log, s.event)
 	return s
 }
@@ -187,8 +193,8 @@ func final(status api.Status) bool {
 	return false
 }
 
-func (s *Scheduler) finish(id string, status api.Status, msg string) {
-	s.update(id, func(t *api.Task) { s.setStatus(t, status, msg) })
+func (s *Scheduler) finish(r *run, id string, status api.Status, msg string) {
+	s.updateRun(r, id, func(t *api.Task) { s.setStatus(t, status, msg) })
 }
 
 func (s *Scheduler) setStatus(t *api.Task, status api.Status, msg string) {
@@ -201,6 +207,25 @@ func (s *Scheduler) setStatus(t *api.Task, status api.Status, msg string) {
 	}
 	if status == api.StatusCompleted {
 		t.State.ProgressPercent = 100
+	}
+}
+
+// changeRun is change for the writes of run r: in a cluster, once another runner has
+// launched the task at a later epoch (its state names that epoch), the state is that
+// runner's, and fn is not applied: a stale owner that wakes up after a pause, or ends its
+// cancelled run, leaves the new owner's status alone.
+func (s *Scheduler) changeRun(r *run, id string, fn func(*api.Task)) (api.Task, error) {
+	return s.change(id, func(t *api.Task) {
+		if r.epoch == 0 || t.State.Epoch == r.epoch {
+			fn(t)
+		}
+	})
+}
+
+// updateRun is update for the writes of run r (see changeRun).
+func (s *Scheduler) updateRun(r *run, id string, fn func(*api.Task)) {
+	if _, err := s.changeRun(r, id, fn); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("cannot persist task state", "task_id", id, "error", err)
 	}
 }
 

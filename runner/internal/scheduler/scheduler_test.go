@@ -522,3 +522,65 @@ func TestSchedulerStopDrainTimeout(t *testing.T) {
 		}
 	})
 }
+
+// In a cluster, a run launched at an epoch gets that epoch and this runner as the engine
+// task's owner. Once another runner has launched the task at a later epoch, this run's
+// writes leave the task's state alone; and a run the destination fences out gives the task
+// up without marking it, and is not launched again at the same epoch.
+func TestSchedulerStaleOwnerLeavesStateAlone(t *testing.T) {
+	var got []engine.Task
+	fenced := make(chan error, 1)
+	var s steps = make(chan func(func(engine.Progress)))
+	h := newHarness(t, func(ctx context.Context, task engine.Task, report func(engine.Progress)) error {
+		got = append(got, task)
+		if err := <-fenced; err != nil {
+			return err
+		}
+		return s.run(ctx, task, report)
+	}, Options{Cluster: true, NodeID: "r1"})
+	task := api.Task{ID: "task-1", TaskSpec: api.TaskSpec{Name: "orders", SourceConnectionID: "conn-src", DestinationConnectionID: "conn-dst",
+		MigrationTypes: []api.MigrationType{api.MigrationIncremental}, Objects: []api.Object{{Database: "shop"}}, DesiredStatus: api.DesiredRunning}}
+	if err := h.st.PutTask(task); err != nil {
+		t.Fatal(err)
+	}
+	fenced <- nil
+	h.s.Launch(task.ID, 7)
+	s.do(t, func(report func(engine.Progress)) {
+		report(engine.Progress{Phase: engine.PhaseIncremental, RowsMigrated: 10})
+	})
+	if len(got) != 1 || got[0].Epoch != 7 || got[0].Owner != "r1" {
+		t.Fatalf("engine task %+v, want epoch 7 owned by r1", got)
+	}
+	// r2 takes the task over at epoch 9 and reports; this run's next report changes nothing.
+	if _, err := h.st.UpdateTask(task.ID, func(t *api.Task) {
+		t.State.Owner, t.State.Epoch, t.State.RowsMigrated, t.State.Status = "r2", 9, 99, api.StatusRunning
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.do(t, func(report func(engine.Progress)) {
+		report(engine.Progress{Phase: engine.PhaseIncremental, RowsMigrated: 11})
+	})
+	h.s.Release(task.ID)
+	st, err := h.st.GetTask(task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State.Owner != "r2" || st.State.Epoch != 9 || st.State.RowsMigrated != 99 {
+		t.Errorf("a stale owner's run wrote the new owner's state: %+v", st.State)
+	}
+
+	// Launched at epoch 9 here too, the destination fences the run: given up, unmarked.
+	if _, err := h.st.UpdateTask(task.ID, func(t *api.Task) { t.State.Owner, t.State.Epoch = "r1", 9 }); err != nil {
+		t.Fatal(err)
+	}
+	fenced <- fmt.Errorf("applying: %w", &engine.FencedError{TaskID: task.ID, Mine: 9, Current: 12})
+	h.s.Launch(task.ID, 9)
+	ended := h.waitEnded(t, task.ID)
+	if ended.State.Status != api.StatusRunning || ended.State.ErrorMessage != "" || len(h.clock.Afters()) != 0 {
+		t.Errorf("a fenced run marked the task %s (%q) or retries (%v): it must give the task up untouched", ended.State.Status, ended.State.ErrorMessage, h.clock.Afters())
+	}
+	h.s.Launch(task.ID, 9)
+	if h.s.Running(task.ID) || len(got) != 2 {
+		t.Errorf("a fenced task was launched again at the same epoch (%d runs)", len(got))
+	}
+}

@@ -1,0 +1,339 @@
+package checkpoint
+
+// This file is the fence of a runner cluster (docs/cluster.md). An etcd lease says which
+// runner owns a task, but a lease alone excludes no one: an owner paused past its lease
+// (SIGSTOP, a long GC, a frozen VM) still believes it owns the task when it wakes up, with
+// a transaction open on the destination. So the destination itself decides which owner may
+// write, by the owner's epoch (the create revision of its owner key in etcd, which only
+// grows):
+//
+//   - task_owner holds one row per task with the epoch of the owner that took it over last.
+//     Taking over (TakeOver) raises it, only if it is lower, before the new owner reads any
+//     checkpoint.
+//   - Every transaction that writes rows or checkpoints (a CDC batch or a worker's share, a
+//     full-load chunk, a repair, a plan or cut) first reads that row with a shared lock
+//     (Check) and goes on only if the epoch is its own. The lock is held until the
+//     transaction ends, so a takeover's UPDATE waits for every transaction already past its
+//     check, and every transaction that checks after the takeover sees the new epoch: a
+//     stale owner's transaction either committed before the takeover (and the new owner
+//     reads its checkpoint) or commits nothing. A plain read would not do: under REPEATABLE
+//     READ it could see a snapshot older than the takeover. Shared locks do not conflict
+//     with each other, so a task's parallel workers do not queue on the row.
+//   - A stale owner blocked, or paused, inside a transaction would hold the takeover back
+//     for innodb_lock_wait_timeout (50 s by default). Every connection an owner writes
+//     through is recorded in task_owner_conns first, with its epoch, so the new owner waits
+//     FenceLockWait and then kills the older epochs' connections, which rolls their
+//     transactions back.
+//   - The checkpoint rows a fenced transaction writes (cdc_workers, copy_chunks) carry the
+//     epoch that wrote them.
+//
+// DDL commits by itself and cannot join a fenced transaction; Guard checks the epoch just
+// before it, which narrows the window to the statement itself. Epoch 0 (a single runner)
+// fences nothing and costs nothing.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+)
+
+// Fence is a task owner's token on the destination: its epoch, and the connections it has
+// recorded. A nil *Fence fences nothing: every method then does what an unfenced writer
+// does. A Fence is safe for concurrent use.
+type Fence struct {
+	TaskID string
+	// Epoch is the owner's epoch, above 0.
+	Epoch int64
+	// Owner names the owner runner (its --node-id), for people reading task_owner.
+	Owner string
+
+	mu sync.Mutex
+	// known holds the driver connections already recorded in task_owner_conns.
+	known map[any]bool
+}
+
+// NewFence returns the fence of taskID's owner at epoch; nil for epoch 0 (not fenced).
+func NewFence(taskID string, epoch int64, owner string) *Fence {
+	if epoch <= 0 {
+		return nil
+	}
+	return &Fence{TaskID: taskID, Epoch: epoch, Owner: owner, known: map[any]bool{}}
+}
+
+// FencedError is returned by every fenced write of an owner whose epoch is no longer the
+// task's: another runner has taken the task over. The run must stop and let go of the task
+// without recording anything.
+type FencedError struct {
+	TaskID        string
+	Mine, Current int64
+}
+
+func (e *FencedError) Error() string {
+	return fmt.Sprintf("task %s: this runner's ownership (epoch %d) is stale: the destination has accepted the task's owner at epoch %d, so this runner "+
+		"writes nothing more and gives the task up. If no other runner runs the task, the etcd cluster may have been recreated (its revisions, "+
+		"the epochs, started over): delete the task's row from %s.task_owner on the destination, then start the task again",
+		e.TaskID, e.Mine, e.Current, MetaDatabase)
+}
+
+// ErrFenced matches a *FencedError with errors.Is.
+var ErrFenced = errors.New("stale task owner")
+
+// Is makes errors.Is(err, ErrFenced) hold.
+func (e *FencedError) Is(target error) bool { return target == ErrFenced }
+
+// FenceLockWait is how long a takeover waits for a stale owner's transactions to end before
+// it kills their connections.
+const FenceLockWait = time.Second
+
+// takeOverAttempts bounds the rounds of waiting and killing a takeover goes through.
+const takeOverAttempts = 10
+
+// TakeOver makes f's owner the task's writer on the destination: it raises the task's epoch
+// to f's unless it is already higher (a *FencedError) and forgets older owners'
+// connections. Older owners' transactions still open are waited for FenceLockWait and then
+// killed. Call it before reading the task's checkpoints.
+func (f *Fence) TakeOver(ctx context.Context, dst *sql.DB) error {
+	if f == nil {
+		return nil
+	}
+	if _, err := dst.ExecContext(ctx, "INSERT IGNORE INTO `"+MetaDatabase+"`.`task_owner` (task_id, epoch, owner) VALUES (?, 0, '')", f.TaskID); err != nil {
+		return fmt.Errorf("task %s: recording its owner on the destination: %w", f.TaskID, err)
+	}
+	for attempt := 1; ; attempt++ {
+		current, err := f.raise(ctx, dst)
+		if err == nil {
+			if current > f.Epoch {
+				return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+			}
+			break
+		}
+		if !lockWaitTimeout(err) || attempt == takeOverAttempts {
+			return fmt.Errorf("task %s: taking it over on the destination at epoch %d: %w", f.TaskID, f.Epoch, err)
+		}
+		if err := f.killOlder(ctx, dst); err != nil {
+			return err
+		}
+	}
+	if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch); err != nil {
+		return fmt.Errorf("task %s: forgetting the connections of its earlier owners: %w", f.TaskID, err)
+	}
+	return nil
+}
+
+// raise runs the takeover transaction: lock the task's row (waiting at most FenceLockWait),
+// raise its epoch if lower, and return the epoch it holds after.
+func (f *Fence) raise(ctx context.Context, dst *sql.DB) (int64, error) {
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	wait := int(FenceLockWait / time.Second)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", wait)); err != nil {
+		return 0, err
+	}
+	// The connection goes back to the pool: give it the default wait again.
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = DEFAULT") //nolint:errcheck
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var current int64
+	if err := tx.QueryRowContext(ctx, "SELECT epoch FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ? FOR UPDATE", f.TaskID).Scan(&current); err != nil {
+		return 0, err
+	}
+	if current >= f.Epoch {
+		return current, nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`task_owner` SET epoch = ?, owner = ? WHERE task_id = ? AND epoch < ?", f.Epoch, f.Owner, f.TaskID, f.Epoch); err != nil {
+		return 0, err
+	}
+	return f.Epoch, tx.Commit()
+}
+
+// killOlder kills the connections that owners of older epochs recorded: a paused or
+// partitioned stale owner's open transaction rolls back, and its locks go.
+func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
+	rows, err := dst.QueryContext(ctx, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
+	if err != nil {
+		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
+	}
+	ids, err := scanInts(rows)
+	if err != nil {
+		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
+	}
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var self int64
+	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&self); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == self {
+			// An idle pooled connection an earlier run of this runner recorded.
+			continue
+		}
+		_, err := conn.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
+		if n, ok := errorNumber(err); err != nil && !(ok && n == errUnknownThread) {
+			return fmt.Errorf("task %s: ending connection %d of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
+		}
+	}
+	return nil
+}
+
+// Register records conn, the connection a fenced transaction is about to begin on, with f's
+// epoch, once per connection: a later owner kills it if it holds the task's row too long.
+func (f *Fence) Register(ctx context.Context, conn *sql.Conn) error {
+	if f == nil {
+		return nil
+	}
+	var key any
+	if err := conn.Raw(func(dc any) error { key = dc; return nil }); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	known := f.known[key]
+	f.mu.Unlock()
+	if known {
+		return nil
+	}
+	var id int64
+	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`task_owner_conns` (task_id, conn_id, epoch) VALUES (?, ?, ?)", f.TaskID, id, f.Epoch); err != nil {
+		return fmt.Errorf("task %s: recording a destination connection of its owner: %w", f.TaskID, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.known) >= maxKnownConns {
+		// Connections come and go with the pool; forgetting them only costs a new record.
+		clear(f.known)
+	}
+	f.known[key] = true
+	return nil
+}
+
+// maxKnownConns bounds the connections a Fence remembers.
+const maxKnownConns = 1024
+
+// Check reads the task's epoch inside tx with a shared lock, held until tx ends, and
+// returns a *FencedError if it is not f's.
+func (f *Fence) Check(ctx context.Context, tx *sql.Tx) error {
+	if f == nil {
+		return nil
+	}
+	var current int64
+	err := tx.QueryRowContext(ctx, "SELECT epoch FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ? LOCK IN SHARE MODE", f.TaskID).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		current = 0
+	} else if err != nil {
+		return fmt.Errorf("task %s: checking its owner's epoch on the destination: %w", f.TaskID, err)
+	}
+	if current != f.Epoch {
+		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+	}
+	return nil
+}
+
+// Guard checks, outside any transaction, that f's epoch is still the task's; it goes just
+// before a statement that cannot be fenced (DDL commits by itself).
+func (f *Fence) Guard(ctx context.Context, dst *sql.DB) error {
+	if f == nil {
+		return nil
+	}
+	var current int64
+	err := dst.QueryRowContext(ctx, "SELECT epoch FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ?", f.TaskID).Scan(&current)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("task %s: checking its owner's epoch on the destination: %w", f.TaskID, err)
+	}
+	if current != f.Epoch {
+		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+	}
+	return nil
+}
+
+// Tx is a fenced destination transaction on a connection of its own.
+type Tx struct {
+	*sql.Tx
+	conn *sql.Conn
+}
+
+// Begin begins a transaction that writes as f's owner: on a recorded connection, with the
+// epoch checked and its row share-locked first. With a nil f it is a plain transaction.
+func (f *Fence) Begin(ctx context.Context, dst *sql.DB) (*Tx, error) {
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Register(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := f.Check(ctx, tx); err != nil {
+		tx.Rollback()
+		conn.Close()
+		return nil, err
+	}
+	return &Tx{Tx: tx, conn: conn}, nil
+}
+
+// Close rolls the transaction back unless it committed, and gives its connection back to
+// the pool. Defer it after Begin.
+func (t *Tx) Close() {
+	t.Tx.Rollback()
+	t.conn.Close()
+}
+
+// errUnknownThread is the server's "Unknown thread id" error: the connection to kill has
+// ended already.
+const errUnknownThread = 1094
+
+// lockWaitTimeout reports whether err is a lock wait timeout.
+func lockWaitTimeout(err error) bool {
+	n, ok := errorNumber(err)
+	return ok && n == 1205
+}
+
+func errorNumber(err error) (uint16, bool) {
+	var myErr *mysqldriver.MySQLError
+	if errors.As(err, &myErr) {
+		return myErr.Number, true
+	}
+	return 0, false
+}
+
+func scanInts(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// EpochOf is f's epoch, 0 for a nil f (a single runner): what fenced checkpoint rows record.
+func (f *Fence) EpochOf() int64 {
+	if f == nil {
+		return 0
+	}
+	return f.Epoch
+}
