@@ -636,3 +636,52 @@ func getWith(t *testing.T, hc *http.Client, r *runnertest.Runner, path string) s
 	}
 	return string(b)
 }
+
+// A create resent with its idempotency key (the client does so after a broken connection)
+// answers with what the first create made: one task, one connection. The same key with
+// another spec is refused.
+func TestCreatesAreIdempotentByKey(t *testing.T) {
+	r := runnertest.Start(t)
+	src := mariadbtest.StartSource(t)
+	post := func(path, key, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", r.Endpoint+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+		req.Header.Set(api.IdempotencyKey, key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		b, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("POST %s answered %d %s", path, resp.StatusCode, b)
+		}
+		return resp.StatusCode, out
+	}
+	conn := fmt.Sprintf(`{"name":"src","database_type":"mariadb","host":"127.0.0.1","port":%d,"username":%q,"password":%q}`, src.Port, src.User, src.Password)
+	s1, c1 := post("/v1/connections", "conn-key-1", conn)
+	s2, c2 := post("/v1/connections", "conn-key-1", conn)
+	if s1 != 201 || s2 != 201 || c1["id"] == nil || c1["id"] != c2["id"] {
+		t.Fatalf("connection create resent: %d %v then %d %v, want one id", s1, c1["id"], s2, c2["id"])
+	}
+	spec := fmt.Sprintf(`{"source_connection_id":%q,"destination_connection_id":%q,"migration_types":["schema","full"],"objects":[{"database":"app"}],"desired_status":"stopped"}`, c1["id"], c1["id"])
+	s1, t1 := post("/v1/tasks", "task-key-1", spec)
+	s2, t2 := post("/v1/tasks", "task-key-1", spec)
+	if s1 != 201 || s2 != 200 || t1["id"] == nil || t1["id"] != t2["id"] {
+		t.Fatalf("task create resent: %d %v then %d %v, want 201 then 200 with one id", s1, t1["id"], s2, t2["id"])
+	}
+	s3, t3 := post("/v1/tasks", "task-key-1", strings.Replace(spec, `"full"`, `"full","incremental"`, 1))
+	if s3 != 409 || !strings.Contains(fmt.Sprint(t3["error"]), "another spec") {
+		t.Errorf("same key, another spec: %d %v, want 409", s3, t3)
+	}
+	list, err := r.Client.ListTasks(context.Background())
+	if err != nil || len(list) != 1 {
+		t.Errorf("tasks after a resent create: %d (%v), want 1", len(list), err)
+	}
+	conns, err := r.Client.ListConnections(context.Background())
+	if err != nil || len(conns) != 1 {
+		t.Errorf("connections after a resent create: %d (%v), want 1", len(conns), err)
+	}
+}

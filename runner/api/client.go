@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +24,24 @@ import (
 func notSent(err error) bool {
 	var op *net.OpError
 	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// IdempotencyKey is the request header that makes a create safe to send again: the creates
+// of one key make one task or connection (the key decides its id), and a repeat answers with
+// what the first made. The client sends a fresh key with each create and resends the create,
+// with the same key, to the next endpoint when a connection fails.
+const IdempotencyKey = "Idempotency-Key"
+
+// isCreate reports whether method and path create a task or a connection.
+func isCreate(method, path string) bool {
+	return method == http.MethodPost && (path == "/v1/tasks" || path == "/v1/connections")
+}
+
+// newKey returns a fresh idempotency key.
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 // DefaultEndpoint is where a runner listens unless told otherwise.
@@ -67,7 +87,8 @@ func NewClient(endpoint, token string, httpClient *http.Client) (*Client, error)
 // NewClusterClient returns a client for the runners at endpoints (any runner of a cluster
 // answers every request), trying them in order. A request goes to the next endpoint when
 // the connection to one fails: always when it could not be made (nothing was sent), and for
-// GET, PUT and DELETE, which the API makes idempotent, on any transport error. A runner's
+// GET, PUT and DELETE, which the API makes idempotent, and creates, which carry an
+// IdempotencyKey, on any transport error. A runner's
 // answer, even an error status, ends the request.
 func NewClusterClient(endpoints []string, token string, httpClient *http.Client) (*Client, error) {
 	if len(endpoints) == 0 {
@@ -227,6 +248,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		payload = b
 	}
+	key := ""
+	if isCreate(method, path) {
+		key = newKey()
+	}
 	first := int(c.current.Load())
 	var errs []error
 	var resp *http.Response
@@ -244,13 +269,16 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			req.Header.Set("Content-Type", "application/json")
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
+		if key != "" {
+			req.Header.Set(IdempotencyKey, key)
+		}
 		resp, err = c.http.Do(req)
 		if err == nil {
 			c.current.Store(int32(i))
 			break
 		}
 		errs = append(errs, fmt.Errorf("cannot reach the runner at %s (is adbmigrate-runner running?): %w", c.endpoints[i], err))
-		if ctx.Err() != nil || !(notSent(err) || method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete) {
+		if ctx.Err() != nil || !(notSent(err) || key != "" || method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete) {
 			break
 		}
 	}

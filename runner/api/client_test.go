@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -75,5 +77,55 @@ func TestClusterClientTriesTheNextEndpoint(t *testing.T) {
 	}
 	if _, err := NewClusterClient([]string{"127.0.0.1:8765"}, "tok", nil); err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
 		t.Fatalf("endpoint without scheme: %v", err)
+	}
+}
+
+// A create whose connection breaks after it was sent goes to the next runner with the same
+// idempotency key; every create gets a key of its own, and other requests none.
+func TestClusterClientResendsCreatesWithTheirKey(t *testing.T) {
+	var keys []string
+	var mu sync.Mutex
+	record := func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		keys = append(keys, r.Method+" "+r.Header.Get(IdempotencyKey))
+	}
+	breaking := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		io.ReadAll(r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close() // the request arrived; the answer never leaves
+	}))
+	defer breaking.Close()
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"id":"task-1"}`))
+	}))
+	defer live.Close()
+	c, err := NewClusterClient([]string{breaking.URL, live.URL}, "tok", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.CreateTask(context.Background(), TaskSpec{})
+	if err != nil || task.ID != "task-1" {
+		t.Fatalf("create through a runner that broke the connection: %+v, %v", task, err)
+	}
+	c2, err := NewClusterClient([]string{breaking.URL, live.URL}, "tok", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.CreateTask(context.Background(), TaskSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.GetTask(context.Background(), "task-1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 5 || keys[0] != keys[1] || keys[2] != keys[3] || keys[0] == keys[2] || keys[0] == "POST " || keys[4] != "GET " {
+		t.Fatalf("requests with their keys: %q; want each create's key sent twice, two creates' keys different, none on GET", keys)
 	}
 }

@@ -72,7 +72,12 @@ func (s *Server) createConnection(r *http.Request) (int, any, error) {
 	if err := decode(r, &spec); err != nil {
 		return 0, nil, err
 	}
-	c := store.Connection{Connection: api.Connection{ID: newID("conn-")}}
+	// A resent create (same idempotency key) names the same connection and stores it again.
+	id, err := idFor(r, "conn-")
+	if err != nil {
+		return 0, nil, err
+	}
+	c := store.Connection{Connection: api.Connection{ID: id}}
 	if err := s.saveConnection(r, &c, spec); err != nil {
 		return 0, nil, err
 	}

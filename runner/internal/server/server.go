@@ -4,6 +4,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -197,6 +198,21 @@ func jsonKind(t reflect.Type) string {
 		return "array"
 	}
 	return "object"
+}
+
+// idFor returns the id of the object a create request makes: derived from the request's
+// api.IdempotencyKey when it has one, so that a resent create names the same object, else
+// fresh.
+func idFor(r *http.Request, prefix string) (string, error) {
+	key := r.Header.Get(api.IdempotencyKey)
+	if key == "" {
+		return newID(prefix), nil
+	}
+	if len(key) > 200 {
+		return "", badRequest("", "the %s header is longer than 200 characters", api.IdempotencyKey)
+	}
+	sum := sha256.Sum256([]byte(key))
+	return prefix + hex.EncodeToString(sum[:8]), nil
 }
 
 func newID(prefix string) string {

@@ -149,8 +149,12 @@ func (s *Server) createTask(r *http.Request) (int, any, error) {
 	if err := s.validateTask(spec); err != nil {
 		return 0, nil, err
 	}
+	id, err := idFor(r, "task-")
+	if err != nil {
+		return 0, nil, err
+	}
 	now := time.Now().UTC()
-	t := api.Task{ID: newID("task-"), TaskSpec: spec, CreatedAt: now, UpdatedAt: now,
+	t := api.Task{ID: id, TaskSpec: spec, CreatedAt: now, UpdatedAt: now,
 		State: api.TaskState{Status: api.StatusNotStarted, UpdatedAt: now}}
 	if t.Name == "" {
 		t.Name = t.ID
@@ -160,7 +164,11 @@ func (s *Server) createTask(r *http.Request) (int, any, error) {
 	}
 	h := fnv.New32a()
 	h.Write([]byte(t.ID))
-	if err := s.store.CreateTask(&t, h.Sum32()); err != nil {
+	err = s.store.CreateTask(&t, h.Sum32())
+	if errors.Is(err, store.ErrExists) && r.Header.Get(api.IdempotencyKey) != "" {
+		return s.createdAlready(t)
+	}
+	if err != nil {
 		return 0, nil, err
 	}
 	s.log.Info("task created", "task_id", t.ID, "name", t.Name)
@@ -169,6 +177,38 @@ func (s *Server) createTask(r *http.Request) (int, any, error) {
 		if t, err = s.sched.Start(t.ID); err != nil {
 			return 0, nil, err
 		}
+	}
+	return http.StatusCreated, t, nil
+}
+
+// createdAlready answers a create resent with the idempotency key of want's earlier
+// create: the task that create made, started if the first create ended before starting it.
+// A key reused for another spec is refused.
+func (s *Server) createdAlready(want api.Task) (int, any, error) {
+	t, err := s.store.GetTask(want.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	// The desired status may have changed since (a stop); the rest is the create's.
+	have := t.TaskSpec
+	have.DesiredStatus = want.DesiredStatus
+	a, _ := json.Marshal(have)
+	b, _ := json.Marshal(want.TaskSpec)
+	if string(a) != string(b) {
+		return 0, nil, &apiError{status: http.StatusConflict, msg: fmt.Sprintf("the %s of this request created task %s with another spec: send a new key for a new task", api.IdempotencyKey, t.ID)}
+	}
+	s.log.Info("task create resent: answering with the task it created", "task_id", t.ID)
+	if t.DesiredStatus == api.DesiredRunning && t.State.Status == api.StatusNotStarted {
+		return s.startCreated(t.ID)
+	}
+	return http.StatusOK, t, nil
+}
+
+// startCreated starts a task just created and answers with it.
+func (s *Server) startCreated(id string) (int, any, error) {
+	t, err := s.sched.Start(id)
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusCreated, t, nil
 }

@@ -126,6 +126,9 @@ func (s *Bolt) PutTask(t api.Task) error { return s.put(bucketTasks, t.ID, t) }
 func (s *Bolt) CreateTask(t *api.Task, candidate uint32) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTasks)
+		if b.Get([]byte(t.ID)) != nil {
+			return fmt.Errorf("task %s: %w", t.ID, ErrExists)
+		}
 		used := map[uint32]bool{}
 		err := b.ForEach(func(k, v []byte) error {
 			var other api.Task

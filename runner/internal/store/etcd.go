@@ -190,7 +190,7 @@ func (s *Etcd) CreateTask(t *api.Task, candidate uint32) error {
 			return nil
 		}
 		if resp.Responses[0].GetResponseRange().Count > 0 {
-			return fmt.Errorf("task %s exists already", t.ID)
+			return fmt.Errorf("task %s: %w", t.ID, ErrExists)
 		}
 		id = (id + 1) | 1<<31
 	}

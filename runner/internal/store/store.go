@@ -29,7 +29,8 @@ type Store interface {
 type Tasks interface {
 	// CreateTask stores a new task with a replica server id no other stored task has: the
 	// first free one from candidate upwards, within the upper half of the id space. It sets
-	// t.ServerID.
+	// t.ServerID. A task with t's id stored already makes it fail with ErrExists, nothing
+	// written.
 	CreateTask(t *api.Task, candidate uint32) error
 	// PutTask inserts or replaces a task as it is.
 	PutTask(t api.Task) error
@@ -74,6 +75,9 @@ type Secrets interface {
 	// on first use; every later call, and every runner sharing the store, gets the same key.
 	SealingKey() ([]byte, error)
 }
+
+// ErrExists is returned by CreateTask for an id the store holds already.
+var ErrExists = errors.New("exists already")
 
 // ErrNotFound is returned for an id the store does not hold.
 var ErrNotFound = errors.New("not found")
