@@ -246,9 +246,18 @@ func (r *clusterRuntime) nodes(ctx context.Context) ([]api.Node, error) {
 	}
 	out := make([]api.Node, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, api.Node{NodeID: n.NodeID, AdvertiseURL: n.AdvertiseURL, MaxTasks: n.MaxTasks, StartedAt: n.StartedAt, Leader: n.Leader, Tasks: n.Tasks})
+		out = append(out, api.Node{NodeID: n.NodeID, AdvertiseURL: n.AdvertiseURL, MaxTasks: n.MaxTasks, StartedAt: n.StartedAt, Leader: n.Leader, Tasks: n.Tasks, Draining: n.Draining})
 	}
 	return out, nil
+}
+
+// drain drains or undrains a runner of the cluster (cluster.SetDraining).
+func (r *clusterRuntime) drain(ctx context.Context, nodeID string, on bool) error {
+	err := cluster.SetDraining(ctx, r.client, r.flags.prefix, nodeID, on)
+	if errors.Is(err, cluster.ErrUnknownNode) {
+		return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+	}
+	return err
 }
 
 func (r *clusterRuntime) close() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -240,4 +242,59 @@ func TestClusterOwnerKillDuringFullLoad(t *testing.T) {
 	}
 	via.WaitStatus(t, task.ID, time.Minute, api.StatusStopped)
 	mariadbtest.AssertSameRows(t, src.DB(t, ""), dst.DB(t, ""), "SELECT * FROM big.items ORDER BY id", "SELECT * FROM big.items ORDER BY id")
+}
+
+// adbmigrate-runner drain moves an incremental task off its owner under writes in well under
+// a second (no lease has to end), keeps the drained runner empty while it is drained, and
+// shows it in the nodes view; drain --undo gives it tasks again. The destination equals the
+// source at the end.
+func TestClusterDrainCommand(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	createLedgers(t, src, "bank", "bank2")
+	rs := startCluster(t, c, 2)
+	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst), "bank")
+	task = waitRunningOwned(t, rs, task.ID, time.Minute)
+	_, idx := byNode(rs, task.State.Owner)
+	other := rs[1-idx]
+	stopWriting := ledgerWriter(t, src, "bank")
+	time.Sleep(time.Second)
+
+	env := []string{"ADBMIGRATE_ENDPOINT=" + other.Endpoint, "ADBMIGRATE_TOKEN=" + other.Token}
+	drain := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(runnertest.Binary(t), append([]string{"drain"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("drain %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	asked := time.Now()
+	out := drain(task.State.Owner)
+	moved, took := waitOwnerChange(t, other, task.ID, task.State.Owner, asked, 10*time.Second)
+	t.Logf("drain of %s: %q; task owned by %s at epoch %d after %s", task.State.Owner, strings.TrimSpace(out), moved.State.Owner, moved.State.Epoch, took.Round(time.Millisecond))
+	if took >= time.Second {
+		t.Errorf("the drained runner's task moved after %s: a drain hands over well under a second", took)
+	}
+	nodes, err := statusCmd(t, env, "nodes")
+	if err != nil || !strings.Contains(nodes, "DRAINING") {
+		t.Fatalf("status nodes (%v):\n%s", err, nodes)
+	}
+	for _, line := range strings.Split(nodes, "\n") {
+		if strings.HasPrefix(line, task.State.Owner+" ") && !strings.Contains(line, " yes ") {
+			t.Errorf("status nodes does not show %s draining:\n%s", task.State.Owner, nodes)
+		}
+	}
+	// A new task does not go to the drained runner either.
+	second := createCDCTask(t, other, other.Connect(t, "src2", src), other.Connect(t, "dst2", dst), "bank2")
+	if second = waitRunningOwned(t, rs, second.ID, time.Minute); second.State.Owner == task.State.Owner {
+		t.Errorf("a new task went to the drained runner %s", task.State.Owner)
+	}
+	drain("--undo", task.State.Owner)
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	stopAndCompare(t, rs, src, dst, map[string]string{"bank": task.ID})
 }

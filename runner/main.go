@@ -49,9 +49,12 @@ var version = "dev"
 
 func main() {
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "status" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "status":
 		err = runStatus(os.Args[2:], os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "drain":
+		err = runDrain(os.Args[2:], os.Stdout)
+	default:
 		err = run(os.Args[1:])
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -88,7 +91,7 @@ func run(args []string) error {
 		return nil
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: the only subcommand is status", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q: the subcommands are status and drain", fs.Arg(0))
 	}
 	clustered := cf.endpoints != ""
 	if err := cf.check(); err != nil {
@@ -193,6 +196,7 @@ func run(args []string) error {
 	handler := server.New(st, box, sched, log, token, version)
 	if clustered {
 		handler.SetNodes(cl.nodes)
+		handler.SetDrain(cl.drain)
 		handler.SetOwner(cl.owner)
 		handler.AddCollector(cl)
 	}
@@ -315,18 +319,14 @@ func isLoopback(listen string) bool {
 // table on out. It talks to the runner through runner/api only.
 func runStatus(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("adbmigrate-runner status", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", firstSet(os.Getenv("ADBMIGRATE_ENDPOINT"), api.DefaultEndpoint), "runner API URL (default: $ADBMIGRATE_ENDPOINT, else "+api.DefaultEndpoint+")")
-	tokenFile := fs.String("token-file", "", "file holding the API token (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token)")
-	dataDir := fs.String("data-dir", "", "the runner's data directory, to read its token file from")
-	caFile := fs.String("ca-file", "", "PEM CA bundle to verify the runner's TLS certificate with (default: the system's roots)")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the runner")
+	connect := clientFlags(fs)
 	watch := fs.Bool("watch", false, "keep showing the tasks, with a progress bar per table during the full migration and the lag during incremental migration, until interrupted")
 	interval := fs.Duration("interval", 2*time.Second, "with --watch, how often to read the tasks")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] [nodes]")
 		fmt.Fprintln(fs.Output(), "Prints the runner's tasks: ID, NAME, STATUS, PHASE, PROGRESS %, ROWS, LAG s, POSITION, and in a cluster OWNER and EPOCH.")
 		fmt.Fprintln(fs.Output(), "With --watch: redraws them on a terminal (plain lines otherwise) until Ctrl-C.")
-		fmt.Fprintln(fs.Output(), "With nodes, prints the runners of a cluster: NODE, LEADER, TASKS, MAX TASKS, URL, STARTED.")
+		fmt.Fprintln(fs.Output(), "With nodes, prints the runners of a cluster: NODE, LEADER, DRAINING, TASKS, MAX TASKS, URL, STARTED.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -336,23 +336,7 @@ func runStatus(args []string, out io.Writer) error {
 	if fs.NArg() > 1 || (view != "" && view != "nodes") {
 		return fmt.Errorf("status takes no argument but nodes (the runners of a cluster), got %q", strings.Join(fs.Args(), " "))
 	}
-	token, err := clientToken(*tokenFile, *dataDir)
-	if err != nil {
-		return err
-	}
-	hc := &http.Client{Timeout: *timeout}
-	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
-		if err != nil {
-			return fmt.Errorf("--ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("--ca-file %s holds no PEM certificate", *caFile)
-		}
-		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
-	}
-	client, err := api.NewClient(*endpoint, token, hc)
+	client, endpoint, err := connect()
 	if err != nil {
 		return err
 	}
@@ -364,7 +348,7 @@ func runStatus(args []string, out io.Writer) error {
 		return printNodes(out, nodes)
 	}
 	if *watch {
-		return watchStatus(client.ListTasks, *endpoint, out, *interval)
+		return watchStatus(client.ListTasks, endpoint, out, *interval)
 	}
 	tasks, err := client.ListTasks(context.Background())
 	var unknownCA x509.UnknownAuthorityError
@@ -375,6 +359,89 @@ func runStatus(args []string, out io.Writer) error {
 		return err
 	}
 	return printTasks(out, tasks)
+}
+
+// runDrain is the drain subcommand: it asks a cluster to move every task off a runner
+// (or, with --undo, to give it tasks again), and with --wait waits until it owns none.
+func runDrain(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("adbmigrate-runner drain", flag.ContinueOnError)
+	connect := clientFlags(fs)
+	undo := fs.Bool("undo", false, "give the runner tasks again")
+	wait := fs.Duration("wait", time.Minute, "how long to wait until the drained runner owns no task (0: do not wait)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner drain [--undo] [--wait D] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] NODE_ID")
+		fmt.Fprintln(fs.Output(), "Moves every task off the cluster runner NODE_ID (each hands over after its open transaction, well within a second) and keeps it")
+		fmt.Fprintln(fs.Output(), "from taking tasks, for maintenance; it stays drained across restarts until drain --undo.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("drain takes one argument, the --node-id of the runner to drain (see adbmigrate-runner status nodes)")
+	}
+	node := fs.Arg(0)
+	client, _, err := connect()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if err := client.DrainNode(ctx, node, !*undo); err != nil {
+		return err
+	}
+	if *undo {
+		fmt.Fprintf(out, "runner %s takes tasks again\n", node)
+		return nil
+	}
+	for deadline := time.Now().Add(*wait); ; time.Sleep(200 * time.Millisecond) {
+		nodes, err := client.Nodes(ctx)
+		if err != nil {
+			return err
+		}
+		owned := -1
+		for _, n := range nodes {
+			if n.NodeID == node {
+				owned = n.Tasks
+			}
+		}
+		if owned <= 0 {
+			fmt.Fprintf(out, "runner %s is drained: it owns no task\n", node)
+			return nil
+		}
+		if *wait == 0 || time.Now().After(deadline) {
+			return fmt.Errorf("runner %s still owns %d tasks after %s: see adbmigrate-runner status nodes (the other runners may be at their --max-tasks)", node, owned, *wait)
+		}
+	}
+}
+
+// clientFlags registers the flags that say how to reach a runner on fs, and returns what
+// builds the client from them after parsing, with the endpoint it talks to.
+func clientFlags(fs *flag.FlagSet) func() (*api.Client, string, error) {
+	endpoint := fs.String("endpoint", firstSet(os.Getenv("ADBMIGRATE_ENDPOINT"), api.DefaultEndpoint), "runner API URL (default: $ADBMIGRATE_ENDPOINT, else "+api.DefaultEndpoint+")")
+	tokenFile := fs.String("token-file", "", "file holding the API token (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token)")
+	dataDir := fs.String("data-dir", "", "the runner's data directory, to read its token file from")
+	caFile := fs.String("ca-file", "", "PEM CA bundle to verify the runner's TLS certificate with (default: the system's roots)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the runner")
+	return func() (*api.Client, string, error) {
+		token, err := clientToken(*tokenFile, *dataDir)
+		if err != nil {
+			return nil, "", err
+		}
+		hc := &http.Client{Timeout: *timeout}
+		if *caFile != "" {
+			pem, err := os.ReadFile(*caFile)
+			if err != nil {
+				return nil, "", fmt.Errorf("--ca-file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, "", fmt.Errorf("--ca-file %s holds no PEM certificate", *caFile)
+			}
+			hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		}
+		client, err := api.NewClient(*endpoint, token, hc)
+		return client, *endpoint, err
+	}
 }
 
 // clientToken finds the token the status subcommand sends: --token-file, else
@@ -426,16 +493,19 @@ func printTasks(out io.Writer, tasks []api.Task) error {
 // printNodes writes one row per runner of a cluster under a header.
 func printNodes(out io.Writer, nodes []api.Node) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NODE\tLEADER\tTASKS\tMAX TASKS\tURL\tSTARTED")
+	fmt.Fprintln(w, "NODE\tLEADER\tDRAINING\tTASKS\tMAX TASKS\tURL\tSTARTED")
 	for _, n := range nodes {
-		leader, max := "-", "-"
+		leader, draining, max := "-", "-", "-"
 		if n.Leader {
 			leader = "yes"
+		}
+		if n.Draining {
+			draining = "yes"
 		}
 		if n.MaxTasks > 0 {
 			max = fmt.Sprint(n.MaxTasks)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\n", cell(n.NodeID), leader, n.Tasks, max, cell(n.AdvertiseURL), n.StartedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell(n.NodeID), leader, draining, n.Tasks, max, cell(n.AdvertiseURL), n.StartedAt.UTC().Format(time.RFC3339))
 	}
 	return w.Flush()
 }

@@ -239,6 +239,16 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	return out, err
 }
 
+// DrainNode drains the cluster runner nodeID (drain true): the cluster moves its tasks to
+// the other runners and gives it none until it is undrained (drain false).
+func (c *Client) DrainNode(ctx context.Context, nodeID string, drain bool) error {
+	method := http.MethodPut
+	if !drain {
+		method = http.MethodDelete
+	}
+	return c.do(ctx, method, "/v1/nodes/"+url.PathEscape(nodeID)+"/drain", nil, nil)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var payload []byte
 	if in != nil {

@@ -565,4 +565,6 @@ type Node struct {
 	Leader bool `json:"leader"`
 	// Tasks counts the tasks the runner owns.
 	Tasks int `json:"tasks"`
+	// Draining says the runner was drained (DrainNode): it takes no task.
+	Draining bool `json:"draining"`
 }

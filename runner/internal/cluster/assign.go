@@ -5,11 +5,12 @@ import (
 	"slices"
 )
 
-// Node is a live runner as the scheduler sees it: its id and how many tasks it may own
-// (0: no limit).
+// Node is a live runner as the scheduler sees it: its id, how many tasks it may own (0: no
+// limit), and whether it is drained (it may own none).
 type Node struct {
 	ID       string
 	MaxTasks int
+	Draining bool
 }
 
 // Assign decides which node owns each task. tasks are the ids of the tasks that need an
@@ -20,7 +21,8 @@ type Node struct {
 //     (the task count over the node count, rounded down) and is under its capacity;
 //   - every other task goes to the least loaded node with room, its previous node on a
 //     tie, else the lowest node id; so no node ends with more than the share rounded up;
-//   - a task no node has room for is left out (unassigned until capacity frees up).
+//   - a task no node has room for is left out (unassigned until capacity frees up);
+//   - a draining node takes no task and keeps none: its tasks go to the others.
 //
 // Assign is deterministic: the same input gives the same output.
 func Assign(tasks []string, prev map[string]string, nodes []Node) map[string]string {
@@ -29,6 +31,10 @@ func Assign(tasks []string, prev map[string]string, nodes []Node) map[string]str
 		return out
 	}
 	tasks = slices.Sorted(slices.Values(tasks))
+	nodes = slices.DeleteFunc(slices.Clone(nodes), func(n Node) bool { return n.Draining })
+	if len(nodes) == 0 {
+		return out
+	}
 	nodes = slices.SortedFunc(slices.Values(nodes), func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
 	share := len(tasks) / len(nodes)
 	limit := map[string]int{}

@@ -84,3 +84,29 @@ func TestAssignRespectsCapacity(t *testing.T) {
 		t.Fatalf("with no runner: %v", got)
 	}
 }
+
+// A draining runner keeps none of its tasks and gets none; the others keep theirs. With
+// every runner draining nothing is placed.
+func TestAssignDrainsARunner(t *testing.T) {
+	nodes := []Node{{ID: "r1"}, {ID: "r2"}, {ID: "r3"}}
+	before := Assign(taskIDs(30), nil, nodes)
+	nodes[1].Draining = true
+	after := Assign(taskIDs(30), before, nodes)
+	if len(after) != 30 {
+		t.Fatalf("placed %d of 30 tasks", len(after))
+	}
+	for id, n := range after {
+		if n == "r2" {
+			t.Errorf("task %s stays on the draining runner", id)
+		}
+		if before[id] != "r2" && before[id] != n {
+			t.Errorf("task %s moved from %s to %s: only the drained runner's tasks move", id, before[id], n)
+		}
+	}
+	if l := loads(after); l["r1"] != 15 || l["r3"] != 15 {
+		t.Errorf("loads after draining r2: %v, want 15 and 15", l)
+	}
+	if got := Assign(taskIDs(3), nil, []Node{{ID: "r1", Draining: true}}); len(got) != 0 {
+		t.Errorf("a cluster of draining runners placed %v", got)
+	}
+}

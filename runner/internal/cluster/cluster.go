@@ -9,6 +9,8 @@
 //	P/assign/<task id>    node id the elected scheduler assigned the task to (no lease)
 //	P/owners/<task id>    node id of the owner, under its session lease; the key's create
 //	                      revision is the task's epoch, which only grows
+//	P/drain/<node id>     the runner is drained (SetDraining): it gets no task; no lease, so
+//	                      it holds across the runner's restarts
 //
 // The ownership protocol:
 //
@@ -228,7 +230,7 @@ func (m *Member) serve(s *concurrency.Session) {
 	defer wg.Wait()
 	wg.Go(func() { m.watchLease(ctx, s, lose) })
 	wg.Go(func() { m.campaign(ctx, s) })
-	for _, p := range []string{"runners", "assign", "owners", "tasks"} {
+	for _, p := range []string{"runners", "assign", "owners", "tasks", "drain"} {
 		wg.Go(func() {
 			for range m.cfg.Client.Watch(clientv3.WithRequireLeader(ctx), m.k(p)+"/", clientv3.WithPrefix()) {
 				m.poke()
@@ -371,11 +373,16 @@ func (m *Member) schedule(ctx context.Context, e *concurrency.Election) error {
 	if err != nil {
 		return err
 	}
+	drained, err := m.values(ctx, "drain")
+	if err != nil {
+		return err
+	}
 	var nodes []Node
 	for _, kv := range runners.Kvs {
 		var r Registration
 		if json.Unmarshal(kv.Value, &r) == nil {
-			nodes = append(nodes, Node{ID: r.NodeID, MaxTasks: r.MaxTasks})
+			_, draining := drained[r.NodeID]
+			nodes = append(nodes, Node{ID: r.NodeID, MaxTasks: r.MaxTasks, Draining: draining})
 		}
 	}
 	tasks, err := m.cfg.Store.ListTasks()
@@ -629,9 +636,36 @@ func (m *Member) Leave() {
 // NodeStatus is one runner of the cluster, for the nodes view.
 type NodeStatus struct {
 	Registration
-	Leader bool `json:"leader"`
-	Tasks  int  `json:"tasks"`
+	Leader   bool `json:"leader"`
+	Tasks    int  `json:"tasks"`
+	Draining bool `json:"draining"`
 }
+
+// SetDraining drains the runner nodeID (on) or undrains it: the scheduler moves a drained
+// runner's tasks to the others (each released after its run lets go) and gives it none,
+// until it is undrained; the mark holds across the runner's restarts. Draining a runner
+// that is not registered is an error (a mistyped id).
+func SetDraining(ctx context.Context, cli *clientv3.Client, prefix, nodeID string, on bool) error {
+	key := prefix + "/drain/" + nodeID
+	if !on {
+		_, err := cli.Delete(ctx, key)
+		return err
+	}
+	resp, err := cli.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(prefix+"/runners/"+nodeID), ">", 0)).
+		Then(clientv3.OpPut(key, time.Now().UTC().Format(time.RFC3339))).
+		Commit()
+	if err != nil {
+		return err
+	}
+	if !resp.Succeeded {
+		return fmt.Errorf("%w: no runner is registered as --node-id %s (see adbmigrate-runner status nodes)", ErrUnknownNode, nodeID)
+	}
+	return nil
+}
+
+// ErrUnknownNode is returned by SetDraining for a node id no runner has.
+var ErrUnknownNode = errors.New("unknown runner")
 
 // Nodes lists the registered runners with how many tasks each owns, and which one is the
 // elected scheduler.
@@ -652,13 +686,21 @@ func Nodes(ctx context.Context, cli *clientv3.Client, prefix string) ([]NodeStat
 	if resp, err := cli.Get(ctx, prefix+"/election/scheduler/", clientv3.WithFirstCreate()...); err == nil && len(resp.Kvs) == 1 {
 		leader = string(resp.Kvs[0].Value)
 	}
+	drained, err := cli.Get(ctx, prefix+"/drain/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, err
+	}
+	draining := map[string]bool{}
+	for _, kv := range drained.Kvs {
+		draining[strings.TrimPrefix(string(kv.Key), prefix+"/drain/")] = true
+	}
 	out := []NodeStatus{}
 	for _, kv := range runners.Kvs {
 		var r Registration
 		if err := json.Unmarshal(kv.Value, &r); err != nil {
 			continue
 		}
-		out = append(out, NodeStatus{Registration: r, Leader: r.NodeID == leader, Tasks: count[r.NodeID]})
+		out = append(out, NodeStatus{Registration: r, Leader: r.NodeID == leader, Tasks: count[r.NodeID], Draining: draining[r.NodeID]})
 	}
 	return out, nil
 }

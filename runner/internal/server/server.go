@@ -44,6 +44,8 @@ type Server struct {
 	owner func(ctx context.Context, taskID string) (url string, mine bool, err error)
 	// nodes lists a runner cluster's runners; nil for a single runner (SetNodes).
 	nodes func(context.Context) ([]api.Node, error)
+	// drain drains or undrains a runner of the cluster; nil for a single runner (SetDrain).
+	drain func(ctx context.Context, nodeID string, on bool) error
 	// collectors are more metrics to serve (AddCollector).
 	collectors []prometheus.Collector
 	// probe tests a connection; a field so tests of validation need no database.
@@ -58,6 +60,10 @@ func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.
 // SetNodes makes GET /v1/nodes answer with what nodes returns (cluster mode); call it
 // before Handler.
 func (s *Server) SetNodes(nodes func(context.Context) ([]api.Node, error)) { s.nodes = nodes }
+
+// SetDrain makes PUT and DELETE /v1/nodes/{id}/drain drain and undrain a runner with drain
+// (cluster mode); call it before serving.
+func (s *Server) SetDrain(drain func(ctx context.Context, nodeID string, on bool) error) { s.drain = drain }
 
 // SetOwner makes live operations on a task (verify) go to the runner that owns it: owner
 // returns that runner's advertised URL, or mine when it is this runner. Call it before
@@ -91,6 +97,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tasks/{id}/verify", s.wrap(s.verifyTask))
 	mux.HandleFunc("POST /v1/prechecks", s.wrap(s.precheck))
 	mux.HandleFunc("GET /v1/nodes", s.wrap(s.listNodes))
+	mux.HandleFunc("PUT /v1/nodes/{id}/drain", s.wrap(func(r *http.Request) (int, any, error) { return s.drainNode(r, true) }))
+	mux.HandleFunc("DELETE /v1/nodes/{id}/drain", s.wrap(func(r *http.Request) (int, any, error) { return s.drainNode(r, false) }))
 	mux.Handle("GET /metrics", s.metricsHandler())
 	return s.authenticate(mux)
 }
@@ -219,6 +227,19 @@ func newID(prefix string) string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return prefix + hex.EncodeToString(b)
+}
+
+// drainNode drains (on) or undrains a runner of the cluster and answers with the nodes.
+func (s *Server) drainNode(r *http.Request, on bool) (int, any, error) {
+	if s.drain == nil {
+		return 0, nil, &apiError{status: http.StatusNotFound, msg: "this runner runs alone (single mode): there is no cluster runner to drain; stop the runner instead"}
+	}
+	if err := s.drain(r.Context(), r.PathValue("id"), on); errors.Is(err, store.ErrNotFound) {
+		return 0, nil, &apiError{status: http.StatusNotFound, msg: err.Error()}
+	} else if err != nil {
+		return 0, nil, err
+	}
+	return s.listNodes(r)
 }
 
 func (s *Server) listNodes(r *http.Request) (int, any, error) {
