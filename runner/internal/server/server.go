@@ -63,7 +63,9 @@ func (s *Server) SetNodes(nodes func(context.Context) ([]api.Node, error)) { s.n
 
 // SetDrain makes PUT and DELETE /v1/nodes/{id}/drain drain and undrain a runner with drain
 // (cluster mode); call it before serving.
-func (s *Server) SetDrain(drain func(ctx context.Context, nodeID string, on bool) error) { s.drain = drain }
+func (s *Server) SetDrain(drain func(ctx context.Context, nodeID string, on bool) error) {
+	s.drain = drain
+}
 
 // SetOwner makes live operations on a task (verify) go to the runner that owns it: owner
 // returns that runner's advertised URL, or mine when it is this runner. Call it before
