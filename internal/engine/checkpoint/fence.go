@@ -36,10 +36,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 )
 
 // Fence is a task owner's token on the destination: its epoch, and the connections it has
@@ -160,11 +163,7 @@ func (f *Fence) raise(ctx context.Context, dst *sql.DB) (int64, error) {
 // killOlder kills the connections that owners of older epochs recorded: a paused or
 // partitioned stale owner's open transaction rolls back, and its locks go.
 func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
-	rows, err := dst.QueryContext(ctx, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
-	if err != nil {
-		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
-	}
-	ids, err := scanInts(rows)
+	ids, err := dbconn.Strings(ctx, dst, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
 	if err != nil {
 		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
 	}
@@ -173,18 +172,22 @@ func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
 		return err
 	}
 	defer conn.Close()
-	var self int64
+	var self string
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&self); err != nil {
 		return err
 	}
 	for _, id := range ids {
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil {
+			return fmt.Errorf("task %s: %s.task_owner_conns holds a damaged connection id %q", f.TaskID, MetaDatabase, id)
+		}
 		if id == self {
 			// An idle pooled connection an earlier run of this runner recorded.
 			continue
 		}
-		_, err := conn.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
-		if n, ok := errorNumber(err); err != nil && !(ok && n == errUnknownThread) {
-			return fmt.Errorf("task %s: ending connection %d of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", n))
+		if no, ok := errorNumber(err); err != nil && !(ok && no == errUnknownThread) {
+			return fmt.Errorf("task %s: ending connection %s of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
 		}
 	}
 	return nil
@@ -315,19 +318,6 @@ func errorNumber(err error) (uint16, bool) {
 		return myErr.Number, true
 	}
 	return 0, false
-}
-
-func scanInts(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // EpochOf is f's epoch, 0 for a nil f (a single runner): what fenced checkpoint rows record.
