@@ -136,12 +136,12 @@ func (f *Fence) raise(ctx context.Context, dst *sql.DB) (int64, error) {
 		return 0, err
 	}
 	defer conn.Close()
+	// A destination without the variable (not InnoDB) waits as long as it waits.
 	wait := int(FenceLockWait / time.Second)
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", wait)); err != nil {
-		return 0, err
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", wait)); err == nil {
+		// The connection goes back to the pool: give it the default wait again.
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = DEFAULT") //nolint:errcheck
 	}
-	// The connection goes back to the pool: give it the default wait again.
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = DEFAULT") //nolint:errcheck
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
