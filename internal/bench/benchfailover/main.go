@@ -220,8 +220,8 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("\nbench: failover over %d kills (TTL %s): p50 %.2f s, p99 %.2f s, max %.2f s (bound TTL + 3 s = %.0f s); tables differing: %d\n",
 		len(failovers), cfg.ttl, p50, p99, worst, bound, diff)
 	if cfg.out != "" {
-		row := fmt.Sprintf("| %d | %s | %d x %d | %d | %.2f | %.2f | %.2f | %d |", len(failovers), cfg.ttl, cfg.tables, cfg.rows, cfg.threads, p50, p99, worst, diff)
-		if err := benchkit.AppendMarkdown(cfg.out, "| kills | TTL | tables x rows | sysbench threads | failover p50 s | p99 s | max s | tables differing |\n|---|---|---|---|---|---|---|---|", row); err != nil {
+		row := fmt.Sprintf("| %d | %s | %d x %d | %d | %.2f | %.2f | %.2f | %d |\n", len(failovers), cfg.ttl, cfg.tables, cfg.rows, cfg.threads, p50, p99, worst, diff)
+		if err := benchkit.AppendMarkdown(cfg.out, "| kills | TTL | tables x rows | sysbench threads | failover p50 s | p99 s | max s | tables differing |\n|---|---|---|---|---|---|---|---|\n", row); err != nil {
 			return err
 		}
 	}
