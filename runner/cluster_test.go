@@ -278,7 +278,8 @@ func TestClusterDrainCommand(t *testing.T) {
 	if took >= time.Second {
 		t.Errorf("the drained runner's task moved after %s: a drain hands over well under a second", took)
 	}
-	nodes, err := statusCmd(t, env, "nodes")
+	// Flags may follow the view, as the demo's hint writes them.
+	nodes, err := statusCmd(t, []string{"ADBMIGRATE_TOKEN=" + other.Token}, "nodes", "--endpoint", other.Endpoint)
 	if err != nil || !strings.Contains(nodes, "DRAINING") {
 		t.Fatalf("status nodes (%v):\n%s", err, nodes)
 	}
@@ -292,7 +293,7 @@ func TestClusterDrainCommand(t *testing.T) {
 	if second = waitRunningOwned(t, rs, second.ID, time.Minute); second.State.Owner == task.State.Owner {
 		t.Errorf("a new task went to the drained runner %s", task.State.Owner)
 	}
-	drain("--undo", task.State.Owner)
+	drain(task.State.Owner, "--undo")
 	if err := stopWriting(); err != nil {
 		t.Fatal(err)
 	}

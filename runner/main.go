@@ -329,12 +329,16 @@ func runStatus(args []string, out io.Writer) error {
 		fmt.Fprintln(fs.Output(), "With nodes, prints the runners of a cluster: NODE, LEADER, DRAINING, TASKS, MAX TASKS, URL, STARTED.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	view := fs.Arg(0)
-	if fs.NArg() > 1 || (view != "" && view != "nodes") {
-		return fmt.Errorf("status takes no argument but nodes (the runners of a cluster), got %q", strings.Join(fs.Args(), " "))
+	view := ""
+	if len(rest) > 0 {
+		view = rest[0]
+	}
+	if len(rest) > 1 || (view != "" && view != "nodes") {
+		return fmt.Errorf("status takes no argument but nodes (the runners of a cluster), got %q", strings.Join(rest, " "))
 	}
 	client, endpoint, err := connect()
 	if err != nil {
@@ -374,13 +378,14 @@ func runDrain(args []string, out io.Writer) error {
 		fmt.Fprintln(fs.Output(), "from taking tasks, for maintenance; it stays drained across restarts until drain --undo.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		return errors.New("drain takes one argument, the --node-id of the runner to drain (see adbmigrate-runner status nodes)")
 	}
-	node := fs.Arg(0)
+	node := rest[0]
 	client, _, err := connect()
 	if err != nil {
 		return err
@@ -411,6 +416,22 @@ func runDrain(args []string, out io.Writer) error {
 		if *wait == 0 || time.Now().After(deadline) {
 			return fmt.Errorf("runner %s still owns %d tasks after %s: see adbmigrate-runner status nodes (the other runners may be at their --max-tasks)", node, owned, *wait)
 		}
+	}
+}
+
+// parseInterspersed parses args with fs, flags before and after the positional arguments
+// alike (status nodes --endpoint URL), and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 }
 

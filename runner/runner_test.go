@@ -420,12 +420,12 @@ task-2  -     Completed  -      0.0         0     0.0    -         -      0
 	}
 	out.Reset()
 	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if err := printNodes(&out, []api.Node{{NodeID: "r1", Leader: true, Tasks: 3, AdvertiseURL: "http://h1:8765", StartedAt: started}, {NodeID: "r2", MaxTasks: 10, StartedAt: started}}); err != nil {
+	if err := printNodes(&out, []api.Node{{NodeID: "r1", Leader: true, Tasks: 3, AdvertiseURL: "http://h1:8765", StartedAt: started}, {NodeID: "r2", MaxTasks: 10, StartedAt: started, Draining: true}}); err != nil {
 		t.Fatal(err)
 	}
-	want = `NODE  LEADER  TASKS  MAX TASKS  URL             STARTED
-r1    yes     3      -          http://h1:8765  2026-01-02T03:04:05Z
-r2    -       0      10         -               2026-01-02T03:04:05Z
+	want = `NODE  LEADER  DRAINING  TASKS  MAX TASKS  URL             STARTED
+r1    yes     -         3      -          http://h1:8765  2026-01-02T03:04:05Z
+r2    -       yes       0      10         -               2026-01-02T03:04:05Z
 `
 	if out.String() != want {
 		t.Errorf("nodes:\n%s\nwant:\n%s", out.String(), want)

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -58,8 +61,60 @@ func AssertSameRows(t testing.TB, src, dst *sql.DB, srcQuery, dstQuery string) {
 	sn, ss := Digest(t, src, srcQuery)
 	dn, ds := Digest(t, dst, dstQuery)
 	if sn != dn || ss != ds {
-		t.Errorf("rows differ:\n  source      %q: %d rows, digest %s\n  destination %q: %d rows, digest %s", srcQuery, sn, ss, dstQuery, dn, ds)
+		t.Errorf("rows differ:\n  source      %q: %d rows, digest %s\n  destination %q: %d rows, digest %s%s", srcQuery, sn, ss, dstQuery, dn, ds, firstDifferences(t, src, dst, srcQuery, dstQuery))
 		return
 	}
 	t.Logf("same %d rows on source and destination (%s)", sn, ss[:12])
+}
+
+// firstDifferences lists the first rows, in the queries' order, that one side has and the
+// other has not, for a failure message.
+func firstDifferences(t testing.TB, src, dst *sql.DB, srcQuery, dstQuery string) string {
+	read := func(db *sql.DB, q string) map[string]bool {
+		rows, err := db.Query(q)
+		if err != nil {
+			return nil
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		out := map[string]bool{}
+		for rows.Next() {
+			vals := make([]sql.RawBytes, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if rows.Scan(ptrs...) != nil {
+				return nil
+			}
+			var b strings.Builder
+			for i, v := range vals {
+				if i > 0 {
+					b.WriteString(" | ")
+				}
+				if v == nil {
+					b.WriteString("NULL")
+				} else {
+					b.Write(v)
+				}
+			}
+			out[b.String()] = true
+		}
+		return out
+	}
+	s, d := read(src, srcQuery), read(dst, dstQuery)
+	var onlySrc, onlyDst []string
+	for r := range s {
+		if !d[r] {
+			onlySrc = append(onlySrc, r)
+		}
+	}
+	for r := range d {
+		if !s[r] {
+			onlyDst = append(onlyDst, r)
+		}
+	}
+	slices.Sort(onlySrc)
+	slices.Sort(onlyDst)
+	return fmt.Sprintf("\n  only on the source (%d): %q\n  only on the destination (%d): %q", len(onlySrc), onlySrc[:min(len(onlySrc), 10)], len(onlyDst), onlyDst[:min(len(onlyDst), 10)])
 }

@@ -60,9 +60,10 @@ type Runner interface {
 	// Release cancels the task's run, without changing its stored status, and waits until
 	// it has let go.
 	Release(id string)
-	// Halt stops the task as the user asked (desired status stopped): drains an incremental
+	// Halt stops the task, owned at epoch, as the user asked (desired status stopped):
+	// drains an incremental
 	// run and marks the task Stopped.
-	Halt(id string)
+	Halt(id string, epoch int64)
 }
 
 // Registration is the value of a runner's key under P/runners/.
@@ -549,7 +550,7 @@ func (m *Member) reconcile(ctx context.Context, s *concurrency.Session) error {
 		switch {
 		case !needsOwner(t):
 		case t.DesiredStatus == api.DesiredStopped:
-			m.halt(id)
+			m.halt(id, epoch)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case !m.cfg.Runner.Running(id):
@@ -560,7 +561,7 @@ func (m *Member) reconcile(ctx context.Context, s *concurrency.Session) error {
 }
 
 // halt stops a task in the background, once.
-func (m *Member) halt(id string) {
+func (m *Member) halt(id string, epoch int64) {
 	m.mu.Lock()
 	if m.halting[id] {
 		m.mu.Unlock()
@@ -569,7 +570,7 @@ func (m *Member) halt(id string) {
 	m.halting[id] = true
 	m.mu.Unlock()
 	go func() {
-		m.cfg.Runner.Halt(id)
+		m.cfg.Runner.Halt(id, epoch)
 		m.mu.Lock()
 		delete(m.halting, id)
 		m.mu.Unlock()

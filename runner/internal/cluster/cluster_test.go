@@ -47,7 +47,7 @@ func (r *recorder) Release(id string) {
 	}
 }
 
-func (r *recorder) Halt(id string) { r.Release(id) }
+func (r *recorder) Halt(id string, _ int64) { r.Release(id) }
 
 func (r *recorder) snapshot() map[string]int64 {
 	r.mu.Lock()

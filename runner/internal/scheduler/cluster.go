@@ -7,6 +7,7 @@ package scheduler
 import (
 	"strconv"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -54,5 +55,19 @@ func (s *Scheduler) Release(id string) {
 	<-r.done
 }
 
-// Halt stops the task here as Stop does in single mode: drain, then Stopped.
-func (s *Scheduler) Halt(id string) { _, _ = s.stopHere(id) }
+// Halt stops the task here, owned at epoch, as Stop does in single mode: drain, then
+// Stopped. An incremental task that does not run here yet (the stop came while it moved
+// to this runner) runs first, draining from the start: it must apply what the source has
+// written before it counts as stopped, or the cut-over would lose the changes since its
+// last owner's checkpoint.
+func (s *Scheduler) Halt(id string, epoch int64) {
+	if t, err := s.store.GetTask(id); err == nil && !s.Running(id) && !final(t.State.Status) && engine.Phase(t.State.Phase) == engine.PhaseIncremental {
+		s.Launch(id, epoch)
+		s.mu.Lock()
+		if r := s.runs[id]; r != nil {
+			r.drainOnce.Do(func() { close(r.drain) })
+		}
+		s.mu.Unlock()
+	}
+	_, _ = s.stopHere(id)
+}
