@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -31,6 +32,7 @@ type clusterFlags struct {
 	endpoints, prefix, nodeID, advertiseURL string
 	secretKeyFile                           string
 	caFile, certFile, keyFile               string
+	peerCAFile                              string
 	ttl                                     time.Duration
 	maxTasks                                int
 }
@@ -45,6 +47,7 @@ func (c *clusterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.caFile, "etcd-ca-file", "", "cluster mode: PEM CA bundle to verify etcd's TLS certificates with (turns on TLS to etcd)")
 	fs.StringVar(&c.certFile, "etcd-cert-file", "", "cluster mode: PEM client certificate for etcd (with --etcd-key-file)")
 	fs.StringVar(&c.keyFile, "etcd-key-file", "", "cluster mode: PEM private key of --etcd-cert-file")
+	fs.StringVar(&c.peerCAFile, "peer-ca-file", "", "cluster mode: PEM CA bundle to verify the other runners' HTTPS --advertise-url certificates with, when live operations are forwarded to a task's owner (default: the system's roots)")
 	fs.DurationVar(&c.ttl, "session-ttl", 5*time.Second, "cluster mode: the runner's etcd session TTL: how soon a lost runner's tasks move to another runner (whole seconds, at least 1s)")
 	fs.IntVar(&c.maxTasks, "max-tasks", 0, "cluster mode: how many tasks this runner may own (0: no limit)")
 }
@@ -53,8 +56,8 @@ func (c *clusterFlags) register(fs *flag.FlagSet) {
 // error.
 func (c *clusterFlags) check() error {
 	if c.endpoints == "" {
-		if c.secretKeyFile != "" || c.caFile != "" || c.certFile != "" || c.keyFile != "" || c.maxTasks != 0 {
-			return errors.New("--secret-key-file, --etcd-*-file and --max-tasks belong to cluster mode: add --etcd-endpoints, or drop them for a single runner")
+		if c.secretKeyFile != "" || c.caFile != "" || c.certFile != "" || c.keyFile != "" || c.peerCAFile != "" || c.maxTasks != 0 {
+			return errors.New("--secret-key-file, --etcd-*-file, --peer-ca-file and --max-tasks belong to cluster mode: add --etcd-endpoints, or drop them for a single runner")
 		}
 		return nil
 	}
@@ -249,6 +252,12 @@ func (r *clusterRuntime) nodes(ctx context.Context) ([]api.Node, error) {
 		out = append(out, api.Node{NodeID: n.NodeID, AdvertiseURL: n.AdvertiseURL, MaxTasks: n.MaxTasks, StartedAt: n.StartedAt, Leader: n.Leader, Tasks: n.Tasks, Draining: n.Draining})
 	}
 	return out, nil
+}
+
+// peerClient is the HTTP client that forwards live operations to other runners: it trusts
+// --peer-ca-file, else the system's roots.
+func (c *clusterFlags) peerClient() (*http.Client, error) {
+	return httpClientTrusting(c.peerCAFile, "--peer-ca-file", 30*time.Second)
 }
 
 // drain drains or undrains a runner of the cluster (cluster.SetDraining).

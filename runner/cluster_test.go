@@ -299,3 +299,27 @@ func TestClusterDrainCommand(t *testing.T) {
 	}
 	stopAndCompare(t, rs, src, dst, map[string]string{"bank": task.ID})
 }
+
+// Runners serving HTTPS with a certificate of their own CA forward a live operation to the
+// task's owner when --peer-ca-file names that CA (without it, the forward fails with 502
+// and the certificate error).
+func TestClusterForwardsOverTLS(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	createLedgers(t, src, "bank")
+	certs := runnertest.SelfSignedTLS(t, t.TempDir())
+	rs := runnertest.StartClusterTLS(t, c.Endpoints(), 2, certs, "--peer-ca-file", certs.CertFile)
+	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst), "bank")
+	task = waitRunningOwned(t, rs, task.ID, time.Minute)
+	_, idx := byNode(rs, task.State.Owner)
+	asked := rs[1-idx]
+	if _, err := asked.Client.VerifyTask(context.Background(), task.ID); err != nil {
+		t.Fatalf("verify through the non-owner over HTTPS: %v", err)
+	}
+	// The runners' logs reach the test through pipes: wait for the line.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(asked.Logs(), `"msg":"request forwarded to the task's owner"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the non-owner did not forward the verification")
+		}
+	}
+}

@@ -196,6 +196,11 @@ func run(args []string) error {
 	handler := server.New(st, box, sched, log, token, version)
 	if clustered {
 		handler.SetNodes(cl.nodes)
+		peers, err := cf.peerClient()
+		if err != nil {
+			return err
+		}
+		handler.SetPeerClient(peers)
 		handler.SetDrain(cl.drain)
 		handler.SetOwner(cl.owner)
 		handler.AddCollector(cl)
@@ -419,6 +424,26 @@ func runDrain(args []string, out io.Writer) error {
 	}
 }
 
+// httpClientTrusting returns an HTTP client with timeout that verifies TLS certificates with
+// the PEM CA bundle in caFile (named flag in errors), or with the system's roots when caFile
+// is empty.
+func httpClientTrusting(caFile, flag string, timeout time.Duration) (*http.Client, error) {
+	hc := &http.Client{Timeout: timeout}
+	if caFile == "" {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %s holds no PEM certificate", flag, caFile)
+	}
+	hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return hc, nil
+}
+
 // parseInterspersed parses args with fs, flags before and after the positional arguments
 // alike (status nodes --endpoint URL), and returns the positional ones.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -448,17 +473,9 @@ func clientFlags(fs *flag.FlagSet) func() (*api.Client, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		hc := &http.Client{Timeout: *timeout}
-		if *caFile != "" {
-			pem, err := os.ReadFile(*caFile)
-			if err != nil {
-				return nil, "", fmt.Errorf("--ca-file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, "", fmt.Errorf("--ca-file %s holds no PEM certificate", *caFile)
-			}
-			hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		hc, err := httpClientTrusting(*caFile, "--ca-file", *timeout)
+		if err != nil {
+			return nil, "", err
 		}
 		client, err := api.NewClient(*endpoint, token, hc)
 		return client, *endpoint, err

@@ -390,6 +390,13 @@ const ClusterTTL = 3 * time.Second
 // ends.
 func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) []*Runner {
 	t.Helper()
+	return StartClusterTLS(t, etcdEndpoints, n, nil, extra...)
+}
+
+// StartClusterTLS is StartCluster with every runner serving HTTPS with tlsFiles (their
+// --advertise-url is then https://); nil serves HTTP.
+func StartClusterTLS(t testing.TB, etcdEndpoints []string, n int, tlsFiles *TLSFiles, extra ...string) []*Runner {
+	t.Helper()
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
@@ -408,7 +415,7 @@ func StartCluster(t testing.TB, etcdEndpoints []string, n int, extra ...string) 
 			"--node-id", fmt.Sprintf("r%d", i+1), "--secret-key-file", keyFile,
 			"--session-ttl", ClusterTTL.String(), "--retry-time-unit", "6s",
 		}, extra...)
-		out = append(out, StartWith(t, Options{Args: args, Token: token, AdvertiseSelf: true}))
+		out = append(out, StartWith(t, Options{Args: args, Token: token, AdvertiseSelf: true, TLS: tlsFiles}))
 	}
 	return out
 }

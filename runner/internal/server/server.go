@@ -44,6 +44,8 @@ type Server struct {
 	owner func(ctx context.Context, taskID string) (url string, mine bool, err error)
 	// nodes lists a runner cluster's runners; nil for a single runner (SetNodes).
 	nodes func(context.Context) ([]api.Node, error)
+	// peers forwards live operations to a task's owner in a cluster (SetPeerClient).
+	peers *http.Client
 	// drain drains or undrains a runner of the cluster; nil for a single runner (SetDrain).
 	drain func(ctx context.Context, nodeID string, on bool) error
 	// collectors are more metrics to serve (AddCollector).
@@ -60,6 +62,10 @@ func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.
 // SetNodes makes GET /v1/nodes answer with what nodes returns (cluster mode); call it
 // before Handler.
 func (s *Server) SetNodes(nodes func(context.Context) ([]api.Node, error)) { s.nodes = nodes }
+
+// SetPeerClient sets the client that forwards live operations to a task's owner (the
+// cluster's --peer-ca-file); call it before serving.
+func (s *Server) SetPeerClient(c *http.Client) { s.peers = c }
 
 // SetDrain makes PUT and DELETE /v1/nodes/{id}/drain drain and undrain a runner with drain
 // (cluster mode); call it before serving.

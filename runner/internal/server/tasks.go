@@ -112,7 +112,11 @@ func (s *Server) forward(r *http.Request, id, url string) (int, any, error) {
 	}
 	req.Header.Set("Authorization", r.Header.Get("Authorization"))
 	req.Header.Set(forwardedHeader, "1")
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	peers := s.peers
+	if peers == nil {
+		peers = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := peers.Do(req)
 	if err != nil {
 		return 0, nil, &apiError{status: http.StatusBadGateway, msg: fmt.Sprintf("task %s: cannot reach its owner at %s: %v", id, url, err)}
 	}
