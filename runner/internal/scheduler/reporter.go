@@ -28,11 +28,20 @@ type reporter struct {
 	phase     string
 	written   time.Time
 	pending   bool
+	// firstRows is the RowsMigrated of the run's first report, -1 before it.
+	firstRows int64
 }
 
 func (r *reporter) report(p engine.Progress) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.firstRows < 0 {
+		r.firstRows = p.RowsMigrated
+	}
+	if p.CaughtUp || p.RowsMigrated > r.firstRows {
+		// The run works: a failure after this starts a new retry window (execute).
+		r.run.progressed.Store(true)
+	}
 	// A finished verification sweep is persisted at once, like a new phase: the next
 	// sweep's progress must not replace it unseen.
 	sweepDone := p.Verification != nil && p.Verification.Status != engine.VerificationRunning &&

@@ -20,7 +20,9 @@ import (
 // execute runs the task until it ends, is stopped or the runner shuts down, retrying
 // failures: connection failures for the task's retry_time_for_failed_connections, other
 // ones for retry_time_for_other_issues, counted from the first failure; permanent ones and
-// a blocking precheck end it at once. It runs on the run's goroutine (launch).
+// a blocking precheck end it at once. An attempt that made progress (rows migrated, or
+// caught up with the source) ends the episode: a later failure starts a new window and
+// the backoff from 1 s again. It runs on the run's goroutine (launch).
 func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	log := s.log.With("task_id", id)
 	s.updateRun(r, id, func(t *api.Task) {
@@ -32,7 +34,11 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 	var failingSince time.Time
 	var lastCause string
 	for attempt := 0; ; attempt++ {
+		r.progressed.Store(false)
 		err := s.runOnce(ctx, id, r, log)
+		if r.progressed.Load() && !failingSince.IsZero() {
+			failingSince, lastCause, attempt = time.Time{}, "", 0
+		}
 		switch {
 		case err == nil:
 			log.Info("task completed")
@@ -138,7 +144,7 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 		et.Epoch, et.Owner = r.epoch, s.opts.NodeID
 	}
 	log.Info("task running")
-	rep := &reporter{s: s, id: id, run: r}
+	rep := &reporter{s: s, id: id, run: r, firstRows: -1}
 	if v := t.State.Verification; v != nil {
 		rep.verified, rep.sweepBase = v.Sweeps, v.Sweeps
 	}

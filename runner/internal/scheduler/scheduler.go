@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
@@ -115,6 +116,8 @@ type Scheduler struct {
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
+	// progressed says the current attempt made progress (reporter); execute reads it.
+	progressed atomic.Bool
 	// epoch is this runner's ownership epoch of the task in a cluster (the member's, never
 	// the stored state's, which another owner may have written); 0 for a single runner.
 	epoch int64

@@ -584,3 +584,39 @@ func TestSchedulerStaleOwnerLeavesStateAlone(t *testing.T) {
 		t.Errorf("a fenced task was launched again at the same epoch (%d runs)", len(got))
 	}
 }
+
+// A run that worked (here: caught up with the source) for longer than the retry window
+// and then fails starts a new retry episode: it is retried from a 1 s backoff, not failed
+// for a window counted from an earlier failure it had recovered from.
+func TestSchedulerRetryWindowRestartsAfterProgress(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	attempts := 0
+	var h *harness
+	h = newHarness(t, func(_ context.Context, _ engine.Task, report func(engine.Progress)) error {
+		switch attempts++; attempts {
+		case 1:
+			return refused
+		case 2:
+			report(engine.Progress{Phase: engine.PhaseIncremental, CaughtUp: true})
+			h.clock.Advance(time.Hour) // weeks of incremental migration, in short
+			return refused
+		}
+		return nil
+	}, Options{RetryTimeUnit: time.Second})
+	id := h.start(t, api.TaskSpec{RetryTimeForFailedConnections: 10, RetryTimeForOtherIssues: 10})
+	h.blockUntilWaiting(t)
+	h.clock.Advance(time.Second)
+	h.blockUntilWaiting(t)
+	task, err := h.st.GetTask(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.State.Status != api.StatusRetrying {
+		t.Fatalf("after a failure that followed an hour of work the task is %s (%q): want Retrying in a new window", task.State.Status, task.State.ErrorMessage)
+	}
+	h.clock.Advance(time.Second)
+	task = h.waitEnded(t, id)
+	if got := h.clock.Afters(); !slices.Equal(got, seconds(1, 1)) || task.State.Status != api.StatusCompleted {
+		t.Errorf("backoffs %v and status %s, want [1s 1s] and Completed", got, task.State.Status)
+	}
+}
