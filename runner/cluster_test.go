@@ -171,6 +171,9 @@ func TestClusterOwnerKillAndHandOffDuringCDC(t *testing.T) {
 	if took >= clusterTTL {
 		t.Errorf("hand-off on SIGTERM took %s, not less than the TTL %s: the lease was not given up", took, clusterTTL)
 	}
+	if !strings.Contains(second.Logs(), `"msg":"task handed over after its open transaction"`) {
+		t.Errorf("the SIGTERMed owner %s did not let its open transaction commit before handing over", next.State.Owner)
+	}
 
 	time.Sleep(time.Second)
 	if err := stopWriting(); err != nil {

@@ -93,6 +93,10 @@ type Task struct {
 	// Drain, when closed, makes an incremental task apply everything the source has written
 	// by then and return ErrDrained: the cut-over.
 	Drain <-chan struct{}
+	// Yield, when closed, makes a task in incremental migration let its transaction in
+	// flight commit and return ErrYielded at once: a graceful hand-off to another runner.
+	// Other phases ignore it (their caller cancels them).
+	Yield <-chan struct{}
 	// Verification says whether and how the destination is compared with the source: once
 	// the full migration is done, and over and over during incremental migration.
 	Verification Verification
@@ -192,6 +196,10 @@ func (v *VerificationProgress) next(status VerificationStatus, r verify.Result, 
 // ErrDrained is returned by Run when an incremental task drained to the source's position
 // after Drain was closed.
 var ErrDrained = cdc.ErrDrained
+
+// ErrYielded is returned by Run when an incremental task stopped after its transaction in
+// flight because Yield was closed.
+var ErrYielded = cdc.ErrYielded
 
 // Object selects a source database, all of its tables when Tables is empty.
 type Object struct {

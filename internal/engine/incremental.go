@@ -90,7 +90,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 			return copyRenamed(ctx, src, dst, task, d, name)
 		},
 		TaskID: task.ID, Fence: task.fence, Source: task.Source, ServerID: cmp.Or(task.ServerID, serverID(task.ID)), Start: start, Done: done, Workers: applyWorkers(task.Workers), Tables: tables,
-		Limits: task.IncrementalLimits, Drain: task.Drain, Log: task.logger(),
+		Limits: task.IncrementalLimits, Drain: task.Drain, Yield: task.Yield, Log: task.logger(),
 		Report: func(s cdc.Status) {
 			send(func(p *Progress) {
 				p.Position = s.Position

@@ -66,6 +66,10 @@ var AllDDL = []string{OpAddColumn, OpDropColumn, OpModifyColumn, OpRenameColumn,
 // written when the drain was asked for (the cut-over).
 var ErrDrained = errors.New("drained to the source's position")
 
+// ErrYielded is returned by Run when it stopped as Config.Yield asked: the batch in flight
+// committed, and everything after it is left for the next run.
+var ErrYielded = errors.New("yielded after the transaction in flight")
+
 // ErrBinlogPurged wraps the error of a start position the source no longer has.
 var ErrBinlogPurged = errors.New("binlog expired")
 
@@ -140,6 +144,10 @@ type Config struct {
 	// Drain, when closed, makes Run apply everything the source has written by then and
 	// return ErrDrained.
 	Drain <-chan struct{}
+	// Yield, when closed, makes Run let the batch in flight commit and return ErrYielded
+	// at once, without applying what it has read since: a graceful hand-off to another
+	// runner, which resumes from that commit.
+	Yield <-chan struct{}
 	// Changed, when set, receives after each commit the keys of (at most 1000 of) the rows
 	// it changed, table by table: data verification checks them again.
 	Changed func(t *Table, keys [][]any)
@@ -219,6 +227,15 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		select {
+		case <-cfg.Yield:
+			if err := a.wait(); err != nil {
+				return err
+			}
+			a.cfg.Log.Info("yielded after the transaction in flight", "file", a.pos.File, "pos", a.pos.Pos)
+			return ErrYielded
+		default:
+		}
 		if drain != nil {
 			select {
 			case <-drain:
@@ -246,7 +263,10 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 		if !a.pending.empty() || a.inflight != nil {
 			wait = batchLinger
 		}
-		ev, err := events.next(ctx, timer, wait)
+		ev, err := events.next(ctx, timer, wait, cfg.Yield)
+		if errors.Is(err, errYield) {
+			continue // the loop's first step yields
+		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			// Quiet: commit what is complete.
 			if err := a.flush(ctx); err != nil {
@@ -299,8 +319,12 @@ func readEvents(ctx context.Context, stream *replication.BinlogStreamer) *eventR
 	return r
 }
 
-// next returns the next event, or context.DeadlineExceeded when none came within wait.
-func (r *eventReader) next(ctx context.Context, timer *time.Timer, wait time.Duration) (*replication.BinlogEvent, error) {
+// errYield is what eventReader.next returns when yield was closed first.
+var errYield = errors.New("yield asked")
+
+// next returns the next event, context.DeadlineExceeded when none came within wait, or
+// errYield once yield is closed.
+func (r *eventReader) next(ctx context.Context, timer *time.Timer, wait time.Duration, yield <-chan struct{}) (*replication.BinlogEvent, error) {
 	select {
 	case ev := <-r.events:
 		return ev, nil
@@ -315,6 +339,8 @@ func (r *eventReader) next(ctx context.Context, timer *time.Timer, wait time.Dur
 		return nil, err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-yield:
+		return nil, errYield
 	case <-timer.C:
 		return nil, context.DeadlineExceeded
 	}

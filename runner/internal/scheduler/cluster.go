@@ -6,6 +6,7 @@ package scheduler
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -42,8 +43,10 @@ func (s *Scheduler) Launch(id string, epoch int64) {
 	s.launch(id, epoch)
 }
 
-// Release cancels the task's run without marking it, as at shutdown, and waits until it
-// has let go. A task that does not run is left alone.
+// Release ends the task's run without marking it, and waits until it has let go: a run in
+// incremental migration first lets its transaction in flight commit (for at most
+// yieldWait), so the next owner resumes right after it; any other run is cancelled at once,
+// as at shutdown. A task that does not run is left alone.
 func (s *Scheduler) Release(id string) {
 	s.mu.Lock()
 	r := s.runs[id]
@@ -51,9 +54,20 @@ func (s *Scheduler) Release(id string) {
 	if r == nil {
 		return
 	}
+	if s.drainWait(id) > 0 {
+		r.yieldOnce.Do(func() { close(r.yield) })
+		select {
+		case <-r.done:
+			return
+		case <-s.clock.After(yieldWait):
+		}
+	}
 	r.cancel(errShutdown)
 	<-r.done
 }
+
+// yieldWait bounds how long Release waits for an incremental run's transaction in flight.
+const yieldWait = 2 * time.Second
 
 // Halt stops the task here, owned at epoch, as Stop does in single mode: drain, then
 // Stopped. An incremental task that does not run here yet (the stop came while it moved

@@ -135,7 +135,7 @@ func (s *Scheduler) launch(id string, epoch int64) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{}), epoch: epoch, full: engine.NewLimits(0, 0, 0), inc: engine.NewLimits(0, 0, 0), drain: make(chan struct{})}
+	r := &run{cancel: cancel, done: make(chan struct{}), epoch: epoch, full: engine.NewLimits(0, 0, 0), inc: engine.NewLimits(0, 0, 0), drain: make(chan struct{}), yield: make(chan struct{})}
 	s.runs[id] = r
 	s.wg.Add(1)
 	go func() {

@@ -48,6 +48,9 @@ func (s *Scheduler) execute(ctx context.Context, id string, r *run) {
 			log.Info("task drained and stopped")
 			s.finish(r, id, api.StatusStopped, "")
 			return
+		case errors.Is(err, engine.ErrYielded):
+			log.Info("task handed over after its open transaction")
+			return
 		case context.Cause(ctx) == errShutdown:
 			log.Info("task paused for shutdown")
 			return
@@ -139,7 +142,7 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 	}
 	setLimits(r.full, t.FullThrottling)
 	setLimits(r.inc, t.IncrementalThrottling)
-	et.FullLimits, et.IncrementalLimits, et.Drain = r.full, r.inc, r.drain
+	et.FullLimits, et.IncrementalLimits, et.Drain, et.Yield = r.full, r.inc, r.drain, r.yield
 	if r.epoch > 0 {
 		et.Epoch, et.Owner = r.epoch, s.opts.NodeID
 	}

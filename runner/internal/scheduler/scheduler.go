@@ -127,6 +127,10 @@ type run struct {
 	// and stop (the cut-over).
 	drain     chan struct{}
 	drainOnce sync.Once
+	// yield, closed by Release, asks an incremental run to let its transaction in flight
+	// commit and stop (a graceful hand-off to another runner).
+	yield     chan struct{}
+	yieldOnce sync.Once
 	// aboveSince is when the lag went above the latency threshold (zero while under it);
 	// latencyAlerted says the latency alert for that episode was sent. Only the run's
 	// reporter uses them.

@@ -305,11 +305,13 @@ func TestSchedulerFailsAtOnceWithoutRetrying(t *testing.T) {
 // called with the run's report, and the send returns once it has been.
 type steps chan func(report func(engine.Progress))
 
-func (s steps) run(ctx context.Context, _ engine.Task, report func(engine.Progress)) error {
+func (s steps) run(ctx context.Context, task engine.Task, report func(engine.Progress)) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-task.Yield:
+			return engine.ErrYielded
 		case step := <-s:
 			step(report)
 			s <- nil
@@ -574,9 +576,10 @@ func TestSchedulerStaleOwnerLeavesStateAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	fenced <- fmt.Errorf("applying: %w", &engine.FencedError{TaskID: task.ID, Mine: 9, Current: 12})
+	waits := len(h.clock.Afters()) // Release's bound on the yield
 	h.s.Launch(task.ID, 9)
 	ended := h.waitEnded(t, task.ID)
-	if ended.State.Status != api.StatusRunning || ended.State.ErrorMessage != "" || len(h.clock.Afters()) != 0 {
+	if ended.State.Status != api.StatusRunning || ended.State.ErrorMessage != "" || len(h.clock.Afters()) != waits {
 		t.Errorf("a fenced run marked the task %s (%q) or retries (%v): it must give the task up untouched", ended.State.Status, ended.State.ErrorMessage, h.clock.Afters())
 	}
 	h.s.Launch(task.ID, 9)
