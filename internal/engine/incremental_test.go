@@ -64,7 +64,9 @@ func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
 	task := fullTask("task-cdc", src, dst,
 		engine.Object{Database: "shop", RenameTo: "shop_copy", Tables: []engine.Table{
 			{Name: "customers"}, {Name: "orders"}, {Name: "tags"},
-			{Name: "leads", Where: "score >= 50"},
+			// The text comparison follows the column's case-insensitive collation in the
+			// binlog as in the copy: 'VIP' matches.
+			{Name: "leads", Where: "score >= 50 OR note = 'vip'"},
 		}})
 	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
 	task.ChunkRows, task.Workers = 300, 2
@@ -98,6 +100,9 @@ func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
 		"UPDATE shop.orders SET id = -id WHERE id BETWEEN 700 AND 720",
 		"UPDATE shop.leads SET score = 75, note = 'moved in' WHERE id BETWEEN 10 AND 20",
 		"UPDATE shop.leads SET score = 0 WHERE id BETWEEN 90 AND 99",
+		"UPDATE shop.leads SET score = 0, note = 'VIP' WHERE id BETWEEN 30 AND 35", // in by the text alone
+		"UPDATE shop.leads SET score = 1, note = 'Vip' WHERE id IN (560, 561)",     // back in, by text
+		"UPDATE shop.leads SET note = 'not vip' WHERE id = 34",                     // out again
 		"DELETE FROM shop.leads WHERE id > 790",
 		"INSERT INTO shop.tags VALUES (0xfeff, 'bom'), ('b', NULL)",
 	)
@@ -114,7 +119,7 @@ func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.customers ORDER BY id", "SELECT * FROM shop_copy.customers ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.orders ORDER BY customer_id, id", "SELECT * FROM shop_copy.orders ORDER BY customer_id, id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.tags ORDER BY code", "SELECT * FROM shop_copy.tags ORDER BY code")
-	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.leads WHERE score >= 50 ORDER BY id", "SELECT * FROM shop_copy.leads ORDER BY id")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.leads WHERE score >= 50 OR note = 'vip' ORDER BY id", "SELECT * FROM shop_copy.leads ORDER BY id")
 
 	// Run again: it resumes from its checkpoint and has nothing to redo.
 	src.Exec(t, "UPDATE shop.customers SET tier = 7 WHERE id = 20001")

@@ -73,6 +73,8 @@ func columnOf(def *ast.ColumnDef) schema.Column {
 		Nullable: !pmysql.HasNotNullFlag(def.Tp.GetFlag()),
 		Members:  slices.Clone(def.Tp.GetElems()),
 		Charset:  def.Tp.GetCharset(),
+		// "" unless the definition names one: the character set's default then applies.
+		Collation: def.Tp.GetCollate(),
 	}
 	for _, o := range def.Options {
 		switch o.Tp {

@@ -36,16 +36,37 @@ func (p *tablePlan) filterQuery(rows int) string {
 	}
 	var b strings.Builder
 	b.WriteString("SELECT r." + dialect.QuoteIdent(p.indexColumn) + " FROM (SELECT ? AS " + dialect.QuoteIdent(p.indexColumn))
+	var values []string
 	for _, i := range p.filterColumns {
-		b.WriteString(", ? AS " + dialect.QuoteIdent(p.t.Columns[i].Name))
+		c := p.t.Columns[i]
+		v := "?"
+		if character(c) {
+			v = p.d.TextValue(c.Charset, c.Collation)
+		}
+		values = append(values, v)
+		b.WriteString(", " + v + " AS " + dialect.QuoteIdent(c.Name))
 	}
-	more := " UNION ALL SELECT ?" + strings.Repeat(", ?", len(p.filterColumns))
+	more := " UNION ALL SELECT ?"
+	if len(values) > 0 {
+		more += ", " + strings.Join(values, ", ")
+	}
 	b.Grow(len(more) * (rows - 1))
 	for range rows - 1 {
 		b.WriteString(more)
 	}
 	b.WriteString(") AS r WHERE (" + p.t.Where + ")")
 	return b.String()
+}
+
+// character reports whether a filter reads the column as text of its character set: the
+// row image holds the column's bytes, which compare as the source compares them only once
+// converted to its character set and collation. ENUM and SET images are numbers.
+func character(c schema.Column) bool {
+	switch c.DataType {
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+		return c.Charset != "" && c.Charset != "binary"
+	}
+	return false
 }
 
 // planFilter works out the table's filter query, when it has a where filter.
@@ -147,9 +168,9 @@ func (a *applier) filter(ctx context.Context, changes []change) ([]change, error
 // keep[i] for those it keeps.
 //
 // The query is not prepared on the server: the destination's pool interpolates the values
-// (dbconn), so text travels as binary strings, exactly as the one-image-at-a-time query
-// sent it. A server-side prepared statement would send it in the connection's character
-// set and collation and change what comparisons on text columns mean.
+// (dbconn), so a character column's bytes travel as binary strings and the query converts
+// them to the column's character set and collation (Dialect.TextValue): 'Alice' matches
+// name = 'alice' under a case-insensitive collation, in the binlog as in the full copy.
 func (a *applier) evaluate(ctx context.Context, p *tablePlan, changes []change, chunk []int, keep []bool) error {
 	t := p.t
 	args := make([]any, 0, len(chunk)*(len(p.filterColumns)+1))

@@ -5,39 +5,49 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
-// oneByOne is the filter as it was evaluated before batches: one query per row image.
-func oneByOne(ctx context.Context, db *sql.DB, t *Table, image []any) (bool, error) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = "? AS " + dialect.QuoteIdent(c.Name)
+// onTable is the filter as the full migration's SELECT on the source applies it: the rows
+// stored in a real table with the columns' types, selected with the where clause. It
+// returns the indexes of the rows kept.
+func onTable(ctx context.Context, db *sql.DB, where string) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT r.`row_no` FROM s.t AS r WHERE ("+where+")")
+	if err != nil {
+		return nil, err
 	}
-	var ok sql.NullBool
-	q := "SELECT (" + t.Where + ") FROM (SELECT " + strings.Join(cols, ", ") + ") AS r"
-	if err := db.QueryRowContext(ctx, q, image...).Scan(&ok); err != nil {
-		return false, err
+	defer rows.Close()
+	kept := map[int]bool{}
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return nil, err
+		}
+		kept[i] = true
 	}
-	return ok.Valid && ok.Bool, nil
+	return kept, rows.Err()
 }
 
-// TestBatchedFilterMatchesOneByOne evaluates filters over row images of many types, NULLs
-// mixed with values in one column, on a real MariaDB, in batches (several per table, as the
-// chunk size is lowered) and one image at a time: the verdicts must be the same.
-func TestBatchedFilterMatchesOneByOne(t *testing.T) {
+// TestBatchedFilterMatchesTheSourceSelect evaluates filters over row images of many types,
+// NULLs mixed with values in one column, on a real MariaDB, in batches (several per table,
+// as the chunk size is lowered), and compares the verdicts with a SELECT of the same rows
+// stored in a table of the same column types, as the full copy filters them: text compares
+// by the column's collation ('Alice' = 'alice' under utf8mb4_general_ci).
+func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 	ctx := context.Background()
-	db := mariadbtest.StartDestination(t).DB(t, "")
+	server := mariadbtest.StartDestination(t)
+	db := server.DB(t, "")
+	server.Exec(t, "CREATE DATABASE s",
+		"CREATE TABLE s.t (row_no INT PRIMARY KEY, id BIGINT UNSIGNED, name VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, "+
+			"price DECIMAL(10,2), created DATETIME, score INT, data BLOB, ratio DOUBLE)")
 	cols := []schema.Column{
 		{Name: "id", DataType: "bigint", Unsigned: true},
-		{Name: "name", DataType: "varchar", Charset: "utf8mb4", Nullable: true},
+		{Name: "name", DataType: "varchar", Charset: "utf8mb4", Collation: "utf8mb4_general_ci", Nullable: true},
 		{Name: "price", DataType: "decimal", Nullable: true},
 		{Name: "created", DataType: "datetime", Nullable: true},
 		{Name: "score", DataType: "int", Nullable: true},
@@ -54,6 +64,14 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 		{int64(6), "née ü", decimal.RequireFromString("99999999.99"), "2024-02-29 00:00:00", int32(100), []byte("\xff"), 3.25},
 	}
 	images := make([][]any, len(raw))
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = ''"); err != nil { // the zero date
+		t.Fatal(err)
+	}
 	for i, r := range raw {
 		images[i] = make([]any, len(cols))
 		for j, c := range cols {
@@ -63,6 +81,9 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 			}
 			images[i][j] = v
 		}
+		if _, err := conn.ExecContext(ctx, "INSERT INTO s.t VALUES (?, ?, ?, ?, ?, ?, ?, ?)", append([]any{i}, images[i]...)...); err != nil {
+			t.Fatalf("storing row %d: %v", i, err)
+		}
 	}
 	wheres := []string{
 		"id > 0",
@@ -70,7 +91,9 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 		"score >= 50",
 		"score IS NULL",
 		"name = 'alice'",
-		"name LIKE 'A%'",
+		"name LIKE 'a%'",
+		"name > 'B'",
+		"name = 'nee u'",
 		"LENGTH(name) > 3",
 		"CHAR_LENGTH(name) = 5",
 		"price > 10.4",
@@ -110,13 +133,13 @@ func TestBatchedFilterMatchesOneByOne(t *testing.T) {
 			for _, c := range got {
 				kept[c.key] = true
 			}
-			for i, img := range images {
-				want, err := oneByOne(ctx, db, tb, img)
-				if err != nil {
-					t.Fatalf("where %q, row %d one by one: %v", where, i, err)
-				}
-				if kept[fmt.Sprint(i)] != want {
-					t.Errorf("where %q, row %v (batches of %d): batched keeps it %v, one by one %v", where, raw[i], chunk, kept[fmt.Sprint(i)], want)
+			want, err := onTable(ctx, db, where)
+			if err != nil {
+				t.Fatalf("where %q on the table: %v", where, err)
+			}
+			for i := range images {
+				if kept[fmt.Sprint(i)] != want[i] {
+					t.Errorf("where %q, row %v (batches of %d): the batched filter keeps it %v, the SELECT %v", where, raw[i], chunk, kept[fmt.Sprint(i)], want[i])
 				}
 			}
 		}

@@ -63,6 +63,33 @@ func (mysqlDialect) Upsert(database, table string, columns []string, rows int) s
 	return upsert(database, table, columns, rows)
 }
 
+// TextValue converts the bytes to the column's character set and collation. A name that
+// is not a plain identifier (never from information_schema) leaves the value as bytes.
+func (mysqlDialect) TextValue(charset, collation string) string {
+	if !plainName(charset) || (collation != "" && !plainName(collation)) {
+		return "?"
+	}
+	v := "CONVERT(? USING " + charset + ")"
+	if collation != "" {
+		v += " COLLATE " + collation
+	}
+	return v
+}
+
+// plainName reports whether s is a character set or collation name: letters, digits and
+// underscores.
+func plainName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func (mysqlDialect) DeleteByKey(database, table string, key []string, rows int) string {
 	return deleteByKey(database, table, key, rows)
 }
@@ -85,6 +112,10 @@ func (mysqlDialect) DropColumn(database, table, column string) string {
 func (adbDialect) Upsert(database, table string, columns []string, rows int) string {
 	return upsert(database, table, columns, rows)
 }
+
+// TextValue leaves the value as bytes: AnalyticDB's conversion functions and collations
+// are not described for this use, so a filter compares text as binary strings there.
+func (adbDialect) TextValue(charset, collation string) string { return "?" }
 
 func (adbDialect) DeleteByKey(database, table string, key []string, rows int) string {
 	return deleteByKey(database, table, key, rows)

@@ -133,3 +133,33 @@ func TestMetaTableGolden(t *testing.T) {
 		})
 	}
 }
+
+// A where filter reads a character column's bytes as text of its character set and
+// collation on MySQL and MariaDB; AnalyticDB's rendering keeps the bytes. Names that are not
+// plain identifiers are never spliced in.
+func TestTextValue(t *testing.T) {
+	my, adb := mustDialect(t, MariaDB), mustDialect(t, ADBMySQL)
+	for _, c := range []struct {
+		d                        Dialect
+		charset, collation, want string
+	}{
+		{my, "utf8mb4", "utf8mb4_general_ci", "CONVERT(? USING utf8mb4) COLLATE utf8mb4_general_ci"},
+		{my, "latin1", "", "CONVERT(? USING latin1)"},
+		{my, "utf8mb4", "x; DROP TABLE t", "?"},
+		{my, "", "", "?"},
+		{adb, "utf8mb4", "utf8mb4_general_ci", "?"},
+	} {
+		if got := c.d.TextValue(c.charset, c.collation); got != c.want {
+			t.Errorf("%s TextValue(%q, %q) = %q, want %q", c.d.Name(), c.charset, c.collation, got, c.want)
+		}
+	}
+}
+
+func mustDialect(t *testing.T, name DatabaseType) Dialect {
+	t.Helper()
+	d, err := For(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -107,6 +107,10 @@ type Dialect interface {
 	// Incremental migration (apply.go). Names are destination names, unquoted; every value
 	// is a placeholder.
 
+	// TextValue is the expression that turns a placeholder holding a character column's
+	// bytes into text of its character set and collation (collation "" for the character
+	// set's default), so that a where filter compares it as the source's SELECT does.
+	TextValue(charset, collation string) string
 	// Upsert writes rows rows of columns into database.table, each replacing the row with
 	// the same key: one placeholder per value, row after row.
 	Upsert(database, table string, columns []string, rows int) string

@@ -24,6 +24,9 @@ type Column struct {
 	Members []string `json:",omitempty"`
 	// Charset is a character column's character set; "" for other columns.
 	Charset string `json:",omitempty"`
+	// Collation is a character column's collation; "" for other columns, and in schema
+	// histories recorded before it was kept (the character set's default then applies).
+	Collation string `json:",omitempty"`
 }
 
 // Binary reports whether the column holds bytes rather than characters, so values must be
@@ -132,7 +135,7 @@ func DatabaseExists(ctx context.Context, db *sql.DB, database string) (bool, err
 func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, error) {
 	t := &Table{Database: database, Name: table}
 	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(DATA_TYPE), IS_NULLABLE = 'YES',
-		COALESCE(GENERATION_EXPRESSION, '') <> '', COLUMN_TYPE, COALESCE(CHARACTER_SET_NAME, '')
+		COALESCE(GENERATION_EXPRESSION, '') <> '', COLUMN_TYPE, COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLLATION_NAME, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
 		database, table)
 	if err != nil {
@@ -142,7 +145,7 @@ func Describe(ctx context.Context, db *sql.DB, database, table string) (*Table, 
 	for rows.Next() {
 		var c Column
 		var typ, charset string
-		if err := rows.Scan(&c.Name, &c.DataType, &c.Nullable, &c.Generated, &typ, &charset); err != nil {
+		if err := rows.Scan(&c.Name, &c.DataType, &c.Nullable, &c.Generated, &typ, &charset, &c.Collation); err != nil {
 			rows.Close()
 			return nil, err
 		}
