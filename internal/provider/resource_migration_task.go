@@ -454,7 +454,8 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 										MarkdownDescription: "Migrate only the rows matching this boolean SQL expression over the source columns, " +
 											"for example `status <> 'deleted' AND id > 100`. Checked by the SQL parser at plan time; subqueries and statements are refused. " +
 											"The full migration's SELECT on the source applies it; incremental migration evaluates it for each changed row on the destination's SQL engine, " +
-											"with the row's text in its column's character set and collation, so the same rows match (`name = 'alice'` keeps `Alice` under a case-insensitive collation).",
+											"with the row's text in its column's character set and collation, so the same rows match (`name = 'alice'` keeps `Alice` under a case-insensitive collation; " +
+											"`ENUM` and `SET` columns compare by their member text, as in `status = 'active'`, not by index number).",
 										Optional:   true,
 										Validators: []validator.String{whereFilter{}},
 									},

@@ -40,8 +40,11 @@ func (p *tablePlan) filterQuery(rows int) string {
 	for _, i := range p.filterColumns {
 		c := p.t.Columns[i]
 		v := "?"
-		if character(c) {
+		switch {
+		case character(c):
 			v = p.d.TextValue(c.Charset, c.Collation)
+		case c.DataType == "enum" || c.DataType == "set":
+			v = p.d.MemberValue(c.Members, c.DataType == "set", c.Charset, c.Collation)
 		}
 		values = append(values, v)
 		b.WriteString(", " + v + " AS " + dialect.QuoteIdent(c.Name))
@@ -60,7 +63,8 @@ func (p *tablePlan) filterQuery(rows int) string {
 
 // character reports whether a filter reads the column as text of its character set: the
 // row image holds the column's bytes, which compare as the source compares them only once
-// converted to its character set and collation. ENUM and SET images are numbers.
+// converted to its character set and collation. ENUM and SET images are numbers, turned
+// into their member text by Dialect.MemberValue.
 func character(c schema.Column) bool {
 	switch c.DataType {
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":

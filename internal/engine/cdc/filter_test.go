@@ -44,7 +44,8 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 	db := server.DB(t, "")
 	server.Exec(t, "CREATE DATABASE s",
 		"CREATE TABLE s.t (row_no INT PRIMARY KEY, id BIGINT UNSIGNED, name VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, "+
-			"price DECIMAL(10,2), created DATETIME, score INT, data BLOB, ratio DOUBLE)")
+			"price DECIMAL(10,2), created DATETIME, score INT, data BLOB, ratio DOUBLE, "+
+			"state ENUM('new','active','gone') CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, tags SET('a','b','c') CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci)")
 	cols := []schema.Column{
 		{Name: "id", DataType: "bigint", Unsigned: true},
 		{Name: "name", DataType: "varchar", Charset: "utf8mb4", Collation: "utf8mb4_general_ci", Nullable: true},
@@ -53,15 +54,17 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 		{Name: "score", DataType: "int", Nullable: true},
 		{Name: "data", DataType: "blob", Nullable: true},
 		{Name: "ratio", DataType: "double", Nullable: true},
+		{Name: "state", DataType: "enum", Members: []string{"new", "active", "gone"}, Charset: "utf8mb4", Collation: "utf8mb4_general_ci", Nullable: true},
+		{Name: "tags", DataType: "set", Members: []string{"a", "b", "c"}, Charset: "utf8mb4", Collation: "utf8mb4_general_ci", Nullable: true},
 	}
 	// Row images as go-mysql decodes them.
 	raw := [][]any{
-		{int64(1), "Alice", decimal.RequireFromString("10.50"), "2024-01-02 03:04:05", int32(50), []byte{0, 1}, 0.5},
-		{int64(-1), "bob", decimal.RequireFromString("-3.25"), "2023-12-31 23:59:59", int32(-7), []byte("x"), 1e300},
-		{int64(3), nil, nil, nil, nil, nil, nil},
-		{int64(4), "ALICE", decimal.RequireFromString("10.5"), "2024-01-02 03:04:05", int32(49), []byte{}, -0.0},
-		{int64(5), "", decimal.RequireFromString("0"), "0000-00-00 00:00:00", int32(0), nil, 2.0},
-		{int64(6), "née ü", decimal.RequireFromString("99999999.99"), "2024-02-29 00:00:00", int32(100), []byte("\xff"), 3.25},
+		{int64(1), "Alice", decimal.RequireFromString("10.50"), "2024-01-02 03:04:05", int32(50), []byte{0, 1}, 0.5, int64(2), int64(5)},
+		{int64(-1), "bob", decimal.RequireFromString("-3.25"), "2023-12-31 23:59:59", int32(-7), []byte("x"), 1e300, int64(1), int64(0)},
+		{int64(3), nil, nil, nil, nil, nil, nil, nil, nil},
+		{int64(4), "ALICE", decimal.RequireFromString("10.5"), "2024-01-02 03:04:05", int32(49), []byte{}, -0.0, int64(0), int64(7)},
+		{int64(5), "", decimal.RequireFromString("0"), "0000-00-00 00:00:00", int32(0), nil, 2.0, int64(3), int64(2)},
+		{int64(6), "née ü", decimal.RequireFromString("99999999.99"), "2024-02-29 00:00:00", int32(100), []byte("\xff"), 3.25, int64(2), int64(4)},
 	}
 	images := make([][]any, len(raw))
 	conn, err := db.Conn(ctx)
@@ -81,7 +84,7 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 			}
 			images[i][j] = v
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO s.t VALUES (?, ?, ?, ?, ?, ?, ?, ?)", append([]any{i}, images[i]...)...); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO s.t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", append([]any{i}, images[i]...)...); err != nil {
 			t.Fatalf("storing row %d: %v", i, err)
 		}
 	}
@@ -94,6 +97,11 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 		"name LIKE 'a%'",
 		"name > 'B'",
 		"name = 'nee u'",
+		"state = 'active'",
+		"state = 'ACTIVE' OR state = ''",
+		"state IN ('new', 'gone')",
+		"FIND_IN_SET('c', tags) > 0",
+		"tags = 'a,c'",
 		"LENGTH(name) > 3",
 		"CHAR_LENGTH(name) = 5",
 		"price > 10.4",

@@ -76,6 +76,30 @@ func (mysqlDialect) TextValue(charset, collation string) string {
 	return v
 }
 
+// MemberValue picks the member text with ELT (an ENUM's index 0, the error value, reads as
+// '') or MAKE_SET (a SET's members joined by commas).
+func (d mysqlDialect) MemberValue(members []string, set bool, charset, collation string) string {
+	quoted := make([]string, len(members))
+	for i, m := range members {
+		quoted[i] = QuoteString(m)
+	}
+	v := "ELT(? + 1, '', " + strings.Join(quoted, ", ") + ")"
+	if set {
+		v = "MAKE_SET(?, " + strings.Join(quoted, ", ") + ")"
+	}
+	if len(members) == 0 {
+		return "?"
+	}
+	if !plainName(charset) || (collation != "" && !plainName(collation)) {
+		return v
+	}
+	v = "CONVERT(" + v + " USING " + charset + ")"
+	if collation != "" {
+		v += " COLLATE " + collation
+	}
+	return v
+}
+
 // plainName reports whether s is a character set or collation name: letters, digits and
 // underscores.
 func plainName(s string) bool {
@@ -116,6 +140,11 @@ func (adbDialect) Upsert(database, table string, columns []string, rows int) str
 // TextValue leaves the value as bytes: AnalyticDB's conversion functions and collations
 // are not described for this use, so a filter compares text as binary strings there.
 func (adbDialect) TextValue(charset, collation string) string { return "?" }
+
+// MemberValue leaves the index or bit mask as a number on AnalyticDB, like TextValue.
+func (adbDialect) MemberValue(members []string, set bool, charset, collation string) string {
+	return "?"
+}
 
 func (adbDialect) DeleteByKey(database, table string, key []string, rows int) string {
 	return deleteByKey(database, table, key, rows)

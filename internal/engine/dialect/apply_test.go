@@ -155,6 +155,20 @@ func TestTextValue(t *testing.T) {
 	}
 }
 
+// ENUM indexes and SET bit masks become their member text for a where filter.
+func TestMemberValue(t *testing.T) {
+	my, adb := mustDialect(t, MySQL), mustDialect(t, ADBMySQL)
+	if got, want := my.MemberValue([]string{"new", "it's"}, false, "utf8mb4", "utf8mb4_bin"), "CONVERT(ELT(? + 1, '', 'new', 'it\\'s') USING utf8mb4) COLLATE utf8mb4_bin"; got != want {
+		t.Errorf("enum: %s, want %s", got, want)
+	}
+	if got, want := my.MemberValue([]string{"a", "b"}, true, "latin1", ""), "CONVERT(MAKE_SET(?, 'a', 'b') USING latin1)"; got != want {
+		t.Errorf("set: %s, want %s", got, want)
+	}
+	if got := adb.MemberValue([]string{"a"}, true, "utf8mb4", ""); got != "?" {
+		t.Errorf("adb: %s", got)
+	}
+}
+
 func mustDialect(t *testing.T, name DatabaseType) Dialect {
 	t.Helper()
 	d, err := For(name)

@@ -111,6 +111,11 @@ type Dialect interface {
 	// bytes into text of its character set and collation (collation "" for the character
 	// set's default), so that a where filter compares it as the source's SELECT does.
 	TextValue(charset, collation string) string
+	// MemberValue is the expression that turns a placeholder holding an ENUM's index (set
+	// false) or a SET's bit mask (set true), as the binlog gives them, into the member text
+	// the column reads as, in its character set and collation, so that a where filter
+	// compares it as the source's SELECT does (status = 'active').
+	MemberValue(members []string, set bool, charset, collation string) string
 	// Upsert writes rows rows of columns into database.table, each replacing the row with
 	// the same key: one placeholder per value, row after row.
 	Upsert(database, table string, columns []string, rows int) string
