@@ -77,8 +77,8 @@ func (mysqlDialect) TextValue(charset, collation string) string {
 }
 
 // MemberValue picks the member text with ELT (an ENUM's index 0, the error value, reads as
-// '') or MAKE_SET (a SET's members joined by commas).
-func (d mysqlDialect) MemberValue(members []string, set bool, charset, collation string) string {
+// the empty string) or MAKE_SET (a SET's members joined by commas).
+func (mysqlDialect) MemberValue(members []string, set bool, charset, collation string) string {
 	quoted := make([]string, len(members))
 	for i, m := range members {
 		quoted[i] = QuoteString(m)
