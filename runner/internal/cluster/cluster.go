@@ -57,12 +57,13 @@ type Runner interface {
 	Running(id string) bool
 	// Launch starts the task's run as its owner of epoch, if it is not running.
 	Launch(id string, epoch int64)
-	// Release cancels the task's run, without changing its stored status, and waits until
-	// it has let go.
-	Release(id string)
+	// Release ends the task's run, without changing its stored status, and waits until it
+	// has let go: gracefully (an incremental run commits its transaction in flight first)
+	// while this runner still holds its lease, at once (abort) when the lease may have
+	// ended, since another runner may own the task already.
+	Release(id string, abort bool)
 	// Halt stops the task, owned at epoch, as the user asked (desired status stopped):
-	// drains an incremental
-	// run and marks the task Stopped.
+	// drains an incremental run and marks the task Stopped.
 	Halt(id string, epoch int64)
 }
 
@@ -178,7 +179,9 @@ func (m *Member) live(s *concurrency.Session) {
 	defer close(m.done)
 	for {
 		m.serve(s)
-		m.abandonAll()
+		// Leaving, the lease is still held: hand over gracefully. A lost session cancelled
+		// every run at once already (serve's lose).
+		m.abandonAll(m.ctx.Err() == nil)
 		// The session's keepalive stops; its lease is revoked below once etcd answers.
 		s.Orphan()
 		if m.ctx.Err() != nil {
@@ -215,10 +218,11 @@ func (m *Member) serve(s *concurrency.Session) {
 	// after the loops below notice (their etcd and store calls can take a while to time out).
 	lose := sync.OnceFunc(func() {
 		cancel()
-		if m.ctx.Err() == nil {
+		leaving := m.ctx.Err() != nil
+		if !leaving {
 			m.log.Warn("etcd session lost: cancelling every task run")
 		}
-		m.abandonAll()
+		m.abandonAll(!leaving)
 	})
 	go func() {
 		select {
@@ -489,7 +493,7 @@ func (m *Member) reconcile(ctx context.Context, s *concurrency.Session) error {
 			continue
 		}
 		m.log.Info("releasing task", "task_id", id, "epoch", epoch, "owner_key_lost", lost)
-		m.cfg.Runner.Release(id)
+		m.cfg.Runner.Release(id, lost)
 		m.forget(id)
 		if !lost {
 			key := m.k("owners", id)
@@ -540,7 +544,7 @@ func (m *Member) reconcile(ctx context.Context, s *concurrency.Session) error {
 		}
 		t, err := m.cfg.Store.GetTask(id)
 		if errors.Is(err, store.ErrNotFound) {
-			m.cfg.Runner.Release(id)
+			m.cfg.Runner.Release(id, true) // deleted: nothing to hand over
 			m.forget(id)
 			continue
 		}
@@ -590,9 +594,9 @@ func (m *Member) forget(id string) {
 	m.mu.Unlock()
 }
 
-// abandonAll cancels every owned task's run at once (the session is gone, or the runner
-// leaves) and forgets them.
-func (m *Member) abandonAll() {
+// abandonAll ends every owned task's run (the session is gone: abort, at once; or the
+// runner leaves: gracefully) and forgets them.
+func (m *Member) abandonAll(abort bool) {
 	m.mu.Lock()
 	ids := make([]string, 0, len(m.owned))
 	for id := range m.owned {
@@ -602,7 +606,7 @@ func (m *Member) abandonAll() {
 	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, id := range ids {
-		wg.Go(func() { m.cfg.Runner.Release(id) })
+		wg.Go(func() { m.cfg.Runner.Release(id, abort) })
 	}
 	wg.Wait()
 }

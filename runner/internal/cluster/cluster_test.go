@@ -38,7 +38,7 @@ func (r *recorder) Launch(id string, epoch int64) {
 	r.running[id] = epoch
 }
 
-func (r *recorder) Release(id string) {
+func (r *recorder) Release(id string, _ bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.running[id]; ok {
@@ -47,7 +47,7 @@ func (r *recorder) Release(id string) {
 	}
 }
 
-func (r *recorder) Halt(id string, _ int64) { r.Release(id) }
+func (r *recorder) Halt(id string, _ int64) { r.Release(id, false) }
 
 func (r *recorder) snapshot() map[string]int64 {
 	r.mu.Lock()

@@ -43,18 +43,19 @@ func (s *Scheduler) Launch(id string, epoch int64) {
 	s.launch(id, epoch)
 }
 
-// Release ends the task's run without marking it, and waits until it has let go: a run in
-// incremental migration first lets its transaction in flight commit (for at most
-// yieldWait), so the next owner resumes right after it; any other run is cancelled at once,
-// as at shutdown. A task that does not run is left alone.
-func (s *Scheduler) Release(id string) {
+// Release ends the task's run without marking it, and waits until it has let go. Unless
+// abort is set, a run in incremental migration first lets its transaction in flight commit
+// (for at most yieldWait), so the next owner resumes right after it; an aborted run, or
+// one in another phase, is cancelled at once, as at shutdown. A task that does not run is
+// left alone.
+func (s *Scheduler) Release(id string, abort bool) {
 	s.mu.Lock()
 	r := s.runs[id]
 	s.mu.Unlock()
 	if r == nil {
 		return
 	}
-	if s.drainWait(id) > 0 {
+	if !abort && s.drainWait(id) > 0 {
 		r.yieldOnce.Do(func() { close(r.yield) })
 		select {
 		case <-r.done:

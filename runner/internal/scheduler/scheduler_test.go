@@ -562,7 +562,7 @@ func TestSchedulerStaleOwnerLeavesStateAlone(t *testing.T) {
 	s.do(t, func(report func(engine.Progress)) {
 		report(engine.Progress{Phase: engine.PhaseIncremental, RowsMigrated: 11})
 	})
-	h.s.Release(task.ID)
+	h.s.Release(task.ID, false)
 	st, err := h.st.GetTask(task.ID)
 	if err != nil {
 		t.Fatal(err)
