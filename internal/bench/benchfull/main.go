@@ -299,9 +299,10 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	if state.RowsMigrated != res.rows {
 		return res, fmt.Errorf("the task reports %d rows migrated, the tables hold %d", state.RowsMigrated, res.rows)
 	}
-	// The etl and plain runs verify three times and keep the fastest: on a shared machine
-	// one run says more about the neighbours than about the verification.
-	rounds := map[string]int{"main": 1, "etl": 3, "plain": 3}[label]
+	// Verification and CHECKSUM TABLE run three times each and keep the fastest: on a
+	// shared machine one run of about a second says more about the neighbours than about
+	// either.
+	rounds := map[string]int{"main": 3, "etl": 3, "plain": 3}[label]
 	for i := range rounds {
 		took, err := timeVerification(ctx, r, task.ID, res.rows, cfg.timeout)
 		if err != nil {
@@ -312,8 +313,14 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		}
 	}
 	if label == "main" {
-		if res.checksum, err = timeChecksums(ctx, cfg, src, dst); err != nil {
-			return res, err
+		for i := range 3 {
+			took, err := timeChecksums(ctx, cfg, src, dst)
+			if err != nil {
+				return res, err
+			}
+			if i == 0 || took < res.checksum {
+				res.checksum = took
+			}
 		}
 	}
 	return res, nil
@@ -491,8 +498,8 @@ myloader                   %.2f s
 mydumper + myloader        %.2f s  (%.0f rows/s)
 ratio ours/(dump+load)     %.2f
 runner peak RSS            %.1f MiB
-data verification          %.2f s  (%.0f rows/s; per-chunk sums of row CRC32s on both servers, 4 chunks at once)
-CHECKSUM TABLE, both       %.2f s  (%.0f rows/s; whole-table checksums, nothing narrowed)
+data verification          %.2f s  (%.0f rows/s, fastest of 3; per-chunk sums of row CRC32s on both servers, 4 chunks at once)
+CHECKSUM TABLE, both       %.2f s  (%.0f rows/s, fastest of 3; whole-table checksums, nothing narrowed)
 CHECKSUM TABLE / ours      %.3f  (target of issue 15: at least 0.25)
 `, version, cfg.tables, cfg.rows, ours.rows, cfg.threads, cfg.instanceClass,
 		ours.wall.Seconds(), float64(ours.rows)/ours.wall.Seconds(),
