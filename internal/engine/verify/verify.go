@@ -258,7 +258,7 @@ func (v *verifier) table(ctx context.Context, j tablemap.Table) error {
 		return nil
 	}
 	if len(j.Source.Key) == 0 {
-		return v.unkeyed(ctx, j, name)
+		return v.unkeyed(ctx, j, name, src, dst)
 	}
 	keyCols, err := tablemap.KeyColumns(j.Source)
 	if err != nil {
@@ -332,7 +332,11 @@ func (v *verifier) sampled() bool {
 // prepare describes the job's source and destination rows, or says why the job's table
 // cannot be compared.
 func prepare(ctx context.Context, srcDB, dstDB Server, j tablemap.Table) (side, side, string, error) {
-	src, dst := sides(srcDB, dstDB, j)
+	nullable, err := nullableColumns(ctx, dstDB.DB, j.DestDatabase, j.DestTable)
+	if err != nil {
+		return side{}, side{}, "", fmt.Errorf("verifying %s: reading the destination's columns: %w", j.Name(), err)
+	}
+	src, dst := sides(srcDB, dstDB, j, nullable)
 	if j.ETL == nil {
 		return src, dst, "", nil
 	}
@@ -345,8 +349,28 @@ func prepare(ctx context.Context, srcDB, dstDB Server, j tablemap.Table) (side, 
 	return src, dst, "", nil
 }
 
-// sides describes the job's source and destination rows.
-func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
+// nullableColumns returns the lower-case names of the columns of database.table that may
+// hold NULL.
+func nullableColumns(ctx context.Context, db *sql.DB, database, table string) (map[string]bool, error) {
+	r, err := db.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IS_NULLABLE = 'YES'", database, table)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := map[string]bool{}
+	for r.Next() {
+		var name string
+		if err := r.Scan(&name); err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(name)] = true
+	}
+	return out, r.Err()
+}
+
+// sides describes the job's source and destination rows; destNullable holds the lower-case
+// names of the destination columns that may hold NULL.
+func sides(srcDB, dstDB Server, j tablemap.Table, destNullable map[string]bool) (side, side) {
 	src := side{db: srcDB.DB, sql: srcDB.Dialect, table: dialect.QuoteTable(j.Source.Database, j.Source.Name), where: j.Where}
 	dst := side{db: dstDB.DB, sql: dstDB.Dialect, table: dialect.QuoteTable(j.DestDatabase, j.DestTable)}
 	if j.SourceTag != "" {
@@ -357,8 +381,10 @@ func sides(srcDB, dstDB Server, j tablemap.Table) (side, side) {
 		// Both sides take the source column's type, so they build the same text.
 		free := freeText(cm.Source.DataType)
 		byteLen := cm.Source.Binary() || strings.HasPrefix(cm.Source.Charset, "utf8")
-		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen})
-		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen})
+		// NULL flags where either side may hold NULL, so that both build the same text.
+		null := cm.Source.Nullable || destNullable[strings.ToLower(cm.Dest)]
+		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen, Nullable: null})
+		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen, Nullable: null})
 	}
 	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
 	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
@@ -676,8 +702,7 @@ func (v *verifier) note(found []Mismatch) {
 // from both servers: a duplicated or missing row shows as a count that differs. Its rows
 // have no key to report by: a mismatch names the row's hash. Repair rewrites the rows of
 // each hash that differs (the whole table when more than maxRepairHashes differ).
-func (v *verifier) unkeyed(ctx context.Context, j tablemap.Table, name string) error {
-	src, dst := sides(v.src, v.dst, j)
+func (v *verifier) unkeyed(ctx context.Context, j tablemap.Table, name string, src, dst side) error {
 	found, hashes, rows, err := v.multisets(ctx, src, dst, name)
 	if err != nil {
 		return err
