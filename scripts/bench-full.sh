@@ -20,6 +20,10 @@
 #   ETL=0                             skip the second migration with an etl block (a filter
 #                                     and one computed column), timed against the plain one,
 #                                     migration and data verification both
+#   MANY_TABLES=2000 MANY_ROWS=20     the many-small-tables case: that many sysbench tables of
+#                                     MANY_ROWS rows (one secondary index each), schema + full
+#                                     through the runner against mydumper + myloader, with the
+#                                     runner's peak RSS; MANY_TABLES=0 skips it
 #
 # Quick run: ROWS=200000 TABLES=2 make bench-full
 set -euo pipefail
@@ -54,4 +58,5 @@ BENCH_DB_PASSWORD=$password "$work/benchfull" \
 	-user "$user" -runner "$root/bin/adbmigrate-runner" -work-dir "$work" \
 	-tables "$TABLES" -rows "$ROWS" -threads "$THREADS" \
 	-out "$BENCH_OUT" -rss-sizes "$BENCH_RSS_SIZES" -timeout "$BENCH_TIMEOUT" \
-	-etl="$([[ ${ETL:-1} == 1 ]] && echo true || echo false)"
+	-etl="$([[ ${ETL:-1} == 1 ]] && echo true || echo false)" \
+	-many-tables "${MANY_TABLES:-2000}" -many-rows "${MANY_ROWS:-20}"

@@ -14,7 +14,10 @@
 //  5. with -etl, migrates again with an etl block and then plain, timing each migration and
 //     its data verification (of the etl table: against rows the runner computes itself);
 //  6. prints a result block and appends a markdown table row to -out when given;
-//  7. with -rss-sizes, reloads the source with each table size and runs the migration again,
+//  7. with -many-tables, reloads the source with that many small sysbench tables (-many-rows
+//     rows and one secondary index each) and times schema + full migration of them through
+//     the runner against mydumper + myloader, with the runner's peak RSS;
+//  8. with -rss-sizes, reloads the source with each table size and runs the migration again,
 //     printing the runner's peak RSS per size (memory must not grow with the table size).
 //
 // The database password comes from $BENCH_DB_PASSWORD, never from the command line.
@@ -49,6 +52,7 @@ type config struct {
 	rssSizes              []int
 	timeout               time.Duration
 	etl                   bool
+	manyTables, manyRows  int
 }
 
 func main() { benchkit.Main("benchfull", parseFlags, run) }
@@ -70,6 +74,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&rssSizes, "rss-sizes", "", "space-separated rows per table: run the migration once per size and report the runner's peak RSS")
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Hour, "longest a single migration may take")
 	fs.BoolVar(&cfg.etl, "etl", true, "migrate again with an etl block (a filter and one computed column) and report its throughput against the plain run")
+	fs.IntVar(&cfg.manyTables, "many-tables", 2000, "tables of the many-small-tables case (0: skip it)")
+	fs.IntVar(&cfg.manyRows, "many-rows", 20, "rows per table of the many-small-tables case")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -83,6 +89,8 @@ func parseFlags(args []string) (config, error) {
 		return cfg, errors.New("-work-dir is required")
 	case cfg.tables < 1 || cfg.rows < 1 || cfg.threads < 1:
 		return cfg, errors.New("-tables, -rows and -threads must be positive")
+	case cfg.manyTables < 0 || cfg.manyRows < 1:
+		return cfg, errors.New("-many-tables must not be negative, -many-rows must be positive")
 	}
 	for _, f := range strings.Fields(rssSizes) {
 		n, err := strconv.Atoi(f)
@@ -138,7 +146,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("bench: %s, %d tables x %d rows, %d threads, task instance class %s\n", version, cfg.tables, cfg.rows, cfg.threads, class)
 
-	if err := prepare(ctx, cfg, src, cfg.rows); err != nil {
+	if err := prepare(ctx, cfg, src, cfg.tables, cfg.rows); err != nil {
 		return err
 	}
 	ours, err := runOurs(ctx, cfg, src, dst, "main", nil)
@@ -182,12 +190,17 @@ etl verification / plain   %.2f
 		}
 	}
 
+	if cfg.manyTables > 0 {
+		if err := runMany(ctx, cfg, src, dst); err != nil {
+			return err
+		}
+	}
 	if len(cfg.rssSizes) == 0 {
 		return nil
 	}
 	var rss []ourResult
 	for _, size := range cfg.rssSizes {
-		if err := prepare(ctx, cfg, src, size); err != nil {
+		if err := prepare(ctx, cfg, src, cfg.tables, size); err != nil {
 			return err
 		}
 		r, err := runOurs(ctx, cfg, src, dst, fmt.Sprintf("rss-%d", size), nil)
@@ -218,9 +231,38 @@ func openDB(cfg config, port int) (*sql.DB, error) {
 	return benchkit.OpenDB(cfg.user, cfg.password, port, nil)
 }
 
-// prepare (re)creates the sysbench tables on the source with rows rows each.
-func prepare(ctx context.Context, cfg config, src *sql.DB, rows int) error {
-	fmt.Printf("\n== sysbench prepare: %d tables x %d rows on the source ==\n", cfg.tables, rows)
+// runMany times schema + full migration of many small sysbench tables through the runner
+// and with mydumper + myloader, and prints the result.
+func runMany(ctx context.Context, cfg config, src, dst *sql.DB) error {
+	if err := prepare(ctx, cfg, src, cfg.manyTables, cfg.manyRows); err != nil {
+		return err
+	}
+	ours, err := runOurs(ctx, cfg, src, dst, "many", nil)
+	if err != nil {
+		return err
+	}
+	dump, err := runDumper(ctx, cfg, src, dst)
+	if err != nil {
+		return err
+	}
+	both := dump.dump + dump.load
+	fmt.Printf(`
+== result: many small tables ==
+tables x rows              %d x %d (%d rows, one secondary index each)
+adbmigrate wall time       %.2f s  (schema + full)
+mydumper                   %.2f s
+myloader                   %.2f s
+mydumper + myloader        %.2f s
+ratio ours/(dump+load)     %.2f  (target of issue 15: at most 1.0)
+runner peak RSS            %.1f MiB  (target of issue 15: under 300 MiB with 10,000 tables)
+`, cfg.manyTables, cfg.manyRows, ours.rows, ours.wall.Seconds(), dump.dump.Seconds(), dump.load.Seconds(), both.Seconds(),
+		ours.wall.Seconds()/both.Seconds(), benchkit.MiB(ours.peakRSSKiB))
+	return nil
+}
+
+// prepare (re)creates tables sysbench tables on the source with rows rows each.
+func prepare(ctx context.Context, cfg config, src *sql.DB, tables, rows int) error {
+	fmt.Printf("\n== sysbench prepare: %d tables x %d rows on the source ==\n", tables, rows)
 	if err := benchkit.RecreateDatabase(ctx, src, database); err != nil {
 		return err
 	}
@@ -228,8 +270,8 @@ func prepare(ctx context.Context, cfg config, src *sql.DB, rows int) error {
 	err := benchkit.Command(ctx, false, "sysbench", "oltp_read_write", "--db-driver=mysql",
 		"--mysql-host=127.0.0.1", "--mysql-port="+strconv.Itoa(cfg.srcPort),
 		"--mysql-user="+cfg.user, "--mysql-password="+cfg.password, "--mysql-db="+database,
-		"--tables="+strconv.Itoa(cfg.tables), "--table-size="+strconv.Itoa(rows),
-		"--threads="+strconv.Itoa(min(cfg.threads, cfg.tables)), "prepare")
+		"--tables="+strconv.Itoa(tables), "--table-size="+strconv.Itoa(rows),
+		"--threads="+strconv.Itoa(min(cfg.threads, tables)), "prepare")
 	if err != nil {
 		return err
 	}
