@@ -62,8 +62,10 @@ type Options struct {
 	Fence *checkpoint.Fence
 }
 
-// Run copies every job, resuming from the plans and chunks recorded on dst. It returns the
-// first error, after stopping the other workers.
+// Run copies every job, resuming from the plans and chunks recorded on dst. Tables are
+// planned by Workers goroutines while Workers others copy the chunks planned so far, so
+// the many round trips of planning many small tables overlap each other and the copy. It
+// returns the first error, after stopping the other workers.
 func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
@@ -72,42 +74,80 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 		job   int
 		chunk checkpoint.Chunk
 	}
-	var queue []work
-	totals := make([]int64, len(jobs))
-	defs := make([]string, len(jobs))
-	for i, j := range jobs {
-		plan, err := planTable(ctx, src, dst, j, opts)
-		if err != nil {
-			return err
-		}
-		defs[i] = plan.Definition
-		for _, c := range plan.Chunks {
-			totals[i] += c.RowsCopied
-			if !c.Done {
-				queue = append(queue, work{job: i, chunk: c})
-			}
-		}
-		if opts.Progress != nil {
-			opts.Progress(i, totals[i])
-		}
-	}
-
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	totals := make([]int64, len(jobs))
+	// defs[i] is written by the planner of job i before it queues the job's chunks, and
+	// read by the copiers after they receive one.
+	defs := make([]string, len(jobs))
+	var mu sync.Mutex // guards totals
+	// Plans are saved one at a time: two saves at once deadlock on the gap locks of
+	// their DELETEs of rows that are not there yet.
+	var saving sync.Mutex
 	items := make(chan work)
-	var mu sync.Mutex
+	next := make(chan int)
+	var planners sync.WaitGroup
+	for range min(opts.Workers, max(len(jobs), 1)) {
+		planners.Go(func() {
+			for i := range next {
+				plan, err := planTable(ctx, src, dst, jobs[i], opts, &saving)
+				if err != nil {
+					cancel(err)
+					return
+				}
+				defs[i] = plan.Definition
+				var total int64
+				var todo []work
+				for _, c := range plan.Chunks {
+					total += c.RowsCopied
+					if !c.Done {
+						todo = append(todo, work{job: i, chunk: c})
+					}
+				}
+				mu.Lock()
+				totals[i] += total
+				total = totals[i]
+				mu.Unlock()
+				if opts.Progress != nil {
+					opts.Progress(i, total)
+				}
+				for _, it := range todo {
+					select {
+					case items <- it:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		})
+	}
+	go func() {
+		defer func() {
+			planners.Wait()
+			close(items)
+		}()
+		defer close(next)
+		for i := range jobs {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	w := newWriterMode()
-	for range min(opts.Workers, max(len(queue), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range opts.Workers {
+		wg.Go(func() {
 			for it := range items {
+				if ctx.Err() != nil {
+					continue // drain: the planners stop at the next send
+				}
 				j := jobs[it.job]
 				n, err := copyChunk(ctx, src, dst, j, it.chunk, defs[it.job], opts, w)
 				if err != nil {
 					cancel(err)
-					return
+					continue
 				}
 				mu.Lock()
 				totals[it.job] += n
@@ -117,56 +157,87 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 					opts.Progress(it.job, total)
 				}
 			}
-		}()
+		})
 	}
-feed:
-	for _, it := range queue {
-		select {
-		case items <- it:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(items)
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	// A last look for DDL that ran after the last chunk of a table was copied.
-	for i, j := range jobs {
-		if err := checkDefinition(ctx, src, j.Source, defs[i], opts.FollowDDL); err != nil {
-			return err
-		}
-	}
-	return nil
+	// A last look for DDL that ran after the last chunk of a table was copied, Workers
+	// tables at a time.
+	return forEach(ctx, len(jobs), opts.Workers, func(i int) error {
+		return checkDefinition(ctx, src, jobs[i].Source, defs[i], opts.FollowDDL)
+	})
 }
 
-// planTable returns the table's stored plan, or plans its chunks and stores them.
-func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Options) (checkpoint.TablePlan, error) {
+// forEach calls f(0) to f(n-1), workers calls at a time, and returns the first error; after
+// an error no further call starts.
+func forEach(ctx context.Context, n, workers int, f func(int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// planTable returns the table's stored plan, or plans its chunks and stores them, holding
+// saving while it stores them.
+func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Options, saving sync.Locker) (checkpoint.TablePlan, error) {
+	plan, save, err := makePlan(ctx, src, dst, j, opts)
+	if err != nil || !save {
+		return plan, err
+	}
+	saving.Lock()
+	defer saving.Unlock()
+	t := j.Source
+	return plan, checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan)
+}
+
+// makePlan returns the table's stored plan, or plans its chunks; save says whether the plan
+// is new and must be stored.
+func makePlan(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Options) (plan checkpoint.TablePlan, save bool, err error) {
 	t := j.Source
 	plan, ok, err := checkpoint.LoadPlan(ctx, dst, opts.TaskID, t.Database, t.Name)
 	if err != nil || ok {
 		if err == nil {
 			err = checkDefinition(ctx, src, t, plan.Definition, opts.FollowDDL)
 		}
-		return plan, err
+		return plan, false, err
 	}
 	plan.Definition = fingerprint(t.Shown) + ":" + columnsFingerprint(t.Shown, t.Columns)
 	if len(t.Key) == 0 {
 		// Without a key there is no range to split on: one chunk, one transaction, still
 		// all or nothing on a restart.
 		plan.Chunks = []checkpoint.Chunk{{No: 0}}
-		return plan, checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan)
+		return plan, true, nil
 	}
 	keyCols, err := tablemap.KeyColumns(t)
 	if err != nil {
-		return plan, err
+		return plan, false, err
 	}
 	if len(keyCols) == 1 && keyCols[0].Integer() {
-		if plan.Chunks, err = splitIntegerRange(ctx, src, t, opts); err != nil {
-			return plan, err
-		}
-		return plan, checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan)
+		plan.Chunks, err = splitIntegerRange(ctx, src, t, opts)
+		return plan, err == nil, err
 	}
 	// Walk the key index only, one boundary every chunkRows keys.
 	q := fmt.Sprintf("SELECT %s FROM %s%%s ORDER BY %s LIMIT 1 OFFSET %d",
@@ -180,11 +251,11 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 			where = " WHERE " + pred
 		}
 		if err := opts.Limits.WaitQueries(ctx, 1); err != nil {
-			return plan, err
+			return plan, false, err
 		}
 		hi, err := tablemap.ReadKey(ctx, src, fmt.Sprintf(q, where), args, len(t.Key))
 		if err != nil {
-			return plan, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
+			return plan, false, fmt.Errorf("planning the copy of %s.%s: %w", t.Database, t.Name, err)
 		}
 		plan.Chunks = append(plan.Chunks, checkpoint.Chunk{No: no, Lo: lo, Hi: hi})
 		if hi == nil {
@@ -192,10 +263,7 @@ func planTable(ctx context.Context, src, dst *sql.DB, j tablemap.Table, opts Opt
 		}
 		lo = hi
 	}
-	if err := checkpoint.SavePlan(ctx, dst, opts.Fence, opts.TaskID, t.Database, t.Name, plan); err != nil {
-		return plan, err
-	}
-	return plan, nil
+	return plan, true, nil
 }
 
 // splitIntegerRange plans a table with a one-column integer key without reading its rows:
