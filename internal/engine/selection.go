@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
@@ -73,11 +74,12 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 				tables = append(tables, Table{Name: n})
 			}
 		}
-		for _, tb := range tables {
-			t, err := schema.Describe(ctx, src, o.Database, tb.Name)
-			if err != nil {
-				return nil, err
-			}
+		described, err := describeAll(ctx, src, o.Database, tables)
+		if err != nil {
+			return nil, err
+		}
+		for i, tb := range tables {
+			t := described[i]
 			m := mapping{table: t, destDB: destDB, destName: tb.Name, where: tb.Where, allTables: all, spec: tb}
 			if tb.RenameTo != "" {
 				m.destName = tb.RenameTo
@@ -104,6 +106,37 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 	}
 	if len(etlErrs) > 0 {
 		return out, &ETLError{errors.Join(etlErrs...)}
+	}
+	return out, nil
+}
+
+// describeWorkers is how many tables describeAll reads at once: each takes a few round
+// trips, which add up with thousands of tables (2,000: 2 s one by one on a local MariaDB).
+const describeWorkers = 4
+
+// describeAll reads the source tables of database, describeWorkers at a time. On failure
+// it returns the error of the first table, in order, that failed.
+func describeAll(ctx context.Context, src *sql.DB, database string, tables []Table) ([]*schema.Table, error) {
+	out := make([]*schema.Table, len(tables))
+	errs := make([]error, len(tables))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(describeWorkers, len(tables)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i], errs[i] = schema.Describe(ctx, src, database, tables[i].Name)
+			}
+		})
+	}
+	for i := range tables {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
