@@ -312,8 +312,15 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	}
 	maps, resolveErr := resolve(ctx, src, task)
 	prog := Progress{Phase: PhasePrecheck}
+	// One estimate query per database rather than per table: thousands of small tables add
+	// up.
+	estimates := map[string]map[string]int64{}
 	for _, m := range maps {
-		prog.Tables = append(prog.Tables, TableProgress{Database: m.table.Database, Table: m.table.Name, Total: tablemap.EstimateRows(ctx, src, m.table)})
+		db := m.table.Database
+		if estimates[db] == nil {
+			estimates[db] = tablemap.EstimateDatabaseRows(ctx, src, db)
+		}
+		prog.Tables = append(prog.Tables, TableProgress{Database: db, Table: m.table.Name, Total: estimates[db][m.table.Name]})
 	}
 	send := sender(&prog, report)
 

@@ -89,6 +89,25 @@ func KeyColumns(t *schema.Table) ([]schema.Column, error) {
 	return out, nil
 }
 
+// EstimateDatabaseRows returns the server's row estimates of the tables of database by
+// name, in one query; a table missing from the result is unknown (0, as for EstimateRows).
+func EstimateDatabaseRows(ctx context.Context, db *sql.DB, database string) map[string]int64 {
+	out := map[string]int64{}
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", database)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n sql.NullInt64
+		if rows.Scan(&name, &n) == nil {
+			out[name] = n.Int64
+		}
+	}
+	return out
+}
+
 // EstimateRows is the server's row estimate of a table (0 when unknown).
 func EstimateRows(ctx context.Context, db *sql.DB, t *schema.Table) int64 {
 	var n sql.NullInt64
