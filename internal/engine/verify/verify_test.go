@@ -184,3 +184,28 @@ func TestVerificationTellsSeparatorsAndNulls(t *testing.T) {
 		t.Errorf("clean copy: %+v, %v; want no mismatch over 31 chunks, 3000 rows", clean, err)
 	}
 }
+
+// A column NOT NULL on the source but nullable on the destination gets a NULL flag too: a
+// destination NULL there, with the neighbouring value taking its text, is found.
+func TestVerificationFlagsColumnsNullableOnlyOnTheDestination(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE shop",
+		"CREATE TABLE shop.nn (id INT PRIMARY KEY, a VARCHAR(10) NOT NULL, b VARCHAR(10) NOT NULL, n INT NOT NULL)",
+		"INSERT INTO shop.nn VALUES (1, 'p', 'q', 5), (2, 'p', 'q', 5)")
+	dst.Exec(t, "CREATE DATABASE shop",
+		"CREATE TABLE shop.nn (id INT PRIMARY KEY, a VARCHAR(10) NOT NULL, b VARCHAR(10) NOT NULL, n INT NULL)",
+		// Without a flag for n, row 1 reads as the source's: 1#p#q#5 and the length of a.
+		"INSERT INTO shop.nn VALUES (1, 'p', 'q#5', NULL), (2, 'p', 'q', 5)")
+	mariadb, err := dialect.For(dialect.MariaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := Server{DB: src.DB(t, ""), Dialect: mariadb}, Server{DB: dst.DB(t, ""), Dialect: mariadb}
+	res, err := Run(context.Background(), srcDB, dstDB, jobs(t, srcDB.DB, "nn"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := describe(res.Mismatched), []string{"shop.nn differs id=1"}; !slices.Equal(got, want) || res.Mismatches != 1 {
+		t.Errorf("found %d: %q, want %q", res.Mismatches, got, want)
+	}
+}
