@@ -63,9 +63,10 @@ type Options struct {
 }
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. Tables are
-// planned by Workers goroutines while Workers others copy the chunks planned so far, so
-// the many round trips of planning many small tables overlap each other and the copy. It
-// returns the first error, after stopping the other workers.
+// planned by Workers goroutines, up to planAhead tables ahead of the copy, while Workers
+// others copy the chunks planned so far, so the many round trips of planning many small
+// tables overlap each other and the copy; the chunks are still copied in job order, table
+// after table. It returns the first error, after stopping the other workers.
 func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
@@ -76,18 +77,35 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	totals := make([]int64, len(jobs))
-	// defs[i] is written by the planner of job i before it queues the job's chunks, and
-	// read by the copiers after they receive one.
-	defs := make([]string, len(jobs))
-	var mu sync.Mutex // guards totals
+	// plans[i] receives job i's plan from its planner; the feeder below queues the jobs'
+	// chunks in order from them.
+	plans := make([]chan checkpoint.TablePlan, len(jobs))
+	for i := range plans {
+		plans[i] = make(chan checkpoint.TablePlan, 1)
+	}
 	// Plans are saved one at a time: two saves at once deadlock on the gap locks of
 	// their DELETEs of rows that are not there yet.
 	var saving sync.Mutex
-	items := make(chan work)
+	ahead := make(chan struct{}, planAhead) // a token per job planned but not yet queued
 	next := make(chan int)
-	var planners sync.WaitGroup
-	for range min(opts.Workers, max(len(jobs), 1)) {
+	var planners sync.WaitGroup // the dispatcher of jobs and the planners
+	defer planners.Wait()
+	planners.Go(func() {
+		defer close(next)
+		for i := range jobs {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	for range min(opts.Workers, len(jobs)) {
 		planners.Go(func() {
 			for i := range next {
 				plan, err := planTable(ctx, src, dst, jobs[i], opts, &saving)
@@ -95,44 +113,48 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 					cancel(err)
 					return
 				}
-				defs[i] = plan.Definition
-				var total int64
-				var todo []work
-				for _, c := range plan.Chunks {
-					total += c.RowsCopied
-					if !c.Done {
-						todo = append(todo, work{job: i, chunk: c})
-					}
-				}
-				mu.Lock()
-				totals[i] += total
-				total = totals[i]
-				mu.Unlock()
-				if opts.Progress != nil {
-					opts.Progress(i, total)
-				}
-				for _, it := range todo {
-					select {
-					case items <- it:
-					case <-ctx.Done():
-						return
-					}
-				}
+				plans[i] <- plan
 			}
 		})
 	}
+	totals := make([]int64, len(jobs))
+	var mu sync.Mutex // guards totals
+	// defs[i] is written by the feeder before it queues job i's chunks, and read by the
+	// copiers after they receive one.
+	defs := make([]string, len(jobs))
+	items := make(chan work)
 	go func() {
-		defer func() {
-			planners.Wait()
-			close(items)
-		}()
-		defer close(next)
+		defer close(items)
 		for i := range jobs {
+			var plan checkpoint.TablePlan
 			select {
-			case next <- i:
+			case plan = <-plans[i]:
 			case <-ctx.Done():
 				return
 			}
+			defs[i] = plan.Definition
+			var total int64
+			for _, c := range plan.Chunks {
+				total += c.RowsCopied
+			}
+			mu.Lock()
+			totals[i] += total
+			total = totals[i]
+			mu.Unlock()
+			if opts.Progress != nil {
+				opts.Progress(i, total)
+			}
+			for _, c := range plan.Chunks {
+				if c.Done {
+					continue
+				}
+				select {
+				case items <- work{job: i, chunk: c}:
+				case <-ctx.Done():
+					return
+				}
+			}
+			<-ahead
 		}
 	}()
 	var wg sync.WaitGroup
@@ -141,7 +163,7 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 		wg.Go(func() {
 			for it := range items {
 				if ctx.Err() != nil {
-					continue // drain: the planners stop at the next send
+					continue // drain: the feeder stops at its next send
 				}
 				j := jobs[it.job]
 				n, err := copyChunk(ctx, src, dst, j, it.chunk, defs[it.job], opts, w)
@@ -169,6 +191,9 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 		return checkDefinition(ctx, src, jobs[i].Source, defs[i], opts.FollowDDL)
 	})
 }
+
+// planAhead bounds how many tables Run plans ahead of the copy, and so the plans it holds.
+const planAhead = 64
 
 // forEach calls f(0) to f(n-1), workers calls at a time, and returns the first error; after
 // an error no further call starts.
