@@ -1,6 +1,7 @@
 // Command benchcdc measures incremental migration (the binlog path) through adbmigrate-runner:
 // how far behind it stays under a sustained write load, and how fast it works off a backlog
-// compared with MariaDB's own replication on the same machine and the same binlog.
+// compared with MariaDB's own replication on the same machine and the same binlog, both as
+// MariaDB sets it up by default and tuned for speed.
 //
 // scripts/bench-cdc.sh (make bench-cdc) installs the tools, builds the runner, starts three
 // MariaDB servers (source, destination, and a replica for native replication) and then runs
@@ -18,16 +19,20 @@
 //     is the real lag, measured outside the runner. It then stops the task (the stop drains)
 //     and compares every table with CHECKSUM TABLE;
 //  4. catch-up: with the task stopped, copies sbtest to the replica (mydumper + myloader) at
-//     the source's @@gtid_binlog_pos, points the replica at the source (MASTER_USE_GTID =
-//     slave_pos) with only its IO thread running, writes a backlog of about -backlog row
-//     changes with sysbench oltp_write_only --events and a final marker row, waits until the
-//     replica has received it all, and then times, one after the other, the replica's SQL
-//     thread and the task (started again) from start until the marker row is on their
-//     server and their applied GTID reaches the source's; then checks both with CHECKSUM
-//     TABLE. A second task, created after the sustained load and stopped, migrates sbtest
-//     to sbtest_where with the where filter "id > 0" on every table (it keeps every row);
-//     it is timed last over the same backlog, so its rate against the plain task's is the
-//     cost of evaluating where filters;
+//     the source's @@gtid_binlog_pos and points it at the source (MASTER_USE_GTID =
+//     slave_pos). Then two rounds, each over a fresh backlog of about -backlog row changes
+//     (sysbench oltp_write_only --events, and a final marker row) received by the replica's
+//     IO thread alone: first MariaDB's default replica (slave_parallel_threads=0, durable
+//     commits: innodb_flush_log_at_trx_commit=1 on the replica and on the destination), then
+//     a tuned one (slave_parallel_threads=4, slave_parallel_mode=optimistic,
+//     innodb_flush_log_at_trx_commit=2 on the replica and on the destination). Each round
+//     times the replica's SQL thread and then the task (started again) from start until
+//     the marker row is on their server and their applied GTID reaches the source's, with
+//     the CPU-seconds the whole machine used meanwhile (/proc/stat), and checks both with
+//     CHECKSUM TABLE. A second task, created after the sustained load and stopped, migrates
+//     sbtest to sbtest_where with the where filter "id > 0" on every table (it keeps every
+//     row); it is timed over the first round's backlog right after the plain task, so its
+//     rate against the plain task's is the cost of evaluating where filters;
 //  5. prints a result block with the runner's peak RSS and appends a markdown table row to
 //     -out when given.
 //
@@ -103,7 +108,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rows, "rows", 100000, "rows per sysbench table")
 	fs.IntVar(&cfg.threads, "threads", 4, "sysbench threads for the load and the backlog")
 	fs.DurationVar(&cfg.duration, "duration", 60*time.Second, "how long the sustained load runs")
-	fs.IntVar(&cfg.backlog, "backlog", 1000000, "row changes in the catch-up backlog")
+	fs.IntVar(&cfg.backlog, "backlog", 600000, "row changes in the catch-up backlog")
 	fs.StringVar(&cfg.instanceClass, "instance-class", "", "instance class of the task (default: the runner's)")
 	fs.StringVar(&cfg.out, "out", "", "markdown file to append a result row to (optional)")
 	fs.BoolVar(&cfg.verify, "verify", false, "run continuous data verification during the sustained load, and count its mismatches (false alarms)")
@@ -149,28 +154,6 @@ type loadResult struct {
 	// With -verify: verification sweeps finished during the load, and how many of them
 	// reported a mismatch.
 	sweeps, mismatchedSweeps int
-}
-
-// catchUpResult is the backlog phase.
-type catchUpResult struct {
-	sysbench     sysbenchResult
-	rowChanges   int64 // in the backlog, marker included
-	binlogBytes  int64
-	generate     time.Duration
-	parallel     string        // slave_parallel_threads / slave_parallel_mode of the replica
-	native, ours time.Duration // until the marker row is on the server
-	nativeGTID   time.Duration // until gtid_slave_pos reached the source's
-	oursGTID     time.Duration // until the task's reported position reached the source's
-	oursStop     time.Duration
-	// CPU seconds (user + system) used during the task's catch-up by the runner and by the
-	// destination server (-1 when unknown).
-	runnerCPU, dstCPU float64
-	plainPoolReads    int64 // see taskCatchUp.poolReads
-	verifiedRows      int64
-	verifiedNative    int64
-	// where is the task whose tables have whereFilter, over the same backlog.
-	where         taskCatchUp
-	verifiedWhere int64
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -746,8 +729,59 @@ func sustainedLoad(ctx context.Context, cfg config, s servers, r *benchkit.Runne
 	return res, err
 }
 
-// catchUp times the replica's SQL thread, the task and the task with where filters over the
-// same backlog.
+// replicaSetup is how the replica applies a backlog, and the durability of the destination
+// the task applies the same backlog to.
+type replicaSetup struct {
+	name string
+	// threads and mode are slave_parallel_threads and slave_parallel_mode (0: one SQL thread).
+	threads int
+	mode    string
+	// flush is innodb_flush_log_at_trx_commit on the replica and on the destination alike
+	// during the round: 1 is durable commits (the server default), 2 writes the log at
+	// commit and flushes it once a second.
+	flush int
+}
+
+// setups are the catch-up rounds, in order: MariaDB's default replica (one SQL thread,
+// durable commits) and a tuned one (4 optimistic parallel SQL threads, commits not flushed).
+var setups = []replicaSetup{
+	{name: "default", threads: 0, mode: "conservative", flush: 1},
+	{name: "tuned", threads: 4, mode: "optimistic", flush: 2},
+}
+
+// round is one catch-up round: a backlog applied by the replica with one setup, then by the
+// task with the destination's durability set alike.
+type round struct {
+	setup            replicaSetup
+	replicaSettings  string // as read back from the replica
+	destSettings     string // as read back from the destination
+	sysbench         sysbenchResult
+	rowChanges       int64 // in the backlog, marker included
+	binlogBytes      int64
+	generate         time.Duration
+	native           time.Duration // until the marker row is on the replica
+	nativeGTID       time.Duration // until gtid_slave_pos reached the source's
+	nativeMachineCPU float64       // CPU seconds of the whole machine meanwhile (-1 unknown)
+	nativeServerCPU  float64       // CPU seconds of the replica server meanwhile (-1 unknown)
+	ours             taskCatchUp
+	verifiedRows     int64
+	verifiedNative   int64
+}
+
+// ratio is the replica's time over ours: how many times faster the task caught up.
+func (r round) ratio() float64 { return r.native.Seconds() / r.ours.marker.Seconds() }
+
+// catchUpResult is the backlog phase.
+type catchUpResult struct {
+	rounds []round
+	// where is the task whose tables have whereFilter, over the first round's backlog.
+	where         taskCatchUp
+	verifiedWhere int64
+}
+
+// catchUp seeds the replica, then runs one round per setup: each writes a backlog and times
+// the replica's SQL thread and then the task over it. The task with where filters is timed
+// over the first round's backlog, right after the plain task.
 func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID, whereID string) (catchUpResult, error) {
 	var res catchUpResult
 	fmt.Printf("\n== catch-up: copying %s to the replica at the source's position ==\n", database)
@@ -784,18 +818,73 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 		"SET GLOBAL gtid_slave_pos = " + quote(pos),
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = %d, MASTER_USER = %s, MASTER_PASSWORD = %s, MASTER_USE_GTID = slave_pos",
 			cfg.srcPort, quote(cfg.user), quote(cfg.password)),
-		"START SLAVE IO_THREAD",
 	} {
 		if _, err := s.replica.ExecContext(ctx, stmt); err != nil {
 			return res, fmt.Errorf("on the replica: %s: %w", strings.Split(stmt, " MASTER_PASSWORD")[0], err)
 		}
 	}
-	var threadsVar, mode string
-	if err := s.replica.QueryRowContext(ctx, "SELECT @@slave_parallel_threads, @@slave_parallel_mode").Scan(&threadsVar, &mode); err != nil {
+	fmt.Printf("bench: replica at gtid_slave_pos %s\n", pos)
+	for i, setup := range setups {
+		where := ""
+		if i == 0 {
+			where = whereID
+		}
+		rd, err := backlogRound(ctx, cfg, s, r, taskID, setup)
+		if err != nil {
+			return res, err
+		}
+		res.rounds = append(res.rounds, rd.round)
+		if where != "" {
+			if res.where, err = applyBacklog(ctx, cfg, r, s.dst, where, whereDatabase+strings.TrimPrefix(heartbeat, database), rd.marker, rd.target); err != nil {
+				return res, err
+			}
+			if res.verifiedWhere, err = verifyWhere(ctx, s); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// roundRun is a round with the marker and target its where-task run needs.
+type roundRun struct {
+	round
+	marker int64
+	target string
+}
+
+// backlogRound sets the replica and the destination up for setup (the replica's SQL thread
+// stopped, its IO thread running), writes a backlog, waits until the replica holds it in its
+// relay log, and times the replica's SQL thread and then the task over it; then verifies
+// both with CHECKSUM TABLE.
+func backlogRound(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID string, setup replicaSetup) (roundRun, error) {
+	res := roundRun{round: round{setup: setup}}
+	fmt.Printf("\n== catch-up round %q: replica slave_parallel_threads=%d slave_parallel_mode=%s, innodb_flush_log_at_trx_commit=%d on the replica and the destination ==\n",
+		setup.name, setup.threads, setup.mode, setup.flush)
+	for _, stmt := range []string{
+		"STOP SLAVE",
+		fmt.Sprintf("SET GLOBAL slave_parallel_threads = %d", setup.threads),
+		"SET GLOBAL slave_parallel_mode = " + quote(setup.mode),
+		fmt.Sprintf("SET GLOBAL innodb_flush_log_at_trx_commit = %d", setup.flush),
+		"START SLAVE IO_THREAD",
+	} {
+		if _, err := s.replica.ExecContext(ctx, stmt); err != nil {
+			return res, fmt.Errorf("on the replica: %s: %w", stmt, err)
+		}
+	}
+	if _, err := s.dst.ExecContext(ctx, fmt.Sprintf("SET GLOBAL innodb_flush_log_at_trx_commit = %d", setup.flush)); err != nil {
+		return res, fmt.Errorf("on the destination: %w", err)
+	}
+	var threads, mode, flush, dstFlush string
+	if err := s.replica.QueryRowContext(ctx, "SELECT @@slave_parallel_threads, @@slave_parallel_mode, @@innodb_flush_log_at_trx_commit").Scan(&threads, &mode, &flush); err != nil {
 		return res, err
 	}
-	res.parallel = fmt.Sprintf("slave_parallel_threads=%s slave_parallel_mode=%s", threadsVar, mode)
-	fmt.Printf("bench: replica at gtid_slave_pos %s, IO thread only; %s\n", pos, res.parallel)
+	if err := s.dst.QueryRowContext(ctx, "SELECT @@innodb_flush_log_at_trx_commit").Scan(&dstFlush); err != nil {
+		return res, err
+	}
+	res.replicaSettings = fmt.Sprintf("slave_parallel_threads=%s slave_parallel_mode=%s innodb_flush_log_at_trx_commit=%s", threads, mode, flush)
+	res.destSettings = "innodb_flush_log_at_trx_commit=" + dstFlush
+	fmt.Printf("bench: replica %s, IO thread only; destination %s\n", res.replicaSettings, res.destSettings)
 
 	txns := (cfg.backlog + rowsPerTxn - 1) / rowsPerTxn
 	fmt.Printf("\n== backlog: sysbench oltp_write_only --events=%d (%d row changes), %d threads, task stopped ==\n", txns, txns*rowsPerTxn, cfg.threads)
@@ -808,8 +897,7 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 	if err != nil {
 		return res, err
 	}
-	marker, err := writeHeartbeat(ctx, s.src)
-	if err != nil {
+	if res.marker, err = writeHeartbeat(ctx, s.src); err != nil {
 		return res, err
 	}
 	res.generate = time.Since(t0)
@@ -819,13 +907,12 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 		return res, err
 	}
 	res.binlogBytes = bytes1 - bytes0
-	var target string
-	if err := s.src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&target); err != nil {
+	if err := s.src.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&res.target); err != nil {
 		return res, err
 	}
-	targetSeq := gtidSeq(target)
+	targetSeq := gtidSeq(res.target)
 	fmt.Printf("bench: backlog of %d row changes (%.1f MiB of binlog) written in %.1f s; source at %s\n",
-		res.rowChanges, float64(res.binlogBytes)/(1<<20), res.generate.Seconds(), target)
+		res.rowChanges, float64(res.binlogBytes)/(1<<20), res.generate.Seconds(), res.target)
 
 	// The replica must hold the whole backlog in its relay log before its SQL thread starts.
 	deadline := time.Now().Add(cfg.timeout)
@@ -841,12 +928,14 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 			break
 		}
 		if time.Now().After(deadline) {
-			return res, fmt.Errorf("the replica received only up to %s of %s within %v", st["Gtid_IO_Pos"], target, cfg.timeout)
+			return res, fmt.Errorf("the replica received only up to %s of %s within %v", st["Gtid_IO_Pos"], res.target, cfg.timeout)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	fmt.Printf("\n== native replication: START SLAVE SQL_THREAD until the replica reaches %s ==\n", target)
+	fmt.Printf("\n== native replication (%s): START SLAVE SQL_THREAD until the replica reaches %s ==\n", setup.name, res.target)
+	replicaPid := serverPid(cfg, "replica")
+	machine0, server0 := machineCPUSeconds(), cpuSeconds(replicaPid)
 	t0 = time.Now()
 	if _, err := s.replica.ExecContext(ctx, "START SLAVE SQL_THREAD"); err != nil {
 		return res, fmt.Errorf("on the replica: START SLAVE SQL_THREAD: %w", err)
@@ -854,11 +943,12 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 	for res.native == 0 || res.nativeGTID == 0 {
 		if res.native == 0 {
 			var n int
-			if err := s.replica.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", marker).Scan(&n); err != nil {
+			if err := s.replica.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+heartbeat+" WHERE id = ?", res.marker).Scan(&n); err != nil {
 				return res, err
 			}
 			if n > 0 {
 				res.native = time.Since(t0)
+				res.nativeMachineCPU, res.nativeServerCPU = cpuSince(machineCPUSeconds(), machine0), cpuSince(cpuSeconds(replicaPid), server0)
 			}
 		}
 		if res.nativeGTID == 0 {
@@ -876,25 +966,55 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	fmt.Printf("bench: replica caught up: marker after %.2f s, gtid_slave_pos after %.2f s\n", res.native.Seconds(), res.nativeGTID.Seconds())
+	fmt.Printf("bench: replica caught up: marker after %.2f s, gtid_slave_pos after %.2f s; CPU: machine %s, replica server %s\n",
+		res.native.Seconds(), res.nativeGTID.Seconds(), cpuShare(res.nativeMachineCPU, res.native), cpuShare(res.nativeServerCPU, res.native))
 
-	plain, err := applyBacklog(ctx, cfg, r, s.dst, taskID, heartbeat, marker, target)
-	if err != nil {
+	if res.ours, err = applyBacklog(ctx, cfg, r, s.dst, taskID, heartbeat, res.marker, res.target); err != nil {
 		return res, err
 	}
-	res.ours, res.oursGTID, res.oursStop, res.runnerCPU, res.dstCPU = plain.marker, plain.position, plain.stop, plain.runnerCPU, plain.dstCPU
-	res.plainPoolReads = plain.poolReads
 	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
 		return res, err
 	}
 	if res.verifiedNative, err = verify(ctx, s.src, s.replica, "replica"); err != nil {
 		return res, err
 	}
-	if res.where, err = applyBacklog(ctx, cfg, r, s.dst, whereID, whereDatabase+strings.TrimPrefix(heartbeat, database), marker, target); err != nil {
-		return res, err
+	fmt.Printf("bench: round %q: replica %.2f s / adbmigrate %.2f s = %.2fx\n", setup.name, res.native.Seconds(), res.ours.marker.Seconds(), res.ratio())
+	return res, nil
+}
+
+// machineCPUSeconds returns the CPU time the whole machine spent outside idle and iowait
+// since boot, from /proc/stat (USER_HZ 100), or -1 when unknown.
+func machineCPUSeconds() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
 	}
-	res.verifiedWhere, err = verifyWhere(ctx, s)
-	return res, err
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 8 || f[0] != "cpu" {
+		return -1
+	}
+	var busy int64
+	// user nice system idle iowait irq softirq steal (guest time is inside user).
+	for i, v := range f[1:min(len(f), 9)] {
+		if i == 3 || i == 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return -1
+		}
+		busy += n
+	}
+	return float64(busy) / 100
+}
+
+// cpuSince is now - then, or -1 when either is unknown.
+func cpuSince(now, then float64) float64 {
+	if now < 0 || then < 0 {
+		return -1
+	}
+	return now - then
 }
 
 // taskCatchUp is one task's run over the backlog.
@@ -905,6 +1025,9 @@ type taskCatchUp struct {
 	// CPU seconds (user + system) used until the marker arrived by the runner and by the
 	// destination server (-1 when unknown).
 	runnerCPU, dstCPU float64
+	// machineCPU is the CPU seconds of the whole machine meanwhile (-1 when unknown): the
+	// source's binlog dump included, and whatever else runs on it.
+	machineCPU float64
 	// poolReads are the destination's InnoDB reads from disk meanwhile
 	// (Innodb_buffer_pool_reads): pages of the task's tables not in memory.
 	poolReads int64
@@ -927,7 +1050,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 		return res, err
 	}
 	dstPid := serverPid(cfg, "destination")
-	runnerCPU0, dstCPU0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid)
+	runnerCPU0, dstCPU0, machine0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid), machineCPUSeconds()
 	t0 := time.Now()
 	if _, err := r.Client.StartTask(ctx, taskID); err != nil {
 		return res, fmt.Errorf("starting task %s: %w", taskID, err)
@@ -942,6 +1065,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 			}
 			if n > 0 {
 				res.marker = time.Since(t0)
+				res.machineCPU = cpuSince(machineCPUSeconds(), machine0)
 			}
 		}
 		if res.position == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
@@ -979,8 +1103,8 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 	if dstCPU0 < 0 {
 		res.dstCPU = -1
 	}
-	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s; %d buffer pool reads from disk on the destination\n",
-		res.marker.Seconds(), res.position.Seconds(), res.poolReads)
+	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s; %d buffer pool reads from disk on the destination; CPU: machine %s, runner %s, destination server %s\n",
+		res.marker.Seconds(), res.position.Seconds(), res.poolReads, cpuShare(res.machineCPU, res.marker), cpuShare(res.runnerCPU, res.marker), cpuShare(res.dstCPU, res.marker))
 
 	t0 = time.Now()
 	task, err := r.Client.StopTask(ctx, taskID)
@@ -1240,8 +1364,6 @@ func rate(n int64, d time.Duration) float64 { return float64(n) / d.Seconds() }
 
 func report(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) {
 	sbRate := float64(l.sysbench.rowChanges()) / l.sysbench.seconds
-	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
-	whereRate := rate(c.rowChanges, c.where.marker)
 	fmt.Printf(`
 == result ==
 server                          %s
@@ -1254,18 +1376,6 @@ behind (source - applied GTID)  p50 %.0f, p99 %.0f, max %.0f transactions
 heartbeat lag (independent)     p50 %.3f s, p99 %.3f s, max %.3f s (%d heartbeats, 1/s, destination polled every 10 ms)
 after the load                  %.2f s until a change written at its end was on the destination
 stop (drain)                    %.2f s; %d rows verified with CHECKSUM TABLE
--- catch-up of a backlog of %d row changes (%.1f MiB of binlog, written in %.1f s) --
-native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos reached after %.2f s; %s
-adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
-  CPU during it                 runner %s, destination server %s; stop (drain) %.2f s; %d buffer pool reads
-ratio ours/native (rate)        %.2f
-adbmigrate, where %s on every table
-                                %.2f s  (%.0f row changes/s); reported position reached after %.2f s
-  CPU during it                 runner %s, destination server %s; %d buffer pool reads
-ratio where/plain (rate)        %.2f
-verified                        destination %d rows, replica %d rows, %s %d rows: same CHECKSUM TABLE as the source
-runner peak RSS                 %.1f MiB
-targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x native: %s
 `, version, cfg.tables, cfg.rows, cfg.threads,
 		l.sysbench.seconds,
 		sbRate, l.sysbench.txns, l.sysbench.ignoredErrors, float64(l.handlerRows)/l.sysbench.seconds,
@@ -1273,17 +1383,68 @@ targets                         lag p99 < 1 s: %s (heartbeat); catch-up >= 1.5x 
 		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99), maxOf(l.reportedLag), len(l.reportedLag),
 		percentile(l.behindTxns, 50), percentile(l.behindTxns, 99), maxOf(l.behindTxns),
 		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99), maxOf(l.heartbeatLag), len(l.heartbeatLag),
-		l.afterLoad.Seconds(), l.stop.Seconds(), l.verifiedRows,
-		c.rowChanges, float64(c.binlogBytes)/(1<<20), c.generate.Seconds(),
-		c.native.Seconds(), nativeRate, c.nativeGTID.Seconds(), c.parallel,
-		c.ours.Seconds(), oursRate, c.oursGTID.Seconds(),
-		cpuShare(c.runnerCPU, c.ours), cpuShare(c.dstCPU, c.ours), c.oursStop.Seconds(), c.plainPoolReads,
-		oursRate/nativeRate,
-		whereFilter, c.where.marker.Seconds(), whereRate, c.where.position.Seconds(),
-		cpuShare(c.where.runnerCPU, c.where.marker), cpuShare(c.where.dstCPU, c.where.marker), c.where.poolReads,
-		whereRate/oursRate,
-		c.verifiedRows, c.verifiedNative, whereDatabase, c.verifiedWhere, benchkit.MiB(peakKiB),
-		passFail(percentile(l.heartbeatLag, 99) < 1), passFail(oursRate/nativeRate >= 1.5))
+		l.afterLoad.Seconds(), l.stop.Seconds(), l.verifiedRows)
+	for _, rd := range c.rounds {
+		fmt.Printf(`-- catch-up, %s replica: backlog of %d row changes (%d transactions, %.1f MiB of binlog, written in %.1f s) --
+replica settings                %s
+destination settings            %s (for the task's run)
+native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos reached after %.2f s
+  CPU during it                 machine %s, replica server %s
+adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
+  CPU during it                 machine %s, runner %s, destination server %s; stop (drain) %.2f s; %d buffer pool reads
+replica time / ours             %.2fx
+verified                        destination %d rows, replica %d rows: same CHECKSUM TABLE as the source
+`, rd.setup.name, rd.rowChanges, rd.sysbench.txns+1, float64(rd.binlogBytes)/(1<<20), rd.generate.Seconds(),
+			rd.replicaSettings, rd.destSettings,
+			rd.native.Seconds(), rate(rd.rowChanges, rd.native), rd.nativeGTID.Seconds(),
+			cpuShare(rd.nativeMachineCPU, rd.native), cpuShare(rd.nativeServerCPU, rd.native),
+			rd.ours.marker.Seconds(), rate(rd.rowChanges, rd.ours.marker), rd.ours.position.Seconds(),
+			cpuShare(rd.ours.machineCPU, rd.ours.marker), cpuShare(rd.ours.runnerCPU, rd.ours.marker), cpuShare(rd.ours.dstCPU, rd.ours.marker),
+			rd.ours.stop.Seconds(), rd.ours.poolReads,
+			rd.ratio(), rd.verifiedRows, rd.verifiedNative)
+	}
+	first := c.rounds[0]
+	whereRate, plainRate := rate(first.rowChanges, c.where.marker), rate(first.rowChanges, first.ours.marker)
+	fmt.Printf(`-- where %s on every table, over the %s round's backlog (destination %s) --
+adbmigrate with where           %.2f s  (%.0f row changes/s); reported position reached after %.2f s
+  CPU during it                 machine %s, runner %s, destination server %s; %d buffer pool reads
+ratio where/plain (rate)        %.2f
+verified                        %s %d rows: same CHECKSUM TABLE as the source
+-- summary --
+runner peak RSS                 %.1f MiB
+`, whereFilter, first.setup.name, first.destSettings,
+		c.where.marker.Seconds(), whereRate, c.where.position.Seconds(),
+		cpuShare(c.where.machineCPU, c.where.marker), cpuShare(c.where.runnerCPU, c.where.marker), cpuShare(c.where.dstCPU, c.where.marker), c.where.poolReads,
+		whereRate/plainRate, whereDatabase, c.verifiedWhere, benchkit.MiB(peakKiB))
+	for _, rd := range c.rounds {
+		fmt.Printf("%-31s %.2f s / %.2f s = %.2fx (target >= %.0fx: %s); CPU-seconds of the machine: replica run %.1f, our run %.1f\n",
+			"catch-up vs "+rd.setup.name+" replica", rd.native.Seconds(), rd.ours.marker.Seconds(), rd.ratio(), ratioTarget(rd.setup),
+			passFail(rd.ratio() >= ratioTarget(rd.setup)), rd.nativeMachineCPU, rd.ours.machineCPU)
+	}
+	fmt.Printf("%-31s p99 %.3f s (target < 1 s: %s)\n", "heartbeat lag under load", percentile(l.heartbeatLag, 99), passFail(percentile(l.heartbeatLag, 99) < 1))
+	fmt.Printf("note                            the machine may be shared with other work: compare ratios within one run (load average now %s)\n", loadAverage())
+}
+
+// ratioTarget is the issue's target for replica time / ours against setup.
+func ratioTarget(setup replicaSetup) float64 {
+	if setup.threads > 1 {
+		return 2
+	}
+	return 3
+}
+
+// loadAverage is the machine's load averages over 1, 5 and 15 minutes, "unknown" without
+// /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func passFail(ok bool) string {
@@ -1293,20 +1454,20 @@ func passFail(ok bool) string {
 	return "NOT met"
 }
 
-const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | reported lag p50/p99 s | heartbeat lag p50/p99 s | backlog row changes | native catch-up s (row changes/s) | adbmigrate catch-up s (row changes/s) | ours/native | with where: catch-up s (row changes/s) | where/plain | runner peak RSS MiB |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | heartbeat lag p50/p99 s | backlog row changes | default replica s | ours (durable) s | default/ours | tuned replica s | ours (flush 2) s | tuned/ours | machine CPU-s: default replica / ours / tuned replica / ours | with where: catch-up s | where/plain | runner peak RSS MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 `
 
 // appendMarkdown appends one result row to cfg.out, writing the header into an empty file.
 func appendMarkdown(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) error {
-	nativeRate, oursRate := rate(c.rowChanges, c.native), rate(c.rowChanges, c.ours)
-	whereRate := rate(c.rowChanges, c.where.marker)
-	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %d | %.2f (%.0f) | %.2f (%.0f) | %.2f | %.2f (%.0f) | %.2f | %.1f |\n",
+	d, t := c.rounds[0], c.rounds[len(c.rounds)-1]
+	whereRate, plainRate := rate(d.rowChanges, c.where.marker), rate(d.rowChanges, d.ours.marker)
+	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f / %.1f / %.1f | %.2f | %.2f | %.1f |\n",
 		time.Now().UTC().Format("2006-01-02"), version, cfg.tables, cfg.rows, cfg.threads, l.sysbench.seconds,
 		float64(l.sysbench.rowChanges())/l.sysbench.seconds, rate(l.appliedRows, l.window),
-		percentile(l.reportedLag, 50), percentile(l.reportedLag, 99),
 		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99),
-		c.rowChanges, c.native.Seconds(), nativeRate, c.ours.Seconds(), oursRate, oursRate/nativeRate,
-		c.where.marker.Seconds(), whereRate, whereRate/oursRate, benchkit.MiB(peakKiB))
+		d.rowChanges, d.native.Seconds(), d.ours.marker.Seconds(), d.ratio(), t.native.Seconds(), t.ours.marker.Seconds(), t.ratio(),
+		d.nativeMachineCPU, d.ours.machineCPU, t.nativeMachineCPU, t.ours.machineCPU,
+		c.where.marker.Seconds(), whereRate/plainRate, benchkit.MiB(peakKiB))
 	return benchkit.AppendMarkdown(cfg.out, markdownHeader, row)
 }
