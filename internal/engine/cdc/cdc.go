@@ -362,6 +362,7 @@ func open(cfg Config) (*replication.BinlogSyncer, *replication.BinlogStreamer, e
 		HeartbeatPeriod: time.Second, ReadTimeout: 10 * time.Second,
 		MaxReconnectAttempts: 3,
 		Logger:               slog.New(slog.DiscardHandler),
+		Dialer:               dialLazyDeadline,
 	}
 	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
 		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}
