@@ -60,6 +60,10 @@ func filtered(changes []change, keep []bool) ([]change, error) {
 // the row's whole image (or its deletion), so the last one alone leaves the row as the
 // source has it, and changes to different rows commute, unless a table has another UNIQUE
 // key: then one row's change may depend on another's, and the batch keeps its order.
+//
+// Tables come in the order of their destination names (in the order first seen for equal
+// names); within a table, deletes and then upserts, each in batch order. The changes are
+// gathered per table in one pass rather than sorted: a batch holds few tables.
 func coalesce(changes []change) []change {
 	for _, c := range changes {
 		if c.table().OrderSensitive {
@@ -74,24 +78,45 @@ func coalesce(changes []change) []change {
 	for i, c := range changes {
 		last[rowKey{c.table(), c.key}] = i
 	}
-	out := make([]change, 0, len(last))
+	type group struct {
+		t                *Table
+		deletes, upserts []int
+	}
+	var groups []*group
+	var g *group
 	for i, c := range changes {
-		if last[rowKey{c.table(), c.key}] == i {
-			out = append(out, c)
+		if last[rowKey{c.table(), c.key}] != i {
+			continue
+		}
+		if g == nil || g.t != c.table() {
+			k := slices.IndexFunc(groups, func(x *group) bool { return x.t == c.table() })
+			if k < 0 {
+				groups = append(groups, &group{t: c.table()})
+				k = len(groups) - 1
+			}
+			g = groups[k]
+		}
+		if c.delete {
+			g.deletes = append(g.deletes, i)
+		} else {
+			g.upserts = append(g.upserts, i)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y change) int {
-		if tx, ty := x.table(), y.table(); tx != ty {
-			return strings.Compare(tx.DestDB+"."+tx.DestTable, ty.DestDB+"."+ty.DestTable)
+	slices.SortStableFunc(groups, func(x, y *group) int {
+		if c := strings.Compare(x.t.DestDB, y.t.DestDB); c != 0 {
+			return c
 		}
-		switch {
-		case x.delete && !y.delete:
-			return -1
-		case !x.delete && y.delete:
-			return 1
-		}
-		return 0
+		return strings.Compare(x.t.DestTable, y.t.DestTable)
 	})
+	out := make([]change, 0, len(last))
+	for _, g := range groups {
+		for _, i := range g.deletes {
+			out = append(out, changes[i])
+		}
+		for _, i := range g.upserts {
+			out = append(out, changes[i])
+		}
+	}
 	return out
 }
 
