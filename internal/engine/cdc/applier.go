@@ -46,6 +46,11 @@ type applier struct {
 	// up to its own. Nil once every worker is past it, or when the positions were recorded
 	// for another number of workers.
 	done []checkpoint.Applied
+	// lastMap and lastTable are the table map of the last rows event and the migrated
+	// table it names (nil for none): the rows events of one transaction share a table map.
+	// Reset by every event that may change the tables (DDL).
+	lastMap   *replication.TableMapEvent
+	lastTable *Table
 	// workerRows is true once the destination holds a position row for every worker. Until
 	// then a batch commits in one transaction that writes them all: were the first batch
 	// applied by parallel transactions, a crash between their commits would leave some
@@ -101,6 +106,7 @@ func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error
 			return nil
 		}
 		// DDL commits by itself: apply what is pending first, then the statement.
+		a.lastMap, a.lastTable = nil, nil
 		if err := a.flush(ctx); err != nil {
 			return err
 		}
@@ -120,7 +126,11 @@ func (a *applier) at(h *replication.EventHeader) checkpoint.Applied {
 
 // rows decodes a rows event of a migrated table into the transaction being read.
 func (a *applier) rows(e *replication.RowsEvent) error {
-	t := a.tables[strings.ToLower(string(e.Table.Schema)+"."+string(e.Table.Table))]
+	t := a.lastTable
+	if e.Table != a.lastMap {
+		t = a.tables[strings.ToLower(string(e.Table.Schema)+"."+string(e.Table.Table))]
+		a.lastMap, a.lastTable = e.Table, t
+	}
 	if t == nil {
 		return nil
 	}
@@ -139,13 +149,21 @@ func (a *applier) endTxn(h *replication.EventHeader) {
 		a.pending.first = int64(h.Timestamp)
 	}
 	a.pending.pos = a.at(h)
-	for i := range a.txn {
-		a.txn[i].end = a.pending.pos
+	if len(a.txn) > 0 {
+		end := new(checkpoint.Applied)
+		*end = a.pending.pos
+		for i := range a.txn {
+			a.txn[i].end = end
+		}
+		if a.pending.changes == nil {
+			a.pending.changes = make([]change, 0, batchRows+len(a.txn))
+		}
+		a.pending.changes = append(a.pending.changes, a.txn...)
 	}
-	a.pending.changes = append(a.pending.changes, a.txn...)
 	a.pending.rows += len(a.txn)
 	a.pending.has = true
-	a.txn, a.inTxn = nil, false
+	// The changes were copied into the batch: the transaction's slice is reused.
+	a.txn, a.inTxn = a.txn[:0], false
 }
 
 // commitPosition records the position after an event that changed no rows (a DDL).

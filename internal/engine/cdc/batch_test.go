@@ -96,7 +96,8 @@ func TestSplitByKeyAmongWorkers(t *testing.T) {
 	p := planned(t, "t")
 	var changes []change
 	for i := range parallelMin {
-		changes = append(changes, change{plan: p, key: encodeKey([]any{int64(i)}), end: at(100)})
+		end := at(100)
+		changes = append(changes, change{plan: p, key: encodeKey([]any{int64(i)}), end: &end})
 	}
 	parts, ordered := split(changes, 4, nil)
 	if ordered {
@@ -129,7 +130,8 @@ func TestSplitSkipsWhatAWorkerCommittedBeforeARestart(t *testing.T) {
 	p := planned(t, "t")
 	var changes []change
 	for i := range 2 * parallelMin {
-		changes = append(changes, change{plan: p, key: encodeKey([]any{int64(i)}), end: at(uint64(100 + i%2*100))})
+		end := at(uint64(100 + i%2*100))
+		changes = append(changes, change{plan: p, key: encodeKey([]any{int64(i)}), end: &end})
 	}
 	// Worker 1 committed up to 150 before the restart, the others up to 50.
 	done := []checkpoint.Applied{at(50), at(150), at(50), at(50)}

@@ -22,8 +22,10 @@ type change struct {
 	delete  bool
 	values  []any // upsert: values of plan.columns; delete: key values
 	key     string
-	keyVals []any              // the row's key values
-	end     checkpoint.Applied // end of the source transaction that made the change
+	keyVals []any // the row's key values
+	// end is the end of the source transaction that made the change, shared by its changes
+	// (a change is copied whole as batches grow and coalesce: it stays small).
+	end *checkpoint.Applied
 	// image, when set, is the row's values of the columns its where filter reads (the
 	// plan's filterColumns), which the batch stage evaluates before the batch is applied: a row
 	// the filter keeps stays an upsert, a row it rejects is dropped, or with orDelete
@@ -239,6 +241,10 @@ func (p *tablePlan) keyValues(row []any) ([]any, error) {
 		v, err := argValue(p.t.Columns[j], row[j])
 		if err != nil {
 			return nil, err
+		}
+		if b, ok := v.([]byte); ok {
+			// Keys outlive the batch (Config.Changed): a copy, not a view of the event.
+			v = slices.Clone(b)
 		}
 		out[i] = v
 	}

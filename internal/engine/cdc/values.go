@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -62,7 +63,13 @@ func argValue(c schema.Column, v any) (any, error) {
 		if textual(c) {
 			return x, nil
 		}
-		return []byte(x), nil
+		if x == "" {
+			// Not nil: the driver sends a nil []byte as NULL.
+			return []byte{}, nil
+		}
+		// go-mysql's strings are views of the event's bytes, which it allocates per event
+		// and never writes again; so is this slice, and nothing writes to it either.
+		return unsafe.Slice(unsafe.StringData(x), len(x)), nil
 	case []byte:
 		if textual(c) {
 			return string(x), nil
