@@ -363,6 +363,7 @@ func open(cfg Config) (*replication.BinlogSyncer, *replication.BinlogStreamer, e
 		MaxReconnectAttempts: 3,
 		Logger:               slog.New(slog.DiscardHandler),
 		Dialer:               dialLazyDeadline,
+		RowsEventDecodeFunc:  decodeSelected(sourceDatabases(cfg)),
 	}
 	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
 		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}

@@ -3,8 +3,11 @@ package cdc
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-mysql-org/go-mysql/replication"
 )
 
 // deadlineSlack is how much earlier than asked a read deadline of the binlog connection may
@@ -55,4 +58,37 @@ func (c *lazyDeadlineConn) SetDeadline(t time.Time) error {
 	}
 	c.read = t
 	return nil
+}
+
+// sourceDatabases are the lowercased source databases of cfg's tables and of the databases
+// it selects whole: a migrated table is in one of them at any point of the binlog, since a
+// table renamed out of them is no longer migrated, and a shadow table of an online schema
+// change is in its table's database.
+func sourceDatabases(cfg Config) map[string]bool {
+	dbs := map[string]bool{}
+	for _, t := range cfg.Tables {
+		dbs[strings.ToLower(t.SourceDB)] = true
+	}
+	for _, d := range cfg.Databases {
+		dbs[strings.ToLower(d.SourceDB)] = true
+	}
+	return dbs
+}
+
+// decodeSelected is go-mysql's decoder of rows events (BinlogSyncerConfig.RowsEventDecodeFunc)
+// for a task whose tables are all in dbs: it decodes the header of every rows event, which
+// names its table, but the row images only of tables in dbs. An event of another database
+// arrives with no rows, and the applier, which migrates no table there, skips it.
+// It runs in go-mysql's reading goroutine.
+func decodeSelected(dbs map[string]bool) func(*replication.RowsEvent, []byte) error {
+	return func(e *replication.RowsEvent, data []byte) error {
+		pos, err := e.DecodeHeader(data)
+		if err != nil {
+			return err
+		}
+		if !dbs[string(e.Table.Schema)] && !dbs[strings.ToLower(string(e.Table.Schema))] {
+			return nil
+		}
+		return e.DecodeData(pos, data)
+	}
 }
