@@ -156,7 +156,8 @@ func (a *applier) endTxn(h *replication.EventHeader) {
 			a.txn[i].end = end
 		}
 		if a.pending.changes == nil {
-			a.pending.changes = make([]change, 0, batchRows+len(a.txn))
+			// Room for a batch under light load; a catch-up's grows a few times.
+			a.pending.changes = make([]change, 0, max(1024, len(a.txn)))
 		}
 		a.pending.changes = append(a.pending.changes, a.txn...)
 	}

@@ -179,7 +179,7 @@ type Status struct {
 // batch limits: a batch commits when it holds this many row changes, or this long after its
 // first complete source transaction.
 const (
-	batchRows   = 5000
+	batchRows   = 20000
 	batchLinger = 100 * time.Millisecond
 )
 
