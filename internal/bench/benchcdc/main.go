@@ -1028,6 +1028,8 @@ type taskCatchUp struct {
 	// machineCPU is the CPU seconds of the whole machine meanwhile (-1 when unknown): the
 	// source's binlog dump included, and whatever else runs on it.
 	machineCPU float64
+	// srcCPU is the source server's CPU seconds meanwhile (its binlog dump to the task).
+	srcCPU float64
 	// poolReads are the destination's InnoDB reads from disk meanwhile
 	// (Innodb_buffer_pool_reads): pages of the task's tables not in memory.
 	poolReads int64
@@ -1051,6 +1053,8 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 	}
 	dstPid := serverPid(cfg, "destination")
 	runnerCPU0, dstCPU0, machine0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid), machineCPUSeconds()
+	srcPid := serverPid(cfg, "source")
+	srcCPU0 := cpuSeconds(srcPid)
 	t0 := time.Now()
 	if _, err := r.Client.StartTask(ctx, taskID); err != nil {
 		return res, fmt.Errorf("starting task %s: %w", taskID, err)
@@ -1066,6 +1070,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 			if n > 0 {
 				res.marker = time.Since(t0)
 				res.machineCPU = cpuSince(machineCPUSeconds(), machine0)
+				res.srcCPU = cpuSince(cpuSeconds(srcPid), srcCPU0)
 			}
 		}
 		if res.position == 0 && time.Since(lastStatus) >= 50*time.Millisecond {
@@ -1103,8 +1108,8 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 	if dstCPU0 < 0 {
 		res.dstCPU = -1
 	}
-	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s; %d buffer pool reads from disk on the destination; CPU: machine %s, runner %s, destination server %s\n",
-		res.marker.Seconds(), res.position.Seconds(), res.poolReads, cpuShare(res.machineCPU, res.marker), cpuShare(res.runnerCPU, res.marker), cpuShare(res.dstCPU, res.marker))
+	fmt.Printf("bench: task caught up: marker after %.2f s, reported position after %.2f s; %d buffer pool reads from disk on the destination; CPU: machine %s, runner %s, destination server %s, source server %s\n",
+		res.marker.Seconds(), res.position.Seconds(), res.poolReads, cpuShare(res.machineCPU, res.marker), cpuShare(res.runnerCPU, res.marker), cpuShare(res.dstCPU, res.marker), cpuShare(res.srcCPU, res.marker))
 
 	t0 = time.Now()
 	task, err := r.Client.StopTask(ctx, taskID)
@@ -1391,7 +1396,7 @@ destination settings            %s (for the task's run)
 native replication              %.2f s  (%.0f row changes/s); gtid_slave_pos reached after %.2f s
   CPU during it                 machine %s, replica server %s
 adbmigrate                      %.2f s  (%.0f row changes/s); reported position reached after %.2f s
-  CPU during it                 machine %s, runner %s, destination server %s; stop (drain) %.2f s; %d buffer pool reads
+  CPU during it                 machine %s, runner %s, destination server %s, source server %s; stop (drain) %.2f s; %d buffer pool reads
 replica time / ours             %.2fx
 verified                        destination %d rows, replica %d rows: same CHECKSUM TABLE as the source
 `, rd.setup.name, rd.rowChanges, rd.sysbench.txns+1, float64(rd.binlogBytes)/(1<<20), rd.generate.Seconds(),
@@ -1399,7 +1404,7 @@ verified                        destination %d rows, replica %d rows: same CHECK
 			rd.native.Seconds(), rate(rd.rowChanges, rd.native), rd.nativeGTID.Seconds(),
 			cpuShare(rd.nativeMachineCPU, rd.native), cpuShare(rd.nativeServerCPU, rd.native),
 			rd.ours.marker.Seconds(), rate(rd.rowChanges, rd.ours.marker), rd.ours.position.Seconds(),
-			cpuShare(rd.ours.machineCPU, rd.ours.marker), cpuShare(rd.ours.runnerCPU, rd.ours.marker), cpuShare(rd.ours.dstCPU, rd.ours.marker),
+			cpuShare(rd.ours.machineCPU, rd.ours.marker), cpuShare(rd.ours.runnerCPU, rd.ours.marker), cpuShare(rd.ours.dstCPU, rd.ours.marker), cpuShare(rd.ours.srcCPU, rd.ours.marker),
 			rd.ours.stop.Seconds(), rd.ours.poolReads,
 			rd.ratio(), rd.verifiedRows, rd.verifiedNative)
 	}
