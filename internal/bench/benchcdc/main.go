@@ -935,7 +935,7 @@ func backlogRound(ctx context.Context, cfg config, s servers, r *benchkit.Runner
 
 	fmt.Printf("\n== native replication (%s): START SLAVE SQL_THREAD until the replica reaches %s ==\n", setup.name, res.target)
 	replicaPid := serverPid(cfg, "replica")
-	machine0, server0 := machineCPUSeconds(), cpuSeconds(replicaPid)
+	machine0, server0 := benchkit.MachineCPUSeconds(), cpuSeconds(replicaPid)
 	t0 = time.Now()
 	if _, err := s.replica.ExecContext(ctx, "START SLAVE SQL_THREAD"); err != nil {
 		return res, fmt.Errorf("on the replica: START SLAVE SQL_THREAD: %w", err)
@@ -948,7 +948,7 @@ func backlogRound(ctx context.Context, cfg config, s servers, r *benchkit.Runner
 			}
 			if n > 0 {
 				res.native = time.Since(t0)
-				res.nativeMachineCPU, res.nativeServerCPU = cpuSince(machineCPUSeconds(), machine0), cpuSince(cpuSeconds(replicaPid), server0)
+				res.nativeMachineCPU, res.nativeServerCPU = cpuSince(benchkit.MachineCPUSeconds(), machine0), cpuSince(cpuSeconds(replicaPid), server0)
 			}
 		}
 		if res.nativeGTID == 0 {
@@ -980,33 +980,6 @@ func backlogRound(ctx context.Context, cfg config, s servers, r *benchkit.Runner
 	}
 	fmt.Printf("bench: round %q: replica %.2f s / adbmigrate %.2f s = %.2fx\n", setup.name, res.native.Seconds(), res.ours.marker.Seconds(), res.ratio())
 	return res, nil
-}
-
-// machineCPUSeconds returns the CPU time the whole machine spent outside idle and iowait
-// since boot, from /proc/stat (USER_HZ 100), or -1 when unknown.
-func machineCPUSeconds() float64 {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return -1
-	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	f := strings.Fields(string(line))
-	if len(f) < 8 || f[0] != "cpu" {
-		return -1
-	}
-	var busy int64
-	// user nice system idle iowait irq softirq steal (guest time is inside user).
-	for i, v := range f[1:min(len(f), 9)] {
-		if i == 3 || i == 4 {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return -1
-		}
-		busy += n
-	}
-	return float64(busy) / 100
 }
 
 // cpuSince is now - then, or -1 when either is unknown.
@@ -1052,7 +1025,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 		return res, err
 	}
 	dstPid := serverPid(cfg, "destination")
-	runnerCPU0, dstCPU0, machine0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid), machineCPUSeconds()
+	runnerCPU0, dstCPU0, machine0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid), benchkit.MachineCPUSeconds()
 	srcPid := serverPid(cfg, "source")
 	srcCPU0 := cpuSeconds(srcPid)
 	t0 := time.Now()
@@ -1069,7 +1042,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 			}
 			if n > 0 {
 				res.marker = time.Since(t0)
-				res.machineCPU = cpuSince(machineCPUSeconds(), machine0)
+				res.machineCPU = cpuSince(benchkit.MachineCPUSeconds(), machine0)
 				res.srcCPU = cpuSince(cpuSeconds(srcPid), srcCPU0)
 			}
 		}

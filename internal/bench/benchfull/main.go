@@ -24,6 +24,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -114,6 +115,8 @@ type ourResult struct {
 	rows       int64
 	wall       time.Duration
 	peakRSSKiB int64
+	// cpu is the CPU-seconds the whole machine used during wall.
+	cpu float64
 	// verify is the on-demand data verification of the copy; checksum is CHECKSUM TABLE
 	// of every table on both servers at once, in the same run.
 	verify, checksum time.Duration
@@ -123,6 +126,15 @@ type ourResult struct {
 type dumpResult struct {
 	rows       int64
 	dump, load time.Duration
+	// cpu is the CPU-seconds the whole machine used during dump and load.
+	cpu float64
+}
+
+// loadResult is the destination loading the same rows from local files.
+type loadResult struct {
+	rows int64
+	load time.Duration
+	cpu  float64
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -171,7 +183,11 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	report(cfg, version, ours, dump)
+	local, err := runLoadData(ctx, cfg, src, dst)
+	if err != nil {
+		return err
+	}
+	report(cfg, version, ours, dump, local)
 	if withETL != nil {
 		fmt.Printf(`with etl                   %.2f s  (%.0f rows/s; filter %q, set c = %q)
 plain, right after         %.2f s  (%.0f rows/s)
@@ -304,6 +320,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		}
 	}
 	sampler := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
+	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name:                    "bench-" + label,
@@ -319,6 +336,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	}
 	state, err := waitCompleted(ctx, r, task.ID, cfg.timeout)
 	wall := time.Since(start)
+	cpu := benchkit.MachineCPUSeconds() - cpu0
 	peakRSS, hwm, peak, rssErr := benchkit.PeakRSS(sampler, r.Pid())
 	if err != nil {
 		return ourResult{}, err
@@ -326,7 +344,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	if rssErr != nil {
 		return ourResult{}, rssErr
 	}
-	res := ourResult{wall: wall, peakRSSKiB: peakRSS}
+	res := ourResult{wall: wall, peakRSSKiB: peakRSS, cpu: cpu}
 	fmt.Printf("bench: task %s completed in %.2f s, %d rows reported; runner peak RSS %.1f MiB (VmHWM %.1f, highest 100 ms sample %.1f)\n",
 		task.ID, wall.Seconds(), state.RowsMigrated, benchkit.MiB(res.peakRSSKiB), benchkit.MiB(hwm), benchkit.MiB(peak))
 
@@ -468,6 +486,7 @@ func runDumper(ctx context.Context, cfg config, src, dst *sql.DB) (dumpResult, e
 	if err := os.RemoveAll(dir); err != nil {
 		return dumpResult{}, err
 	}
+	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	err := benchkit.Mydumper(ctx, false, cfg.srcPort, cfg.user, cfg.password, database, dir, cfg.threads)
 	if err != nil {
@@ -480,12 +499,141 @@ func runDumper(ctx context.Context, cfg config, src, dst *sql.DB) (dumpResult, e
 		return res, err
 	}
 	res.load = time.Since(start)
-	fmt.Printf("bench: mydumper %.2f s, myloader %.2f s\n", res.dump.Seconds(), res.load.Seconds())
+	res.cpu = benchkit.MachineCPUSeconds() - cpu0
+	fmt.Printf("bench: mydumper %.2f s, myloader %.2f s, machine CPU %.1f s\n", res.dump.Seconds(), res.load.Seconds(), res.cpu)
 	res.rows, err = verify(ctx, src, dst)
 	if err != nil {
 		return res, fmt.Errorf("after mydumper + myloader: %w", err)
 	}
 	return res, os.RemoveAll(dir)
+}
+
+// runLoadData writes the source's sbtest tables to TSV files (by SELECT, untimed), creates
+// the tables empty on the destination with the source's definitions, and times the
+// destination loading the files with LOAD DATA LOCAL INFILE, two sessions at once, table by
+// table: the reference of what the destination's own bulk load costs.
+func runLoadData(ctx context.Context, cfg config, src, dst *sql.DB) (loadResult, error) {
+	fmt.Printf("\n== LOAD DATA LOCAL INFILE of the same rows, 2 sessions ==\n")
+	dir := filepath.Join(cfg.workDir, "tsv")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return loadResult{}, err
+	}
+	defer os.RemoveAll(dir)
+	var files []string
+	if _, err := dst.ExecContext(ctx, "DROP DATABASE IF EXISTS "+database); err != nil {
+		return loadResult{}, err
+	}
+	if _, err := dst.ExecContext(ctx, "CREATE DATABASE "+database); err != nil {
+		return loadResult{}, err
+	}
+	for i := 1; i <= cfg.tables; i++ {
+		table := fmt.Sprintf("sbtest%d", i)
+		var name, create string
+		if err := src.QueryRowContext(ctx, "SHOW CREATE TABLE "+database+"."+table).Scan(&name, &create); err != nil {
+			return loadResult{}, err
+		}
+		if _, err := dst.ExecContext(ctx, strings.Replace(create, "CREATE TABLE ", "CREATE TABLE "+database+".", 1)); err != nil {
+			return loadResult{}, fmt.Errorf("creating %s on the destination: %w", table, err)
+		}
+		path := filepath.Join(dir, table+".tsv")
+		if err := writeTSV(ctx, src, database+"."+table, path); err != nil {
+			return loadResult{}, err
+		}
+		files = append(files, path)
+	}
+	loader, err := benchkit.OpenDB(cfg.user, cfg.password, cfg.dstPort, map[string]string{"allowAllFiles": "true"})
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer loader.Close()
+	cpu0 := benchkit.MachineCPUSeconds()
+	start := time.Now()
+	next := make(chan int, len(files))
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for i := range next {
+				q := fmt.Sprintf("LOAD DATA LOCAL INFILE %s INTO TABLE %s.sbtest%d", quoteString(files[i]), database, i+1)
+				if _, err := loader.ExecContext(ctx, q); err != nil {
+					errs <- fmt.Errorf("LOAD DATA of %s: %w", files[i], err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return loadResult{}, err
+	}
+	res := loadResult{load: time.Since(start), cpu: benchkit.MachineCPUSeconds() - cpu0}
+	fmt.Printf("bench: LOAD DATA LOCAL INFILE %.2f s, machine CPU %.1f s\n", res.load.Seconds(), res.cpu)
+	if res.rows, err = verify(ctx, src, dst); err != nil {
+		return res, fmt.Errorf("after LOAD DATA: %w", err)
+	}
+	return res, nil
+}
+
+// writeTSV writes table's rows to path in LOAD DATA's default format: tab-separated,
+// backslash escapes, \N for NULL.
+func writeTSV(ctx context.Context, src *sql.DB, table, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	rows, err := src.QueryContext(ctx, "SELECT * FROM "+table)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	esc := strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\x00", "\\0")
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			if i > 0 {
+				w.WriteByte('\t')
+			}
+			if v == nil {
+				w.WriteString("\\N")
+			} else {
+				w.WriteString(esc.Replace(string(v)))
+			}
+		}
+		w.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// quoteString quotes s as an SQL string literal.
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer("\\", "\\\\", "'", "\\'").Replace(s) + "'"
 }
 
 // benchETL is the etl block of the bench's ETL run: a filter every sysbench row passes,
@@ -527,8 +675,16 @@ func verify(ctx context.Context, src, dst *sql.DB) (int64, error) {
 	return total, nil
 }
 
-func report(cfg config, version string, ours ourResult, dump dumpResult) {
+func report(cfg config, version string, ours ourResult, dump dumpResult, local loadResult) {
 	both := dump.dump + dump.load
+	fmt.Printf(`
+LOAD DATA LOCAL INFILE     %.2f s  (%.0f rows/s; the destination loading the same rows from local TSV files, 2 sessions, default settings)
+ratio ours/LOAD DATA       %.2f  (target of issue 15: at most 1.00)
+ratio ours/(dump+load)     %.2f  (target of issue 15: at most 0.80)
+machine CPU-seconds        ours %.1f, mydumper+myloader %.1f, LOAD DATA %.1f (whole machine, /proc/stat)
+CPU ours/(dump+load)       %.2f  (target of issue 15: at most 0.75)
+`, local.load.Seconds(), float64(local.rows)/local.load.Seconds(), ours.wall.Seconds()/local.load.Seconds(), ours.wall.Seconds()/both.Seconds(),
+		ours.cpu, dump.cpu, local.cpu, ours.cpu/dump.cpu)
 	fmt.Printf(`
 == result ==
 server                     %s

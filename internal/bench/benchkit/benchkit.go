@@ -4,6 +4,7 @@
 package benchkit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -392,4 +393,31 @@ func Tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// MachineCPUSeconds returns the CPU time the whole machine spent outside idle and iowait
+// since boot, from /proc/stat (USER_HZ 100), or -1 when unknown.
+func MachineCPUSeconds() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 8 || f[0] != "cpu" {
+		return -1
+	}
+	var busy int64
+	// user nice system idle iowait irq softirq steal (guest time is inside user).
+	for i, v := range f[1:min(len(f), 9)] {
+		if i == 3 || i == 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return -1
+		}
+		busy += n
+	}
+	return float64(busy) / 100
 }
