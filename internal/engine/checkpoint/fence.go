@@ -213,7 +213,11 @@ func (f *Fence) Register(ctx context.Context, conn *sql.Conn) error {
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "REPLACE INTO `"+MetaDatabase+"`.`task_owner_conns` (task_id, conn_id, epoch) VALUES (?, ?, ?)", f.TaskID, id, f.Epoch); err != nil {
+	// Delete and insert rather than upsert: they read the same on every destination.
+	if _, err := conn.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND conn_id = ?", f.TaskID, id); err != nil {
+		return fmt.Errorf("task %s: recording a destination connection of its owner: %w", f.TaskID, err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`task_owner_conns` (task_id, conn_id, epoch) VALUES (?, ?, ?)", f.TaskID, id, f.Epoch); err != nil {
 		return fmt.Errorf("task %s: recording a destination connection of its owner: %w", f.TaskID, err)
 	}
 	f.mu.Lock()
