@@ -248,15 +248,7 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 		t.Errorf("DDL reported as not applied: %q, want only the rename of app.leaving out of the selection", after.Notices)
 	}
 
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	dstDB := dst.DB(t, "")
 	assertSameApp := func() {
 		t.Helper()
@@ -435,15 +427,7 @@ func TestDDLDuringFullMigration(t *testing.T) {
 		"ALTER TABLE follow.t ADD COLUMN c INT DEFAULT 4, ADD INDEX by_v (v)",
 		"UPDATE follow.t SET c = id WHERE id % 10 = 0",
 		"INSERT INTO follow.t VALUES (5000, 'new', 'n', 5)")
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the task did not drain")
-	}
+	drainRun(t, drain, done)
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM follow.t ORDER BY id", "SELECT * FROM follow.t ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, columnsQuery("follow", ""), columnsQuery("follow", ""))
@@ -512,15 +496,7 @@ func TestIncrementalDDLKeepsSelections(t *testing.T) {
 	if err := <-writerDone; err != nil {
 		t.Fatal(err)
 	}
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the task did not drain")
-	}
+	drainRun(t, drain, done)
 	dstDB := dst.DB(t, "")
 	same := func() {
 		t.Helper()

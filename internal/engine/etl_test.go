@@ -91,15 +91,7 @@ func TestETLSameInFullAndIncremental(t *testing.T) {
 
 	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseIncremental && p.CaughtUp })
 	src.Exec(t, writes(20000)...)
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, accountsExpected, accountsActual)
 	var n int
@@ -280,15 +272,7 @@ func TestETLNullSafe(t *testing.T) {
 	w.wait(t, "incremental migration to catch up", done, func(p engine.Progress) bool { return p.Phase == engine.PhaseIncremental && p.CaughtUp })
 	src.Exec(t, writes...)
 	src.Exec(t, "UPDATE shop.people SET email = IF(email IS NULL, 'Was@Null.IO', NULL) WHERE id % 13 = 0")
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, expected, actual)
 	var nulls, values int

@@ -55,6 +55,21 @@ func (w *progressWatch) wait(t *testing.T, what string, done <-chan error, cond 
 	}
 }
 
+// drainRun closes drain and waits for the run reporting on done to end with
+// engine.ErrDrained, failing the test otherwise or after 90 s.
+func drainRun(t *testing.T, drain chan struct{}, done <-chan error) {
+	t.Helper()
+	close(drain)
+	select {
+	case err := <-done:
+		if !errors.Is(err, engine.ErrDrained) {
+			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the drain did not finish")
+	}
+}
+
 func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	seedShop(t, src)
@@ -107,15 +122,7 @@ func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
 		"DELETE FROM shop.leads WHERE id > 790",
 		"INSERT INTO shop.tags VALUES (0xfeff, 'bom'), ('b', NULL)",
 	)
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.customers ORDER BY id", "SELECT * FROM shop_copy.customers ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.orders ORDER BY customer_id, id", "SELECT * FROM shop_copy.orders ORDER BY customer_id, id")
@@ -207,15 +214,7 @@ func TestIncrementalSkipsRowsOfOtherDatabases(t *testing.T) {
 			"COMMIT")
 	}
 	src.Exec(t, "DELETE FROM other.noise WHERE id % 2 = 0", "DELETE FROM shop.customers WHERE id >= 5000 AND id % 3 = 0")
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM shop.customers ORDER BY id", "SELECT * FROM shop_copy.customers ORDER BY id")
 	var n int

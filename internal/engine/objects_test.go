@@ -3,11 +3,9 @@ package engine_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
@@ -124,15 +122,7 @@ func TestSchemaObjectsViewsRoutinesThenTriggersAtCutOver(t *testing.T) {
 		"CALL zoo.add_animal(1003, 'by procedure')",
 		"UPDATE zoo.animals SET kind = 'owl' WHERE id % 10 = 0",
 		"DELETE FROM zoo.animals WHERE id BETWEEN 50 AND 60")
-	close(drain)
-	select {
-	case err := <-done:
-		if !errors.Is(err, engine.ErrDrained) {
-			t.Fatalf("Run after the drain = %v, want ErrDrained", err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("the drain did not finish")
-	}
+	drainRun(t, drain, done)
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM zoo.animals ORDER BY id", "SELECT * FROM zoo_copy.animals ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM zoo.keepers ORDER BY id", "SELECT * FROM zoo_copy.keepers ORDER BY id")
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM zoo.legs_by_kind ORDER BY kind", "SELECT * FROM zoo_copy.legs_by_kind ORDER BY kind")
