@@ -24,14 +24,7 @@ func TestIncrementalCutOverAndRestart(t *testing.T) {
 		"INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq), seq * 10 FROM app.seq_1_to_2000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	task := createCDCTask(t, r, r.Connect(t, "src", src), r.Connect(t, "dst", dst), "app")
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	same := func() {
 		t.Helper()
@@ -124,14 +117,7 @@ func TestIncrementalSurvivesRandomKills(t *testing.T) {
 		"INSERT INTO bank.ledger SELECT seq, seq * 3, CONCAT('m', seq), 0 FROM bank.seq_1_to_3000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	task := createCDCTask(t, r, r.Connect(t, "src", src), r.Connect(t, "dst", dst), "bank")
 
 	// A writer that never stops during the kills: increments (which would show a double
 	// apply), inserts, deletes and key changes, in multi-statement transactions.

@@ -31,14 +31,7 @@ func TestIncrementalFollowsOnlineSchemaChanges(t *testing.T) {
 		"INSERT INTO app.items SELECT seq, CONCAT('item ', seq), seq % 10 FROM app.seq_1_to_500")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "app"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	task := createCDCTask(t, r, r.Connect(t, "src", src), r.Connect(t, "dst", dst), "app")
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 
 	// Each statement of the writer changes exactly one row: a new one, or an existing one.
