@@ -65,8 +65,10 @@ type Options struct {
 // Run copies every job, resuming from the plans and chunks recorded on dst. Tables are
 // planned by Workers goroutines, up to planAhead tables ahead of the copy, while Workers
 // others copy the chunks planned so far, so the many round trips of planning many small
-// tables overlap each other and the copy; the chunks are still copied in job order, table
-// after table. It returns the first error, after stopping the other workers.
+// tables overlap each other and the copy. Chunks are handed out in job order, table after
+// table, except that a table limited to fewer chunks at once than Workers (chunkLimits)
+// leaves the spare workers to the chunks of the next tables. It returns the first error,
+// after stopping the other workers.
 func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
@@ -119,42 +121,86 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	}
 	totals := make([]int64, len(jobs))
 	var mu sync.Mutex // guards totals
-	// defs[i] is written by the feeder before it queues job i's chunks, and read by the
-	// copiers after they receive one.
+	// defs[i] is written by the dispatcher before it hands out job i's chunks, and read by
+	// the copiers after they receive one.
 	defs := make([]string, len(jobs))
+	limits := chunkLimits(ctx, dst, jobs, opts)
 	items := make(chan work)
+	// done receives the job of each chunk a copier finished, failed or skipped; a copier
+	// holds one chunk at a time, so Workers places never block after the dispatcher left.
+	done := make(chan int, opts.Workers)
 	go func() {
 		defer close(items)
-		for i := range jobs {
-			var plan checkpoint.TablePlan
+		var open []*openTable // planned tables with chunks not finished, in job order
+		nextPlan := 0
+		for {
+			// The chunk to hand out: the first of the first open table below its limit.
+			var out chan work
+			var it work
+			var from *openTable
+			pending := 0
+			for _, t := range open {
+				if t.next == len(t.chunks) {
+					continue
+				}
+				pending++
+				if from == nil && t.running < t.limit {
+					from, out, it = t, items, work{job: t.job, chunk: t.chunks[t.next]}
+				}
+			}
+			// Plans are taken while fewer tables than copiers have chunks to hand out, so
+			// that a table copied a chunk at a time leaves the other copiers work.
+			var planned chan checkpoint.TablePlan
+			if nextPlan < len(jobs) && pending < opts.Workers {
+				planned = plans[nextPlan]
+			}
+			if out == nil && planned == nil && len(open) == 0 {
+				return
+			}
 			select {
-			case plan = <-plans[i]:
+			case out <- it:
+				from.next++
+				from.running++
+				if from.next == len(from.chunks) {
+					<-ahead
+				}
+			case plan := <-planned:
+				i := nextPlan
+				nextPlan++
+				defs[i] = plan.Definition
+				var total int64
+				t := &openTable{job: i, limit: limits[i]}
+				for _, c := range plan.Chunks {
+					total += c.RowsCopied
+					if !c.Done {
+						t.chunks = append(t.chunks, c)
+					}
+				}
+				mu.Lock()
+				totals[i] += total
+				total = totals[i]
+				mu.Unlock()
+				if opts.Progress != nil {
+					opts.Progress(i, total)
+				}
+				if len(t.chunks) == 0 {
+					<-ahead
+				} else {
+					open = append(open, t)
+				}
+			case job := <-done:
+				for k, t := range open {
+					if t.job == job {
+						t.running--
+						if t.running == 0 && t.next == len(t.chunks) {
+							open = slices.Delete(open, k, k+1)
+						}
+						break
+					}
+				}
 			case <-ctx.Done():
 				return
 			}
-			defs[i] = plan.Definition
-			var total int64
-			for _, c := range plan.Chunks {
-				total += c.RowsCopied
-			}
-			mu.Lock()
-			totals[i] += total
-			total = totals[i]
-			mu.Unlock()
-			if opts.Progress != nil {
-				opts.Progress(i, total)
-			}
-			for _, c := range plan.Chunks {
-				if c.Done {
-					continue
-				}
-				select {
-				case items <- work{job: i, chunk: c}:
-				case <-ctx.Done():
-					return
-				}
-			}
-			<-ahead
 		}
 	}()
 	var wg sync.WaitGroup
@@ -163,10 +209,12 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 		wg.Go(func() {
 			for it := range items {
 				if ctx.Err() != nil {
-					continue // drain: the feeder stops at its next send
+					done <- it.job
+					continue // drain: the dispatcher stops at its next turn
 				}
 				j := jobs[it.job]
 				n, err := copyChunk(ctx, src, dst, j, it.chunk, defs[it.job], opts, w)
+				done <- it.job
 				if err != nil {
 					cancel(err)
 					continue
@@ -194,6 +242,51 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 
 // planAhead bounds how many tables Run plans ahead of the copy, and so the plans it holds.
 const planAhead = 64
+
+// openTable is a planned table whose chunks Run's dispatcher hands out.
+type openTable struct {
+	job    int
+	chunks []checkpoint.Chunk // not done yet, in order
+	next   int                // the next chunk to hand out
+	// running counts the chunks handed out and not finished; limit bounds it.
+	running, limit int
+}
+
+// chunkLimits returns, for each job, how many of its chunks may be copied at once. A bulk
+// load into an InnoDB table with an AUTO_INCREMENT column holds the table's AUTO-INC lock
+// until the statement ends, unless innodb_autoinc_lock_mode is 2 (interleaved): loads into
+// the same table then only queue behind each other, holding their source queries open, so
+// such a table gets one chunk at a time and the other workers copy other tables. Measured
+// on a local MariaDB 10.11: four sessions loading 50,000-row chunks into one sysbench
+// table took 3.07 s for 500,000 rows and used one core; without AUTO_INCREMENT, 1.88 s.
+func chunkLimits(ctx context.Context, dst *sql.DB, jobs []tablemap.Table, opts Options) []int {
+	limits := make([]int, len(jobs))
+	var mode sql.NullInt64
+	// Servers without InnoDB's variable (AnalyticDB) load in parallel, as before.
+	locked := dst.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode").Scan(&mode) == nil && mode.Valid && mode.Int64 < 2
+	for i, j := range jobs {
+		limits[i] = opts.Workers
+		if locked && autoIncrement(j) {
+			limits[i] = 1
+		}
+	}
+	return limits
+}
+
+// autoIncrement reports whether a column the job writes is AUTO_INCREMENT on the source,
+// and so, as the schema migration creates it, on the destination.
+func autoIncrement(j tablemap.Table) bool {
+	def, err := schema.ParseCreateTable(j.Source.CreateSQL)
+	if err != nil {
+		return false
+	}
+	for _, cm := range j.Columns {
+		if c, ok := def.Column(cm.Source.Name); ok && strings.Contains(strings.ToUpper(c.Definition), "AUTO_INCREMENT") {
+			return true
+		}
+	}
+	return false
+}
 
 // forEach calls f(0) to f(n-1), workers calls at a time, and returns the first error; after
 // an error no further call starts.
