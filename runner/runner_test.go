@@ -270,6 +270,82 @@ func TestFullLoadSurvivesRunnerKills(t *testing.T) {
 	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM big.tags ORDER BY name", "SELECT * FROM big.tags ORDER BY name")
 }
 
+// A full copy into an empty destination table drops its plain secondary indexes before the
+// first row and adds them back after the last; runner kills in between lose neither a row
+// nor an index. Unique keys stay during the copy: they decide conflicts.
+func TestFullLoadBuildsIndexesAfterTheRows(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE ix",
+		"CREATE TABLE ix.events (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, s VARCHAR(40) NOT NULL, "+
+			"KEY by_k (k), KEY by_s_k (s(10), k DESC) COMMENT 'two parts', UNIQUE KEY u (s))",
+		"INSERT INTO ix.events SELECT seq, seq * 7919 % 1000, CONCAT('event-', seq) FROM ix.seq_1_to_60000",
+		"ANALYZE TABLE ix.events")
+	r := runnertest.Start(t)
+	ctx := context.Background()
+	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "ix"}},
+		InstanceClass: "small",
+		// Slow enough that the kills land mid-copy: 60,000 rows at 12,000 rows/s.
+		FullThrottling: &api.Throttling{RPS: 12000},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dstDB := dst.DB(t, "")
+	indexes := "SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, COLLATION, INDEX_COMMENT FROM information_schema.STATISTICS " +
+		"WHERE TABLE_SCHEMA = 'ix' AND TABLE_NAME = 'events' ORDER BY INDEX_NAME, SEQ_IN_INDEX"
+	kills := 0
+	deadline := time.Now().Add(2 * time.Minute)
+	for kills < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the copy did not reach %d rows within 2 minutes", (kills+1)*15000)
+		}
+		st, err := r.Client.GetTask(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch st.State.Status {
+		case api.StatusCompleted:
+			t.Fatalf("the copy finished after %d kills, before the test could kill it twice: the test proves nothing", kills)
+		case api.StatusFailed:
+			t.Fatalf("task failed: %s", st.State.ErrorMessage)
+		}
+		if st.State.Status != api.StatusFullMigrating || st.State.RowsMigrated <= int64(kills+1)*15000 {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		// Mid-copy, the destination has the primary key and the unique key only.
+		var names []string
+		rows, err := dstDB.QueryContext(ctx, "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'ix' AND TABLE_NAME = 'events' ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if got := strings.Join(names, ","); got != "PRIMARY,u" {
+			t.Fatalf("destination indexes at %d rows copied: %s, want PRIMARY,u (by_k and by_s_k built after the rows)", st.State.RowsMigrated, got)
+		}
+		r.Kill(t)
+		kills++
+		t.Logf("killed the runner at %d rows copied", st.State.RowsMigrated)
+		r.Start(t)
+	}
+	done := r.WaitStatus(t, task.ID, 2*time.Minute, api.StatusCompleted)
+	if done.State.RowsMigrated != 60000 {
+		t.Errorf("rows_migrated = %d after %d kills, want 60000", done.State.RowsMigrated, kills)
+	}
+	srcDB := src.DB(t, "")
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, indexes, indexes)
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, "SELECT * FROM ix.events ORDER BY id", "SELECT * FROM ix.events ORDER BY id")
+}
+
 // The API over HTTPS with a self-signed certificate: trusted clients get in, plain HTTP and
 // clients that do not trust the certificate do not, and TLS allows a non-loopback listen.
 func TestTLSListener(t *testing.T) {

@@ -35,7 +35,7 @@ var tables = []dialect.MetaTable{
 	}},
 	{Database: MetaDatabase, Name: "copy_tables", PrimaryKey: []string{"task_id", "source_db", "source_table"}, Columns: []dialect.MetaColumn{
 		{Name: "task_id", Type: dialect.MetaName}, {Name: "source_db", Type: dialect.MetaName}, {Name: "source_table", Type: dialect.MetaName},
-		{Name: "definition", Type: dialect.MetaName},
+		{Name: "definition", Type: dialect.MetaName}, {Name: "deferred_indexes", Type: dialect.MetaNullLongText},
 	}},
 	{Database: MetaDatabase, Name: "copy_chunks", PrimaryKey: []string{"task_id", "source_db", "source_table", "chunk_no"}, Columns: []dialect.MetaColumn{
 		{Name: "task_id", Type: dialect.MetaName}, {Name: "source_db", Type: dialect.MetaName}, {Name: "source_table", Type: dialect.MetaName},
@@ -99,6 +99,7 @@ var addedColumns = []struct {
 	{"cdc_position", dialect.MetaColumn{Name: "changes_applied", Type: dialect.MetaBigint}},
 	{"cdc_workers", dialect.MetaColumn{Name: "epoch", Type: dialect.MetaBigint}},
 	{"copy_chunks", dialect.MetaColumn{Name: "epoch", Type: dialect.MetaBigint}},
+	{"copy_tables", dialect.MetaColumn{Name: "deferred_indexes", Type: dialect.MetaNullLongText}},
 }
 
 func addMissingColumns(ctx context.Context, dst *sql.DB, d dialect.Dialect) error {
@@ -176,17 +177,33 @@ type TablePlan struct {
 	// DDL ran on the source during the migration.
 	Definition string
 	Chunks     []Chunk
+	// Deferred are the destination table's secondary indexes that the copy dropped before
+	// its first row, to add them back after its last (dialect.Dialect's DeferIndexes).
+	Deferred []DeferredIndex
+}
+
+// DeferredIndex is a destination index a copy builds after its rows.
+type DeferredIndex struct {
+	Name string
+	// Line is the index as the destination's SHOW CREATE TABLE printed it.
+	Line string
 }
 
 // LoadPlan returns a table's copy plan; ok is false when it was not planned yet.
 func LoadPlan(ctx context.Context, dst *sql.DB, taskID, db, table string) (p TablePlan, ok bool, err error) {
-	err = dst.QueryRowContext(ctx, "SELECT definition FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?",
-		taskID, db, table).Scan(&p.Definition)
+	var deferred sql.NullString
+	err = dst.QueryRowContext(ctx, "SELECT definition, deferred_indexes FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?",
+		taskID, db, table).Scan(&p.Definition, &deferred)
 	if errors.Is(err, sql.ErrNoRows) {
 		return TablePlan{}, false, nil
 	}
 	if err != nil {
 		return TablePlan{}, false, fmt.Errorf("reading the copy plan of %s.%s: %w", db, table, err)
+	}
+	if deferred.Valid {
+		if err := json.Unmarshal([]byte(deferred.String), &p.Deferred); err != nil {
+			return TablePlan{}, false, fmt.Errorf("copy plan of %s.%s holds damaged deferred indexes: %w", db, table, err)
+		}
 	}
 	rows, err := dst.QueryContext(ctx, "SELECT chunk_no, lo, hi, rows_copied, done FROM `"+MetaDatabase+"`.`copy_chunks` "+
 		"WHERE task_id = ? AND source_db = ? AND source_table = ? ORDER BY chunk_no", taskID, db, table)
@@ -233,8 +250,16 @@ func SavePlan(ctx context.Context, dst *sql.DB, f *Fence, taskID, db, table stri
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
 		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`copy_tables` (task_id, source_db, source_table, definition) VALUES (?, ?, ?, ?)",
-		taskID, db, table, p.Definition); err != nil {
+	var deferred sql.NullString
+	if len(p.Deferred) > 0 {
+		b, err := json.Marshal(p.Deferred)
+		if err != nil {
+			return err
+		}
+		deferred = sql.NullString{String: string(b), Valid: true}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`copy_tables` (task_id, source_db, source_table, definition, deferred_indexes) VALUES (?, ?, ?, ?, ?)",
+		taskID, db, table, p.Definition, deferred); err != nil {
 		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
 	return tx.Commit()

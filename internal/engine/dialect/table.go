@@ -143,6 +143,12 @@ type Dialect interface {
 	AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (stmt string, ok bool, err error)
 	// DropIndex drops an index by name.
 	DropIndex(database, table, name string) string
+	// DeferIndexes returns the statements with which a full load into an empty table builds
+	// secondary indexes after the rows rather than during the load: drop drops the indexes
+	// named names, add adds back those given by lines (as the destination's SHOW CREATE
+	// TABLE prints them), each in one statement. It returns ok false when the destination
+	// gains nothing by it (see the dialect's doc).
+	DeferIndexes(database, table string, names, lines []string) (drop, add string, ok bool)
 	// TableOptions changes the table options the destination supports among opts (as
 	// SplitOptions returns them); it returns the statement ("" when none applies) and the
 	// options it left out.

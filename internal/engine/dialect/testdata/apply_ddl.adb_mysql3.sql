@@ -11,6 +11,8 @@ ALTER TABLE `shop`.`orders` ADD FULLTEXT INDEX `ft` (`remark`);
 ALTER TABLE `shop`.`orders` COMMENT='order heads';
 -- options left out: ENGINE, AUTO_INCREMENT, DEFAULT CHARSET, ROW_FORMAT;
 ALTER TABLE `shop`.`orders` DROP INDEX `by_total`;
+-- indexes not deferred;
+-- indexes not deferred;
 CREATE TABLE IF NOT EXISTS `shop`.`orders_2027` LIKE `shop`.`orders`;
 TRUNCATE TABLE `shop`.`orders_2027`;
 ALTER TABLE `shop`.`orders_2027` RENAME TO `archive`.`orders`;

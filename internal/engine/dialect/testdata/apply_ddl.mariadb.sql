@@ -11,6 +11,8 @@ ALTER TABLE `shop`.`orders` ADD FULLTEXT KEY `ft` (`remark`);
 ALTER TABLE `shop`.`orders` DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC COMMENT='order heads';
 -- options left out: ENGINE, AUTO_INCREMENT;
 ALTER TABLE `shop`.`orders` DROP INDEX `by_total`;
+ALTER TABLE `shop`.`orders` DROP INDEX `by_total`, DROP INDEX `k`;
+ALTER TABLE `shop`.`orders` ADD KEY `by_total` (`total`,`we``ird` DESC) COMMENT 'hot', ADD KEY `k` (`k`);
 CREATE TABLE IF NOT EXISTS `shop`.`orders_2027` LIKE `shop`.`orders`;
 TRUNCATE TABLE `shop`.`orders_2027`;
 RENAME TABLE `shop`.`orders_2027` TO `archive`.`orders`;
