@@ -100,7 +100,8 @@ func insertRows(l Load, rows int) string {
 
 // AppendLoadField appends one value in the bulk-load stream's escaped format: NULL (nil)
 // as \N, LoadHex values as hex, and in text the escape character, field and line
-// terminators and NUL escaped.
+// terminators and NUL escaped. Text is copied in runs between the bytes it escapes: a
+// byte-by-byte append was the runner's largest cost in a full load.
 func AppendLoadField(dst, v []byte, kind LoadKind) []byte {
 	if v == nil {
 		return append(dst, '\\', 'N')
@@ -108,24 +109,19 @@ func AppendLoadField(dst, v []byte, kind LoadKind) []byte {
 	if kind == LoadHex {
 		return hex.AppendEncode(dst, v)
 	}
-	for _, c := range v {
-		switch c {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case 0:
-			dst = append(dst, '\\', '0')
-		default:
-			dst = append(dst, c)
+	start := 0
+	for i, c := range v {
+		if e := loadEscapes[c]; e != 0 {
+			dst = append(dst, v[start:i]...)
+			dst = append(dst, '\\', e)
+			start = i + 1
 		}
 	}
-	return dst
+	return append(dst, v[start:]...)
 }
+
+// loadEscapes maps each byte the stream escapes to the letter after its backslash.
+var loadEscapes = [256]byte{'\\': '\\', '\t': 't', '\n': 'n', '\r': 'r', 0: '0'}
 
 // AppendLoadNull appends the stream's NULL.
 func AppendLoadNull(dst []byte) []byte { return append(dst, '\\', 'N') }

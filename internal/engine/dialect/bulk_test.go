@@ -49,6 +49,8 @@ func TestAppendLoadField(t *testing.T) {
 	}{
 		{nil, LoadText, `\N`},
 		{[]byte("a\tb\nc\\d\re\x00"), LoadText, `a\tb\nc\\d\re\0`},
+		{[]byte("\\\\plain text\n"), LoadText, `\\\\plain text\n`},
+		{[]byte(""), LoadText, ""},
 		{[]byte{0, 0xff, '\t'}, LoadHex, "00ff09"},
 		{[]byte("42"), LoadNumber, "42"},
 	}
@@ -56,5 +58,15 @@ func TestAppendLoadField(t *testing.T) {
 		if got := string(AppendLoadField(nil, c.in, c.kind)); got != c.want {
 			t.Errorf("AppendLoadField(%q, %d) = %q, want %q", c.in, c.kind, got, c.want)
 		}
+	}
+}
+
+// A sysbench c column: 119 bytes of digits and dashes, nothing to escape.
+func BenchmarkAppendLoadField(b *testing.B) {
+	v := []byte("83293143260-01576437976-32510788427-31213281936-12345236793-11239847283-09283746512-19283746501-12093847561-11223344")
+	buf := make([]byte, 0, 256)
+	b.SetBytes(int64(len(v)))
+	for b.Loop() {
+		buf = AppendLoadField(buf[:0], v, LoadText)
 	}
 }
