@@ -20,6 +20,10 @@
 //  8. with -rss-sizes, reloads the source with each table size and runs the migration again,
 //     printing the runner's peak RSS per size (memory must not grow with the table size).
 //
+// Every timed run starts once both servers have flushed their dirty pages and purged old
+// undo (benchkit.Quiesce), so that no run pays for the writes of the one before it, and
+// prints the CPU-seconds of the whole machine and of each server (and of the runner).
+//
 // The database password comes from $BENCH_DB_PASSWORD, never from the command line.
 package main
 
@@ -115,8 +119,10 @@ type ourResult struct {
 	rows       int64
 	wall       time.Duration
 	peakRSSKiB int64
-	// cpu is the CPU-seconds the whole machine used during wall.
-	cpu float64
+	// cpu is the CPU-seconds the whole machine used during wall; split, what the source,
+	// the destination and the runner used of it.
+	cpu   float64
+	split string
 	// verify is the on-demand data verification of the copy; checksum is CHECKSUM TABLE
 	// of every table on both servers at once, in the same run.
 	verify, checksum time.Duration
@@ -135,6 +141,26 @@ type loadResult struct {
 	rows int64
 	load time.Duration
 	cpu  float64
+	// destCPU is what the destination server used of cpu.
+	destCPU float64
+}
+
+// cpuSplit returns a function that says how many CPU-seconds the source server, the
+// destination server and the runner runnerPid used since cpuSplit was called.
+func cpuSplit(cfg config, runnerPid int) func() string {
+	labels := []string{"source", "destination", "runner"}
+	pids := []int{benchkit.ServerPid(filepath.Join(cfg.workDir, "source")), benchkit.ServerPid(filepath.Join(cfg.workDir, "destination")), runnerPid}
+	start := make([]float64, len(pids))
+	for i, pid := range pids {
+		start[i] = benchkit.ProcessCPUSeconds(pid)
+	}
+	return func() string {
+		var parts []string
+		for i, pid := range pids {
+			parts = append(parts, fmt.Sprintf("%s %.1f", labels[i], benchkit.ProcessCPUSeconds(pid)-start[i]))
+		}
+		return strings.Join(parts, ", ")
+	}
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -319,7 +345,11 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 			object.Tables = append(object.Tables, api.Table{Name: fmt.Sprintf("sbtest%d", i), ETL: etl})
 		}
 	}
+	if err := benchkit.Quiesce(ctx, src, dst); err != nil {
+		return ourResult{}, err
+	}
 	sampler := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
+	split := cpuSplit(cfg, r.Pid())
 	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
@@ -344,9 +374,10 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	if rssErr != nil {
 		return ourResult{}, rssErr
 	}
-	res := ourResult{wall: wall, peakRSSKiB: peakRSS, cpu: cpu}
+	res := ourResult{wall: wall, peakRSSKiB: peakRSS, cpu: cpu, split: split()}
 	fmt.Printf("bench: task %s completed in %.2f s, %d rows reported; runner peak RSS %.1f MiB (VmHWM %.1f, highest 100 ms sample %.1f)\n",
 		task.ID, wall.Seconds(), state.RowsMigrated, benchkit.MiB(res.peakRSSKiB), benchkit.MiB(hwm), benchkit.MiB(peak))
+	fmt.Printf("bench: CPU-seconds %.1f (whole machine): %s\n", cpu, res.split)
 
 	if etl != nil {
 		res.rows, err = verifyETL(ctx, cfg, src, dst)
@@ -486,6 +517,9 @@ func runDumper(ctx context.Context, cfg config, src, dst *sql.DB) (dumpResult, e
 	if err := os.RemoveAll(dir); err != nil {
 		return dumpResult{}, err
 	}
+	if err := benchkit.Quiesce(ctx, src, dst); err != nil {
+		return dumpResult{}, err
+	}
 	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	err := benchkit.Mydumper(ctx, false, cfg.srcPort, cfg.user, cfg.password, database, dir, cfg.threads)
@@ -546,6 +580,10 @@ func runLoadData(ctx context.Context, cfg config, src, dst *sql.DB) (loadResult,
 		return loadResult{}, err
 	}
 	defer loader.Close()
+	if err := benchkit.Quiesce(ctx, src, dst); err != nil {
+		return loadResult{}, err
+	}
+	destCPU0 := benchkit.ProcessCPUSeconds(benchkit.ServerPid(filepath.Join(cfg.workDir, "destination")))
 	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	next := make(chan int, len(files))
@@ -575,7 +613,8 @@ func runLoadData(ctx context.Context, cfg config, src, dst *sql.DB) (loadResult,
 		return loadResult{}, err
 	}
 	res := loadResult{load: time.Since(start), cpu: benchkit.MachineCPUSeconds() - cpu0}
-	fmt.Printf("bench: LOAD DATA LOCAL INFILE %.2f s, machine CPU %.1f s\n", res.load.Seconds(), res.cpu)
+	res.destCPU = benchkit.ProcessCPUSeconds(benchkit.ServerPid(filepath.Join(cfg.workDir, "destination"))) - destCPU0
+	fmt.Printf("bench: LOAD DATA LOCAL INFILE %.2f s, machine CPU %.1f s, destination server %.1f s\n", res.load.Seconds(), res.cpu, res.destCPU)
 	if res.rows, err = verify(ctx, src, dst); err != nil {
 		return res, fmt.Errorf("after LOAD DATA: %w", err)
 	}
@@ -683,8 +722,9 @@ ratio ours/LOAD DATA       %.2f  (target of issue 15: at most 1.00)
 ratio ours/(dump+load)     %.2f  (target of issue 15: at most 0.80)
 machine CPU-seconds        ours %.1f, mydumper+myloader %.1f, LOAD DATA %.1f (whole machine, /proc/stat)
 CPU ours/(dump+load)       %.2f  (target of issue 15: at most 0.75)
+CPU-seconds by process     ours: %s; LOAD DATA: destination %.1f
 `, local.load.Seconds(), float64(local.rows)/local.load.Seconds(), ours.wall.Seconds()/local.load.Seconds(), ours.wall.Seconds()/both.Seconds(),
-		ours.cpu, dump.cpu, local.cpu, ours.cpu/dump.cpu)
+		ours.cpu, dump.cpu, local.cpu, ours.cpu/dump.cpu, ours.split, local.destCPU)
 	fmt.Printf(`
 == result ==
 server                     %s

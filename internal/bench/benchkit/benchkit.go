@@ -395,6 +395,89 @@ func Tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// Quiesce waits until each server has written its dirty pages and purged the undo of
+// earlier transactions, so that a timed run does not pay for the work of the one before it
+// (a load just finished, a database just dropped). It flushes by setting
+// innodb_max_dirty_pages_pct to 0 for the wait; it fails if a server is not quiet within
+// two minutes.
+func Quiesce(ctx context.Context, dbs ...*sql.DB) error {
+	for _, db := range dbs {
+		var pct string
+		if err := db.QueryRowContext(ctx, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct").Scan(&pct); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, "SET GLOBAL innodb_max_dirty_pages_pct = 0"); err != nil {
+			return err
+		}
+		err := waitQuiet(ctx, db)
+		if _, rerr := db.ExecContext(ctx, "SET GLOBAL innodb_max_dirty_pages_pct = "+pct); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitQuiet(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var name string
+		var dirty, history int64
+		if err := db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'").Scan(&name, &dirty); err != nil {
+			return err
+		}
+		if err := db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'").Scan(&name, &history); err != nil {
+			return err
+		}
+		if dirty == 0 && history < 100 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the server did not quiesce within 2 minutes: %d dirty pages, history list %d", dirty, history)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// ProcessCPUSeconds is the CPU time (user and system) process pid has used so far, from
+// /proc/PID/stat; -1 when it cannot be read.
+func ProcessCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces:
+	// state is the first of them, utime the 12th and stime the 13th.
+	_, rest, ok := bytes.Cut(b, []byte(") "))
+	f := strings.Fields(string(rest))
+	if !ok || len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return float64(utime+stime) / 100
+}
+
+// ServerPid is the pid of the MariaDB server that scripts/mariadb.sh started in dir; 0 when
+// its pid file cannot be read.
+func ServerPid(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "s.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
 // MachineCPUSeconds returns the CPU time the whole machine spent outside idle and iowait
 // since boot, from /proc/stat (USER_HZ 100), or -1 when unknown.
 func MachineCPUSeconds() float64 {
