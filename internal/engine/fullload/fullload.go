@@ -68,16 +68,12 @@ type Options struct {
 // planned by Workers goroutines, up to planAhead tables ahead of the copy, while Workers
 // others copy the chunks planned so far, so the many round trips of planning many small
 // tables overlap each other and the copy. Chunks are handed out in job order, table after
-// table, except that a table limited to fewer chunks at once than Workers (chunkLimits)
-// leaves the spare workers to the chunks of the next tables. It returns the first error,
-// after stopping the other workers.
+// table, within the limits of copyLimits: a table limited to fewer chunks at once than
+// Workers leaves the spare workers to the chunks of the next tables. It returns the first
+// error, after stopping the other workers.
 func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) error {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
-	}
-	type work struct {
-		job   int
-		chunk checkpoint.Chunk
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -127,56 +123,44 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	// chunks, and read by the copiers after they receive one, and after they finished.
 	defs := make([]string, len(jobs))
 	deferred := make([][]checkpoint.DeferredIndex, len(jobs))
-	limits := chunkLimits(ctx, dst, jobs, opts)
+	d := dispatcher{limits: copyLimits(ctx, src, dst, jobs, opts)}
 	items := make(chan work)
-	// done receives the job of each chunk a copier finished, failed or skipped; a copier
-	// holds one chunk at a time, so Workers places never block after the dispatcher left.
+	// done receives the job of each work item a copier finished, failed or skipped; a
+	// copier holds one at a time, so Workers places never block after the dispatcher left.
 	done := make(chan int, opts.Workers)
 	go func() {
 		defer close(items)
-		var open []*openTable // planned tables with chunks not finished, in job order
 		nextPlan := 0
 		for {
-			// The chunk to hand out: the first of the first open table below its limit.
 			var out chan work
-			var it work
-			var from *openTable
-			pending := 0
-			for _, t := range open {
-				if t.next == len(t.chunks) {
-					continue
-				}
-				pending++
-				if from == nil && t.running < t.limit {
-					from, out, it = t, items, work{job: t.job, chunk: t.chunks[t.next]}
-				}
+			it, from, ok := d.pick()
+			if ok {
+				out = items
 			}
 			// Plans are taken while fewer tables than copiers have chunks to hand out, so
 			// that a table copied a chunk at a time leaves the other copiers work.
 			var planned chan checkpoint.TablePlan
-			if nextPlan < len(jobs) && pending < opts.Workers {
+			if nextPlan < len(jobs) && d.pending() < opts.Workers {
 				planned = plans[nextPlan]
 			}
-			if out == nil && planned == nil && len(open) == 0 {
+			if out == nil && planned == nil && d.idle() {
 				return
 			}
 			select {
 			case out <- it:
-				from.next++
-				from.running++
-				if from.next == len(from.chunks) {
-					<-ahead
+				if d.started(it, from) {
+					<-ahead // the table's last chunk
 				}
 			case plan := <-planned:
 				i := nextPlan
 				nextPlan++
 				defs[i], deferred[i] = plan.Definition, plan.Deferred
 				var total int64
-				t := &openTable{job: i, limit: limits[i]}
+				var chunks []checkpoint.Chunk
 				for _, c := range plan.Chunks {
 					total += c.RowsCopied
 					if !c.Done {
-						t.chunks = append(t.chunks, c)
+						chunks = append(chunks, c)
 					}
 				}
 				mu.Lock()
@@ -186,20 +170,14 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 				if opts.Progress != nil {
 					opts.Progress(i, total)
 				}
-				if len(t.chunks) == 0 {
+				if len(chunks) == 0 {
 					<-ahead
 				} else {
-					open = append(open, t)
+					d.open = append(d.open, &openTable{job: i, chunks: chunks})
 				}
 			case job := <-done:
-				for k, t := range open {
-					if t.job == job {
-						t.running--
-						if t.running == 0 && t.next == len(t.chunks) {
-							open = slices.Delete(open, k, k+1)
-						}
-						break
-					}
+				if d.finished(job) && len(deferred[job]) > 0 {
+					d.copied = append(d.copied, job)
 				}
 			case <-ctx.Done():
 				return
@@ -216,6 +194,13 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 					continue // drain: the dispatcher stops at its next turn
 				}
 				j := jobs[it.job]
+				if it.indexes {
+					if err := restoreIndexes(ctx, dst, j, deferred[it.job], opts); err != nil {
+						cancel(err)
+					}
+					done <- it.job
+					continue
+				}
 				n, err := copyChunk(ctx, src, dst, j, it.chunk, defs[it.job], opts, w)
 				done <- it.job
 				if err != nil {
@@ -236,8 +221,9 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	// A last look for DDL that ran after the last chunk of a table was copied, and the
-	// indexes built after the rows, Workers tables at a time.
+	// A last look for DDL that ran after the last chunk of a table was copied, and for
+	// the deferred indexes of the tables whose chunks were all copied by an earlier run,
+	// Workers tables at a time.
 	return forEach(ctx, len(jobs), opts.Workers, func(i int) error {
 		if err := checkDefinition(ctx, src, jobs[i].Source, defs[i], opts.FollowDDL); err != nil {
 			return err
@@ -249,34 +235,149 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 // planAhead bounds how many tables Run plans ahead of the copy, and so the plans it holds.
 const planAhead = 64
 
+// work is a chunk to copy, or with indexes set the deferred indexes of a copied table to
+// add back.
+type work struct {
+	job     int
+	chunk   checkpoint.Chunk
+	indexes bool
+}
+
 // openTable is a planned table whose chunks Run's dispatcher hands out.
 type openTable struct {
 	job    int
 	chunks []checkpoint.Chunk // not done yet, in order
 	next   int                // the next chunk to hand out
-	// running counts the chunks handed out and not finished; limit bounds it.
-	running, limit int
+	// running counts the chunks handed out and not finished.
+	running int
 }
 
-// chunkLimits returns, for each job, how many of its chunks may be copied at once. A bulk
-// load into an InnoDB table with an AUTO_INCREMENT column holds the table's AUTO-INC lock
-// until the statement ends, unless innodb_autoinc_lock_mode is 2 (interleaved): loads into
-// the same table then only queue behind each other, holding their source queries open, so
-// such a table gets one chunk at a time and the other workers copy other tables. Measured
-// on a local MariaDB 10.11: four sessions loading 50,000-row chunks into one sysbench
-// table took 3.07 s for 500,000 rows and used one core; without AUTO_INCREMENT, 1.88 s.
-func chunkLimits(ctx context.Context, dst *sql.DB, jobs []tablemap.Table, opts Options) []int {
-	limits := make([]int, len(jobs))
-	var mode sql.NullInt64
-	// Servers without InnoDB's variable (AnalyticDB) load in parallel, as before.
-	locked := dst.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode").Scan(&mode) == nil && mode.Valid && mode.Int64 < 2
-	for i, j := range jobs {
-		limits[i] = opts.Workers
-		if locked && autoIncrement(j) {
-			limits[i] = 1
+// dispatcher decides, in Run, which work starts next. It is used by one goroutine.
+type dispatcher struct {
+	limits limits
+	open   []*openTable // planned tables with chunks not finished, in job order
+	// copied holds the tables whose chunks are all copied and whose deferred indexes are
+	// to be added back. That comes before any chunk: the table's pages are still in the
+	// destination's buffer pool, and the build overlaps the other tables' copy.
+	copied []int
+	// loading counts the work under way on tables of limits.loads.
+	loading int
+}
+
+// pick returns the work to start next and the open table of its chunk (nil for indexes);
+// ok is false when nothing may start now: the first chunk of the first open table within
+// the limits, after a copied table's indexes.
+func (d *dispatcher) pick() (it work, from *openTable, ok bool) {
+	if len(d.copied) > 0 && d.mayLoad(d.copied[0]) {
+		return work{job: d.copied[0], indexes: true}, nil, true
+	}
+	for _, t := range d.open {
+		if t.next < len(t.chunks) && t.running < d.limits.perTable[t.job] && d.mayLoad(t.job) {
+			return work{job: t.job, chunk: t.chunks[t.next]}, t, true
 		}
 	}
-	return limits
+	return work{}, nil, false
+}
+
+func (d *dispatcher) mayLoad(job int) bool {
+	return !d.limits.loads[job] || d.loading < d.limits.maxLoads
+}
+
+// pending counts the open tables with chunks not handed out yet.
+func (d *dispatcher) pending() int {
+	n := 0
+	for _, t := range d.open {
+		if t.next < len(t.chunks) {
+			n++
+		}
+	}
+	return n
+}
+
+// idle reports whether no work is under way or waiting for a table planned so far.
+func (d *dispatcher) idle() bool { return len(d.open) == 0 && len(d.copied) == 0 && d.loading == 0 }
+
+// started records that it, from table from, was handed out; it reports whether that was
+// the table's last chunk.
+func (d *dispatcher) started(it work, from *openTable) bool {
+	if d.limits.loads[it.job] {
+		d.loading++
+	}
+	if it.indexes {
+		d.copied = d.copied[1:]
+		return false
+	}
+	from.next++
+	from.running++
+	return from.next == len(from.chunks)
+}
+
+// finished records that a work item of job ended; it reports whether that was the last
+// chunk of the table.
+func (d *dispatcher) finished(job int) bool {
+	if d.limits.loads[job] {
+		d.loading--
+	}
+	for k, t := range d.open {
+		if t.job == job {
+			t.running--
+			if t.running == 0 && t.next == len(t.chunks) {
+				d.open = slices.Delete(d.open, k, k+1)
+				return true
+			}
+			return false
+		}
+	}
+	return false // the table's indexes
+}
+
+// limits bound what Run copies at once.
+type limits struct {
+	// perTable is how many chunks of job i may be copied at once.
+	perTable []int
+	// loads marks the jobs whose chunks are big enough (deferIndexRows rows in the table)
+	// that each keeps a destination core busy; maxLoads bounds their work under way.
+	loads    []bool
+	maxLoads int
+}
+
+// copyLimits returns the limits of a copy.
+//
+// A bulk load into an InnoDB table with an AUTO_INCREMENT column holds the table's
+// AUTO-INC lock until the statement ends, unless innodb_autoinc_lock_mode is 2
+// (interleaved): loads into the same table then only queue behind each other, holding
+// their source queries open, so such a table gets one chunk at a time and the other
+// workers copy other tables. Measured on a local MariaDB 10.11: four sessions loading
+// 50,000-row chunks into one sysbench table took 3.07 s for 500,000 rows and used one core;
+// without AUTO_INCREMENT, 1.88 s.
+//
+// Big loads at once are bounded by the destination's processors, as MariaDB's
+// thread_pool_size gives them by default: more loads than cores contend on InnoDB's
+// latches and spend CPU on it. Measured on a local MariaDB 10.11 on 2 cores, four tables
+// of 500,000 sysbench rows in 50,000-row chunks: four sessions at once took 6.86 s and
+// 12.1 CPU-seconds of the server, two sessions 5.40 s and 9.3. Small tables' chunks wait
+// on round trips rather than on the server's CPU and are not bounded. Servers without
+// these variables (MySQL without its thread pool, AnalyticDB) are bounded by Workers.
+func copyLimits(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Options) limits {
+	l := limits{perTable: make([]int, len(jobs)), loads: make([]bool, len(jobs)), maxLoads: opts.Workers}
+	var mode, cores sql.NullInt64
+	locked := dst.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode").Scan(&mode) == nil && mode.Valid && mode.Int64 < 2
+	if dst.QueryRowContext(ctx, "SELECT @@thread_pool_size").Scan(&cores) == nil && cores.Valid && cores.Int64 > 0 {
+		l.maxLoads = int(min(int64(opts.Workers), cores.Int64))
+	}
+	estimates := map[string]map[string]int64{}
+	for i, j := range jobs {
+		l.perTable[i] = opts.Workers
+		if locked && autoIncrement(j) {
+			l.perTable[i] = 1
+		}
+		db := j.Source.Database
+		if estimates[db] == nil {
+			estimates[db] = tablemap.EstimateDatabaseRows(ctx, src, db)
+		}
+		l.loads[i] = estimates[db][j.Source.Name] >= deferIndexRows
+	}
+	return l
 }
 
 // autoIncrement reports whether a column the job writes is AUTO_INCREMENT on the source,
