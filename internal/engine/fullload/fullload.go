@@ -260,15 +260,18 @@ type dispatcher struct {
 	// to be added back. That comes before any chunk: the table's pages are still in the
 	// destination's buffer pool, and the build overlaps the other tables' copy.
 	copied []int
-	// loading counts the work under way on tables of limits.loads.
-	loading int
+	// loading counts the chunks under way of tables of limits.loads, building the
+	// tables whose indexes are being added back. A build does not count as a load: it
+	// waits on the disk for much of its time (a 1,000,000-row sysbench table is about the
+	// size of the test servers' buffer pool), which loads fill.
+	loading, building int
 }
 
 // pick returns the work to start next and the open table of its chunk (nil for indexes);
-// ok is false when nothing may start now: the first chunk of the first open table within
-// the limits, after a copied table's indexes.
+// ok is false when nothing may start now: a copied table's indexes, else the first chunk of
+// the first open table within the limits.
 func (d *dispatcher) pick() (it work, from *openTable, ok bool) {
-	if len(d.copied) > 0 && d.mayLoad(d.copied[0]) {
+	if len(d.copied) > 0 {
 		return work{job: d.copied[0], indexes: true}, nil, true
 	}
 	for _, t := range d.open {
@@ -295,17 +298,20 @@ func (d *dispatcher) pending() int {
 }
 
 // idle reports whether no work is under way or waiting for a table planned so far.
-func (d *dispatcher) idle() bool { return len(d.open) == 0 && len(d.copied) == 0 && d.loading == 0 }
+func (d *dispatcher) idle() bool {
+	return len(d.open) == 0 && len(d.copied) == 0 && d.loading == 0 && d.building == 0
+}
 
 // started records that it, from table from, was handed out; it reports whether that was
 // the table's last chunk.
 func (d *dispatcher) started(it work, from *openTable) bool {
-	if d.limits.loads[it.job] {
-		d.loading++
-	}
 	if it.indexes {
 		d.copied = d.copied[1:]
+		d.building++
 		return false
+	}
+	if d.limits.loads[it.job] {
+		d.loading++
 	}
 	from.next++
 	from.running++
@@ -315,11 +321,11 @@ func (d *dispatcher) started(it work, from *openTable) bool {
 // finished records that a work item of job ended; it reports whether that was the last
 // chunk of the table.
 func (d *dispatcher) finished(job int) bool {
-	if d.limits.loads[job] {
-		d.loading--
-	}
 	for k, t := range d.open {
 		if t.job == job {
+			if d.limits.loads[job] {
+				d.loading--
+			}
 			t.running--
 			if t.running == 0 && t.next == len(t.chunks) {
 				d.open = slices.Delete(d.open, k, k+1)
@@ -328,7 +334,8 @@ func (d *dispatcher) finished(job int) bool {
 			return false
 		}
 	}
-	return false // the table's indexes
+	d.building-- // the table's indexes
+	return false
 }
 
 // limits bound what Run copies at once.
