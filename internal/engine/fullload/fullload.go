@@ -120,7 +120,7 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	totals := make([]int64, len(jobs))
 	var mu sync.Mutex // guards totals
 	// defs[i] and deferred[i] are written by the dispatcher before it hands out job i's
-	// chunks, and read by the copiers after they receive one, and after they finished.
+	// work, and read by the copiers after they receive it.
 	defs := make([]string, len(jobs))
 	deferred := make([][]checkpoint.DeferredIndex, len(jobs))
 	d := dispatcher{limits: copyLimits(ctx, src, dst, jobs, opts)}
@@ -172,6 +172,9 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 				}
 				if len(chunks) == 0 {
 					<-ahead
+					if len(deferred[i]) > 0 { // copied by an earlier run
+						d.copied = append(d.copied, i)
+					}
 				} else {
 					d.open = append(d.open, &openTable{job: i, chunks: chunks})
 				}
@@ -221,14 +224,10 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	// A last look for DDL that ran after the last chunk of a table was copied, and for
-	// the deferred indexes of the tables whose chunks were all copied by an earlier run,
-	// Workers tables at a time.
+	// A last look for DDL that ran after the last chunk of a table was copied, Workers
+	// tables at a time.
 	return forEach(ctx, len(jobs), opts.Workers, func(i int) error {
-		if err := checkDefinition(ctx, src, jobs[i].Source, defs[i], opts.FollowDDL); err != nil {
-			return err
-		}
-		return restoreIndexes(ctx, dst, jobs[i], deferred[i], opts)
+		return checkDefinition(ctx, src, jobs[i].Source, defs[i], opts.FollowDDL)
 	})
 }
 
@@ -256,9 +255,10 @@ type openTable struct {
 type dispatcher struct {
 	limits limits
 	open   []*openTable // planned tables with chunks not finished, in job order
-	// copied holds the tables whose chunks are all copied and whose deferred indexes are
-	// to be added back. That comes before any chunk: the table's pages are still in the
-	// destination's buffer pool, and the build overlaps the other tables' copy.
+	// copied holds the tables whose chunks are all copied, by this run or an earlier one,
+	// and whose deferred indexes are to be added back. That comes before any chunk: the
+	// table's pages are still in the destination's buffer pool, and the build overlaps the
+	// other tables' copy.
 	copied []int
 	// loading counts the chunks under way of tables of limits.loads, building the
 	// tables whose indexes are being added back. A build does not count as a load: it
