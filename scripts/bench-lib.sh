@@ -3,12 +3,13 @@
 # roles (the MariaDB servers to start, in order) before bench_start_servers; bench_build sets
 # work, and bench_start_servers sets user, password and port[ROLE].
 
-export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
+source scripts/apt-lib.sh
+export PATH="$PATH:/usr/local/go/bin"
 
 say() { printf '\n==> %s\n' "$*"; }
 
 # bench_tools [COMMAND:PACKAGE]...: installs sysbench, mydumper and any PACKAGE whose COMMAND
-# is missing with apt-get, then MariaDB with scripts/install-mariadb.sh.
+# is missing (scripts/apt-lib.sh), then MariaDB with scripts/install-mariadb.sh.
 bench_tools() {
 	local missing=() spec
 	command -v sysbench >/dev/null 2>&1 || missing+=(sysbench)
@@ -16,23 +17,7 @@ bench_tools() {
 	for spec in "$@"; do
 		command -v "${spec%%:*}" >/dev/null 2>&1 || missing+=("${spec#*:}")
 	done
-	if ((${#missing[@]})); then
-		command -v apt-get >/dev/null 2>&1 || {
-			echo "bench: ${missing[*]} missing and apt-get is not available; install them by other means" >&2
-			exit 1
-		}
-		local sudo=()
-		if [[ $(id -u) -ne 0 ]]; then
-			command -v sudo >/dev/null 2>&1 || { echo "bench: not root and no sudo; run as root: apt-get install -y ${missing[*]}" >&2; exit 1; }
-			sudo=(sudo)
-		fi
-		say "Installing ${missing[*]} with apt-get"
-		if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; then
-			echo "bench: apt-get install failed; running apt-get update and trying again"
-			"${sudo[@]}" apt-get update
-			"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-		fi
-	fi
+	((${#missing[@]} == 0)) || apt_install bench "${missing[@]}"
 	bash scripts/install-mariadb.sh
 	echo "bench: $(sysbench --version), $(mydumper --version 2>&1 | head -1)"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: unit, integration and acceptance tests against real MariaDB servers (started by
 # the tests themselves) and the real terraform CLI (and systemd-analyze, promtool, chromium,
-# tmux, goreleaser and OPA for the release and the operator examples), then the examples checks (terraform fmt,
+# tmux, pt-online-schema-change, goreleaser and OPA for the release and the operator examples), then the examples checks (terraform fmt,
 # terraform validate in every example directory) and the docs check.
 # Arguments, if any, go to `go test` instead of the default ./... (for example -run TestAcc).
 # A skipped test fails the run: a skip is not a pass.
@@ -15,6 +15,9 @@ log=$(mktemp)
 trap 'rm -f "$cfg" "$log"' EXIT
 export TF_CLI_CONFIG_FILE=$cfg
 
+# A program a test looks up that no install script installs fails here, in seconds, not after
+# the installs and a build on a machine where someone had installed it by hand.
+bash scripts/check-programs.sh
 bash scripts/install-mariadb.sh
 bash scripts/install-tools.sh
 bash scripts/install-etcd.sh
