@@ -518,7 +518,7 @@ func printTasks(out io.Writer, tasks []api.Task) error {
 	fmt.Fprintln(w, header)
 	for _, t := range tasks {
 		st := t.State
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(st.Phase),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%d\t%.1f\t%s", cell(t.ID), cell(t.Name), cell(string(st.Status)), cell(string(st.Phase)),
 			st.ProgressPercent, st.RowsMigrated, st.LatencySeconds, position(st.Position))
 		if owned {
 			fmt.Fprintf(w, "\t%s\t%d", cell(st.Owner), st.Epoch)

@@ -19,6 +19,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // itemWriter changes rows of app.items (through its id and qty columns only, which no DDL
@@ -118,7 +119,7 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 	drain := make(chan struct{})
 	task := fullTask("task-ddl", src, dst, engine.Object{Database: "app", RenameTo: "app_copy"})
 	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
-	task.DDLOperations = cdc.AllDDL
+	task.DDLOperations = vocab.DDLOperations
 	task.Drain = drain
 	// Continuous verification runs all along: its sweeps take the tables as the DDL leaves
 	// them.
@@ -293,7 +294,7 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	n := 0
-	run := func(ddlOps []string, table engine.Table, ddl ...string) (engine.Progress, error) {
+	run := func(ddlOps []vocab.Operation, table engine.Table, ddl ...string) (engine.Progress, error) {
 		t.Helper()
 		n++
 		db := "r" + strconv.Itoa(n)
@@ -362,19 +363,19 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 	_, err = run(nil, whole, "ALTER TABLE $db.t MODIFY ts DATETIME(3)")
 	failsWith(err, "fractional seconds", "modify_column")
 	// A primary key change.
-	_, err = run(cdc.AllDDL, whole, "ALTER TABLE $db.t DROP PRIMARY KEY, ADD PRIMARY KEY (id, score)")
+	_, err = run(vocab.DDLOperations, whole, "ALTER TABLE $db.t DROP PRIMARY KEY, ADD PRIMARY KEY (id, score)")
 	failsWith(err, "primary key", "new task")
 	// A unique key the destination would keep.
-	_, err = run([]string{cdc.OpAddColumn}, whole, "ALTER TABLE $db.t DROP INDEX uk_u")
+	_, err = run([]vocab.Operation{vocab.DDLAddColumn}, whole, "ALTER TABLE $db.t DROP INDEX uk_u")
 	failsWith(err, "unique key", "drop_index")
 	// A column the where filter reads.
-	_, err = run(cdc.AllDDL, engine.Table{Where: "score > 5"}, "ALTER TABLE $db.t DROP COLUMN score")
+	_, err = run(vocab.DDLOperations, engine.Table{Where: "score > 5"}, "ALTER TABLE $db.t DROP COLUMN score")
 	failsWith(err, "where filter", "score")
 	// A column the task's table block lists.
-	_, err = run(cdc.AllDDL, engine.Table{Columns: []string{"id", "v", "score", "u", "ts"}}, "ALTER TABLE $db.t DROP COLUMN score")
+	_, err = run(vocab.DDLOperations, engine.Table{Columns: []string{"id", "v", "score", "u", "ts"}}, "ALTER TABLE $db.t DROP COLUMN score")
 	failsWith(err, "names the column", "table block")
 	// A column an etl expression reads.
-	_, err = run(cdc.AllDDL, engine.Table{ETL: etl.Spec{Set: map[string]string{"doubled": "row.score * 2"}}}, "ALTER TABLE $db.t RENAME COLUMN score TO points")
+	_, err = run(vocab.DDLOperations, engine.Table{ETL: etl.Spec{Set: map[string]string{"doubled": "row.score * 2"}}}, "ALTER TABLE $db.t RENAME COLUMN score TO points")
 	failsWith(err, "schema change", "score")
 	// Left out by the default operations: reported, the task goes on.
 	last, err := run(nil, whole,
@@ -410,7 +411,7 @@ func TestDDLDuringFullMigration(t *testing.T) {
 		task := fullTask("task-full-ddl-"+db, src, dst, engine.Object{Database: db})
 		task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
 		task.ChunkRows, task.Workers = 200, 1
-		task.DDLOperations = cdc.AllDDL
+		task.DDLOperations = vocab.DDLOperations
 		task.FullLimits = throttle.NewLimits(0, 1000, 0)
 		drain := make(chan struct{})
 		task.Drain = drain
@@ -460,7 +461,7 @@ func TestIncrementalDDLKeepsSelections(t *testing.T) {
 		Name: "t", Columns: []string{"id", "a", "b", "c"}, ColumnRenames: map[string]string{"a": "alpha"}, Where: "b >= 10",
 	}}})
 	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
-	task.DDLOperations = cdc.AllDDL
+	task.DDLOperations = vocab.DDLOperations
 	drain := make(chan struct{})
 	task.Drain = drain
 	w := newWatch()

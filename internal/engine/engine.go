@@ -26,27 +26,28 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // MigrationType is one part of a task: schema, full or incremental migration.
-type MigrationType string
+type MigrationType = vocab.MigrationType
 
 // Migration types.
 const (
-	MigrationSchema      MigrationType = "schema"
-	MigrationFull        MigrationType = "full"
-	MigrationIncremental MigrationType = "incremental"
+	MigrationSchema      = vocab.MigrationSchema
+	MigrationFull        = vocab.MigrationFull
+	MigrationIncremental = vocab.MigrationIncremental
 )
 
 // Phase is the part of a run a Progress reports.
-type Phase string
+type Phase = vocab.Phase
 
 // Phases a Progress reports.
 const (
-	PhasePrecheck    Phase = "precheck"
-	PhaseSchema      Phase = "schema"
-	PhaseFull        Phase = "full"
-	PhaseIncremental Phase = "incremental"
+	PhasePrecheck    = vocab.PhasePrecheck
+	PhaseSchema      = vocab.PhaseSchema
+	PhaseFull        = vocab.PhaseFull
+	PhaseIncremental = vocab.PhaseIncremental
 )
 
 // ConflictMode says what happens to destination rows and tables that are there already
@@ -87,7 +88,7 @@ type Task struct {
 	RetryWindow time.Duration
 	// DMLOperations and DDLOperations select what incremental migration applies (insert,
 	// update, delete; add_column, drop_column); nil means all. Tables may override them.
-	DMLOperations, DDLOperations []string
+	DMLOperations, DDLOperations []vocab.Operation
 	// IncrementalLimits throttles incremental migration; the runner may change its rates.
 	IncrementalLimits *throttle.Limits
 	// Drain, when closed, makes an incremental task apply everything the source has written
@@ -145,24 +146,24 @@ type Verification struct {
 }
 
 // VerifyMode says how much of the data verification compares.
-type VerifyMode string
+type VerifyMode = vocab.VerificationMode
 
 // Verification modes.
 const (
-	VerifyNone    VerifyMode = "none"
-	VerifyFull    VerifyMode = "full"
-	VerifySampled VerifyMode = "sampled"
+	VerifyNone    = vocab.VerifyNone
+	VerifyFull    = vocab.VerifyFull
+	VerifySampled = vocab.VerifySampled
 )
 
 // VerificationStatus is the state of data verification.
-type VerificationStatus string
+type VerificationStatus = vocab.VerificationStatus
 
 // Verification statuses.
 const (
-	VerificationRunning    VerificationStatus = "running"
-	VerificationPassed     VerificationStatus = "passed"     // no mismatch
-	VerificationMismatched VerificationStatus = "mismatched" // rows differ
-	VerificationRepaired   VerificationStatus = "repaired"   // every mismatch found was repaired
+	VerificationRunning    = vocab.VerificationRunning
+	VerificationPassed     = vocab.VerificationPassed     // no mismatch
+	VerificationMismatched = vocab.VerificationMismatched // rows differ
+	VerificationRepaired   = vocab.VerificationRepaired   // every mismatch found was repaired
 )
 
 // Defaults of continuous verification.
@@ -219,7 +220,7 @@ type Table struct {
 	// ColumnRenames maps source column names to destination names.
 	ColumnRenames map[string]string
 	// DMLOperations and DDLOperations override the task's for this table; nil inherits.
-	DMLOperations, DDLOperations []string
+	DMLOperations, DDLOperations []vocab.Operation
 	// Destination table fields, in destination column names (the seed's "Configure
 	// Database and Table Fields"); the destination's dialect renders or refuses them.
 	TableType          string

@@ -17,6 +17,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/verify"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // incremental runs incremental migration from the last applied position, or from the cut
@@ -40,8 +41,8 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	for _, o := range task.Objects {
 		if len(o.Tables) == 0 {
 			databases = append(databases, cdc.Database{SourceDB: o.Database, DestDB: cmp.Or(o.RenameTo, o.Database),
-				Ops: append(operations(nil, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
-					operations(nil, task.DDLOperations, cdc.DefaultDDL)...)})
+				Ops: append(operations(nil, task.DMLOperations, vocab.DMLOrDefault),
+					operations(nil, task.DDLOperations, vocab.DDLOrDefault)...)})
 		}
 	}
 	done, ok, err := checkpoint.LoadWorkers(ctx, dst, task.ID)
@@ -119,8 +120,8 @@ func cdcTable(task Task, m mapping) (*cdc.Table, error) {
 		SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
 		Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Subset: len(m.spec.Columns) > 0,
 		Key: slices.Clone(m.table.Key), Where: m.where, ETL: m.spec.ETL,
-		Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, []string{cdc.OpInsert, cdc.OpUpdate, cdc.OpDelete}),
-			operations(m.spec.DDLOperations, task.DDLOperations, cdc.DefaultDDL)...),
+		Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, vocab.DMLOrDefault),
+			operations(m.spec.DDLOperations, task.DDLOperations, vocab.DDLOrDefault)...),
 	}
 	for _, c := range m.columns {
 		t.Dest[c.Source.Name] = c.Dest
@@ -267,15 +268,16 @@ func otherUniqueKeys(m mapping) (bool, error) {
 	return n > 0, nil
 }
 
-// operations returns the table's operations, else the task's, else all.
-func operations(table, task, all []string) []string {
+// operations returns the table's operations, else the task's, else orDefault(nil): the
+// vocabulary's default for their kind (vocab.DMLOrDefault or vocab.DDLOrDefault).
+func operations(table, task []vocab.Operation, orDefault func([]vocab.Operation) []vocab.Operation) []vocab.Operation {
 	switch {
 	case table != nil:
 		return table
 	case task != nil:
 		return task
 	}
-	return all
+	return orDefault(nil)
 }
 
 // serverID derives a replica server id from a task id, in the upper half of the id space

@@ -14,20 +14,19 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/sqltext"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // SchemaObject names a kind of schema object other than tables that a task migrates
-// (schema_objects). Views and routines are created with the schema; triggers and events
-// only at cut-over, never while rows replicate: a trigger firing on replicated rows would
-// apply its effect a second time, and an event would change rows the source still owns.
-type SchemaObject string
+// (schema_objects); vocab.SchemaObject says when each kind is created.
+type SchemaObject = vocab.SchemaObject
 
 // Schema objects.
 const (
-	ObjectViews    SchemaObject = "views"
-	ObjectRoutines SchemaObject = "routines"
-	ObjectTriggers SchemaObject = "triggers"
-	ObjectEvents   SchemaObject = "events"
+	ObjectViews    = vocab.SchemaViews
+	ObjectRoutines = vocab.SchemaRoutines
+	ObjectTriggers = vocab.SchemaTriggers
+	ObjectEvents   = vocab.SchemaEvents
 )
 
 // object is one schema object to create on the destination.

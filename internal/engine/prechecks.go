@@ -9,15 +9,15 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
-// Items the engine adds to the precheck package's own; taskrules says what each checks.
+// Items the engine adds to the precheck package's own; vocab says what each checks.
 const (
-	ItemObjects       = taskrules.ItemObjects
-	ItemTableFields   = taskrules.ItemTableFields
-	ItemETL           = taskrules.ItemETL
-	ItemSchemaObjects = taskrules.ItemSchemaObjects
+	ItemObjects       = vocab.ItemObjects
+	ItemTableFields   = vocab.ItemTableFields
+	ItemETL           = vocab.ItemETL
+	ItemSchemaObjects = vocab.ItemSchemaObjects
 )
 
 // PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -94,7 +94,7 @@ func (d *precheckDataSource) Schema(ctx context.Context, _ datasource.SchemaRequ
 				MarkdownDescription: "Names of alert-level items to accept, as in the task.",
 				Optional:            true,
 				ElementType:         types.StringType,
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(taskrules.PrecheckItems()...))},
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(vocab.PrecheckItems()...))},
 			},
 			"retry_time_for_failed_connections": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("As in the task, in minutes (%d..%d, default %d): the binlog retention check compares with it.",

@@ -35,7 +35,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -117,7 +117,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:      true,
 				Computed:      true,
 				ElementType:   types.StringType,
-				Default:       setdefault.StaticValue(stringSet(api.DMLOperations)),
+				Default:       setdefault.StaticValue(stringSet(vocab.DMLOrDefault(nil))),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 				Validators:    operationsValidators(api.DMLOperations),
 			},
@@ -135,7 +135,7 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:      true,
 				Computed:      true,
 				ElementType:   types.StringType,
-				Default:       setdefault.StaticValue(stringSet(api.DefaultDDLOperations)),
+				Default:       setdefault.StaticValue(stringSet(vocab.DDLOrDefault(nil))),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 				Validators:    operationsValidators(api.DDLOperations),
 			},
@@ -282,20 +282,19 @@ func (r *migrationTaskResource) Schema(ctx context.Context, _ resource.SchemaReq
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
 			},
 			"instance_class": schema.StringAttribute{
-				MarkdownDescription: "Sets the parallelism of the full copy: `small` (2 workers), `medium` (4, default), `large` (8), `xlarge` (16), " +
-					"`2xlarge` (32). Changing it replaces the task.",
-				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString(api.DefaultInstanceClass),
-				Validators:    []validator.String{stringvalidator.OneOf(api.InstanceClasses...)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Sets the parallelism of the full copy: " + instanceClassesMarkdown() + ". Changing it replaces the task.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(api.DefaultInstanceClass),
+				Validators:          []validator.String{stringvalidator.OneOf(api.InstanceClasses...)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ignore_precheck_alerts": schema.SetAttribute{
 				MarkdownDescription: "Names of alert-level precheck items to accept; every other alert stops the task like a failure. " +
-					"Ignoring alerts may cause data inconsistency. One of " + backquoted(taskrules.PrecheckItems()) + ". Updates in place.",
+					"Ignoring alerts may cause data inconsistency. One of " + backquoted(vocab.PrecheckItems()) + ". Updates in place.",
 				Optional:    true,
 				ElementType: types.StringType,
-				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(taskrules.PrecheckItems()...))},
+				Validators:  []validator.Set{setvalidator.ValueStringsAre(stringvalidator.OneOf(vocab.PrecheckItems()...))},
 			},
 			"precheck": schema.ListNestedAttribute{
 				MarkdownDescription: "Results of the last precheck: one item per check, with `name`, `status` (`passed`, `alert` or `failed`), `message` and `remedy`.",
@@ -813,6 +812,23 @@ func settled(status api.Status, incremental bool) bool {
 // update: it failed, or was stopped, outside Terraform.
 func restartable(status api.Status) bool {
 	return status == api.StatusFailed || status == api.StatusStopped
+}
+
+// instanceClassesMarkdown lists the instance classes with the copy workers each gives, and
+// which is the default, for instance_class's description.
+func instanceClassesMarkdown() string {
+	parts := make([]string, len(vocab.InstanceClasses))
+	for i, c := range vocab.InstanceClasses {
+		parts[i] = fmt.Sprintf("`%s` (%d", c, vocab.InstanceClassWorkers[c])
+		if i == 0 {
+			parts[i] += " workers"
+		}
+		if c == vocab.DefaultInstanceClass {
+			parts[i] += ", default"
+		}
+		parts[i] += ")"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // verificationAttributes is the schema of the computed verification object.

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -289,8 +290,8 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 			m.IgnorePrecheckAlerts = setOf(ctx, t.IgnorePrecheckAlerts, &diags)
 		}
 	}
-	m.DMLOperations = setOf(ctx, orDefault(t.DMLOperations, api.DMLOperations), &diags)
-	m.DDLOperations = setOf(ctx, orDefault(t.DDLOperations, api.DefaultDDLOperations), &diags)
+	m.DMLOperations = setOf(ctx, vocab.DMLOrDefault(t.DMLOperations), &diags)
+	m.DDLOperations = setOf(ctx, vocab.DDLOrDefault(t.DDLOperations), &diags)
 	m.RetryTimeForFailedConnections = types.Int64Value(int64(cmp.Or(t.RetryTimeForFailedConnections, api.DefaultRetryTimeForFailedConnections)))
 	m.RetryTimeForOtherIssues = types.Int64Value(int64(cmp.Or(t.RetryTimeForOtherIssues, api.DefaultRetryTimeForOtherIssues)))
 	m.EnvironmentTag = optionalString(t.EnvironmentTag)
@@ -357,7 +358,7 @@ func (m *taskModel) fill(ctx context.Context, t api.Task) diag.Diagnostics {
 func (m *taskStatusModel) fillState(ctx context.Context, s api.TaskState) diag.Diagnostics {
 	var diags, d diag.Diagnostics
 	m.Status = types.StringValue(string(s.Status))
-	m.Phase = types.StringValue(s.Phase)
+	m.Phase = types.StringValue(string(s.Phase))
 	m.ProgressPercent = types.Float64Value(s.ProgressPercent)
 	m.RowsMigrated = types.Int64Value(s.RowsMigrated)
 	m.BinlogFile = types.StringValue(s.Position.File)
@@ -391,14 +392,6 @@ func timestamp(t *time.Time) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(t.UTC().Format(time.RFC3339))
-}
-
-// orDefault returns vals, or def when vals is empty.
-func orDefault[T any](vals, def []T) []T {
-	if len(vals) == 0 {
-		return def
-	}
-	return vals
 }
 
 // sortedNamesOf reads a set of API names in a stable order, so that the runner stores the

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -25,8 +26,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 )
 
 // planTaskHCL is a task with literal connection ids (nothing to create first) and the given
@@ -207,7 +206,7 @@ func selfSignedPEM(t *testing.T) string {
 }
 
 // ignore_precheck_alerts accepts every precheck item name, the engine's own items
-// included, and nothing else. The engine takes its item names from taskrules, so the names
+// included, and nothing else. The engine takes its item names from vocab, so the names
 // the provider accepts are the names the precheck reports.
 func TestPrecheckItemNamesAccepted(t *testing.T) {
 	resp := &resource.SchemaResponse{}
@@ -224,14 +223,14 @@ func TestPrecheckItemNamesAccepted(t *testing.T) {
 		}
 		return !out.Diagnostics.HasError()
 	}
-	for _, name := range taskrules.PrecheckItems() {
+	for _, name := range vocab.PrecheckItems() {
 		if !check(name) {
 			t.Errorf("ignore_precheck_alerts refuses %q", name)
 		}
 	}
-	for _, name := range []string{taskrules.ItemObjects, taskrules.ItemTableFields, taskrules.ItemETL} {
-		if !slices.Contains(taskrules.PrecheckItems(), name) {
-			t.Errorf("taskrules.PrecheckItems() lacks the engine's item %q", name)
+	for _, name := range []string{vocab.ItemObjects, vocab.ItemTableFields, vocab.ItemETL} {
+		if !slices.Contains(vocab.PrecheckItems(), name) {
+			t.Errorf("vocab.PrecheckItems() lacks the engine's item %q", name)
 		}
 	}
 	if check("primary_keys") {

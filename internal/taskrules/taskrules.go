@@ -1,8 +1,9 @@
 // Package taskrules holds the rules a migration task's spec must follow that need no
 // database: one rule set, used by the provider at plan time, by the runner's API before it
 // stores a task, and by the engine's precheck. It holds the spec validation (Validate), the
-// WHERE filter parser (ParseWhere), the etl expression syntax check (CELSyntax), the
-// precheck item names (PrecheckItems) and the name of the runner's checkpoint database.
+// WHERE filter parser (ParseWhere) and the etl expression syntax check (CELSyntax). The
+// names it checks against (precheck items, instance classes, the checkpoint database) are
+// internal/vocab's.
 //
 // It imports the API's types, the SQL parser and CEL, and nothing that talks to a database
 // or belongs to the engine or the runner, so that the provider can use it without linking
@@ -14,13 +15,11 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
-
-// MetaDatabase is the destination database where the runner keeps each task's checkpoints.
-// No object may select it or be renamed to it.
-const MetaDatabase = "adbmigrate_meta"
 
 // FieldError is a rule a task spec breaks. Field is the path of the offending field in the
 // API's JSON, such as objects[0].tables[1].etl.set.total; Message says what is wrong.
@@ -66,8 +65,8 @@ func Validate(t api.TaskSpec) error {
 		switch {
 		case o.Database == "":
 			return fieldError(field, "%s is required", field)
-		case o.Database == MetaDatabase || o.RenameTo == MetaDatabase:
-			return fieldError(field, "database %s holds the runner's checkpoints and cannot be migrated", MetaDatabase)
+		case o.Database == vocab.MetaDatabase || o.RenameTo == vocab.MetaDatabase:
+			return fieldError(field, "database %s holds the runner's checkpoints and cannot be migrated", vocab.MetaDatabase)
 		}
 		for j, tb := range o.Tables {
 			if tb.Name == "" {
@@ -90,7 +89,7 @@ func Validate(t api.TaskSpec) error {
 		return fieldError("conflict_handling", "conflict_handling %q is not %s or %s", t.ConflictHandling, api.ConflictReport, api.ConflictIgnore)
 	}
 	if t.InstanceClass != "" && !slices.Contains(api.InstanceClasses, t.InstanceClass) {
-		return fieldError("instance_class", "instance_class %q is not one of small, medium, large, xlarge, 2xlarge", t.InstanceClass)
+		return fieldError("instance_class", "instance_class %q is not one of %s", t.InstanceClass, strings.Join(vocab.InstanceClasses, ", "))
 	}
 	if t.MergeTables && slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
 		return fieldError("merge_tables", "merge_tables is available only without incremental migration")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -28,7 +29,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"source_connection_id", "is required", func(s *api.TaskSpec) { s.SourceConnectionID = "" }},
 		{"migration_types", `"full" twice`, func(s *api.TaskSpec) { s.MigrationTypes = append(s.MigrationTypes, api.MigrationFull) }},
-		{"objects[0].database", "checkpoints", func(s *api.TaskSpec) { s.Objects[0].RenameTo = MetaDatabase }},
+		{"objects[0].database", "checkpoints", func(s *api.TaskSpec) { s.Objects[0].RenameTo = vocab.MetaDatabase }},
 		{"objects[1].database", `"shop" is selected by object blocks 0 and 1`, func(s *api.TaskSpec) {
 			s.Objects = append(s.Objects, api.Object{Database: "shop"})
 		}},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	// The parser needs a driver for literal values; this is the one made for tools.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
 )

@@ -4,7 +4,11 @@
 // the runner's handlers and this client agree on the types below and nothing else.
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
+)
 
 // DatabaseType is the kind of server a connection points at.
 type DatabaseType string
@@ -19,42 +23,41 @@ const (
 // DatabaseTypes lists every DatabaseType.
 var DatabaseTypes = []DatabaseType{DatabaseADBMySQL3, DatabaseMySQL, DatabaseMariaDB}
 
-// MigrationType is one phase a task runs.
-type MigrationType string
+// MigrationType is one part of a task: schema, full or incremental migration.
+type MigrationType = vocab.MigrationType
 
 // Migration types accepted in TaskSpec.MigrationTypes.
 const (
-	MigrationSchema      MigrationType = "schema"
-	MigrationFull        MigrationType = "full"
-	MigrationIncremental MigrationType = "incremental"
+	MigrationSchema      = vocab.MigrationSchema
+	MigrationFull        = vocab.MigrationFull
+	MigrationIncremental = vocab.MigrationIncremental
 )
 
 // MigrationTypes lists every MigrationType, in the order a task runs them.
-var MigrationTypes = []MigrationType{MigrationSchema, MigrationFull, MigrationIncremental}
+var MigrationTypes = vocab.MigrationTypes
 
 // Status is where a task's run stands; only the runner sets it.
-type Status string
+type Status = vocab.Status
 
 // Task statuses, as SPEC.md names them.
 const (
-	StatusNotStarted      Status = "NotStarted"
-	StatusPrechecking     Status = "Prechecking"
-	StatusPrecheckFailed  Status = "PrecheckFailed"
-	StatusSchemaMigrating Status = "SchemaMigrating"
-	StatusFullMigrating   Status = "FullMigrating"
-	StatusRunning         Status = "Running"
-	StatusRetrying        Status = "Retrying"
-	StatusStopped         Status = "Stopped"
-	StatusCompleted       Status = "Completed"
-	StatusFailed          Status = "Failed"
+	StatusNotStarted      = vocab.StatusNotStarted
+	StatusPrechecking     = vocab.StatusPrechecking
+	StatusPrecheckFailed  = vocab.StatusPrecheckFailed
+	StatusSchemaMigrating = vocab.StatusSchemaMigrating
+	StatusFullMigrating   = vocab.StatusFullMigrating
+	StatusRunning         = vocab.StatusRunning
+	StatusRetrying        = vocab.StatusRetrying
+	StatusStopped         = vocab.StatusStopped
+	StatusCompleted       = vocab.StatusCompleted
+	StatusFailed          = vocab.StatusFailed
 )
 
 // Statuses lists every Status, in the order a task passes through them.
-var Statuses = []Status{
-	StatusNotStarted, StatusPrechecking, StatusPrecheckFailed, StatusSchemaMigrating,
-	StatusFullMigrating, StatusRunning, StatusRetrying, StatusStopped,
-	StatusCompleted, StatusFailed,
-}
+var Statuses = vocab.Statuses
+
+// Phase is the part of its run a task is in (TaskState.Phase).
+type Phase = vocab.Phase
 
 // DesiredStatus is whether the client wants a task to run.
 type DesiredStatus string
@@ -112,35 +115,34 @@ type Connection struct {
 
 // Operation is a kind of row change (DML) or schema change (DDL) incremental migration
 // applies.
-type Operation string
+type Operation = vocab.Operation
 
 // DML and DDL operations accepted in TaskSpec.DMLOperations, TaskSpec.DDLOperations and
-// the Table fields of the same names.
+// the Table fields of the same names (see vocab for what each DDL operation covers).
 const (
-	DMLInsert     Operation = "insert"
-	DMLUpdate     Operation = "update"
-	DMLDelete     Operation = "delete"
-	DDLAddColumn  Operation = "add_column"
-	DDLDropColumn Operation = "drop_column"
-	// Beyond the cloud service: each applied only when named.
-	DDLModifyColumn  Operation = "modify_column"  // MODIFY and CHANGE COLUMN, ALTER COLUMN SET/DROP DEFAULT
-	DDLRenameColumn  Operation = "rename_column"  // RENAME COLUMN, CHANGE COLUMN to another name
-	DDLAddIndex      Operation = "add_index"      // ADD INDEX/KEY/UNIQUE/FULLTEXT, CREATE INDEX
-	DDLDropIndex     Operation = "drop_index"     // DROP INDEX/KEY
-	DDLTableOptions  Operation = "table_options"  // ALTER TABLE COMMENT, CHARSET, ROW_FORMAT
-	DDLCreateTable   Operation = "create_table"   // CREATE TABLE (and LIKE), RENAME TABLE into a database selected whole
-	DDLDropTable     Operation = "drop_table"     // DROP TABLE
-	DDLRenameTable   Operation = "rename_table"   // RENAME TABLE within the selection
-	DDLTruncateTable Operation = "truncate_table" // TRUNCATE TABLE
+	DMLInsert        = vocab.DMLInsert
+	DMLUpdate        = vocab.DMLUpdate
+	DMLDelete        = vocab.DMLDelete
+	DDLAddColumn     = vocab.DDLAddColumn
+	DDLDropColumn    = vocab.DDLDropColumn
+	DDLModifyColumn  = vocab.DDLModifyColumn
+	DDLRenameColumn  = vocab.DDLRenameColumn
+	DDLAddIndex      = vocab.DDLAddIndex
+	DDLDropIndex     = vocab.DDLDropIndex
+	DDLTableOptions  = vocab.DDLTableOptions
+	DDLCreateTable   = vocab.DDLCreateTable
+	DDLDropTable     = vocab.DDLDropTable
+	DDLRenameTable   = vocab.DDLRenameTable
+	DDLTruncateTable = vocab.DDLTruncateTable
 )
 
 // DMLOperations and DDLOperations list every operation of each kind. An incremental task
 // replicates every DML operation, and the DefaultDDLOperations (the cloud service's), when
-// its spec names none.
+// its spec names none (vocab.DDLOrDefault applies that default).
 var (
-	DMLOperations        = []Operation{DMLInsert, DMLUpdate, DMLDelete}
-	DDLOperations        = []Operation{DDLAddColumn, DDLDropColumn, DDLModifyColumn, DDLRenameColumn, DDLAddIndex, DDLDropIndex, DDLTableOptions, DDLCreateTable, DDLDropTable, DDLRenameTable, DDLTruncateTable}
-	DefaultDDLOperations = []Operation{DDLAddColumn, DDLDropColumn}
+	DMLOperations        = vocab.DMLOperations
+	DDLOperations        = vocab.DDLOperations
+	DefaultDDLOperations = vocab.DefaultDDLOperations
 )
 
 // Retry windows of TaskSpec, in minutes: the defaults used when a field is 0, and the
@@ -154,42 +156,42 @@ const (
 )
 
 // VerificationMode says how much of the data verification compares.
-type VerificationMode string
+type VerificationMode = vocab.VerificationMode
 
 // Data verification modes of DataVerification.Mode.
 const (
-	VerifyNone    VerificationMode = "none"
-	VerifyFull    VerificationMode = "full"
-	VerifySampled VerificationMode = "sampled"
+	VerifyNone    = vocab.VerifyNone
+	VerifyFull    = vocab.VerifyFull
+	VerifySampled = vocab.VerifySampled
 )
 
 // VerificationModes lists every VerificationMode.
-var VerificationModes = []VerificationMode{VerifyNone, VerifyFull, VerifySampled}
+var VerificationModes = vocab.VerificationModes
 
 // ConflictHandling says what a task does about rows that already exist on the destination.
-type ConflictHandling string
+type ConflictHandling = vocab.ConflictHandling
 
 // Conflict handling modes of TaskSpec.ConflictHandling.
 const (
-	ConflictReport ConflictHandling = "precheck_and_report_errors"
-	ConflictIgnore ConflictHandling = "ignore_errors_and_proceed"
+	ConflictReport = vocab.ConflictReport
+	ConflictIgnore = vocab.ConflictIgnore
 )
 
 // SchemaObject is a kind of schema object other than tables that TaskSpec.SchemaObjects
 // selects.
-type SchemaObject string
+type SchemaObject = vocab.SchemaObject
 
 // Schema objects. Views and routines are created with the schema; triggers and events at
 // cut-over only.
 const (
-	SchemaViews    SchemaObject = "views"
-	SchemaRoutines SchemaObject = "routines"
-	SchemaTriggers SchemaObject = "triggers"
-	SchemaEvents   SchemaObject = "events"
+	SchemaViews    = vocab.SchemaViews
+	SchemaRoutines = vocab.SchemaRoutines
+	SchemaTriggers = vocab.SchemaTriggers
+	SchemaEvents   = vocab.SchemaEvents
 )
 
 // SchemaObjectKinds lists every SchemaObject.
-var SchemaObjectKinds = []SchemaObject{SchemaViews, SchemaRoutines, SchemaTriggers, SchemaEvents}
+var SchemaObjectKinds = vocab.SchemaObjectKinds
 
 // Definer says whose DEFINER the migrated schema objects have (TaskSpec.SchemaObjectsDefiner).
 type Definer string
@@ -206,13 +208,13 @@ const (
 var Definers = []Definer{DefinerRewrite, DefinerKeep}
 
 // ConflictHandlings lists every ConflictHandling.
-var ConflictHandlings = []ConflictHandling{ConflictReport, ConflictIgnore}
+var ConflictHandlings = vocab.ConflictHandlings
 
 // Instance classes of TaskSpec.InstanceClass and the copy workers each gives.
-var InstanceClassWorkers = map[string]int{"small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+var InstanceClassWorkers = vocab.InstanceClassWorkers
 
 // InstanceClasses lists the keys of InstanceClassWorkers, smallest first.
-var InstanceClasses = []string{"small", "medium", "large", "xlarge", "2xlarge"}
+var InstanceClasses = vocab.InstanceClasses
 
 // TableType is how AnalyticDB spreads a destination table over its nodes.
 type TableType string
@@ -241,7 +243,7 @@ const (
 var PartitionRules = []PartitionRule{PartitionByValue, PartitionByDay, PartitionByMonth, PartitionByYear}
 
 // DefaultInstanceClass is used when TaskSpec.InstanceClass is empty.
-const DefaultInstanceClass = "medium"
+const DefaultInstanceClass = vocab.DefaultInstanceClass
 
 // TaskSpec is what a client sends to create or change a migration task.
 type TaskSpec struct {
@@ -417,7 +419,7 @@ type TableProgress struct {
 // TaskState is what the runner knows of a task's run. Only the runner writes it.
 type TaskState struct {
 	Status          Status  `json:"status"`
-	Phase           string  `json:"phase,omitempty"`
+	Phase           Phase   `json:"phase,omitempty"`
 	ProgressPercent float64 `json:"progress_percent"`
 	RowsMigrated    int64   `json:"rows_migrated"`
 	// BytesMigrated counts the bytes of row values written to the destination, over every
@@ -445,16 +447,14 @@ type TaskState struct {
 }
 
 // VerificationStatus is where a data verification sweep stands.
-type VerificationStatus string
+type VerificationStatus = vocab.VerificationStatus
 
 // Verification statuses of Verification.Status.
 const (
-	VerificationRunning    VerificationStatus = "running"    // a sweep is comparing
-	VerificationPassed     VerificationStatus = "passed"     // no row differs
-	VerificationMismatched VerificationStatus = "mismatched" // rows differ
-	// VerificationRepaired: every row found to differ was rewritten from the source and
-	// then matched.
-	VerificationRepaired VerificationStatus = "repaired"
+	VerificationRunning    = vocab.VerificationRunning
+	VerificationPassed     = vocab.VerificationPassed
+	VerificationMismatched = vocab.VerificationMismatched
+	VerificationRepaired   = vocab.VerificationRepaired
 )
 
 // Verification is the outcome so far of data verification: of the sweep running, or of the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // alterTable applies the specs of an ALTER on migrated table t, one by one, then
@@ -139,7 +140,7 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 		a.notice(t, "ADD COLUMN "+col.Name, "the task lists the table's columns, and not this one, so it is not migrated")
 		return nil
 	}
-	if !t.allows(OpAddColumn) {
+	if !t.allows(vocab.DDLAddColumn) {
 		a.notice(t, "ADD COLUMN "+col.Name, "ddl_operations leave out add_column, so the column is not migrated")
 		return nil
 	}
@@ -179,7 +180,7 @@ func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
 		return nil
 	}
 	delete(t.Dest, src)
-	if !t.allows(OpDropColumn) {
+	if !t.allows(vocab.DDLDropColumn) {
 		// The destination keeps the column; rows written from now on leave it at its default.
 		a.notice(t, "DROP COLUMN "+src, "ddl_operations leave out drop_column, so the destination keeps the column")
 		return nil
@@ -203,7 +204,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 	col := columnOf(def)
 	renamed := !strings.EqualFold(src, col.Name)
 	dest, migrated := t.Dest[src]
-	if migrated && !t.allows(OpModifyColumn) {
+	if migrated && !t.allows(vocab.DDLModifyColumn) {
 		// The destination column keeps its type and place. A value it cannot hold fails
 		// the task when it comes (writes are strict), but some changes would be rounded
 		// there without a warning, and a new place would not be followed: those fail now.
@@ -228,7 +229,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 		return nil
 	}
 	newDest := dest
-	if renamed && dest == src && t.allows(OpRenameColumn) {
+	if renamed && dest == src && t.allows(vocab.DDLRenameColumn) {
 		newDest = col.Name // the destination column had the source's name: it follows
 	}
 	t.Dest[col.Name] = newDest
@@ -246,7 +247,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 			}
 		}
 	}
-	if !t.allows(OpModifyColumn) {
+	if !t.allows(vocab.DDLModifyColumn) {
 		return nil // reported above
 	}
 	definition, err := definitionFor(def, newDest)
@@ -312,7 +313,7 @@ func (a *applier) renameColumn(ctx context.Context, t *Table, from, to, query st
 	if !migrated {
 		return nil
 	}
-	if dest != src || !t.allows(OpRenameColumn) {
+	if dest != src || !t.allows(vocab.DDLRenameColumn) {
 		// The destination column keeps its name (the task's rename, or no rename_column):
 		// rows go on landing in it.
 		if dest == src {
@@ -339,7 +340,7 @@ func (a *applier) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDe
 	if !migrated {
 		return nil
 	}
-	if !t.allows(OpModifyColumn) {
+	if !t.allows(vocab.DDLModifyColumn) {
 		a.notice(t, query, "ddl_operations leave out modify_column")
 		return nil
 	}
@@ -426,7 +427,7 @@ func (a *applier) addConstraint(ctx context.Context, t *Table, c *ast.Constraint
 		a.notice(t, query, "the index has a part that is not a migrated column")
 		return nil
 	}
-	if !t.allows(OpAddIndex) {
+	if !t.allows(vocab.DDLAddIndex) {
 		a.notice(t, query, "ddl_operations leave out add_index")
 		return nil
 	}
@@ -459,7 +460,7 @@ func (a *applier) dropIndex(ctx context.Context, t *Table, name, query string) e
 	if err != nil || !has {
 		return err
 	}
-	if !t.allows(OpDropIndex) {
+	if !t.allows(vocab.DDLDropIndex) {
 		unique, err := a.destIndexUnique(ctx, t, name)
 		if err != nil {
 			return err
@@ -484,7 +485,7 @@ func (a *applier) tableOptions(ctx context.Context, t *Table, options []*ast.Tab
 		}
 		opts = append(opts, dialect.Option{Name: optionName(o.Tp, raw), Raw: raw})
 	}
-	if !t.allows(OpTableOptions) {
+	if !t.allows(vocab.DDLTableOptions) {
 		a.notice(t, query, "ddl_operations leave out table_options")
 		return nil
 	}

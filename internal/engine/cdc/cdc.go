@@ -33,34 +33,8 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
-
-// Operations that dml_operations and ddl_operations select.
-const (
-	OpInsert = "insert"
-	OpUpdate = "update"
-	OpDelete = "delete"
-	// The cloud service's DDL, the default.
-	OpAddColumn  = "add_column"
-	OpDropColumn = "drop_column"
-	// Beyond it, each applied only when named.
-	OpModifyColumn  = "modify_column"  // MODIFY and CHANGE COLUMN (type, attributes, place), ALTER COLUMN SET/DROP DEFAULT
-	OpRenameColumn  = "rename_column"  // RENAME COLUMN, CHANGE COLUMN to another name
-	OpAddIndex      = "add_index"      // ADD INDEX/KEY/UNIQUE/FULLTEXT, CREATE INDEX
-	OpDropIndex     = "drop_index"     // DROP INDEX/KEY, DROP INDEX ... ON
-	OpTableOptions  = "table_options"  // ALTER COMMENT, CHARSET, ROW_FORMAT, ...
-	OpCreateTable   = "create_table"   // CREATE TABLE (and LIKE) in a database selected whole
-	OpDropTable     = "drop_table"     // DROP TABLE
-	OpRenameTable   = "rename_table"   // RENAME TABLE, ALTER ... RENAME TO
-	OpTruncateTable = "truncate_table" // TRUNCATE TABLE
-)
-
-// DefaultDDL are the DDL operations applied when a task names none: the cloud service's.
-var DefaultDDL = []string{OpAddColumn, OpDropColumn}
-
-// AllDDL are every DDL operation incremental migration can apply.
-var AllDDL = []string{OpAddColumn, OpDropColumn, OpModifyColumn, OpRenameColumn, OpAddIndex, OpDropIndex,
-	OpTableOptions, OpCreateTable, OpDropTable, OpRenameTable, OpTruncateTable}
 
 // ErrDrained is returned by Run when it stopped after applying everything the source had
 // written when the drain was asked for (the cut-over).
@@ -91,7 +65,7 @@ type Table struct {
 	// Where is the row filter (validated by the precheck); "" for none.
 	Where string
 	// Ops are the dml and ddl operations to apply; the others are skipped.
-	Ops []string
+	Ops []vocab.Operation
 	// OrderSensitive is true when the table has a UNIQUE key besides Key: changes to
 	// different rows may then conflict, and are applied in their source order.
 	OrderSensitive bool
@@ -107,7 +81,7 @@ type Table struct {
 type Database struct {
 	SourceDB, DestDB string
 	// Ops are the task's operations, given to each table created in the database.
-	Ops []string
+	Ops []vocab.Operation
 }
 
 // Config is one incremental run.
@@ -434,4 +408,4 @@ func checkAvailable(ctx context.Context, src *sql.DB, cfg Config) error {
 	return explainStreamError(cfg, errors.New("binlog file "+cfg.Start.File+" was purged"))
 }
 
-func (t *Table) allows(op string) bool { return t.Ops == nil || slices.Contains(t.Ops, op) }
+func (t *Table) allows(op vocab.Operation) bool { return t.Ops == nil || slices.Contains(t.Ops, op) }

@@ -10,6 +10,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
+
 	// The parser needs a driver for literal values (DEFAULT 0 in ADD COLUMN); this is the
 	// one made for tools. cdc imports it itself rather than rely on another package doing so.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // TestParseDDLWithLiterals needs the parser's literal driver, which cdc imports itself: this
@@ -114,12 +115,12 @@ func TestReadsColumn(t *testing.T) {
 func TestHistory(t *testing.T) {
 	cols := []schema.Column{{Name: "id", DataType: "int"}, {Name: "v", DataType: "varchar", Nullable: true}}
 	a := &applier{tables: map[string]*Table{
-		"shop.orders":  {SourceDB: "shop", SourceTable: "orders", DestDB: "dw", DestTable: "orders", Columns: cols, Dest: map[string]string{"id": "id", "v": "v"}, Key: []string{"id"}, Ops: AllDDL},
+		"shop.orders":  {SourceDB: "shop", SourceTable: "orders", DestDB: "dw", DestTable: "orders", Columns: cols, Dest: map[string]string{"id": "id", "v": "v"}, Key: []string{"id"}, Ops: vocab.DDLOperations},
 		"shop.renamed": {SourceDB: "shop", SourceTable: "renamed", DestDB: "dw", DestTable: "old_name", Columns: cols[:1], Dest: map[string]string{"id": "id"}, Key: []string{"id"}, Where: "id > 0"},
 	}, shadows: map[string]*shadow{"shop._orders_gho": {Real: "shop.orders", Tool: "gh-ost", Alters: []string{"ALTER TABLE `shop`.`orders` ADD COLUMN `x` INT"}}}}
 	stored := a.historyJSON()
 	selected := []*Table{
-		{SourceDB: "shop", SourceTable: "orders", Where: "v <> ''", Ops: DefaultDDL},
+		{SourceDB: "shop", SourceTable: "orders", Where: "v <> ''", Ops: vocab.DefaultDDLOperations},
 		{SourceDB: "shop", SourceTable: "created_later"},
 	}
 	got, err := Restore(selected, stored)
@@ -129,7 +130,7 @@ func TestHistory(t *testing.T) {
 	if len(got) != 2 || got[0] != selected[0] || got[1].SourceTable != "renamed" {
 		t.Fatalf("restored %+v", got)
 	}
-	if o := got[0]; o.DestDB != "dw" || len(o.Columns) != 2 || o.Where != "v <> ''" || !slices.Equal(o.Ops, DefaultDDL) {
+	if o := got[0]; o.DestDB != "dw" || len(o.Columns) != 2 || o.Where != "v <> ''" || !slices.Equal(o.Ops, vocab.DefaultDDLOperations) {
 		t.Errorf("orders restored as %+v: want the stored schema with the task's where and operations", o)
 	}
 	if r := got[1]; r.DestTable != "old_name" || r.Where != "id > 0" || len(r.Columns) != 1 {

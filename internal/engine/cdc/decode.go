@@ -9,6 +9,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // The decode stage: the row images of a rows event become row changes, with no database
@@ -75,7 +76,7 @@ func decode(t *Table, kind rowsKind, rows [][]any) ([]change, error) {
 	var out []change
 	switch kind {
 	case rowsInsert:
-		if !t.allows(OpInsert) {
+		if !t.allows(vocab.DMLInsert) {
 			return nil, nil
 		}
 		for _, row := range rows {
@@ -88,7 +89,7 @@ func decode(t *Table, kind rowsKind, rows [][]any) ([]change, error) {
 			}
 		}
 	case rowsDelete:
-		if !t.allows(OpDelete) {
+		if !t.allows(vocab.DMLDelete) {
 			return nil, nil
 		}
 		for _, row := range rows {
@@ -99,7 +100,7 @@ func decode(t *Table, kind rowsKind, rows [][]any) ([]change, error) {
 			out = append(out, c)
 		}
 	case rowsUpdate:
-		if !t.allows(OpUpdate) {
+		if !t.allows(vocab.DMLUpdate) {
 			return nil, nil
 		}
 		for i := 0; i+1 < len(rows); i += 2 {

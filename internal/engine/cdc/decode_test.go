@@ -8,6 +8,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 func mariadb(t *testing.T) dialect.Dialect {
@@ -107,7 +108,7 @@ func TestDecodeUpdates(t *testing.T) {
 
 func TestDecodeHonoursOperations(t *testing.T) {
 	tb := ordersTable()
-	tb.Ops = []string{OpInsert}
+	tb.Ops = []vocab.Operation{vocab.DMLInsert}
 	if got := decoded(t, tb, rowsUpdate, row(1, "a", 1), row(1, "b", 1)); len(got) != 0 {
 		t.Errorf("update of a table without the update operation gave %+v", summarize(got))
 	}

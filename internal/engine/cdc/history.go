@@ -9,6 +9,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // The schema history stored with each position: every migrated table as it was at that
@@ -35,7 +36,7 @@ type storedTable struct {
 	Subset         bool              `json:"subset,omitempty"`
 	Key            []string          `json:"key"`
 	Where          string            `json:"where,omitempty"`
-	Ops            []string          `json:"ops,omitempty"`
+	Ops            []vocab.Operation `json:"ops,omitempty"`
 	OrderSensitive bool              `json:"order_sensitive,omitempty"`
 	ETL            etl.Spec          `json:"etl"`
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // DDL on whole tables: CREATE (and LIKE) in a database selected whole, DROP, TRUNCATE and
@@ -31,7 +32,7 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 		return nil
 	}
 	t := &Table{SourceDB: db, SourceTable: name, DestDB: d.DestDB, DestTable: name, Dest: map[string]string{}, Ops: d.Ops}
-	if !t.allows(OpCreateTable) {
+	if !t.allows(vocab.DDLCreateTable) {
 		a.notice(t, query, "ddl_operations leave out create_table, so the table is not migrated")
 		return nil
 	}
@@ -163,7 +164,7 @@ func (a *applier) dropTable(ctx context.Context, defaultDB string, tn *ast.Table
 		return nil
 	}
 	delete(a.tables, key)
-	if !t.allows(OpDropTable) {
+	if !t.allows(vocab.DDLDropTable) {
 		a.notice(t, query, "ddl_operations leave out drop_table, so the destination keeps the table")
 		return nil
 	}
@@ -175,7 +176,7 @@ func (a *applier) truncateTable(ctx context.Context, defaultDB string, tn *ast.T
 	if t == nil {
 		return nil
 	}
-	if !t.allows(OpTruncateTable) {
+	if !t.allows(vocab.DDLTruncateTable) {
 		a.notice(t, query, "ddl_operations leave out truncate_table, so the destination keeps the rows")
 		return nil
 	}
@@ -207,7 +208,7 @@ func (a *applier) renameTables(ctx context.Context, defaultDB string, pairs []*a
 			a.notice(t, query, "the table is renamed out of the task's selection: the task stops migrating it and the destination keeps it as it was")
 		case t != nil:
 			delete(a.tables, oldKey)
-			if t.DestTable == t.SourceTable && t.allows(OpRenameTable) {
+			if t.DestTable == t.SourceTable && t.allows(vocab.DDLRenameTable) {
 				if err := a.renameDest(ctx, t, d.DestDB, name); err != nil {
 					return err
 				}
@@ -244,7 +245,7 @@ func (a *applier) renameDest(ctx context.Context, t *Table, db, name string) err
 // the copy already holds is written again as the source has it, as at the task's start).
 func (a *applier) renamedIn(ctx context.Context, d Database, name, query string) error {
 	probe := &Table{SourceDB: d.SourceDB, SourceTable: name, DestDB: d.DestDB, DestTable: name, Ops: d.Ops}
-	if !probe.allows(OpCreateTable) {
+	if !probe.allows(vocab.DDLCreateTable) {
 		a.notice(probe, query, "the table is renamed into the selection, and ddl_operations leave out create_table, so it is not migrated")
 		return nil
 	}

@@ -18,12 +18,12 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // MetaDatabase is the destination database that holds checkpoints. Object selection never
-// includes it (taskrules, which defines the name, refuses it).
-const MetaDatabase = taskrules.MetaDatabase
+// includes it (vocab defines the name; taskrules refuses it).
+const MetaDatabase = vocab.MetaDatabase
 
 // tables are the checkpoint tables; the destination's dialect renders them.
 var tables = []dialect.MetaTable{

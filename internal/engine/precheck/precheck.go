@@ -50,40 +50,40 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // Item names: stable identifiers, used in ignore_precheck_alerts. They are defined in
-// taskrules, which the provider reads without linking the engine.
+// vocab, which the provider reads without linking the engine.
 const (
-	SourceConnectivity      = taskrules.ItemSourceConnectivity
-	DestinationConnectivity = taskrules.ItemDestinationConnectivity
-	SourcePrivileges        = taskrules.ItemSourcePrivileges
-	DestinationPrivileges   = taskrules.ItemDestinationPrivileges
-	DestinationDiskSpace    = taskrules.ItemDestinationDiskSpace
-	BinlogEnabled           = taskrules.ItemBinlogEnabled
-	BinlogFormat            = taskrules.ItemBinlogFormat
-	BinlogRowImage          = taskrules.ItemBinlogRowImage
-	ServerID                = taskrules.ItemServerID
-	BinlogRetention         = taskrules.ItemBinlogRetention
-	SourceEngineVersion     = taskrules.ItemSourceEngineVersion
-	SourceTables            = taskrules.ItemSourceTables
-	PrimaryKey              = taskrules.ItemPrimaryKey
-	ADBAutoID               = taskrules.ItemADBAutoID
-	DestinationConflict     = taskrules.ItemDestinationConflict
-	DestinationBackup       = taskrules.ItemDestinationBackup
-	CharsetSupport          = taskrules.ItemCharsetSupport
-	WhereFilter             = taskrules.ItemWhereFilter
+	SourceConnectivity      = vocab.ItemSourceConnectivity
+	DestinationConnectivity = vocab.ItemDestinationConnectivity
+	SourcePrivileges        = vocab.ItemSourcePrivileges
+	DestinationPrivileges   = vocab.ItemDestinationPrivileges
+	DestinationDiskSpace    = vocab.ItemDestinationDiskSpace
+	BinlogEnabled           = vocab.ItemBinlogEnabled
+	BinlogFormat            = vocab.ItemBinlogFormat
+	BinlogRowImage          = vocab.ItemBinlogRowImage
+	ServerID                = vocab.ItemServerID
+	BinlogRetention         = vocab.ItemBinlogRetention
+	SourceEngineVersion     = vocab.ItemSourceEngineVersion
+	SourceTables            = vocab.ItemSourceTables
+	PrimaryKey              = vocab.ItemPrimaryKey
+	ADBAutoID               = vocab.ItemADBAutoID
+	DestinationConflict     = vocab.ItemDestinationConflict
+	DestinationBackup       = vocab.ItemDestinationBackup
+	CharsetSupport          = vocab.ItemCharsetSupport
+	WhereFilter             = vocab.ItemWhereFilter
 )
 
 // ConflictMode is conflict_handling: what happens to destination tables and rows that are
 // there already.
-type ConflictMode string
+type ConflictMode = vocab.ConflictHandling
 
 // Conflict handling modes (Input.ConflictHandling).
 const (
-	PrecheckAndReportErrors ConflictMode = "precheck_and_report_errors"
-	IgnoreErrorsAndProceed  ConflictMode = "ignore_errors_and_proceed"
+	PrecheckAndReportErrors = vocab.ConflictReport
+	IgnoreErrorsAndProceed  = vocab.ConflictIgnore
 )
 
 // State is the outcome of one item.

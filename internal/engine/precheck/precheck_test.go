@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 type fakeChecker struct {
@@ -149,12 +149,12 @@ func TestCheckersApply(t *testing.T) {
 		t.Errorf("incremental adb with filter:\n got %s\nwant %s", got, want)
 	}
 	all := map[string]bool{}
-	for _, n := range taskrules.PrecheckItems() {
+	for _, n := range vocab.PrecheckItems() {
 		all[n] = true
 	}
 	for _, n := range strings.Split(names(Input{SourceType: "adb_mysql3", Incremental: true, Tables: tables})+","+names(Input{SourceType: "mysql", Incremental: true, Tables: tables}), ",") {
 		if !all[n] {
-			t.Errorf("item %s is not in taskrules.PrecheckItems", n)
+			t.Errorf("item %s is not in vocab.PrecheckItems", n)
 		}
 	}
 }

@@ -72,7 +72,7 @@ func (s *Scheduler) watchRechecks(t api.Task, handled *int64) {
 // for the scheduler's LatencyHold, and the recovery alert when it is back under it.
 func (r *reporter) watchLatency(t api.Task) {
 	m, run := t.Monitoring, r.run
-	if m == nil || m.LatencyThresholdSeconds <= 0 || engine.Phase(t.State.Phase) != engine.PhaseIncremental {
+	if m == nil || m.LatencyThresholdSeconds <= 0 || t.State.Phase != engine.PhaseIncremental {
 		return
 	}
 	threshold := float64(m.LatencyThresholdSeconds)

@@ -76,7 +76,7 @@ const yieldWait = 2 * time.Second
 // written before it counts as stopped, or the cut-over would lose the changes since its
 // last owner's checkpoint.
 func (s *Scheduler) Halt(id string, epoch int64) {
-	if t, err := s.store.GetTask(id); err == nil && !s.Running(id) && !final(t.State.Status) && engine.Phase(t.State.Phase) == engine.PhaseIncremental {
+	if t, err := s.store.GetTask(id); err == nil && !s.Running(id) && !final(t.State.Status) && t.State.Phase == engine.PhaseIncremental {
 		s.Launch(id, epoch)
 		s.mu.Lock()
 		if r := s.runs[id]; r != nil {

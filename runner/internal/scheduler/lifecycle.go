@@ -154,7 +154,7 @@ func (s *Scheduler) launch(id string, epoch int64) {
 // its incremental phase drains, any other run is cancelled at once.
 func (s *Scheduler) drainWait(id string) time.Duration {
 	t, err := s.store.GetTask(id)
-	if err == nil && engine.Phase(t.State.Phase) == engine.PhaseIncremental {
+	if err == nil && t.State.Phase == engine.PhaseIncremental {
 		return drainTimeout
 	}
 	return 0

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
@@ -25,7 +26,7 @@ type reporter struct {
 	// rechecked is the number of changed rows found to differ already reported.
 	rechecked int64
 	last      engine.Progress
-	phase     string
+	phase     engine.Phase
 	written   time.Time
 	pending   bool
 	// firstRows is the RowsMigrated of the run's first report, -1 before it.
@@ -47,7 +48,7 @@ func (r *reporter) report(p engine.Progress) {
 	sweepDone := p.Verification != nil && p.Verification.Status != engine.VerificationRunning &&
 		(r.last.Verification == nil || r.last.Verification.Sweeps != p.Verification.Sweeps)
 	r.last, r.pending = p, true
-	if string(p.Phase) != r.phase || sweepDone || r.s.clock.Now().Sub(r.written) >= persistEvery {
+	if p.Phase != r.phase || sweepDone || r.s.clock.Now().Sub(r.written) >= persistEvery {
 		r.flush()
 	}
 }
@@ -80,25 +81,18 @@ func (r *reporter) flush() {
 		return
 	}
 	p := r.last
-	r.phase, r.written, r.pending = string(p.Phase), r.s.clock.Now(), false
+	r.phase, r.written, r.pending = p.Phase, r.s.clock.Now(), false
 	for _, n := range p.Notices[min(r.notices, len(p.Notices)):] {
 		r.s.event(r.id, api.EventDDL, n)
 	}
 	r.notices = len(p.Notices)
 	t, err := r.s.changeRun(r.run, r.id, func(t *api.Task) {
-		switch p.Phase {
-		case engine.PhasePrecheck:
-			t.State.Status = api.StatusPrechecking
-		case engine.PhaseSchema:
-			t.State.Status = api.StatusSchemaMigrating
-		case engine.PhaseFull:
-			t.State.Status = api.StatusFullMigrating
-		case engine.PhaseIncremental:
-			t.State.Status = api.StatusRunning
+		if status, ok := vocab.StatusOf(p.Phase); ok {
+			t.State.Status = status
 		}
 		// Progress means the run works: a retry's cause is no longer current.
 		t.State.ErrorMessage = ""
-		t.State.Phase = string(p.Phase)
+		t.State.Phase = p.Phase
 		t.State.RowsMigrated = p.RowsMigrated
 		t.State.BytesMigrated += p.BytesWritten - r.bytes
 		t.State.LatencySeconds = p.LatencySeconds

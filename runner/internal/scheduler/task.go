@@ -11,26 +11,14 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
-// convert turns one string type's values into another's: API names into the engine's.
-func convert[To, From ~string](vals []From) []To {
-	out := make([]To, len(vals))
-	for i, v := range vals {
-		out[i] = To(v)
-	}
-	return out
-}
-
-// engineStrings converts API names to the engine's strings; an empty list (for operations:
-// all of them) becomes the engine's nil.
-func engineStrings[T ~string](vals []T) []string {
-	if len(vals) == 0 {
+// inherit returns ops, or nil when ops is empty: an empty list of operations names none,
+// and the engine reads nil as "inherit, else the default" (vocab.DMLOrDefault,
+// vocab.DDLOrDefault).
+func inherit(ops []api.Operation) []api.Operation {
+	if len(ops) == 0 {
 		return nil
 	}
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = string(v)
-	}
-	return out
+	return ops
 }
 
 // engineTask builds the engine's view of a stored task, with passwords opened.
@@ -48,20 +36,20 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 		class = api.DefaultInstanceClass
 	}
 	et := engine.Task{
-		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: convert[engine.MigrationType](t.MigrationTypes),
-		ConflictHandling: engine.ConflictMode(t.ConflictHandling), MergeTables: t.MergeTables,
+		ID: t.ID, ServerID: t.ServerID, Source: src, Destination: dst, MigrationTypes: t.MigrationTypes,
+		ConflictHandling: t.ConflictHandling, MergeTables: t.MergeTables,
 		Workers:              api.InstanceClassWorkers[class],
 		IgnorePrecheckAlerts: t.IgnorePrecheckAlerts,
 		RetryWindow:          s.connWindow(t),
-		DMLOperations:        engineStrings(t.DMLOperations),
-		DDLOperations:        engineStrings(t.DDLOperations),
+		DMLOperations:        inherit(t.DMLOperations),
+		DDLOperations:        inherit(t.DDLOperations),
 		Verification:         engine.Verification{Settle: s.opts.VerifySettle, Every: s.opts.VerifyPause},
 		Log:                  s.log,
-		SchemaObjects:        convert[engine.SchemaObject](t.SchemaObjects),
+		SchemaObjects:        t.SchemaObjects,
 		KeepDefiner:          t.SchemaObjectsDefiner == api.DefinerKeep,
 	}
 	if v := t.DataVerification; v != nil {
-		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = engine.VerifyMode(v.Mode), v.SamplePercent, v.Repair
+		et.Verification.Mode, et.Verification.SamplePercent, et.Verification.Repair = v.Mode, v.SamplePercent, v.Repair
 	}
 	for _, o := range t.Objects {
 		eo := engine.Object{Database: o.Database, RenameTo: o.RenameTo}
@@ -70,7 +58,7 @@ func (s *Scheduler) engineTask(t api.Task) (engine.Task, error) {
 				Name: tb.Name, RenameTo: tb.RenameTo, Where: tb.Where, Columns: tb.Columns,
 				TableType: string(tb.TableType), PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
 				PartitionKey: tb.PartitionKey, PartitionRule: string(tb.PartitionRule), PartitionLifecycle: tb.PartitionLifecycle,
-				DMLOperations: engineStrings(tb.DMLOperations), DDLOperations: engineStrings(tb.DDLOperations),
+				DMLOperations: inherit(tb.DMLOperations), DDLOperations: inherit(tb.DDLOperations),
 			}
 			if len(tb.ColumnRenames) > 0 {
 				table.ColumnRenames = map[string]string{}
@@ -116,7 +104,7 @@ func Endpoint(box *secret.Box, c store.Connection) (engine.Endpoint, error) {
 // verificationState is the API form of verification progress.
 // Sweeps count on from base, the sweeps done before this run.
 func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
-	out := &api.Verification{Status: api.VerificationStatus(v.Status), ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+	out := &api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
 		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
 	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
 	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)

@@ -90,7 +90,7 @@ func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descStatus, v, string(st))
 		}
 		gauge(descInfo, 1, t.SourceConnectionID, t.DestinationConnectionID,
-			joined(t.MigrationTypes), string(t.DesiredStatus), t.State.Phase)
+			joined(t.MigrationTypes), string(t.DesiredStatus), string(t.State.Phase))
 	}
 }
 

@@ -1,4 +1,4 @@
-package taskrules
+package vocab
 
 // Precheck item names: stable identifiers, as users write them in ignore_precheck_alerts.
 // The engine's precheck package runs the items up to ItemWhereFilter (see its doc for what
