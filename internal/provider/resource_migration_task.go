@@ -564,9 +564,9 @@ func (r *migrationTaskResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	incremental := slices.Contains(namesOf[api.MigrationType](ctx, migrationTypes, &resp.Diagnostics), api.MigrationIncremental)
 	waiting := api.DesiredStatus(desired.ValueString()) == api.DesiredRunning && !settled(api.Status(status.ValueString()), incremental)
-	// Drift: a task that should run but failed, or was stopped, outside Terraform is
-	// started again by the update.
-	restart := api.DesiredStatus(desired.ValueString()) == api.DesiredRunning && restartable(api.Status(status.ValueString()))
+	// Drift: a task that should run but failed, failed its precheck, or was stopped is
+	// started again by the update (api.Restartable), after the cause has been fixed.
+	restart := api.DesiredStatus(desired.ValueString()) == api.DesiredRunning && api.Restartable(api.Status(status.ValueString()))
 	if req.Plan.Raw.Equal(req.State.Raw) && !waiting && !restart {
 		return
 	}
@@ -806,12 +806,6 @@ func settled(status api.Status, incremental bool) bool {
 		return incremental
 	}
 	return false
-}
-
-// restartable reports whether a task in status that should run is started again by an
-// update: it failed, or was stopped, outside Terraform.
-func restartable(status api.Status) bool {
-	return status == api.StatusFailed || status == api.StatusStopped
 }
 
 // instanceClassesMarkdown lists the instance classes with the copy workers each gives, and

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -252,5 +254,43 @@ func TestAttributePath(t *testing.T) {
 		if got := attributePath(field); !got.Equal(want) {
 			t.Errorf("attributePath(%q) = %s, want %s", field, got, want)
 		}
+	}
+}
+
+// The attributes whose change replaces the task are exactly api.ImmutableFields, the fields
+// the runner refuses to change in place: a change the provider plans in place is one the
+// runner accepts.
+func TestReplacedAttributesAreImmutableFields(t *testing.T) {
+	resp := &resource.SchemaResponse{}
+	(&migrationTaskResource{}).Schema(context.Background(), resource.SchemaRequest{}, resp)
+	replaces := func(element any) bool {
+		mods := reflect.ValueOf(element).FieldByName("PlanModifiers")
+		for i := range mods.Len() {
+			d := mods.Index(i).Interface().(interface{ Description(context.Context) string }).Description(context.Background())
+			if strings.Contains(d, "destroy and recreate") || strings.Contains(d, "Replaces the task") {
+				return true
+			}
+		}
+		return false
+	}
+	var replaced []string
+	for name, a := range resp.Schema.Attributes {
+		if replaces(a) {
+			replaced = append(replaced, name)
+		}
+	}
+	for name, b := range resp.Schema.Blocks {
+		if replaces(b) {
+			replaced = append(replaced, name)
+		}
+	}
+	var want []string
+	for _, f := range api.ImmutableFields() {
+		want = append(want, attributePath(f).String())
+	}
+	slices.Sort(replaced)
+	slices.Sort(want)
+	if !slices.Equal(replaced, want) {
+		t.Errorf("attributes that replace the task: %v; api.ImmutableFields, as attributes: %v", replaced, want)
 	}
 }

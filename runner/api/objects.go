@@ -43,3 +43,61 @@ func sameJSON(a, b any) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+// immutableFields are the TaskSpec fields that cannot change in place, in the API's JSON
+// names, each with how to tell that it did not change.
+var immutableFields = []struct {
+	field string
+	same  func(old, next TaskSpec) bool
+}{
+	{"source_connection_id", func(o, n TaskSpec) bool { return o.SourceConnectionID == n.SourceConnectionID }},
+	{"destination_connection_id", func(o, n TaskSpec) bool { return o.DestinationConnectionID == n.DestinationConnectionID }},
+	{"migration_types", func(o, n TaskSpec) bool { return slices.Equal(o.MigrationTypes, n.MigrationTypes) }},
+	{"objects", func(o, n TaskSpec) bool {
+		return sameJSON(o.Objects, n.Objects) || (TablesAddable(o) && ObjectsOnlyAdded(o.Objects, n.Objects))
+	}},
+	{"conflict_handling", func(o, n TaskSpec) bool { return o.ConflictHandling == n.ConflictHandling }},
+	{"merge_tables", func(o, n TaskSpec) bool { return o.MergeTables == n.MergeTables }},
+	{"instance_class", func(o, n TaskSpec) bool { return o.InstanceClass == n.InstanceClass }},
+	{"dml_operations", func(o, n TaskSpec) bool { return slices.Equal(o.DMLOperations, n.DMLOperations) }},
+	{"ddl_operations", func(o, n TaskSpec) bool { return slices.Equal(o.DDLOperations, n.DDLOperations) }},
+	{"schema_objects", func(o, n TaskSpec) bool { return slices.Equal(o.SchemaObjects, n.SchemaObjects) }},
+	{"schema_objects_definer", func(o, n TaskSpec) bool { return o.SchemaObjectsDefiner == n.SchemaObjectsDefiner }},
+}
+
+// ImmutableFields lists, in the API's JSON names, the TaskSpec fields that cannot change in
+// place: a change to one needs a new task (the runner refuses it with 409, the provider
+// plans a replacement). objects is among them, except that tables may be added to a task
+// that TablesAddable says can take them (ObjectsOnlyAdded). Every other field changes in
+// place.
+func ImmutableFields() []string {
+	out := make([]string, len(immutableFields))
+	for i, f := range immutableFields {
+		out[i] = f.field
+	}
+	return out
+}
+
+// ImmutableFieldChanged returns the first of ImmutableFields whose value differs between
+// old, a stored task's spec, and next, the spec of an update; "" when the update can apply
+// in place.
+func ImmutableFieldChanged(old, next TaskSpec) string {
+	for _, f := range immutableFields {
+		if !f.same(old, next) {
+			return f.field
+		}
+	}
+	return ""
+}
+
+// Restartable reports whether a task in status, whose desired status is running, is
+// started again by an update, from its checkpoints: it failed, failed its precheck, or was
+// stopped (outside Terraform). The runner restarts such a task on every update that keeps
+// desired_status running; the provider plans that update (with a warning) for such drift.
+func Restartable(status Status) bool {
+	switch status {
+	case StatusFailed, StatusPrecheckFailed, StatusStopped:
+		return true
+	}
+	return false
+}

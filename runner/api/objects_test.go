@@ -1,6 +1,9 @@
 package api
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestObjectsOnlyAdded(t *testing.T) {
 	whole := Object{Database: "crm"}
@@ -22,6 +25,48 @@ func TestObjectsOnlyAdded(t *testing.T) {
 	} {
 		if got := ObjectsOnlyAdded(c.old, c.next); got != c.want {
 			t.Errorf("%s: ObjectsOnlyAdded = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// ImmutableFieldChanged names the first field that cannot change in place, and nothing
+// for a change that applies in place; objects may only grow on a task that can add tables.
+func TestImmutableFieldChanged(t *testing.T) {
+	base := TaskSpec{SourceConnectionID: "a", DestinationConnectionID: "b",
+		MigrationTypes: []MigrationType{MigrationFull, MigrationIncremental}, Objects: []Object{{Database: "crm"}}}
+	for _, c := range []struct {
+		want   string
+		change func(*TaskSpec)
+	}{
+		{"", func(s *TaskSpec) {
+			s.Name, s.DesiredStatus, s.FullThrottling = "renamed", DesiredStopped, &Throttling{RPS: 5}
+		}},
+		{"", func(s *TaskSpec) { s.Objects = append(s.Objects, Object{Database: "sales"}) }},
+		{"objects", func(s *TaskSpec) { s.MergeTables, s.Objects = false, nil }},
+		{"source_connection_id", func(s *TaskSpec) { s.SourceConnectionID, s.InstanceClass = "c", "large" }},
+		{"instance_class", func(s *TaskSpec) { s.InstanceClass = "large" }},
+		{"ddl_operations", func(s *TaskSpec) { s.DDLOperations = []Operation{DDLAddIndex} }},
+		{"schema_objects_definer", func(s *TaskSpec) { s.SchemaObjectsDefiner = DefinerKeep }},
+	} {
+		next := base
+		next.Objects = slices.Clone(base.Objects)
+		c.change(&next)
+		if got := ImmutableFieldChanged(base, next); got != c.want {
+			t.Errorf("ImmutableFieldChanged = %q, want %q", got, c.want)
+		}
+	}
+	if fields := ImmutableFields(); len(fields) != 11 || fields[0] != "source_connection_id" {
+		t.Errorf("ImmutableFields() = %v", fields)
+	}
+}
+
+// A task that should run is started again from Failed, PrecheckFailed and Stopped, and
+// from no other status.
+func TestRestartable(t *testing.T) {
+	for _, s := range Statuses {
+		want := s == StatusFailed || s == StatusPrecheckFailed || s == StatusStopped
+		if got := Restartable(s); got != want {
+			t.Errorf("Restartable(%s) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -240,30 +239,14 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	if spec.DesiredStatus == "" {
 		spec.DesiredStatus = api.DesiredRunning
 	}
-	// What is not listed here changes in place: name, desired_status, full_throttling,
-	// incremental_throttling, ignore_precheck_alerts, retry_time_for_failed_connections,
-	// retry_time_for_other_issues, environment_tag, monitoring, data_verification; and objects
-	// when tables are only added to a task with full and incremental migration.
+	// What api.ImmutableFields does not list changes in place: name, desired_status,
+	// full_throttling, incremental_throttling, ignore_precheck_alerts,
+	// retry_time_for_failed_connections, retry_time_for_other_issues, environment_tag,
+	// monitoring, data_verification; and objects when tables are only added to a task with
+	// full and incremental migration.
 	tablesAdded := api.TablesAddable(old.TaskSpec) && api.ObjectsOnlyAdded(old.Objects, spec.Objects)
-	for _, f := range []struct {
-		field string
-		same  bool
-	}{
-		{"source_connection_id", spec.SourceConnectionID == old.SourceConnectionID},
-		{"destination_connection_id", spec.DestinationConnectionID == old.DestinationConnectionID},
-		{"migration_types", slices.Equal(spec.MigrationTypes, old.MigrationTypes)},
-		{"objects", objectsEqual(spec.Objects, old.Objects) || tablesAdded},
-		{"conflict_handling", spec.ConflictHandling == old.ConflictHandling},
-		{"merge_tables", spec.MergeTables == old.MergeTables},
-		{"instance_class", spec.InstanceClass == old.InstanceClass},
-		{"dml_operations", slices.Equal(spec.DMLOperations, old.DMLOperations)},
-		{"ddl_operations", slices.Equal(spec.DDLOperations, old.DDLOperations)},
-		{"schema_objects", slices.Equal(spec.SchemaObjects, old.SchemaObjects)},
-		{"schema_objects_definer", spec.SchemaObjectsDefiner == old.SchemaObjectsDefiner},
-	} {
-		if !f.same {
-			return 0, nil, &apiError{status: http.StatusConflict, field: f.field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", f.field, id)}
-		}
+	if field := api.ImmutableFieldChanged(old.TaskSpec, spec); field != "" {
+		return 0, nil, &apiError{status: http.StatusConflict, field: field, msg: fmt.Sprintf("%s of task %s cannot change in place: create a new task", field, id)}
 	}
 	t, err := s.store.UpdateTask(id, func(t *api.Task) {
 		if tablesAdded {
@@ -292,28 +275,12 @@ func (s *Server) updateTask(r *http.Request) (int, any, error) {
 	switch {
 	case old.DesiredStatus != spec.DesiredStatus && spec.DesiredStatus == api.DesiredStopped:
 		t, err = s.sched.Stop(id)
-	case spec.DesiredStatus == api.DesiredRunning && (old.DesiredStatus != spec.DesiredStatus || restartable(t.State.Status)):
+	case spec.DesiredStatus == api.DesiredRunning && (old.DesiredStatus != spec.DesiredStatus || api.Restartable(t.State.Status)):
 		// A task that should run but failed or was stopped runs again from its checkpoints:
 		// the update Terraform plans for it after such drift.
 		t, err = s.sched.Start(id)
 	}
 	return http.StatusOK, t, err
-}
-
-// restartable reports whether a task in status, which should be running, is started again
-// by an update: it failed, or it stopped.
-func restartable(status api.Status) bool {
-	switch status {
-	case api.StatusFailed, api.StatusPrecheckFailed, api.StatusStopped:
-		return true
-	}
-	return false
-}
-
-func objectsEqual(a, b []api.Object) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
 }
 
 func (s *Server) deleteTask(r *http.Request) (int, any, error) {
