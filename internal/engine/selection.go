@@ -12,7 +12,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
 )
 
 // mapping is one selected source table and what it becomes on the destination.
@@ -212,7 +212,7 @@ func checkWhere(t *schema.Table, where string) error {
 	if where == "" {
 		return nil
 	}
-	cols, err := taskrules.ParseWhere(where)
+	cols, err := taskexpr.ParseWhere(where)
 	if err != nil {
 		return fmt.Errorf("where of table %s.%s: %w", t.Database, t.Name, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
@@ -26,7 +27,7 @@ func operationsValidators(allowed []api.Operation) []validator.Set {
 	return []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(fromNames(allowed)...))}
 }
 
-// whereFilter checks a table's where with taskrules.ParseWhere, the parser the runner, the
+// whereFilter checks a table's where with taskexpr.ParseWhere, the parser the runner, the
 // precheck and the full copy use.
 type whereFilter struct{}
 
@@ -40,7 +41,7 @@ func (whereFilter) ValidateString(_ context.Context, req validator.StringRequest
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := taskrules.ParseWhere(req.ConfigValue.ValueString()); err != nil {
+	if _, err := taskexpr.ParseWhere(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid WHERE Filter",
 			fmt.Sprintf("The where filter %q cannot be used: %v. Write one condition over the table's own columns, "+
 				"for example \"status <> 'deleted' AND id > 100\".", req.ConfigValue.ValueString(), err))
@@ -368,7 +369,7 @@ func backquoted(names []string) string {
 	return "`" + strings.Join(names, "`, `") + "`"
 }
 
-// celExpression checks an etl expression's syntax with taskrules.CELSyntax, as the runner does. Whether it
+// celExpression checks an etl expression's syntax with taskexpr.CELSyntax, as the runner does. Whether it
 // fits the table's columns is for the precheck, which reads them.
 type celExpression struct{}
 
@@ -382,7 +383,7 @@ func (celExpression) ValidateString(_ context.Context, req validator.StringReque
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := taskrules.CELSyntax(req.ConfigValue.ValueString()); err != nil {
+	if err := taskexpr.CELSyntax(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CEL Expression",
 			fmt.Sprintf("The etl expression %q does not parse: %v. Write a CEL expression over the source row, "+
 				"for example row.status != \"deleted\" && row.amount > 0.", req.ConfigValue.ValueString(), err))

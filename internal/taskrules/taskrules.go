@@ -1,13 +1,13 @@
 // Package taskrules holds the rules a migration task's spec must follow that need no
-// database: one rule set, used by the provider at plan time, by the runner's API before it
-// stores a task, and by the engine's precheck. It holds the spec validation (Validate), the
-// WHERE filter parser (ParseWhere) and the etl expression syntax check (CELSyntax). The
-// names it checks against (precheck items, instance classes, the checkpoint database) are
-// internal/vocab's.
+// database: one rule set, used by the provider at plan time and by the runner's API before
+// it stores a task. Validate checks a whole spec; the expressions in it are parsed by
+// internal/taskexpr, and the names it checks against (precheck items, instance classes, the
+// checkpoint database) are internal/vocab's.
 //
-// It imports the API's types, the SQL parser and CEL, and nothing that talks to a database
-// or belongs to the engine or the runner, so that the provider can use it without linking
-// either.
+// It imports the API's types, taskexpr and vocab, and nothing that talks to a database or
+// belongs to the engine or the runner, so that the provider can use it without linking
+// either. The engine does not import it (it uses taskexpr and vocab), so the engine does not
+// depend on runner/api.
 package taskrules
 
 import (
@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
@@ -261,7 +262,7 @@ func validateTable(field string, tb api.Table) error {
 	if tb.PartitionLifecycle < 0 {
 		return fieldError(field+".partition_lifecycle", "partition_lifecycle must be 1 or more")
 	}
-	if _, err := ParseWhere(tb.Where); err != nil {
+	if _, err := taskexpr.ParseWhere(tb.Where); err != nil {
 		return fieldError(field+".where", "where %q cannot be used: %v", tb.Where, err)
 	}
 	seen := map[string]bool{}
@@ -294,7 +295,7 @@ func validateTable(field string, tb api.Table) error {
 // is the precheck's to say.
 func validateETL(field string, e api.ETL) error {
 	if e.Filter != "" {
-		if err := CELSyntax(e.Filter); err != nil {
+		if err := taskexpr.CELSyntax(e.Filter); err != nil {
 			return fieldError(field+".filter", "filter %q is not a CEL expression: %v", e.Filter, err)
 		}
 	}
@@ -302,7 +303,7 @@ func validateETL(field string, e api.ETL) error {
 		if name == "" {
 			return fieldError(field+".set", "set needs destination column names")
 		}
-		if err := CELSyntax(e.Set[name]); err != nil {
+		if err := taskexpr.CELSyntax(e.Set[name]); err != nil {
 			return fieldError(field+".set."+name, "set.%s = %q is not a CEL expression: %v", name, e.Set[name], err)
 		}
 	}

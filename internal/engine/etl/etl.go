@@ -28,7 +28,7 @@ import (
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
 )
 
 // ErrEvaluation marks an expression that failed on a row: no retry can fix it.
@@ -52,10 +52,10 @@ func (s Spec) Empty() bool { return s.Filter == "" && len(s.Set) == 0 && len(s.D
 const rowTypeName = "adbmigrate.Row"
 
 // baseOptions are the environment options every expression gets: the libraries whose syntax
-// taskrules.CELSyntax checks at plan time, null branches (see nullBranches) and the decimal
+// taskexpr.CELSyntax checks at plan time, null branches (see nullBranches) and the decimal
 // type.
 func baseOptions() []cel.EnvOption {
-	opts := append(taskrules.CELLibraries(), cel.CrossTypeNumericComparisons(true), nullBranches())
+	opts := append(taskexpr.CELLibraries(), cel.CrossTypeNumericComparisons(true), nullBranches())
 	opts = append(opts, asciiCase()...)
 	return append(opts, decimalLibrary()...)
 }
@@ -232,7 +232,7 @@ func compile(env *cel.Env, expr string) (cel.Program, *cel.Type, string, error) 
 	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, nil, "", errors.New(taskrules.CELIssues(iss) + nullHint(iss))
+		return nil, nil, "", errors.New(taskexpr.CELIssues(iss) + nullHint(iss))
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskrules"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
 )
 
-// whereCheck is the where_filter item: every WHERE filter parses (taskrules.ParseWhere) and
+// whereCheck is the where_filter item: every WHERE filter parses (taskexpr.ParseWhere) and
 // names only columns its table has.
 type whereCheck struct{ e *env }
 
@@ -27,7 +27,7 @@ func (c whereCheck) Check(ctx context.Context) Result {
 		if strings.TrimSpace(t.Where) == "" {
 			continue
 		}
-		cols, err := taskrules.ParseWhere(t.Where)
+		cols, err := taskexpr.ParseWhere(t.Where)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %q: %v", t.source(), t.Where, err))
 			continue

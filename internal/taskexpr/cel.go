@@ -1,4 +1,4 @@
-package taskrules
+package taskexpr
 
 import (
 	"errors"
