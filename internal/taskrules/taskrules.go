@@ -11,6 +11,7 @@
 package taskrules
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -35,128 +36,122 @@ func fieldError(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Validate checks a task spec's fields and returns a *FieldError naming the first bad one,
-// or nil. Whether the connections it names exist is for the caller, which knows them; what
-// the source and destination hold is for the precheck.
+// Validate checks a task spec's fields and returns nil, or every rule the spec breaks: an
+// errors.Join of *FieldError in the order the fields are checked (errors.As finds the
+// first; a table block contributes its first broken rule). Callers that answer with one
+// error, like the runner's API, use the first; the provider can show them all. Whether the
+// connections it names exist is for the caller, which knows them; what the source and
+// destination hold is for the precheck.
 func Validate(t api.TaskSpec) error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
 	for _, f := range []struct{ field, id string }{
 		{"source_connection_id", t.SourceConnectionID},
 		{"destination_connection_id", t.DestinationConnectionID},
 	} {
 		if f.id == "" {
-			return fieldError(f.field, "%s is required", f.field)
+			add(fieldError(f.field, "%s is required", f.field))
 		}
 	}
 	if len(t.MigrationTypes) == 0 {
-		return fieldError("migration_types", "migration_types is empty: choose from %v", api.MigrationTypes)
+		add(fieldError("migration_types", "migration_types is empty: choose from %v", api.MigrationTypes))
 	}
 	for i, mt := range t.MigrationTypes {
 		if !slices.Contains(api.MigrationTypes, mt) {
-			return fieldError("migration_types", "migration_types[%d] %q is not one of %v", i, mt, api.MigrationTypes)
+			add(fieldError("migration_types", "migration_types[%d] %q is not one of %v", i, mt, api.MigrationTypes))
 		}
 		if slices.Contains(t.MigrationTypes[:i], mt) {
-			return fieldError("migration_types", "migration_types lists %q twice", mt)
+			add(fieldError("migration_types", "migration_types lists %q twice", mt))
 		}
 	}
 	if len(t.Objects) == 0 {
-		return fieldError("objects", "objects is empty: select at least one database")
+		add(fieldError("objects", "objects is empty: select at least one database"))
 	}
 	for i, o := range t.Objects {
 		field := fmt.Sprintf("objects[%d].database", i)
 		switch {
 		case o.Database == "":
-			return fieldError(field, "%s is required", field)
+			add(fieldError(field, "%s is required", field))
 		case o.Database == vocab.MetaDatabase || o.RenameTo == vocab.MetaDatabase:
-			return fieldError(field, "database %s holds the runner's checkpoints and cannot be migrated", vocab.MetaDatabase)
+			add(fieldError(field, "database %s holds the runner's checkpoints and cannot be migrated", vocab.MetaDatabase))
 		}
 		for j, tb := range o.Tables {
 			if tb.Name == "" {
 				tf := fmt.Sprintf("objects[%d].tables[%d].name", i, j)
-				return fieldError(tf, "%s is required", tf)
+				add(fieldError(tf, "%s is required", tf))
 			}
 		}
 	}
-	if err := SelectedOnce(t.Objects); err != nil {
-		return err
-	}
+	add(SelectedOnce(t.Objects))
 	switch t.DesiredStatus {
 	case "", api.DesiredRunning, api.DesiredStopped:
 	default:
-		return fieldError("desired_status", "desired_status %q is not running or stopped", t.DesiredStatus)
+		add(fieldError("desired_status", "desired_status %q is not running or stopped", t.DesiredStatus))
 	}
 	switch t.ConflictHandling {
 	case "", api.ConflictReport, api.ConflictIgnore:
 	default:
-		return fieldError("conflict_handling", "conflict_handling %q is not %s or %s", t.ConflictHandling, api.ConflictReport, api.ConflictIgnore)
+		add(fieldError("conflict_handling", "conflict_handling %q is not %s or %s", t.ConflictHandling, api.ConflictReport, api.ConflictIgnore))
 	}
 	if t.InstanceClass != "" && !slices.Contains(api.InstanceClasses, t.InstanceClass) {
-		return fieldError("instance_class", "instance_class %q is not one of %s", t.InstanceClass, strings.Join(vocab.InstanceClasses, ", "))
+		add(fieldError("instance_class", "instance_class %q is not one of %s", t.InstanceClass, strings.Join(vocab.InstanceClasses, ", ")))
 	}
 	if t.MergeTables && slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
-		return fieldError("merge_tables", "merge_tables is available only without incremental migration")
+		add(fieldError("merge_tables", "merge_tables is available only without incremental migration"))
 	}
 	if th := t.FullThrottling; th != nil && (th.SourceQPS < 0 || th.RPS < 0 || th.MBPS < 0) {
-		return fieldError("full_throttling", "full_throttling rates must not be negative")
+		add(fieldError("full_throttling", "full_throttling rates must not be negative"))
 	}
 	if th := t.IncrementalThrottling; th != nil {
 		if th.SourceQPS != 0 {
-			return fieldError("incremental_throttling.source_qps", "incremental_throttling has no source_qps: incremental migration reads the binlog, not tables")
+			add(fieldError("incremental_throttling.source_qps", "incremental_throttling has no source_qps: incremental migration reads the binlog, not tables"))
 		}
 		if th.RPS < 0 || th.MBPS < 0 {
-			return fieldError("incremental_throttling", "incremental_throttling rates must not be negative")
+			add(fieldError("incremental_throttling", "incremental_throttling rates must not be negative"))
 		}
 	}
-	if err := Operations("dml_operations", t.DMLOperations, api.DMLOperations); err != nil {
-		return err
-	}
-	if err := Operations("ddl_operations", t.DDLOperations, api.DDLOperations); err != nil {
-		return err
-	}
+	add(Operations("dml_operations", t.DMLOperations, api.DMLOperations))
+	add(Operations("ddl_operations", t.DDLOperations, api.DDLOperations))
 	if err := RetryTimesInRange(t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues); err != nil {
-		return err
-	}
-	if err := RetryTimesOrdered(t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues); err != nil {
-		return err
+		add(err) // their order means nothing while one is out of range
+	} else {
+		add(RetryTimesOrdered(t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues))
 	}
 	if m := t.Monitoring; m != nil {
 		if m.LatencyThresholdSeconds < 0 {
-			return fieldError("monitoring.latency_threshold_seconds", "monitoring.latency_threshold_seconds must be 1 or more (0 for no latency alert), not %d", m.LatencyThresholdSeconds)
+			add(fieldError("monitoring.latency_threshold_seconds", "monitoring.latency_threshold_seconds must be 1 or more (0 for no latency alert), not %d", m.LatencyThresholdSeconds))
 		}
 		if m.WebhookURL != "" && !HTTPURL(m.WebhookURL) {
-			return fieldError("monitoring.webhook_url", "monitoring.webhook_url %q is not an http(s) URL", m.WebhookURL)
+			add(fieldError("monitoring.webhook_url", "monitoring.webhook_url %q is not an http(s) URL", m.WebhookURL))
 		}
 	}
 	if v := t.DataVerification; v != nil {
 		switch v.Mode {
 		case "", api.VerifyNone, api.VerifyFull:
 			if v.SamplePercent != 0 {
-				return fieldError("data_verification.sample_percent", "data_verification.sample_percent applies only to mode %q", api.VerifySampled)
+				add(fieldError("data_verification.sample_percent", "data_verification.sample_percent applies only to mode %q", api.VerifySampled))
 			}
 		case api.VerifySampled:
 			if v.SamplePercent < 1 || v.SamplePercent > 100 {
-				return fieldError("data_verification.sample_percent", "data_verification.sample_percent %d is outside 1..100", v.SamplePercent)
+				add(fieldError("data_verification.sample_percent", "data_verification.sample_percent %d is outside 1..100", v.SamplePercent))
 			}
 		default:
-			return fieldError("data_verification.mode", "data_verification.mode %q is not one of %s, %s, %s", v.Mode, api.VerifyNone, api.VerifyFull, api.VerifySampled)
+			add(fieldError("data_verification.mode", "data_verification.mode %q is not one of %s, %s, %s", v.Mode, api.VerifyNone, api.VerifyFull, api.VerifySampled))
 		}
 		if v.Repair && (v.Mode == "" || v.Mode == api.VerifyNone) {
-			return fieldError("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled)
+			add(fieldError("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled))
 		}
 	}
-	if err := SchemaObjects(t.MigrationTypes, t.SchemaObjects); err != nil {
-		return err
-	}
+	add(SchemaObjects(t.MigrationTypes, t.SchemaObjects))
 	if d := t.SchemaObjectsDefiner; d != "" && !slices.Contains(api.Definers, d) {
-		return fieldError("schema_objects_definer", "schema_objects_definer %q is not one of %v", d, api.Definers)
+		add(fieldError("schema_objects_definer", "schema_objects_definer %q is not one of %v", d, api.Definers))
 	}
 	for i, o := range t.Objects {
 		for j, tb := range o.Tables {
-			if err := validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb); err != nil {
-				return err
-			}
+			add(validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // SelectedOnce refuses a database selected by two objects, and a table selected twice

@@ -2,6 +2,7 @@ package taskrules
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,5 +72,28 @@ func TestInstanceClassesMatchWorkers(t *testing.T) {
 		if _, ok := api.InstanceClassWorkers[c]; !ok {
 			t.Errorf("instance class %q has no workers", c)
 		}
+	}
+}
+
+// A spec that breaks several rules gets a FieldError for each, first the one the runner's
+// API answers with.
+func TestValidateReturnsEveryFieldError(t *testing.T) {
+	spec := validSpec()
+	spec.InstanceClass = "huge"
+	spec.SchemaObjectsDefiner = "invoker"
+	spec.Objects[0].Tables[1].Where = "id IN (SELECT id FROM other)"
+	var fields []string
+	for _, err := range Validate(spec).(interface{ Unwrap() []error }).Unwrap() {
+		fe, ok := errors.AsType[*FieldError](err)
+		if !ok {
+			t.Fatalf("%v is not a *FieldError", err)
+		}
+		fields = append(fields, fe.Field)
+	}
+	if want := []string{"instance_class", "schema_objects_definer", "objects[0].tables[1].where"}; !slices.Equal(fields, want) {
+		t.Errorf("Validate names %v, want %v", fields, want)
+	}
+	if fe, _ := errors.AsType[*FieldError](Validate(spec)); fe.Field != "instance_class" {
+		t.Errorf("the first FieldError is on %s, want instance_class", fe.Field)
 	}
 }

@@ -21,6 +21,7 @@ import (
 // the field) and then that its connections are registered (a 422).
 func (s *Server) validateTask(t api.TaskSpec) error {
 	if err := taskrules.Validate(t); err != nil {
+		// One 400 names one field: the first rule broken, as the API has always answered.
 		if fe, ok := errors.AsType[*taskrules.FieldError](err); ok {
 			return badRequest(fe.Field, "%s", fe.Message)
 		}
