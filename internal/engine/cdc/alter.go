@@ -121,11 +121,14 @@ func (t *Table) place(pos *ast.ColumnPosition) (at int, where dialect.ColumnPosi
 	return at, where
 }
 
-// definitionFor renders def under the destination name dest.
+// definitionFor renders def under the destination name dest, as columnText renders a
+// column of a created table.
 func definitionFor(def *ast.ColumnDef, dest string) (string, error) {
-	d := *def
-	d.Name = &ast.ColumnName{Name: ast.NewCIStr(dest)}
-	return restore(&d)
+	text, err := columnText(def)
+	if err != nil {
+		return "", err
+	}
+	return dialect.QuoteIdent(dest) + " " + text, nil
 }
 
 func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {

@@ -9,11 +9,15 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/charset"
 	"github.com/pingcap/tidb/pkg/parser/format"
 
+	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
 	// The parser needs a driver for literal values (DEFAULT 0 in ADD COLUMN); this is the
 	// one made for tools. cdc imports it itself rather than rely on another package doing so.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
 // ErrSchemaChange wraps the error of a DDL that incremental migration cannot follow and
@@ -123,11 +127,58 @@ func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterT
 	return nil
 }
 
+// restoreFlags are how restore writes SQL: keywords upper case, names in backticks, string
+// literals in single quotes with backslashes escaped (a restored 'a\\b' must keep its
+// backslash), and without the introducer the parser gives every literal of the default
+// character set (_utf8mb4'x' written back would differ from what the user wrote).
+const restoreFlags = format.DefaultRestoreFlags | format.RestoreStringEscapeBackslash | format.RestoreStringWithoutDefaultCharset
+
 // restore renders a node as SQL.
 func restore(n ast.Node) (string, error) {
 	var b strings.Builder
-	if err := n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b)); err != nil {
+	if err := n.Restore(format.NewRestoreCtx(restoreFlags, &b)); err != nil {
 		return "", err
+	}
+	return b.String(), nil
+}
+
+// columnText renders a column definition without its name, as the destination is to read
+// it: type, attributes and options. It writes two things the parser's own Restore does
+// not: the character set and collation of an ENUM or SET, and a CHECK in MariaDB's words
+// (the parser's adds ENFORCED, which MariaDB refuses).
+func columnText(def *ast.ColumnDef) (string, error) {
+	var b strings.Builder
+	ctx := format.NewRestoreCtx(restoreFlags, &b)
+	if def.Tp == nil {
+		return "", fmt.Errorf("column %s has no type", def.Name.Name.O)
+	}
+	if err := def.Tp.Restore(ctx); err != nil {
+		return "", err
+	}
+	if tp := def.Tp.GetType(); tp == pmysql.TypeEnum || tp == pmysql.TypeSet {
+		if cs := def.Tp.GetCharset(); cs != "" && cs != charset.CharsetBin {
+			b.WriteString(" CHARACTER SET " + cs)
+		}
+		if co := def.Tp.GetCollate(); co != "" && co != charset.CollationBin {
+			b.WriteString(" COLLATE " + co)
+		}
+	}
+	for _, o := range def.Options {
+		b.WriteString(" ")
+		if o.Tp == ast.ColumnOptionCheck {
+			if o.ConstraintName != "" {
+				b.WriteString("CONSTRAINT " + dialect.QuoteIdent(o.ConstraintName) + " ")
+			}
+			expr, err := restore(o.Expr)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString("CHECK (" + expr + ")")
+			continue
+		}
+		if err := o.Restore(ctx); err != nil {
+			return "", err
+		}
 	}
 	return b.String(), nil
 }

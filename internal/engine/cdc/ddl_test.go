@@ -55,10 +55,11 @@ func TestCreateTableGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			tb := &Table{SourceDB: "shop", SourceTable: "orders_2027", DestDB: "shop_dw", DestTable: "orders_2027", Dest: map[string]string{}}
-			dt, err := tb.fromCreate(stmt.(*ast.CreateTableStmt), dialect.MariaDB)
+			def, err := tb.fromCreate(stmt.(*ast.CreateTableStmt))
 			if err != nil {
 				t.Fatal(err)
 			}
+			dt := tb.destinationOf(def, dialect.MariaDB, name)
 			if !slices.Equal(tb.Key, []string{"id"}) || !tb.OrderSensitive || len(tb.Columns) != 4 || tb.Columns[0].Nullable || !tb.Columns[0].Unsigned {
 				t.Errorf("table read as key %v, order sensitive %v, columns %+v", tb.Key, tb.OrderSensitive, tb.Columns)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -53,7 +54,7 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 		}
 		stmt = a.cfg.Dialect.CreateTableLike(t.DestDB, t.DestTable, like.DestDB, like.DestTable)
 	default:
-		dt, err := t.fromCreate(s, a.cfg.Source.Type)
+		def, err := t.fromCreate(s)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", query, err)
 		}
@@ -61,7 +62,7 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 			a.notice(t, query, "the table has no primary key and no NOT NULL unique key, which incremental migration needs, so it is not migrated")
 			return nil
 		}
-		if stmt, err = a.cfg.Dialect.CreateTable(dt); err != nil {
+		if stmt, err = a.cfg.Dialect.CreateTable(t.destinationOf(def, a.cfg.Source.Type, a.cfg.Dialect.Name())); err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrSchemaChange, query, err)
 		}
 		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
@@ -76,81 +77,187 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 	return nil
 }
 
-// fromCreate fills t's columns and key from a CREATE TABLE and returns the destination
-// table: its columns as the statement defines them, keys and indexes on the migrated
-// columns, its options for the dialect to keep what the destination supports.
-func (t *Table) fromCreate(s *ast.CreateTableStmt, sourceFlavor dialect.DatabaseType) (dialect.Table, error) {
-	dt := dialect.Table{Database: t.DestDB, Name: t.DestTable, SourceFlavor: sourceFlavor}
-	constraints := slices.Clone(s.Constraints)
-	for _, def := range s.Cols {
-		col := columnOf(def)
+// fromCreate reads a CREATE TABLE from the binlog into the source definition the schema
+// phase reads from SHOW CREATE TABLE, and fills t's columns, key and order sensitivity
+// from it. The statement is restored in canonical form (canonicalCreate) and read by
+// schema.ParseCreateTable: one reading of a table definition, whichever road it came by.
+func (t *Table) fromCreate(s *ast.CreateTableStmt) (*schema.Definition, error) {
+	text, err := canonicalCreate(s)
+	if err != nil {
+		return nil, err
+	}
+	def, err := schema.ParseCreateTable(text)
+	if err != nil {
+		return nil, fmt.Errorf("reading its definition restored as %s: %w", text, err)
+	}
+	for _, c := range s.Cols {
+		col := columnOf(c)
 		t.Columns = append(t.Columns, col)
 		t.Dest[col.Name] = col.Name
-		d := *def
+	}
+	t.Key = slices.Clone(def.PrimaryKey)
+	if len(t.Key) == 0 {
+		// A unique key whose columns are all NOT NULL, as the precheck allows.
+		t.Key = def.UniqueKey(func(c string) bool {
+			i := t.columnIndex(c)
+			return i >= 0 && !t.Columns[i].Nullable
+		})
+	}
+	uniques := 0
+	for _, ix := range def.Indexes {
+		if ix.Kind == "UNIQUE" {
+			uniques++
+		}
+	}
+	t.OrderSensitive = uniques > 1 || (uniques == 1 && len(def.PrimaryKey) > 0)
+	return def, nil
+}
+
+// destinationOf is the destination table of t, created in a database selected whole and
+// read as def by fromCreate: every column under its own name, as the schema phase creates
+// a table of such a database.
+func (t *Table) destinationOf(def *schema.Definition, source, dest dialect.DatabaseType) dialect.Table {
+	return schema.DestinationTable(def, schema.Target{
+		Dest: dialect.Table{Database: t.DestDB, Name: t.DestTable}, SourceFlavor: source, DestFlavor: dest, Key: t.Key,
+	})
+}
+
+// canonicalCreate restores a CREATE TABLE as SHOW CREATE TABLE prints the table it
+// creates, so that schema.ParseCreateTable reads it as it reads the schema phase's: one
+// element a line, names quoted, keys declared on a column moved to key lines before the
+// table's own (in column order, where the server puts them), every key named as the server
+// names an unnamed one, CHECK constraints in the server's words. Column types, attributes
+// and options are restored by columnText.
+func canonicalCreate(s *ast.CreateTableStmt) (string, error) {
+	var lines []string
+	var keys []*ast.Constraint
+	for _, c := range s.Cols {
+		d := *c
 		d.Options = nil
-		for _, o := range def.Options {
+		for _, o := range c.Options {
 			switch o.Tp {
 			case ast.ColumnOptionPrimaryKey:
-				constraints = append(constraints, &ast.Constraint{Tp: ast.ConstraintPrimaryKey, Keys: []*ast.IndexPartSpecification{{Column: def.Name}}})
+				keys = append(keys, &ast.Constraint{Tp: ast.ConstraintPrimaryKey, Keys: []*ast.IndexPartSpecification{{Column: c.Name}}})
 			case ast.ColumnOptionUniqKey:
-				constraints = append(constraints, &ast.Constraint{Tp: ast.ConstraintUniq, Name: col.Name, Keys: []*ast.IndexPartSpecification{{Column: def.Name}}})
+				keys = append(keys, &ast.Constraint{Tp: ast.ConstraintUniq, Keys: []*ast.IndexPartSpecification{{Column: c.Name}}})
+			case ast.ColumnOptionReference:
+				// MySQL and MariaDB parse an inline REFERENCES and ignore it.
 			default:
 				d.Options = append(d.Options, o)
 			}
 		}
-		text, err := restore(&d)
+		text, err := columnText(&d)
 		if err != nil {
-			return dt, err
+			return "", fmt.Errorf("restoring column %s: %w", c.Name.Name.O, err)
 		}
-		dt.Columns = append(dt.Columns, dialect.Column{Name: col.Name, Definition: strings.TrimPrefix(text, dialect.QuoteIdent(col.Name)+" ")})
+		lines = append(lines, dialect.QuoteIdent(c.Name.Name.O)+" "+text)
 	}
-	var uniques [][]string
-	for _, c := range constraints {
-		if c.Tp == ast.ConstraintPrimaryKey {
-			for _, k := range c.Keys {
-				if k.Column == nil {
-					return dt, fmt.Errorf("the primary key has an expression part")
-				}
-				t.Key = append(t.Key, t.Columns[t.columnIndex(k.Column.Name.O)].Name)
-			}
-			dt.PrimaryKey = slices.Clone(t.Key)
-			continue
+	keys = append(keys, s.Constraints...)
+	used := map[string]bool{}
+	for _, k := range keys {
+		if k.Name != "" && k.Tp != ast.ConstraintCheck {
+			used[strings.ToLower(k.Name)] = true
 		}
-		ix, ok, err := t.indexOf(c)
+	}
+	checks := 0
+	for _, k := range keys {
+		line, err := keyText(k, used, &checks)
 		if err != nil {
-			return dt, err
+			return "", err
 		}
-		if !ok {
-			continue
-		}
-		if ix.Name == "" {
-			ix.Name = ix.Columns[0]
-		}
-		dt.Indexes = append(dt.Indexes, ix)
-		if ix.Kind == "UNIQUE" {
-			uniques = append(uniques, ix.Columns)
-		}
+		lines = append(lines, line)
 	}
-	if len(t.Key) == 0 {
-		// A unique key whose columns are all NOT NULL, as the precheck allows.
-		for _, u := range uniques {
-			if !slices.ContainsFunc(u, func(c string) bool { return t.Columns[t.columnIndex(c)].Nullable }) {
-				t.Key = slices.Clone(u)
-				break
-			}
-		}
-	}
-	t.OrderSensitive = len(uniques) > 1 || (len(uniques) == 1 && len(dt.PrimaryKey) > 0)
 	var opts []string
 	for _, o := range s.Options {
 		text, err := restore(o)
 		if err != nil {
-			return dt, err
+			return "", err
 		}
 		opts = append(opts, text)
 	}
-	dt.Options = strings.Join(opts, " ")
-	return dt, nil
+	return "CREATE TABLE " + dialect.QuoteIdent(s.Table.Name.O) + " (\n  " + strings.Join(lines, ",\n  ") + "\n) " + strings.Join(opts, " "), nil
+}
+
+// keyText is the line of a key or constraint in SHOW CREATE TABLE's words. An unnamed key
+// takes the server's name for it: its first column's, made unique with _2, _3, ... among
+// used (which it joins); an unnamed CHECK constraint is CONSTRAINT_n, counted by checks.
+func keyText(c *ast.Constraint, used map[string]bool, checks *int) (string, error) {
+	if c.Tp == ast.ConstraintCheck {
+		*checks++
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("CONSTRAINT_%d", *checks)
+		}
+		expr, err := restore(c.Expr)
+		if err != nil {
+			return "", err
+		}
+		return "CONSTRAINT " + dialect.QuoteIdent(name) + " CHECK (" + expr + ")", nil
+	}
+	if c.Tp == ast.ConstraintForeignKey {
+		return restore(c) // reported, never migrated
+	}
+	head := map[ast.ConstraintType]string{
+		ast.ConstraintPrimaryKey: "PRIMARY KEY", ast.ConstraintKey: "KEY", ast.ConstraintIndex: "KEY",
+		ast.ConstraintUniq: "UNIQUE KEY", ast.ConstraintUniqKey: "UNIQUE KEY", ast.ConstraintUniqIndex: "UNIQUE KEY",
+		ast.ConstraintFulltext: "FULLTEXT KEY",
+	}[c.Tp]
+	if head == "" {
+		return "", fmt.Errorf("unsupported constraint in CREATE TABLE")
+	}
+	parts := make([]string, len(c.Keys))
+	for i, k := range c.Keys {
+		if k.Column == nil {
+			expr, err := restore(k.Expr)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = "(" + expr + ")"
+		} else {
+			parts[i] = dialect.QuoteIdent(k.Column.Name.O)
+			if k.Length > 0 {
+				parts[i] += fmt.Sprintf("(%d)", k.Length)
+			}
+		}
+		if k.Desc {
+			parts[i] += " DESC"
+		}
+	}
+	line := head
+	if c.Tp != ast.ConstraintPrimaryKey {
+		name := c.Name
+		if name == "" {
+			name = serverKeyName(c, used)
+		}
+		line += " " + dialect.QuoteIdent(name)
+	}
+	line += " (" + strings.Join(parts, ",") + ")"
+	if c.Option != nil {
+		opt, err := restore(c.Option)
+		if err != nil {
+			return "", err
+		}
+		if opt != "" {
+			line += " " + opt
+		}
+	}
+	return line, nil
+}
+
+// serverKeyName names an unnamed key as MySQL and MariaDB do: after its first column
+// (functional_index for an expression), with _2 ... appended when the name is PRIMARY or
+// taken. The name joins used.
+func serverKeyName(c *ast.Constraint, used map[string]bool) string {
+	base := "functional_index"
+	if len(c.Keys) > 0 && c.Keys[0].Column != nil {
+		base = c.Keys[0].Column.Name.O
+	}
+	name := base
+	for n := 2; used[strings.ToLower(name)] || strings.EqualFold(name, "PRIMARY"); n++ {
+		name = fmt.Sprintf("%s_%d", base, n)
+	}
+	used[strings.ToLower(name)] = true
+	return name
 }
 
 func (a *applier) dropTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {

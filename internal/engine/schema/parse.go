@@ -91,6 +91,18 @@ var (
 // ParseCreateTable parses the output of SHOW CREATE TABLE on MySQL, MariaDB or AnalyticDB
 // for MySQL 3.0. It fails, naming the line, on any line it does not recognise: nothing is
 // dropped silently.
+//
+// It is the one reading of a table definition, for both roads to a destination table
+// (schema.DestinationTable): the schema phase gives it SHOW CREATE TABLE, and a CREATE
+// TABLE followed in the binlog reaches it restored in the same form (cdc's
+// canonicalCreate). It is a lexer over canonical text, not a SQL parser, because the text
+// is canonical: one element a line, names quoted, keys named and apart from the columns,
+// and a column's definition is kept as the server printed it, which is what the
+// destination must be given, byte for byte (a parser's restore rewrites literals, drops an
+// ENUM's character set, adds ENFORCED). And it is the only reader of AnalyticDB's SHOW
+// CREATE TABLE (DISTRIBUTED BY, LIFECYCLE, CLUSTERED KEY), which TiDB's parser refuses.
+// DDL from the binlog is user-written and needs a real parser: TiDB's parser reads it, in
+// package cdc, only to restore it in this canonical form.
 func ParseCreateTable(createSQL string) (*Definition, error) {
 	head := createTableHead.FindString(createSQL)
 	if head == "" {

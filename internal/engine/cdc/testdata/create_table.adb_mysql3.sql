@@ -4,7 +4,7 @@ CREATE TABLE `shop_dw`.`orders_2027` (
   `total` DECIMAL(12,2) DEFAULT 0.00 COMMENT 'gross',
   `note` TEXT,
   PRIMARY KEY (`id`),
+  KEY `code` (`code`),
   KEY `by_note` (`note`(16)),
-  KEY `total` (`total` DESC),
-  KEY `code` (`code`)
+  KEY `total` (`total` DESC)
 ) DISTRIBUTED BY HASH(`id`) COMMENT = 'orders of 2027';
