@@ -58,6 +58,7 @@ type Front struct {
 	ln    net.Listener
 	admin *sql.DB
 	meta  *metaStore
+	pks   sync.Map // tableRef -> string: first primary key column, dropped on any table DDL
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -382,6 +383,10 @@ func (s *session) command(p packet) error {
 		return s.forward(p, p.payload, nil)
 	}
 	st := newStatement(string(p.payload[1:]), s.db, p.payload[0] == comStmtPrepare)
+	st.primaryKey = s.f.primaryKey
+	if st.creates() == "TABLE" || st.first("RENAME") {
+		s.f.pks.Clear()
+	}
 	for _, r := range Rules {
 		err := r.apply(st, s.f.cfg.Switches)
 		if err == nil {
@@ -392,7 +397,8 @@ func (s *session) command(p packet) error {
 			s.f.logf("adbfront: refused by rule %s: %s", r.Name, refusal.Message)
 			return s.toClient(packet{seq: p.seq + byte(p.count), payload: errPayload(refusal.Code, refusal.State, refusal.Message)})
 		}
-		return fmt.Errorf("rule %s: %w", r.Name, err)
+		s.f.logf("adbfront: rule %s failed: %v", r.Name, err)
+		return s.toClient(packet{seq: p.seq + byte(p.count), payload: errPayload(1105, "HY000", fmt.Sprintf("[adbfront] rule %s failed: %v", r.Name, err))})
 	}
 	if st.first("USE") && len(st.toks) >= 2 {
 		db := st.toks[1].name()
@@ -445,6 +451,26 @@ func (s *session) forward(p packet, payload []byte, after []action) error {
 	}
 	reply.seq -= byte(s.seqDelta.Load())
 	return s.toClient(reply)
+}
+
+// primaryKey returns the first primary key column of ref, cached.
+func (f *Front) primaryKey(ref tableRef) (string, error) {
+	if v, ok := f.pks.Load(ref); ok {
+		return v.(string), nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var col string
+	err := f.admin.QueryRowContext(ctx, "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX LIMIT 1",
+		ref.Schema, ref.Table).Scan(&col)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the primary key of %s: %w", ref, err)
+	}
+	f.pks.Store(ref, col)
+	return col, nil
 }
 
 // answer writes a result the front computed itself (SHOW CREATE TABLE).

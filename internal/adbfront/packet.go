@@ -238,9 +238,11 @@ func readLenencInt(b []byte) (uint64, int) {
 	}
 }
 
-// greetingCaps clears the capability bits the front does not carry (TLS and
-// compression) in a server greeting (HandshakeV10) and returns the server's
-// capability flags after the change.
+// greetingCaps clears the capability bits the front does not carry in a
+// server greeting (HandshakeV10): TLS, compression, and MariaDB's extended
+// capabilities (cached metadata, extended type info, bulk operations), so
+// clients speak the plain MySQL protocol, as they would to AnalyticDB. It
+// returns the server's capability flags after the change.
 func greetingCaps(p []byte) (uint32, error) {
 	if len(p) < 1 || p[0] != 10 {
 		return 0, fmt.Errorf("server greeting is not protocol version 10")
@@ -258,6 +260,11 @@ func greetingCaps(p []byte) (uint32, error) {
 	caps := uint32(lower)
 	if len(p) >= off+7 {
 		caps |= uint32(binary.LittleEndian.Uint16(p[off+5:])) << 16
+	}
+	// Status 2, upper capabilities 2, auth data length 1, filler 6, then
+	// MariaDB's extended capabilities when CLIENT_MYSQL (bit 0) is clear.
+	if lower&1 == 0 && len(p) >= off+18 {
+		binary.LittleEndian.PutUint32(p[off+14:], 0)
 	}
 	return caps, nil
 }

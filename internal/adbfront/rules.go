@@ -281,7 +281,11 @@ func columns(node ast.StmtNode) []*ast.ColumnDef {
 	case *ast.AlterTableStmt:
 		var cols []*ast.ColumnDef
 		for _, spec := range n.Specs {
-			cols = append(cols, spec.NewColumns...)
+			for _, col := range spec.NewColumns {
+				if col.Tp != nil { // ALTER COLUMN ... SET DEFAULT names a column without a type
+					cols = append(cols, col)
+				}
+			}
 		}
 		return cols
 	}
@@ -586,12 +590,16 @@ func ruleFourByteUTF8(st *statement, sw Switches) error {
 				opts = append(opts, o)
 			}
 		}
-		n.Options = append(opts, &ast.TableOption{Tp: ast.TableOptionCharset, StrValue: "utf8mb3", Default: true})
+		n.Options = append(opts, &ast.TableOption{Tp: ast.TableOptionCharset, StrValue: "utf8mb3"})
 		st.nodeEdited = true
 	}
 	return nil
 }
 
+// ruleInsertIgnore makes MariaDB skip a duplicate key the way the page
+// says, with "ON DUPLICATE KEY UPDATE pk = pk" rather than INSERT IGNORE:
+// IGNORE would also turn every data error (a bad date, a 4-byte character
+// in a utf8mb3 column) into a warning, which the page does not say.
 func ruleInsertIgnore(st *statement, sw Switches) error {
 	if !st.first("INSERT") {
 		return nil
@@ -603,13 +611,36 @@ func ruleInsertIgnore(st *statement, sw Switches) error {
 	if i < len(st.toks) && st.toks[i].is("IGNORE") {
 		return nil
 	}
+	if i < len(st.toks) && st.toks[i].is("INTO") {
+		i++
+	}
+	ref, _, ok := tableName(st.toks, i)
+	if !ok {
+		return nil
+	}
+	if ref.Schema == "" {
+		ref.Schema = st.db
+	}
+	end := len(st.toks)
 	for j, t := range st.toks {
 		if t.depth == 0 && t.is("ON") && j+1 < len(st.toks) && st.toks[j+1].is("DUPLICATE") {
 			return nil // ON DUPLICATE KEY UPDATE says what to do with a duplicate
 		}
+		if t.depth == 0 && t.text == ";" {
+			end = j
+			break
+		}
 	}
-	at := st.toks[i-1].end
-	st.setText(st.text[:at] + " IGNORE" + st.text[at:])
+	if st.primaryKey == nil || end == 0 {
+		return nil
+	}
+	pk, err := st.primaryKey(ref)
+	if err != nil || pk == "" {
+		return err // no primary key: no duplicate to skip
+	}
+	col := quoteName(pk)
+	at := st.toks[end-1].end
+	st.setText(st.text[:at] + " ON DUPLICATE KEY UPDATE " + col + " = " + col + st.text[at:])
 	return nil
 }
 

@@ -69,6 +69,10 @@ type statement struct {
 	parsed     bool
 	nodeEdited bool // a rule changed node: finalText restores it
 
+	// primaryKey returns the first primary key column of a table ("" when it
+	// has none); nil when the front cannot look it up.
+	primaryKey func(tableRef) (string, error)
+
 	answer answerFunc
 	after  []action
 
