@@ -208,6 +208,7 @@ func (f *Front) serve(client net.Conn) {
 	go func() {
 		defer close(done)
 		s.relayUp()
+		close(s.held)      // relayUp was its only sender: a waiting forward ends
 		_ = client.Close() // the upstream side ended: end the client's too
 	}()
 	s.commands()
@@ -437,7 +438,10 @@ func (s *session) forward(p packet, payload []byte, after []action) error {
 	if len(after) == 0 {
 		return nil
 	}
-	reply := <-s.held
+	reply, ok := <-s.held
+	if !ok {
+		return io.EOF // MariaDB closed the connection
+	}
 	if len(reply.payload) > 0 && reply.payload[0] == 0x00 {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

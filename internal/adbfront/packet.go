@@ -24,7 +24,6 @@ const (
 	clientProtocol41    = 0x00000200
 	clientSSL           = 0x00000800
 	clientSecureConn    = 0x00008000
-	clientPluginAuth    = 0x00080000
 	clientAuthLenenc    = 0x00200000
 	clientDeprecateEOF  = 0x01000000
 

@@ -164,12 +164,13 @@ func ruleLockingReads(st *statement, sw Switches) error {
 func ruleKillProcess(st *statement, sw Switches) error {
 	if st.first("KILL", "PROCESS") {
 		st.setText("KILL CONNECTION " + st.text[st.toks[1].end:])
+		st.killProcess = true
 	}
 	return nil
 }
 
 func ruleKillMySQL(st *statement, sw Switches) error {
-	if !st.first("KILL") || st.first("KILL", "CONNECTION") && st.original != st.text { // rewritten KILL PROCESS
+	if !st.first("KILL") || st.killProcess {
 		return nil
 	}
 	if sw.MySQLKill == "allow" {

@@ -64,6 +64,8 @@ type statement struct {
 	toks     []token
 	db       string // the session's database
 	prepare  bool   // COM_STMT_PREPARE, not COM_QUERY
+	// killProcess is set when the statement was KILL PROCESS, now KILL CONNECTION.
+	killProcess bool
 
 	node       ast.StmtNode // DDL parsed after the table clauses are cut
 	parsed     bool
