@@ -37,6 +37,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/authlimit"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/clock"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/console"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
@@ -70,7 +72,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("adbmigrate-runner", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8765", "address to serve the API on; a non-loopback address needs --tls-cert and --tls-key, or --insecure")
 	dataDir := fs.String("data-dir", "", "directory for the store, the store key and the generated token (required)")
-	tokenFile := fs.String("token-file", "", "file holding the API token (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token, generated if missing)")
+	tokenFile := fs.String("token-file", "", "file holding the API token, 32 characters or more (default: $ADBMIGRATE_TOKEN, else DATA_DIR/token, generated if missing)")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve HTTPS with; needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP on a non-loopback --listen address (behind a TLS-terminating proxy, say)")
@@ -188,12 +190,13 @@ func run(args []string) error {
 		return fmt.Errorf("listening on %s (is another runner using it?): %w", *listen, err)
 	}
 	// The web console at /ui signs in with the token into a cookie; everything else is the
-	// API with its bearer token.
+	// API with its bearer token. Wrong tokens at either count toward one refusal per address.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	con := console.New(st, log, token, version, console.Options{SampleEvery: *consoleSample})
+	limit := authlimit.New(clock.Real(), log, authlimit.Options{})
+	con := console.New(st, log, token, limit, version, console.Options{SampleEvery: *consoleSample})
 	go con.Run(ctx)
-	handler := server.New(st, box, sched, log, token, version)
+	handler := server.New(st, box, sched, log, token, limit, version)
 	if clustered {
 		handler.SetNodes(cl.nodes)
 		peers, err := cf.peerClient()
@@ -249,10 +252,18 @@ func run(args []string) error {
 	return err
 }
 
+// minTokenLength is the fewest characters a given API token may have: 32 hex digits are
+// 128 bits. The generated token has 64 (256 bits).
+const minTokenLength = 32
+
 // loadToken returns the API token: $ADBMIGRATE_TOKEN, else the token file, else
-// DATA_DIR/token, generated with mode 0600 when missing. The token itself is never logged.
+// DATA_DIR/token, generated with mode 0600 when missing. A token shorter than
+// minTokenLength is refused. The token itself is never logged.
 func loadToken(dataDir, tokenFile string, log *slog.Logger) (string, error) {
 	if t := strings.TrimSpace(os.Getenv("ADBMIGRATE_TOKEN")); t != "" {
+		if err := checkTokenLength(t, "ADBMIGRATE_TOKEN", "unset ADBMIGRATE_TOKEN"); err != nil {
+			return "", err
+		}
 		log.Info("API token taken from ADBMIGRATE_TOKEN")
 		return t, nil
 	}
@@ -266,6 +277,13 @@ func loadToken(dataDir, tokenFile string, log *slog.Logger) (string, error) {
 		t := strings.TrimSpace(string(b))
 		if t == "" {
 			return "", fmt.Errorf("token file %s is empty: put a token in it or remove it to have one generated", path)
+		}
+		what, unset := "--token-file "+path, "drop --token-file"
+		if tokenFile == "" {
+			what, unset = "token file "+path, "remove the file"
+		}
+		if err := checkTokenLength(t, what, unset); err != nil {
+			return "", err
 		}
 		log.Info("API token read from file", "path", path)
 		return t, nil
@@ -282,6 +300,17 @@ func loadToken(dataDir, tokenFile string, log *slog.Logger) (string, error) {
 	}
 	log.Info("API token generated", "path", path)
 	return t, nil
+}
+
+// checkTokenLength refuses a token shorter than minTokenLength taken from source; unset
+// says how to have the runner generate one instead.
+func checkTokenLength(token, source, unset string) error {
+	if len(token) >= minTokenLength {
+		return nil
+	}
+	return fmt.Errorf("the API token in %s has %d characters, fewer than the %d needed to resist guessing: "+
+		"put a longer one there (openssl rand -hex 32 makes one of 64), or %s to have the runner generate one into the --data-dir",
+		source, len(token), minTokenLength, unset)
 }
 
 // serverTLS checks the listen address against the TLS flags and loads the certificate.

@@ -209,8 +209,9 @@ func TestGeneratedTokenIsPrivateAndNotLogged(t *testing.T) {
 	if err != nil || again != tok {
 		t.Errorf("second start read token %q, %v; want the generated one", again, err)
 	}
-	t.Setenv("ADBMIGRATE_TOKEN", "from-env")
-	if got, _ := loadToken(dir, "", log); got != "from-env" {
+	const fromEnv = "from-env-0123456789abcdef0123456789"
+	t.Setenv("ADBMIGRATE_TOKEN", fromEnv)
+	if got, _ := loadToken(dir, "", log); got != fromEnv {
 		t.Errorf("with ADBMIGRATE_TOKEN set got %q", got)
 	}
 }
@@ -392,7 +393,7 @@ func TestNonLoopbackListenNeedsTLSOrInsecure(t *testing.T) {
 	for _, listen := range []string{"0.0.0.0:0", ":0", "[::]:0"} {
 		dataDir := filepath.Join(t.TempDir(), "data")
 		cmd := exec.Command(runnertest.Binary(t), "--listen", listen, "--data-dir", dataDir)
-		cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN=tok")
+		cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN=0123456789abcdef0123456789abcdef")
 		out, err := cmd.CombinedOutput()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() == 0 {

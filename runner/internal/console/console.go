@@ -6,8 +6,10 @@
 // It authenticates with the runner's API token, entered once in a login form and kept as a
 // session cookie (HttpOnly, SameSite=Strict, path /ui, host-only, Secure over TLS). The
 // cookie holds an HMAC of the token, not the token, so changing the token ends every
-// session. Without the cookie every page is the login form and no data is served. The
-// console only reads the store; the /v1 API and its bearer token are untouched.
+// session. Wrong tokens count against the client address in the Limiter the API shares:
+// an address that sent too many gets 429 with Retry-After from the login. Without the
+// cookie every page is the login form and no data is served. The console only reads the
+// store; the /v1 API and its bearer token are untouched.
 package console
 
 import (
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/authlimit"
 )
 
 //go:embed assets
@@ -53,6 +56,7 @@ type Console struct {
 	store   Reader
 	log     *slog.Logger
 	token   []byte
+	limit   *authlimit.Limiter
 	session []byte // the cookie value that proves the token
 	version string
 	opts    Options
@@ -62,8 +66,9 @@ type Console struct {
 	samples map[string]*ring
 }
 
-// New returns a console over st that accepts token.
-func New(st Reader, log *slog.Logger, token, version string, opts Options) *Console {
+// New returns a console over st that accepts token. limit (not nil) counts wrong tokens
+// per client address; pass the API's, so that both count toward one refusal.
+func New(st Reader, log *slog.Logger, token string, limit *authlimit.Limiter, version string, opts Options) *Console {
 	if opts.SampleEvery <= 0 {
 		opts.SampleEvery = 5 * time.Second
 	}
@@ -78,6 +83,7 @@ func New(st Reader, log *slog.Logger, token, version string, opts Options) *Cons
 		pages:   template.Must(template.ParseFS(assets, "assets/*.html")),
 		samples: map[string]*ring{},
 		token:   []byte(token),
+		limit:   limit,
 	}
 }
 
@@ -156,6 +162,8 @@ func (c *Console) authenticated(r *http.Request) bool {
 type pageData struct {
 	Version string
 	Error   string
+	// RetryAfter is, with Error "throttled", how many seconds the client must wait.
+	RetryAfter int
 }
 
 // page is the console for a signed-in browser, else the login form.
@@ -172,18 +180,33 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// login checks the token from the form and sets the session cookie.
+// login checks the token from the form and sets the session cookie. A client address that
+// sent too many wrong tokens gets the login form with 429 and Retry-After, its token
+// unread; a wrong token counts toward that, an empty one does not.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	if wait := c.limit.Wait(r); wait > 0 {
+		authlimit.SetRetryAfter(w, wait)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		data := pageData{Version: c.version, Error: "throttled", RetryAfter: authlimit.Seconds(wait)}
+		if err := c.pages.ExecuteTemplate(w, "login.html", data); err != nil {
+			c.log.Warn("console: rendering page", "page", "login.html", "error", err)
+		}
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
 		http.Redirect(w, r, "/ui/?error=form", http.StatusSeeOther)
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), c.token) != 1 {
-		c.log.Warn("console: sign-in with a wrong token", "remote", r.RemoteAddr)
+	if got := r.PostForm.Get("token"); subtle.ConstantTimeCompare([]byte(got), c.token) != 1 {
+		if got != "" {
+			c.limit.Fail(r, "console")
+		}
 		http.Redirect(w, r, "/ui/?error=token", http.StatusSeeOther)
 		return
 	}
+	c.limit.Succeed(r)
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: string(c.session), Path: "/ui",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,

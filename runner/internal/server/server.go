@@ -23,6 +23,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/authlimit"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/scheduler"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
@@ -38,6 +39,7 @@ type Server struct {
 	sched   *scheduler.Scheduler
 	log     *slog.Logger
 	token   []byte
+	limit   *authlimit.Limiter
 	version string
 	// owner finds the runner that owns a task in a runner cluster, to forward live
 	// operations to; nil for a single runner (SetOwner).
@@ -54,9 +56,11 @@ type Server struct {
 	probe func(context.Context, engine.Endpoint) (engine.Facts, error)
 }
 
-// New returns the API server. token is the bearer token every request must carry.
-func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token, version string) *Server {
-	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), version: version, probe: engine.Probe}
+// New returns the API server. token is the bearer token every request must carry; limit
+// (not nil) counts wrong tokens per client address and refuses an address that sent too
+// many, and is shared with the web console.
+func New(st store.Store, box *secret.Box, sched *scheduler.Scheduler, log *slog.Logger, token string, limit *authlimit.Limiter, version string) *Server {
+	return &Server{store: st, box: box, sched: sched, log: log, token: []byte(token), limit: limit, version: version, probe: engine.Probe}
 }
 
 // SetNodes makes GET /v1/nodes answer with what nodes returns (cluster mode); call it
@@ -111,15 +115,27 @@ func (s *Server) Handler() http.Handler {
 	return s.authenticate(mux)
 }
 
-// authenticate refuses every request without the bearer token, before routing.
+// authenticate refuses every request without the bearer token, before routing. A client
+// address that sent too many wrong tokens gets 429 with Retry-After, whatever its token,
+// until its wait ends; a wrong token counts toward that, a missing one (no guess) does not.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wait := s.limit.Wait(r); wait > 0 {
+			authlimit.SetRetryAfter(w, wait)
+			writeJSON(w, http.StatusTooManyRequests, api.ErrorBody{Error: fmt.Sprintf("too many wrong tokens from this address: "+
+				"try again in %d s with the runner's token (ADBMIGRATE_TOKEN or the data dir's token file)", authlimit.Seconds(wait))})
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), s.token) != 1 {
+			if ok && got != "" {
+				s.limit.Fail(r, "api")
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="adbmigrate-runner"`)
 			writeJSON(w, http.StatusUnauthorized, api.ErrorBody{Error: "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the runner's token (ADBMIGRATE_TOKEN or the data dir's token file)"})
 			return
 		}
+		s.limit.Succeed(r)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -14,6 +14,9 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/authlimit"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/clock"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/clock/clocktesting"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/secret"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
@@ -22,8 +25,16 @@ const testToken = "test-token"
 
 // newTestServer returns a server on a fresh store holding two connections, conn-src and
 // conn-dst, whose probe succeeds without a database. It has no scheduler: requests that
-// pass validation and would start a task must not be sent to it.
+// pass validation and would start a task must not be sent to it. Its Limiter reads the
+// real clock.
 func newTestServer(t testing.TB, logs io.Writer) (*Server, store.Store) {
+	t.Helper()
+	return newLimitedTestServer(t, logs, nil)
+}
+
+// newLimitedTestServer is newTestServer with the Limiter limit, whose log should be logs;
+// nil is one with the real clock and default options.
+func newLimitedTestServer(t testing.TB, logs io.Writer, limit *authlimit.Limiter) (*Server, store.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(store.Path(dir))
@@ -49,7 +60,11 @@ func newTestServer(t testing.TB, logs io.Writer) (*Server, store.Store) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	s := New(st, box, nil, slog.New(slog.NewJSONHandler(logs, nil)), testToken, "test")
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	if limit == nil {
+		limit = authlimit.New(clock.Real(), log, authlimit.Options{})
+	}
+	s := New(st, box, nil, log, testToken, limit, "test")
 	s.probe = func(context.Context, engine.Endpoint) (engine.Facts, error) {
 		return engine.Facts{ServerVersion: "11.4.0-MariaDB", Flavor: "mariadb"}, nil
 	}
@@ -290,4 +305,82 @@ func TestMetricsReadTasksFromTheStore(t *testing.T) {
 		t.Errorf("the failed scrape was not logged: %s", logs.String())
 	}
 	assertJSONLines(t, logs.String())
+}
+
+// Wrong bearer tokens from one address: the first five are 401, then that address gets 429
+// with Retry-After, even with the right token, until the wait has passed, while the right
+// token from another address is served at once. A missing token is no guess and does not
+// count. Every wrong token is logged with the client address, never the token.
+func TestWrongTokensAreThrottledPerAddress(t *testing.T) {
+	clk := clocktesting.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var logs bytes.Buffer
+	limit := authlimit.New(clk, slog.New(slog.NewJSONHandler(&logs, nil)), authlimit.Options{Free: 5, Base: time.Second, Max: 8 * time.Second})
+	s, _ := newLimitedTestServer(t, &logs, limit)
+	h := s.Handler()
+	send := func(addr, token string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest("POST", "/v1/tasks", strings.NewReader("{}"))
+		req.RemoteAddr = addr
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	const attacker, friend = "203.0.113.5:51000", "203.0.113.6:51000"
+	for i := range 3 {
+		if rec := send(attacker, ""); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("request %d without a token: %d, want 401", i+1, rec.Code)
+		}
+	}
+	for i := range 5 {
+		if rec := send(attacker, "guess-"+string(rune('a'+i))); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d, want 401: %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	for _, token := range []string{"guess-f", testToken} {
+		rec := send(attacker, token)
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" || !strings.Contains(rec.Body.String(), "too many wrong tokens") {
+			t.Fatalf("token %q after five wrong ones: %d Retry-After %q %s, want 429 with Retry-After 1", token, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+	}
+	if rec := send(friend, testToken); rec.Code == http.StatusTooManyRequests || rec.Code == http.StatusUnauthorized {
+		t.Fatalf("the right token from another address while one is refused: %d %s", rec.Code, rec.Body)
+	}
+	// The wait doubles with the next wrong token.
+	clk.Advance(time.Second)
+	if rec := send(attacker, "guess-g"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("wrong token after the wait: %d, want 401", rec.Code)
+	}
+	if rec := send(attacker, testToken); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "2" {
+		t.Fatalf("after a sixth wrong token: %d Retry-After %q, want 429 with 2", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	// The right token after the wait is served and resets the count.
+	clk.Advance(2 * time.Second)
+	if rec := send(attacker, testToken); rec.Code == http.StatusTooManyRequests || rec.Code == http.StatusUnauthorized {
+		t.Fatalf("the right token after the wait: %d %s", rec.Code, rec.Body)
+	}
+	if rec := send(attacker, "guess-h"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("a wrong token after a success: %d, want 401", rec.Code)
+	}
+	if rec := send(attacker, testToken); rec.Code == http.StatusTooManyRequests {
+		t.Fatalf("one wrong token after a success is refused: %d", rec.Code)
+	}
+
+	failures := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(line, "guess-") || strings.Contains(line, testToken) {
+			t.Errorf("a log line holds a token: %s", line)
+		}
+		if strings.Contains(line, `"msg":"authentication failed`) {
+			failures++
+			if !strings.Contains(line, `"client":"203.0.113.5"`) || !strings.Contains(line, `"via":"api"`) {
+				t.Errorf("failure logged without the client address: %s", line)
+			}
+		}
+	}
+	if failures != 7 {
+		t.Errorf("%d failures logged, want the 7 wrong tokens:\n%s", failures, logs.String())
+	}
 }
