@@ -196,8 +196,22 @@ func precheckItemsValue(ctx context.Context, items []api.PrecheckItem, diags *di
 	return v
 }
 
-// spec is the API request for the model.
+// spec is the API request for the planned model. A task without incremental migration
+// sends no dml_operations or ddl_operations: the plan holds their schema default, which
+// applies only to incremental migration, and the runner refuses operations on a task that
+// has none (vocab.DMLOrDefault and vocab.DDLOrDefault give the same default back when the
+// task is read, so the plan and the state agree).
 func (m *taskModel) spec(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
+	spec, diags := m.values(ctx)
+	if !slices.Contains(spec.MigrationTypes, api.MigrationIncremental) {
+		spec.DMLOperations, spec.DDLOperations = nil, nil
+	}
+	return spec, diags
+}
+
+// values is the model's values as a task spec, every field as the model has it: for the
+// configuration, what the user set.
+func (m *taskModel) values(ctx context.Context) (api.TaskSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	spec := api.TaskSpec{
 		Name:                    m.Name.ValueString(),

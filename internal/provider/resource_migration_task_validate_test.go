@@ -171,6 +171,18 @@ func TestAccMigrationTask_planValidation(t *testing.T) {
 					plancheck.ExpectKnownValue("adbmigrate_connection.c", tfjsonpath.New("tls").AtMapKey("mode"), knownvalue.StringExact("verify_identity")),
 				}},
 			},
+			{
+				// Migration types known only after apply: the rules that read them wait for
+				// them, and the plan goes through.
+				Config: connectionHCL("mode = \"verify_identity\"\n    ca_pem = "+strconv.Quote(caPEM)) + planTaskHCL(
+					`adbmigrate_connection.c.id == "" ? ["full"] : ["full", "incremental"]`, `
+  dml_operations = ["insert"]
+  incremental_throttling {
+    rps = 100
+  }`, ""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
 		},
 	})
 }

@@ -11,6 +11,7 @@
 package taskrules
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,10 +25,19 @@ import (
 )
 
 // FieldError is a rule a task spec breaks. Field is the path of the offending field in the
-// API's JSON, such as objects[0].tables[1].etl.set.total; Message says what is wrong.
+// API's JSON, such as objects[0].tables[1].etl.set.total; Message says what is wrong and,
+// for a rule across fields, how to fix it.
+//
+// A rule on one field's value leaves Rule and Reads empty: the provider checks those with
+// its attributes' own validators. A rule across fields names itself in Rule, in Title Case
+// ("Setting Needs Incremental Migration"), and lists in Reads the other fields it reads,
+// so that a caller that does not know every value yet (the provider at plan time) can
+// leave out a rule that read one it does not know.
 type FieldError struct {
 	Field   string
 	Message string
+	Rule    string
+	Reads   []string
 }
 
 func (e *FieldError) Error() string { return e.Message }
@@ -36,12 +46,20 @@ func fieldError(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// crossFieldError is the FieldError of rule, a rule across field and reads.
+func crossFieldError(rule, field string, reads []string, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...), Rule: rule, Reads: reads}
+}
+
 // Validate checks a task spec's fields and returns nil, or every rule the spec breaks: an
 // errors.Join of *FieldError in the order the fields are checked (errors.As finds the
-// first; a table block contributes its first broken rule). Callers that answer with one
-// error, like the runner's API, use the first; the provider can show them all. Whether the
-// connections it names exist is for the caller, which knows them; what the source and
-// destination hold is for the precheck.
+// first), a field's own value checked before the rules across it and other fields. Callers
+// that answer with one error, like the runner's API, use the first; the provider shows the
+// rules across fields on their attributes. Whether the connections it names exist is for
+// the caller, which knows them; what the source and destination hold is for the precheck.
+//
+// Validate is for a spec on its way in (create and update): a task stored by an older
+// runner, under older rules, is not checked again when it is loaded or run.
 func Validate(t api.TaskSpec) error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
@@ -97,7 +115,9 @@ func Validate(t api.TaskSpec) error {
 		add(fieldError("instance_class", "instance_class %q is not one of %s", t.InstanceClass, strings.Join(vocab.InstanceClasses, ", ")))
 	}
 	if t.MergeTables && slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
-		add(fieldError("merge_tables", "merge_tables is available only without incremental migration"))
+		add(crossFieldError("Merge Tables Needs a Task Without Incremental Migration", "merge_tables", []string{"migration_types"},
+			"merge_tables = true writes every selected table into one destination table, which only a schema and full migration can do. "+
+				"Remove %q from migration_types, or set merge_tables = false (or create a separate task for the merged tables)", api.MigrationIncremental))
 	}
 	if th := t.FullThrottling; th != nil && (th.SourceQPS < 0 || th.RPS < 0 || th.MBPS < 0) {
 		add(fieldError("full_throttling", "full_throttling rates must not be negative"))
@@ -112,6 +132,9 @@ func Validate(t api.TaskSpec) error {
 	}
 	add(Operations("dml_operations", t.DMLOperations, api.DMLOperations))
 	add(Operations("ddl_operations", t.DDLOperations, api.DDLOperations))
+	for _, err := range typeSpecific(t) {
+		add(err)
+	}
 	if err := RetryTimesInRange(t.RetryTimeForFailedConnections, t.RetryTimeForOtherIssues); err != nil {
 		add(err) // their order means nothing while one is out of range
 	} else {
@@ -126,32 +149,86 @@ func Validate(t api.TaskSpec) error {
 		}
 	}
 	if v := t.DataVerification; v != nil {
-		switch v.Mode {
-		case "", api.VerifyNone, api.VerifyFull:
-			if v.SamplePercent != 0 {
-				add(fieldError("data_verification.sample_percent", "data_verification.sample_percent applies only to mode %q", api.VerifySampled))
-			}
-		case api.VerifySampled:
-			if v.SamplePercent < 1 || v.SamplePercent > 100 {
-				add(fieldError("data_verification.sample_percent", "data_verification.sample_percent %d is outside 1..100", v.SamplePercent))
-			}
-		default:
-			add(fieldError("data_verification.mode", "data_verification.mode %q is not one of %s, %s, %s", v.Mode, api.VerifyNone, api.VerifyFull, api.VerifySampled))
-		}
-		if v.Repair && (v.Mode == "" || v.Mode == api.VerifyNone) {
-			add(fieldError("data_verification.repair", "data_verification.repair needs mode %s or %s", api.VerifyFull, api.VerifySampled))
-		}
+		add(dataVerification(*v))
 	}
 	add(SchemaObjects(t.MigrationTypes, t.SchemaObjects))
 	if d := t.SchemaObjectsDefiner; d != "" && !slices.Contains(api.Definers, d) {
 		add(fieldError("schema_objects_definer", "schema_objects_definer %q is not one of %v", d, api.Definers))
 	}
+	incremental := slices.Contains(t.MigrationTypes, api.MigrationIncremental)
 	for i, o := range t.Objects {
 		for j, tb := range o.Tables {
-			add(validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb))
+			for _, err := range validateTable(fmt.Sprintf("objects[%d].tables[%d]", i, j), tb, incremental) {
+				add(err)
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// needsIncremental is the error of setting field, whose name users read as name, on a task
+// without incremental migration.
+func needsIncremental(field, name string) error {
+	return crossFieldError("Setting Needs Incremental Migration", field, []string{"migration_types"},
+		"%s applies only to incremental migration, and migration_types does not include %q. Add %q to migration_types, or remove %s",
+		name, api.MigrationIncremental, api.MigrationIncremental, name)
+}
+
+// typeSpecific refuses the task-level settings that its migration types would ignore:
+// operations and incremental_throttling without incremental migration, full_throttling
+// without full. Operations count as set when they name any: an empty list names none.
+func typeSpecific(t api.TaskSpec) []error {
+	var errs []error
+	if !slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
+		if len(t.DMLOperations) > 0 {
+			errs = append(errs, needsIncremental("dml_operations", "dml_operations"))
+		}
+		if len(t.DDLOperations) > 0 {
+			errs = append(errs, needsIncremental("ddl_operations", "ddl_operations"))
+		}
+		if t.IncrementalThrottling != nil {
+			errs = append(errs, needsIncremental("incremental_throttling", "incremental_throttling"))
+		}
+	}
+	if t.FullThrottling != nil && !slices.Contains(t.MigrationTypes, api.MigrationFull) {
+		errs = append(errs, crossFieldError("Setting Needs Full Migration", "full_throttling", []string{"migration_types"},
+			"full_throttling limits the full data migration, and migration_types does not include %q. Add %q to migration_types, or remove the full_throttling block",
+			api.MigrationFull, api.MigrationFull))
+	}
+	return errs
+}
+
+// dataVerification checks that sample_percent comes with, and only with, the sampled
+// mode, and that repair has something to repair. An empty mode is none.
+func dataVerification(v api.DataVerification) error {
+	const (
+		modeField    = "data_verification.mode"
+		percentField = "data_verification.sample_percent"
+	)
+	mode := cmp.Or(v.Mode, api.VerifyNone)
+	switch mode {
+	case api.VerifyNone, api.VerifyFull:
+		if v.SamplePercent != 0 {
+			return crossFieldError("Sample Percentage Without Sampling", percentField, []string{modeField},
+				"sample_percent applies only to mode = %q, and mode is %q. Remove sample_percent or set mode = %q", api.VerifySampled, mode, api.VerifySampled)
+		}
+	case api.VerifySampled:
+		if v.SamplePercent == 0 {
+			return crossFieldError("Missing Sample Percentage", percentField, []string{modeField},
+				"with mode = %q, verification checks a share of the chunks: set sample_percent (1..100), or use mode = %q", api.VerifySampled, api.VerifyFull)
+		}
+		if v.SamplePercent < 1 || v.SamplePercent > 100 {
+			return fieldError(percentField, "%s %d is outside 1..100", percentField, v.SamplePercent)
+		}
+	default:
+		return fieldError(modeField, "%s %q is not one of %s, %s, %s", modeField, v.Mode, api.VerifyNone, api.VerifyFull, api.VerifySampled)
+	}
+	if v.Repair && mode == api.VerifyNone {
+		return crossFieldError("Repair Without Verification", "data_verification.repair", []string{modeField},
+			"repair rewrites the rows that verification finds different, and mode is %q. Set mode to %q or %q, or remove repair",
+			api.VerifyNone, api.VerifyFull, api.VerifySampled)
+	}
+	return nil
 }
 
 // SelectedOnce refuses a database selected by two objects, and a table selected twice
@@ -164,7 +241,7 @@ func SelectedOnce(objects []api.Object) error {
 			continue
 		}
 		if first, ok := databases[o.Database]; ok {
-			return fieldError(fmt.Sprintf("objects[%d].database", i),
+			return crossFieldError("Database Selected Twice", fmt.Sprintf("objects[%d].database", i), []string{fmt.Sprintf("objects[%d].database", first)},
 				"database %q is selected by object blocks %d and %d: merge them into one object block, with a table block for each table", o.Database, first, i)
 		}
 		databases[o.Database] = i
@@ -174,7 +251,8 @@ func SelectedOnce(objects []api.Object) error {
 				continue
 			}
 			if first, ok := tables[tb.Name]; ok {
-				return fieldError(fmt.Sprintf("objects[%d].tables[%d].name", i, j),
+				return crossFieldError("Table Selected Twice", fmt.Sprintf("objects[%d].tables[%d].name", i, j),
+					[]string{fmt.Sprintf("objects[%d].tables[%d].name", i, first)},
 					"table %q of database %q is selected by table blocks %d and %d: keep one table block for it", tb.Name, o.Database, first, j)
 			}
 			tables[tb.Name] = j
@@ -192,7 +270,8 @@ func SchemaObjects(migrationTypes []api.MigrationType, kinds []api.SchemaObject)
 		}
 	}
 	if len(kinds) > 0 && !slices.Contains(migrationTypes, api.MigrationSchema) {
-		return fieldError("schema_objects", "schema_objects needs schema migration: add %q to migration_types", api.MigrationSchema)
+		return crossFieldError("Setting Needs Schema Migration", "schema_objects", []string{"migration_types"},
+			"schema_objects needs schema migration: add %q to migration_types", api.MigrationSchema)
 	}
 	return nil
 }
@@ -241,49 +320,114 @@ func RetryTimesOrdered(conn, other int) error {
 		other = api.DefaultRetryTimeForOtherIssues
 	}
 	if other >= conn {
-		return fieldError("retry_time_for_other_issues", "retry_time_for_other_issues (%d minutes) must be lower than retry_time_for_failed_connections (%d minutes%s)", other, conn, connDefault)
+		return crossFieldError("Retry Time for Other Issues Too Long", "retry_time_for_other_issues", []string{"retry_time_for_failed_connections"},
+			"retry_time_for_other_issues (%d minutes) must be lower than retry_time_for_failed_connections (%d minutes%s). "+
+				"Lower retry_time_for_other_issues or raise retry_time_for_failed_connections", other, conn, connDefault)
 	}
 	return nil
 }
 
-// validateTable checks one table block's fields; field is its path.
-func validateTable(field string, tb api.Table) error {
+// validateTable checks one table block's fields, field being its path, and returns every
+// rule the block breaks; incremental says whether the task has incremental migration.
+func validateTable(field string, tb api.Table, incremental bool) []error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if tb.TableType != "" && !slices.Contains(api.TableTypes, tb.TableType) {
-		return fieldError(field+".table_type", "table_type %q is not fact or dimension", tb.TableType)
+		add(fieldError(field+".table_type", "table_type %q is not fact or dimension", tb.TableType))
 	}
 	if tb.PartitionRule != "" && !slices.Contains(api.PartitionRules, tb.PartitionRule) {
-		return fieldError(field+".partition_rule", "partition_rule %q is not value, day, month or year", tb.PartitionRule)
+		add(fieldError(field+".partition_rule", "partition_rule %q is not value, day, month or year", tb.PartitionRule))
 	}
 	if tb.PartitionLifecycle < 0 {
-		return fieldError(field+".partition_lifecycle", "partition_lifecycle must be 1 or more")
+		add(fieldError(field+".partition_lifecycle", "partition_lifecycle must be 1 or more"))
 	}
 	if _, err := taskexpr.ParseWhere(tb.Where); err != nil {
-		return fieldError(field+".where", "where %q cannot be used: %v", tb.Where, err)
+		add(fieldError(field+".where", "where %q cannot be used: %v", tb.Where, err))
 	}
 	seen := map[string]bool{}
 	for k, c := range tb.Columns {
 		if c == "" || seen[c] {
-			return fieldError(fmt.Sprintf("%s.columns[%d]", field, k), "columns must name distinct source columns")
+			add(fieldError(fmt.Sprintf("%s.columns[%d]", field, k), "columns must name distinct source columns"))
+			break
 		}
 		seen[c] = true
 	}
-	if err := Operations(field+".dml_operations", tb.DMLOperations, api.DMLOperations); err != nil {
-		return err
-	}
-	if err := Operations(field+".ddl_operations", tb.DDLOperations, api.DDLOperations); err != nil {
-		return err
+	add(Operations(field+".dml_operations", tb.DMLOperations, api.DMLOperations))
+	add(Operations(field+".ddl_operations", tb.DDLOperations, api.DDLOperations))
+	if !incremental {
+		if len(tb.DMLOperations) > 0 {
+			add(needsIncremental(field+".dml_operations", "the table's dml_operations"))
+		}
+		if len(tb.DDLOperations) > 0 {
+			add(needsIncremental(field+".ddl_operations", "the table's ddl_operations"))
+		}
 	}
 	renamed := map[string]bool{}
 	for k, cr := range tb.ColumnRenames {
 		if cr.Name == "" || cr.RenameTo == "" || renamed[cr.Name] {
-			return fieldError(fmt.Sprintf("%s.column_renames[%d]", field, k), "each column block needs a distinct name and a rename_to")
+			add(fieldError(fmt.Sprintf("%s.column_renames[%d]", field, k), "each column block needs a distinct name and a rename_to"))
+			break
 		}
 		renamed[cr.Name] = true
 	}
-	if tb.ETL != nil {
-		return validateETL(field+".etl", *tb.ETL)
+	for _, err := range destinationFields(field, tb) {
+		add(err)
 	}
-	return nil
+	if tb.ETL != nil {
+		add(validateETL(field+".etl", *tb.ETL))
+	}
+	return errs
+}
+
+// destinationFields checks a table's destination fields the way AnalyticDB does: partition
+// settings need a partition key, a dimension table has no distribution key, and a composite
+// primary key includes every distribution key column and the partition key (column names
+// compared without case, as MySQL does). Whether the columns exist is the precheck's to say.
+func destinationFields(field string, tb api.Table) []error {
+	var errs []error
+	partitionKey := []string{field + ".partition_key"}
+	if tb.PartitionKey == "" {
+		if tb.PartitionRule != "" {
+			errs = append(errs, crossFieldError("Partition Rule Without Partition Key", field+".partition_rule", partitionKey,
+				"partition_rule says how partition_key becomes a partition value, and the table has no partition_key. Set partition_key or remove partition_rule"))
+		}
+		if tb.PartitionLifecycle != 0 {
+			errs = append(errs, crossFieldError("Partition Lifecycle Without Partition Key", field+".partition_lifecycle", partitionKey,
+				"partition_lifecycle says how many partitions to keep, and the table has no partition_key. Set partition_key or remove partition_lifecycle"))
+		}
+	}
+	if tb.TableType == api.TableDimension && len(tb.DistributionKey) > 0 {
+		errs = append(errs, crossFieldError("Dimension Table With Distribution Key", field+".distribution_key", []string{field + ".table_type"},
+			"a dimension table is copied to every node and has no distribution key. Remove distribution_key or set table_type = %q", api.TableFact))
+	}
+	if len(tb.PrimaryKey) < 2 {
+		return errs
+	}
+	var lack []string
+	for _, c := range tb.DistributionKey {
+		if !containsFold(tb.PrimaryKey, c) {
+			lack = append(lack, c)
+		}
+	}
+	if tb.PartitionKey != "" && !containsFold(tb.PrimaryKey, tb.PartitionKey) {
+		lack = append(lack, tb.PartitionKey)
+	}
+	if len(lack) > 0 {
+		errs = append(errs, crossFieldError("Composite Primary Key Misses Key Columns", field+".primary_key",
+			[]string{field + ".distribution_key", field + ".partition_key"},
+			"the composite primary key (%s) must include every distribution_key column and the partition_key, as AnalyticDB requires; it lacks %s. Add them to primary_key",
+			strings.Join(tb.PrimaryKey, ", "), strings.Join(lack, ", ")))
+	}
+	return errs
+}
+
+// containsFold reports whether names holds name, ignoring case as MySQL does for columns.
+func containsFold(names []string, name string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
 }
 
 // validateETL checks an etl block's expressions parse; whether they fit the table's columns

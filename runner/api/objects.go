@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // ObjectsOnlyAdded reports whether the selection next keeps every object and table of old
@@ -59,10 +61,26 @@ var immutableFields = []struct {
 	{"conflict_handling", func(o, n TaskSpec) bool { return o.ConflictHandling == n.ConflictHandling }},
 	{"merge_tables", func(o, n TaskSpec) bool { return o.MergeTables == n.MergeTables }},
 	{"instance_class", func(o, n TaskSpec) bool { return o.InstanceClass == n.InstanceClass }},
-	{"dml_operations", func(o, n TaskSpec) bool { return slices.Equal(o.DMLOperations, n.DMLOperations) }},
-	{"ddl_operations", func(o, n TaskSpec) bool { return slices.Equal(o.DDLOperations, n.DDLOperations) }},
+	{"dml_operations", func(o, n TaskSpec) bool {
+		return sameOperations(n, o.DMLOperations, n.DMLOperations, vocab.DMLOrDefault)
+	}},
+	{"ddl_operations", func(o, n TaskSpec) bool {
+		return sameOperations(n, o.DDLOperations, n.DDLOperations, vocab.DDLOrDefault)
+	}},
 	{"schema_objects", func(o, n TaskSpec) bool { return slices.Equal(o.SchemaObjects, n.SchemaObjects) }},
 	{"schema_objects_definer", func(o, n TaskSpec) bool { return o.SchemaObjectsDefiner == n.SchemaObjectsDefiner }},
+}
+
+// sameOperations reports whether old and next, the operations of two specs of a task
+// with next's migration types, apply the same: any two do when the task has no
+// incremental migration, which applies none (older runners stored the provider's default
+// there, newer providers send none); otherwise the same set once orDefault has filled in
+// an empty list.
+func sameOperations(next TaskSpec, old, nextOps []Operation, orDefault func([]Operation) []Operation) bool {
+	if !slices.Contains(next.MigrationTypes, MigrationIncremental) {
+		return true
+	}
+	return slices.Equal(slices.Sorted(slices.Values(orDefault(old))), slices.Sorted(slices.Values(orDefault(nextOps))))
 }
 
 // ImmutableFields lists, in the API's JSON names, the TaskSpec fields that cannot change in

@@ -46,6 +46,11 @@ func TestImmutableFieldChanged(t *testing.T) {
 		{"source_connection_id", func(s *TaskSpec) { s.SourceConnectionID, s.InstanceClass = "c", "large" }},
 		{"instance_class", func(s *TaskSpec) { s.InstanceClass = "large" }},
 		{"ddl_operations", func(s *TaskSpec) { s.DDLOperations = []Operation{DDLAddIndex} }},
+		// The defaults, named in another order, are the operations an empty list applies.
+		{"", func(s *TaskSpec) {
+			s.DMLOperations, s.DDLOperations = []Operation{DMLDelete, DMLInsert, DMLUpdate}, []Operation{DDLDropColumn, DDLAddColumn}
+		}},
+		{"dml_operations", func(s *TaskSpec) { s.DMLOperations = []Operation{DMLInsert} }},
 		{"schema_objects_definer", func(s *TaskSpec) { s.SchemaObjectsDefiner = DefinerKeep }},
 	} {
 		next := base
@@ -57,6 +62,19 @@ func TestImmutableFieldChanged(t *testing.T) {
 	}
 	if fields := ImmutableFields(); len(fields) != 11 || fields[0] != "source_connection_id" {
 		t.Errorf("ImmutableFields() = %v", fields)
+	}
+}
+
+// A task without incremental migration applies no operations: an update that sends none
+// changes nothing of one that an older runner stored with the provider's default.
+func TestImmutableFieldChangedOperationsWithoutIncremental(t *testing.T) {
+	stored := TaskSpec{SourceConnectionID: "a", DestinationConnectionID: "b",
+		MigrationTypes: []MigrationType{MigrationSchema, MigrationFull}, Objects: []Object{{Database: "crm"}},
+		DMLOperations: []Operation{DMLDelete, DMLInsert, DMLUpdate}, DDLOperations: []Operation{DDLAddColumn, DDLDropColumn}}
+	next := stored
+	next.DMLOperations, next.DDLOperations, next.Name = nil, nil, "renamed"
+	if got := ImmutableFieldChanged(stored, next); got != "" {
+		t.Errorf("ImmutableFieldChanged = %q, want an update in place", got)
 	}
 }
 

@@ -34,6 +34,8 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		t.Fatalf("a valid task is refused: %v", err)
 	}
 	withAll := valid()
+	// Operations and incremental_throttling need incremental migration.
+	withAll.MigrationTypes = append(withAll.MigrationTypes, api.MigrationIncremental)
 	withAll.DMLOperations, withAll.DDLOperations = []api.Operation{"insert", "delete"}, api.DDLOperations
 	withAll.IncrementalThrottling = &api.Throttling{RPS: 10, MBPS: 1.5}
 	withAll.RetryTimeForFailedConnections, withAll.RetryTimeForOtherIssues = 30, 29
@@ -78,6 +80,16 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 		{"dml_operations", 400, func(t *api.TaskSpec) {
 			t.MigrationTypes = append(t.MigrationTypes, api.MigrationIncremental)
 			t.DMLOperations = []api.Operation{"upsert"}
+		}},
+		// Settings of a migration type the task does not have.
+		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = api.DefaultDDLOperations }},
+		{"objects[0].tables[0].dml_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DMLOperations = []api.Operation{"insert"} }},
+		{"full_throttling", 400, func(t *api.TaskSpec) {
+			t.MigrationTypes = []api.MigrationType{api.MigrationIncremental}
+			t.FullThrottling = &api.Throttling{RPS: 10}
+		}},
+		{"objects[0].tables[0].primary_key", 400, func(t *api.TaskSpec) {
+			t.Objects[0].Tables[0].PrimaryKey, t.Objects[0].Tables[0].DistributionKey = []string{"id", "day"}, []string{"customer_id"}
 		}},
 	} {
 		spec := valid()
