@@ -364,7 +364,7 @@ func checkETLVerification(t *testing.T, task engine.Task, status engine.Verifica
 	}
 	var got []string
 	for _, m := range v.Mismatched {
-		got = append(got, m.Table+" "+m.Kind+" "+m.Key)
+		got = append(got, m.Table+" "+string(m.Kind)+" "+m.Key)
 	}
 	slices.Sort(got)
 	found := slices.Sorted(slices.Values(want))

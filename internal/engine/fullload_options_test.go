@@ -236,7 +236,7 @@ func checkVerification(t *testing.T, task engine.Task, status engine.Verificatio
 	}
 	var got []string
 	for _, m := range v.Mismatched {
-		got = append(got, m.Table+" "+m.Kind+" "+m.Key)
+		got = append(got, m.Table+" "+string(m.Kind)+" "+m.Key)
 	}
 	if v.Status != status || !slices.Equal(got, mismatched) {
 		t.Errorf("verification: %s %v, want %s %v", v.Status, got, status, mismatched)

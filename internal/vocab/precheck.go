@@ -47,3 +47,14 @@ func PrecheckItems() []string {
 		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects,
 	}
 }
+
+// PrecheckStatus is the outcome of one precheck item.
+type PrecheckStatus string
+
+// Precheck statuses. Failed always blocks the task; Alert blocks it unless
+// ignore_precheck_alerts names the item.
+const (
+	PrecheckPassed PrecheckStatus = "passed"
+	PrecheckAlert  PrecheckStatus = "alert"
+	PrecheckFailed PrecheckStatus = "failed"
+)

@@ -198,3 +198,27 @@ const (
 // MetaDatabase is the destination database where the runner keeps each task's checkpoints.
 // No object may select it or be renamed to it.
 const MetaDatabase = "adbmigrate_meta"
+
+// DatabaseType is a kind of database server, as a connection's database_type names it; the
+// engine's dialects are named after them.
+type DatabaseType string
+
+// Database types.
+const (
+	DatabaseADBMySQL3 DatabaseType = "adb_mysql3"
+	DatabaseMySQL     DatabaseType = "mysql"
+	DatabaseMariaDB   DatabaseType = "mariadb"
+)
+
+// DatabaseTypes lists every DatabaseType.
+var DatabaseTypes = []DatabaseType{DatabaseADBMySQL3, DatabaseMySQL, DatabaseMariaDB}
+
+// MismatchKind says how a row differs between source and destination.
+type MismatchKind string
+
+// Mismatch kinds.
+const (
+	MismatchMissing MismatchKind = "missing" // the source row is not on the destination
+	MismatchExtra   MismatchKind = "extra"   // the destination row is not on the source
+	MismatchDiffers MismatchKind = "differs" // both have the row, with different values
+)

@@ -11,17 +11,17 @@ import (
 )
 
 // DatabaseType is the kind of server a connection points at.
-type DatabaseType string
+type DatabaseType = vocab.DatabaseType
 
 // Database types accepted in ConnectionSpec.DatabaseType.
 const (
-	DatabaseADBMySQL3 DatabaseType = "adb_mysql3"
-	DatabaseMySQL     DatabaseType = "mysql"
-	DatabaseMariaDB   DatabaseType = "mariadb"
+	DatabaseADBMySQL3 = vocab.DatabaseADBMySQL3
+	DatabaseMySQL     = vocab.DatabaseMySQL
+	DatabaseMariaDB   = vocab.DatabaseMariaDB
 )
 
 // DatabaseTypes lists every DatabaseType.
-var DatabaseTypes = []DatabaseType{DatabaseADBMySQL3, DatabaseMySQL, DatabaseMariaDB}
+var DatabaseTypes = vocab.DatabaseTypes
 
 // MigrationType is one part of a task: schema, full or incremental migration.
 type MigrationType = vocab.MigrationType
@@ -372,13 +372,13 @@ type ColumnRename struct {
 }
 
 // PrecheckStatus is the outcome of one precheck item.
-type PrecheckStatus string
+type PrecheckStatus = vocab.PrecheckStatus
 
 // Precheck statuses of PrecheckItem.Status.
 const (
-	PrecheckPassed PrecheckStatus = "passed" // nothing to do
-	PrecheckAlert  PrecheckStatus = "alert"  // blocks the task unless ignore_precheck_alerts names the item
-	PrecheckFailed PrecheckStatus = "failed" // blocks the task
+	PrecheckPassed = vocab.PrecheckPassed // nothing to do
+	PrecheckAlert  = vocab.PrecheckAlert  // blocks the task unless ignore_precheck_alerts names the item
+	PrecheckFailed = vocab.PrecheckFailed // blocks the task
 )
 
 // PrecheckItem is one precheck result.
@@ -487,13 +487,13 @@ type Unverified struct {
 }
 
 // MismatchKind says how a row differs between source and destination.
-type MismatchKind string
+type MismatchKind = vocab.MismatchKind
 
 // Mismatch kinds of Mismatch.Kind.
 const (
-	MismatchMissing MismatchKind = "missing" // the source row is not on the destination
-	MismatchExtra   MismatchKind = "extra"   // the destination row is not on the source
-	MismatchDiffers MismatchKind = "differs" // both have the row, with different values
+	MismatchMissing = vocab.MismatchMissing // the source row is not on the destination
+	MismatchExtra   = vocab.MismatchExtra   // the destination row is not on the source
+	MismatchDiffers = vocab.MismatchDiffers // both have the row, with different values
 )
 
 // Mismatch is a row that differs between source and destination.

@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // DatabaseType is a kind of database, as a connection's database_type names it: the name
 // of its dialect.
-type DatabaseType string
+type DatabaseType = vocab.DatabaseType
 
 // Database types, the names of the dialects and the values of Table.SourceFlavor.
 const (
-	MySQL    DatabaseType = "mysql"
-	MariaDB  DatabaseType = "mariadb"
-	ADBMySQL DatabaseType = "adb_mysql3"
+	MySQL    = vocab.DatabaseMySQL
+	MariaDB  = vocab.DatabaseMariaDB
+	ADBMySQL = vocab.DatabaseADBMySQL3
 )
 
 // Table is what a dialect needs to create one destination table. Every name in it is a

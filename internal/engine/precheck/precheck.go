@@ -87,13 +87,13 @@ const (
 )
 
 // State is the outcome of one item.
-type State string
+type State = vocab.PrecheckStatus
 
 // States of a Result. Failed always blocks the task; Alert blocks unless ignored.
 const (
-	Passed State = "passed"
-	Alert  State = "alert"
-	Failed State = "failed"
+	Passed = vocab.PrecheckPassed
+	Alert  = vocab.PrecheckAlert
+	Failed = vocab.PrecheckFailed
 )
 
 // Result is the outcome of one item. Message names the objects concerned; Remedy says what

@@ -30,14 +30,18 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // Kinds of mismatch.
 const (
-	Missing  = "missing" // the source row is not on the destination
-	Extra    = "extra"   // the destination row is not on the source
-	Differs  = "differs" // both have the row, with different values
-	maxNoted = 100       // mismatches kept in Result.Mismatched
+	Missing = vocab.MismatchMissing // the source row is not on the destination
+	Extra   = vocab.MismatchExtra   // the destination row is not on the source
+	Differs = vocab.MismatchDiffers // both have the row, with different values
+)
+
+const (
+	maxNoted = 100 // mismatches kept in Result.Mismatched
 	// maxSuspects bounds the differing chunks held until the settle delay has passed.
 	maxSuspects = 256
 )
@@ -46,7 +50,7 @@ const (
 type Mismatch struct {
 	Table string // source "db.table"
 	Key   string // "col=value, ..." of the source key
-	Kind  string
+	Kind  vocab.MismatchKind
 	// source is the source row's hash when it was found ("" when the source has none):
 	// a row whose source changed between two checks is in flight, not a mismatch.
 	source string
@@ -788,7 +792,7 @@ func (v *verifier) multisets(ctx context.Context, src, dst side, name string) ([
 	var found []Mismatch
 	var hashes []string
 	var rows int64
-	differ := func(hash string, n int64, kind string) {
+	differ := func(hash string, n int64, kind vocab.MismatchKind) {
 		if len(found) < maxNoted {
 			found = append(found, Mismatch{Table: name, Key: fmt.Sprintf("row md5=%s (x%d)", hash, n), Kind: kind})
 		}

@@ -36,7 +36,7 @@ func jobs(t *testing.T, src *sql.DB, tables ...string) []tablemap.Table {
 func describe(ms []Mismatch) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.Table+" "+m.Kind+" "+m.Key)
+		out = append(out, m.Table+" "+string(m.Kind)+" "+m.Key)
 	}
 	slices.Sort(out)
 	return out

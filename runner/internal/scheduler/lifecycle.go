@@ -258,7 +258,7 @@ func (s *Scheduler) Precheck(ctx context.Context, spec api.TaskSpec) (api.Preche
 	}
 	out := api.PrecheckResult{Items: []api.PrecheckItem{}, Blocking: []string{}}
 	for _, r := range results {
-		out.Items = append(out.Items, api.PrecheckItem{Name: r.Name, Status: api.PrecheckStatus(r.State), Message: r.Message, Remedy: r.Remedy})
+		out.Items = append(out.Items, api.PrecheckItem{Name: r.Name, Status: r.State, Message: r.Message, Remedy: r.Remedy})
 	}
 	for _, r := range blocking {
 		out.Blocking = append(out.Blocking, r.Name)

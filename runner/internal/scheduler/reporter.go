@@ -107,7 +107,7 @@ func (r *reporter) flush() {
 		if p.Precheck != nil {
 			t.State.Precheck = t.State.Precheck[:0]
 			for _, res := range p.Precheck {
-				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: api.PrecheckStatus(res.State), Message: res.Message, Remedy: res.Remedy})
+				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: res.State, Message: res.Message, Remedy: res.Remedy})
 			}
 		}
 		if len(p.Notices) > 0 {

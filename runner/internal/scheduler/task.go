@@ -87,7 +87,7 @@ func (s *Scheduler) endpoint(connID string) (engine.Endpoint, error) {
 
 // Endpoint turns a stored connection into an engine endpoint, opening its password.
 func Endpoint(box *secret.Box, c store.Connection) (engine.Endpoint, error) {
-	ep := engine.Endpoint{Type: engine.DatabaseType(c.DatabaseType), Host: c.Host, Port: c.Port, User: c.Username}
+	ep := engine.Endpoint{Type: c.DatabaseType, Host: c.Host, Port: c.Port, User: c.Username}
 	if c.TLS != nil {
 		ep.TLSMode, ep.CAPEM = c.TLS.Mode, c.TLS.CAPEM
 	}
@@ -117,7 +117,7 @@ func verificationState(v *engine.VerificationProgress, base int64) *api.Verifica
 func apiMismatches(ms []engine.Mismatch) []api.Mismatch {
 	var out []api.Mismatch
 	for _, m := range ms {
-		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: api.MismatchKind(m.Kind)})
+		out = append(out, api.Mismatch{Table: m.Table, Key: m.Key, Kind: m.Kind})
 	}
 	return out
 }
