@@ -176,14 +176,16 @@ func needsIncremental(field, name string) error {
 
 // typeSpecific refuses the task-level settings that its migration types would ignore:
 // operations and incremental_throttling without incremental migration, full_throttling
-// without full. Operations count as set when they name any: an empty list names none.
+// without full. Operations count as set when they name any other than their default: an
+// empty list names none, and earlier providers sent the defaults with every task, so a
+// full-only task they create names exactly the defaults and is accepted.
 func typeSpecific(t api.TaskSpec) []error {
 	var errs []error
 	if !slices.Contains(t.MigrationTypes, api.MigrationIncremental) {
-		if len(t.DMLOperations) > 0 {
+		if len(t.DMLOperations) > 0 && !sameOperations(t.DMLOperations, vocab.DMLOperations) {
 			errs = append(errs, needsIncremental("dml_operations", "dml_operations"))
 		}
-		if len(t.DDLOperations) > 0 {
+		if len(t.DDLOperations) > 0 && !sameOperations(t.DDLOperations, vocab.DefaultDDLOperations) {
 			errs = append(errs, needsIncremental("ddl_operations", "ddl_operations"))
 		}
 		if t.IncrementalThrottling != nil {
@@ -454,4 +456,9 @@ func validateETL(field string, e api.ETL) error {
 		seen[c] = true
 	}
 	return nil
+}
+
+// sameOperations reports whether a and b name the same operations, in any order.
+func sameOperations(a, b []api.Operation) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

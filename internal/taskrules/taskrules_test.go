@@ -134,7 +134,7 @@ func TestValidateRulesAcrossFields(t *testing.T) {
 			`dml_operations applies only to incremental migration, and migration_types does not include "incremental". Add "incremental" to migration_types, or remove dml_operations`,
 			func(s *api.TaskSpec) { s.DMLOperations = []api.Operation{api.DMLInsert} }},
 		{"Setting Needs Incremental Migration", "ddl_operations", []string{"migration_types"}, "or remove ddl_operations",
-			func(s *api.TaskSpec) { s.DDLOperations = api.DefaultDDLOperations }},
+			func(s *api.TaskSpec) { s.DDLOperations = []api.Operation{api.DDLModifyColumn} }},
 		{"Setting Needs Incremental Migration", "incremental_throttling", []string{"migration_types"}, "or remove incremental_throttling",
 			func(s *api.TaskSpec) { s.IncrementalThrottling = &api.Throttling{RPS: 100} }},
 		{"Setting Needs Incremental Migration", "objects[0].tables[0].dml_operations", []string{"migration_types"}, "the table's dml_operations applies only",
@@ -212,6 +212,21 @@ func TestValidateRulesAcrossFields(t *testing.T) {
 // The settings of another migration type are allowed with that type, and an empty list of
 // operations names none: the spec a client sends for a task without incremental migration
 // may carry it.
+// TestValidateAcceptsDefaultOperationsWithoutIncremental: earlier providers sent the default
+// operations with every task, full-only ones too; the runner keeps accepting them.
+func TestValidateAcceptsDefaultOperationsWithoutIncremental(t *testing.T) {
+	s := validSpec()
+	s.DMLOperations = []api.Operation{api.DMLDelete, api.DMLInsert, api.DMLUpdate}
+	s.DDLOperations = []api.Operation{api.DDLDropColumn, api.DDLAddColumn}
+	if err := Validate(s); err != nil {
+		t.Fatalf("a full-only task with the default operations is refused: %v", err)
+	}
+	s.DDLOperations = append(s.DDLOperations, api.DDLAddIndex)
+	if err := Validate(s); err == nil || !strings.Contains(err.Error(), "ddl_operations applies only to incremental migration") {
+		t.Fatalf("a full-only task with other than the default DDL operations: got %v, want the needs-incremental error", err)
+	}
+}
+
 func TestValidateSettingsWithTheirMigrationType(t *testing.T) {
 	spec := validSpec()
 	spec.MigrationTypes = append(spec.MigrationTypes, api.MigrationIncremental)
