@@ -44,6 +44,23 @@ func mismatchKeys(v *api.Verification) []string {
 	return out
 }
 
+// startVerifiedCDCTask starts a runner with args and on it a task that migrates database db
+// of src to dst (schema, full, incremental) with data_verification in full mode, and waits
+// until it runs incremental migration.
+func startVerifiedCDCTask(t *testing.T, src, dst *mariadbtest.Server, db string, args ...string) (*runnertest.Runner, api.Task) {
+	t.Helper()
+	r := runnertest.StartWith(t, runnertest.Options{Args: args})
+	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
+		DataVerification: &api.DataVerification{Mode: "full"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+}
+
 // A full-only task verifies its destination once the copy is done; damage done to the
 // destination afterwards is found by an on-demand verification and alerted, and with repair
 // the rows are rewritten so that the destination equals the source again.
@@ -110,17 +127,7 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
 	// A row counts as differing only if it still differs 5 s later: room for the apply lag
 	// of a loaded machine (2 s gave false alarms at a load average of 12 on 2 cores).
-	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "5s", "--verify-pause", "500ms"}})
-	ctx := context.Background()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
-		DataVerification: &api.DataVerification{Mode: "full"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	r, task := startVerifiedCDCTask(t, src, dst, "bank", "--verify-settle", "5s", "--verify-pause", "500ms")
 
 	// Writes to ids 1..4000 without pause; 4001..5000 stay still.
 	db := src.DB(t, "")
@@ -163,17 +170,7 @@ func TestChangedRowsAreRechecked(t *testing.T) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
 		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
-	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--verify-settle", "1s", "--verify-pause", "1h"}})
-	ctx := context.Background()
-	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
-		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "bank"}},
-		DataVerification: &api.DataVerification{Mode: "full"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.WaitStatus(t, task.ID, time.Minute, api.StatusRunning)
+	r, task := startVerifiedCDCTask(t, src, dst, "bank", "--verify-settle", "1s", "--verify-pause", "1h")
 	if v := waitVerification(t, r, task.ID, 0); v.Mismatches != 0 {
 		t.Fatalf("first sweep: %+v", v)
 	}
@@ -286,5 +283,96 @@ func waitRecheckOf4242(t *testing.T, r *runnertest.Runner, id string) *api.Verif
 			t.Fatalf("the corrupted row was not reported within 30 s: %+v", st.Verification)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// An on-demand verification of a task under incremental migration with continuous
+// verification reports rows damaged on the destination, and that outcome is never taken
+// back by an older one: polled for 30 s, the sweep count never goes down, and once a sweep
+// has reported the damage no state says the destination passed, since nobody repairs it.
+// (The running task's reporter used to write back its stale copy of an earlier sweep over
+// the on-demand outcome.)
+func TestVerificationOutcomeIsNeverOverwrittenByAnOlderOne(t *testing.T) {
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(40), qty INT NOT NULL)",
+		"INSERT INTO shop.items SELECT seq, CONCAT('item ', seq), seq FROM shop.seq_1_to_3000")
+	r, task := startVerifiedCDCTask(t, src, dst, "shop", "--verify-settle", "2s", "--verify-pause", "2s")
+	ctx := context.Background()
+	if v := waitVerification(t, r, task.ID, 0); v.Status != "passed" {
+		t.Fatalf("first sweep before any damage: %+v, want passed", v)
+	}
+
+	// The source keeps changing (ids 1..1000, a few times a second), so the running task
+	// reports progress all along; the damaged rows are above 2000.
+	db := src.DB(t, "")
+	quit, wrote := make(chan struct{}), make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-quit:
+				wrote <- nil
+				return
+			case <-tick.C:
+			}
+			if _, err := db.Exec("UPDATE shop.items SET qty = qty + 1 WHERE id = ?", 1+i%1000); err != nil {
+				wrote <- err
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(quit)
+		if err := <-wrote; err != nil {
+			t.Errorf("writing to the source: %v", err)
+		}
+	}()
+
+	dst.Exec(t, "UPDATE shop.items SET name = 'damaged' WHERE id = 2100", "DELETE FROM shop.items WHERE id = 2200",
+		"INSERT INTO shop.items VALUES (9999, 'extra', 0)")
+	if _, err := r.Client.VerifyTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"shop.items differs id=2100", "shop.items extra id=9999", "shop.items missing id=2200"}
+	var (
+		last         api.Verification
+		mismatchedAt int64 // the sweep count when a sweep first reported the damage, 0 before
+		trail        []string
+	)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		st, err := r.Client.TaskStatus(ctx, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := st.Verification
+		if v == nil {
+			t.Fatalf("the task lost its verification state; states so far: %v", trail)
+		}
+		trail = append(trail, fmt.Sprintf("%s/%d", v.Status, v.Sweeps))
+		if v.Sweeps < last.Sweeps {
+			t.Fatalf("the sweep count went down from %d to %d; states so far: %v", last.Sweeps, v.Sweeps, trail)
+		}
+		switch v.Status {
+		case "mismatched":
+			if got := mismatchKeys(v); !slices.Equal(got, want) {
+				t.Fatalf("a sweep found %v, want %v", got, want)
+			}
+			if mismatchedAt == 0 {
+				mismatchedAt = v.Sweeps
+			}
+		case "passed", "repaired":
+			if mismatchedAt > 0 {
+				t.Fatalf("verification went from mismatched (sweep %d) to %s (sweep %d) with nobody repairing the destination; states so far: %v",
+					mismatchedAt, v.Status, v.Sweeps, trail)
+			}
+		}
+		last = *v
+	}
+	if mismatchedAt == 0 {
+		t.Fatalf("no sweep reported the damaged rows within 30 s; states: %v", trail)
+	}
+	if last.Sweeps <= mismatchedAt {
+		t.Errorf("no sweep after the one that found the damage (sweep %d) within 30 s; states: %v", mismatchedAt, trail)
 	}
 }

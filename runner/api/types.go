@@ -465,8 +465,15 @@ type Verification struct {
 	RowsChecked   int64              `json:"rows_checked,omitempty"`
 	Mismatches    int64              `json:"mismatches,omitempty"`
 	Repaired      int64              `json:"repaired,omitempty"`
-	// Sweeps counts the completed comparisons of every table.
+	// Sweeps counts the completed comparisons of every table, those of on-demand
+	// verifications included; it only grows.
 	Sweeps int64 `json:"sweeps,omitempty"`
+	// Began counts the sweeps begun, and Sweep is the number, in that order, of the sweep
+	// the status, counts and rows above and below describe: the one that began last of
+	// those written, so that a sweep that began earlier (and may have compared rows before
+	// they changed) never replaces it. Sweep only grows.
+	Began int64 `json:"began,omitempty"`
+	Sweep int64 `json:"sweep,omitempty"`
 	// Mismatched are the first rows found to differ (at most 100).
 	Mismatched []Mismatch `json:"mismatched,omitempty"`
 	// During incremental migration: the changed rows compared again after the settle

@@ -24,15 +24,10 @@ func (s *Scheduler) alertFor(t api.Task, kind, msg string) alert.Alert {
 	return a
 }
 
-// watchVerification records each finished verification sweep in the event log, and raises
-// the mismatch alert for a sweep that found rows that differ. *handled counts the sweeps
-// already handled.
-func (s *Scheduler) watchVerification(t api.Task, handled *int64) {
-	v := t.State.Verification
-	if v == nil || v.Status == api.VerificationRunning || v.Sweeps <= *handled {
-		return
-	}
-	*handled = v.Sweeps
+// watchVerification records a finished verification sweep v of task t in the event log,
+// and raises the mismatch alert if it found rows that differ; shown says t's state shows it
+// (not, when a sweep that began later had been written). Each sweep's writer calls it once.
+func (s *Scheduler) watchVerification(t api.Task, v *api.Verification, shown bool) {
 	msg := fmt.Sprintf("verification %s: %d rows in %d chunks compared, %d mismatched, %d repaired", v.Status, v.RowsChecked, v.ChunksChecked, v.Mismatches, v.Repaired)
 	if len(v.Mismatched) > 0 {
 		var keys []string
@@ -40,6 +35,9 @@ func (s *Scheduler) watchVerification(t api.Task, handled *int64) {
 			keys = append(keys, fmt.Sprintf("%s %s (%s)", m.Table, m.Key, m.Kind))
 		}
 		msg += "; first: " + strings.Join(keys, "; ")
+	}
+	if !shown {
+		msg += " (not shown in the task state: a sweep that began later is)"
 	}
 	s.event(t.ID, api.EventVerification, msg)
 	if v.Mismatches > 0 && t.Monitoring != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/internal/store"
 )
 
 // Resume starts every stored task that should be running and has not ended. Call it once,
@@ -185,7 +186,7 @@ var ErrVerifying = errors.New("a verification of this task is already running")
 // Verify compares a task's destination with its source once, in the background, whatever
 // the task's data_verification says (its mode and repair are used when set). The outcome
 // goes to the task's state and event log like that of the verification after the full
-// migration.
+// migration; it is shown unless a sweep that began later has been written (sweepWriter).
 func (s *Scheduler) Verify(id string) error {
 	t, err := s.store.GetTask(id)
 	if err != nil {
@@ -216,21 +217,22 @@ func (s *Scheduler) Verify(id string) error {
 			cancel()
 		}()
 		var last time.Time
-		var base int64
-		if v := t.State.Verification; v != nil {
-			base = v.Sweeps
-		}
-		handled := base
+		w := newSweepWriter()
 		err := s.engine.Verify(ctx, et, func(p engine.Progress) {
 			v := p.Verification
-			if v == nil || (v.Status == engine.VerificationRunning && s.clock.Now().Sub(last) < persistEvery) {
+			if v == nil || (!w.urgent(v) && s.clock.Now().Sub(last) < persistEvery) {
 				return
 			}
 			last = s.clock.Now()
-			t, err := s.change(id, func(t *api.Task) { t.State.Verification = verificationState(v, base) })
-			if err == nil {
-				s.watchVerification(t, &handled)
+			var sw sweepWrite
+			t, err := s.change(id, func(t *api.Task) { sw = w.apply(t, v) })
+			if err != nil {
+				if !errors.Is(err, store.ErrNotFound) {
+					s.log.Error("cannot persist task state", "task_id", id, "error", err)
+				}
+				return
 			}
+			w.written(s, t, sw)
 		})
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("verification failed", "task_id", id, "error", err)

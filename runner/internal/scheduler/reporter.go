@@ -12,17 +12,22 @@ import (
 )
 
 // reporter turns engine progress into persisted task state: status changes at once,
-// counts at most every persistEvery.
+// counts at most every persistEvery. It is the only writer of the run's fields of the task
+// state (status while the run runs, phase, counts, position, lag, tables, precheck, notices,
+// rechecks) until close; verification sweeps it writes through its sweepWriter, which the
+// on-demand verification shares the state with.
 type reporter struct {
-	mu      sync.Mutex // held by report, tick and flush
+	mu      sync.Mutex // held by report, tick, flush and close
 	s       *Scheduler
 	id      string
 	run     *run
 	notices int   // how many of the run's notices are in the event log
 	bytes   int64 // the run's BytesWritten already added to the task's BytesMigrated
-	// verified is the number of verification sweeps whose outcome was handled; sweepBase
-	// those of earlier runs.
-	verified, sweepBase int64
+	// sweeps writes the run's verification sweeps.
+	sweeps sweepWriter
+	// closed says the run has ended: progress reported later (by an engine goroutine that
+	// outlived the run, or the lag ticker) would overwrite what ended the run, and is dropped.
+	closed bool
 	// rechecked is the number of changed rows found to differ already reported.
 	rechecked int64
 	last      engine.Progress
@@ -36,6 +41,9 @@ type reporter struct {
 func (r *reporter) report(p engine.Progress) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	if r.firstRows < 0 {
 		r.firstRows = p.RowsMigrated
 	}
@@ -43,10 +51,10 @@ func (r *reporter) report(p engine.Progress) {
 		// The run works: a failure after this starts a new retry window (execute).
 		r.run.progressed.Store(true)
 	}
-	// A finished verification sweep is persisted at once, like a new phase: the next
-	// sweep's progress must not replace it unseen.
-	sweepDone := p.Verification != nil && p.Verification.Status != engine.VerificationRunning &&
-		(r.last.Verification == nil || r.last.Verification.Sweeps != p.Verification.Sweeps)
+	// A verification sweep that begins or finishes is persisted at once, like a new phase:
+	// a sweep is numbered when it begins, and the next sweep's progress must not replace
+	// an outcome unseen.
+	sweepDone := r.sweeps.urgent(p.Verification)
 	r.last, r.pending = p, true
 	if p.Phase != r.phase || sweepDone || r.s.clock.Now().Sub(r.written) >= persistEvery {
 		r.flush()
@@ -75,9 +83,19 @@ func (r *reporter) tick(stop <-chan struct{}) {
 	}
 }
 
+// close persists the last progress and ends the reporter: what is reported later is
+// dropped. The run calls it once the engine has returned, before it records how the run
+// ended.
+func (r *reporter) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flush()
+	r.closed = true
+}
+
 // flush persists the last progress; r.mu is held.
 func (r *reporter) flush() {
-	if !r.pending {
+	if !r.pending || r.closed {
 		return
 	}
 	p := r.last
@@ -86,6 +104,7 @@ func (r *reporter) flush() {
 		r.s.event(r.id, api.EventDDL, n)
 	}
 	r.notices = len(p.Notices)
+	var sw sweepWrite
 	t, err := r.s.changeRun(r.run, r.id, func(t *api.Task) {
 		if status, ok := vocab.StatusOf(p.Phase); ok {
 			t.State.Status = status
@@ -97,7 +116,11 @@ func (r *reporter) flush() {
 		t.State.BytesMigrated += p.BytesWritten - r.bytes
 		t.State.LatencySeconds = p.LatencySeconds
 		t.State.ProgressPercent = p.Percent()
-		t.State.Position = api.Position{File: p.Position.File, Pos: p.Position.Pos, GTIDSet: p.Position.GTIDSet}
+		if !p.Position.IsZero() {
+			// A run has no position before it has read its checkpoint: the stored one,
+			// where the last run was, stays until then.
+			t.State.Position = api.Position{File: p.Position.File, Pos: p.Position.Pos, GTIDSet: p.Position.GTIDSet}
+		}
 		t.State.Tables = t.State.Tables[:0]
 		for _, tp := range p.Tables {
 			t.State.Tables = append(t.State.Tables, api.TableProgress{
@@ -114,7 +137,8 @@ func (r *reporter) flush() {
 			t.State.Notices = p.Notices[max(0, len(p.Notices)-maxNotices):]
 		}
 		if p.Verification != nil {
-			t.State.Verification = verificationState(p.Verification, r.sweepBase)
+			sw = r.sweeps.apply(t, p.Verification)
+			setRechecks(t, p.Verification)
 		}
 		t.State.UpdatedAt = r.s.clock.Now().UTC()
 	})
@@ -126,7 +150,7 @@ func (r *reporter) flush() {
 	}
 	r.bytes = p.BytesWritten
 	r.watchLatency(t)
-	r.s.watchVerification(t, &r.verified)
+	r.sweeps.written(r.s, t, sw)
 	r.s.watchRechecks(t, &r.rechecked)
 }
 

@@ -147,17 +147,12 @@ func (s *Scheduler) runOnce(ctx context.Context, id string, r *run, log *slog.Lo
 		et.Epoch, et.Owner = r.epoch, s.opts.NodeID
 	}
 	log.Info("task running")
-	rep := &reporter{s: s, id: id, run: r, firstRows: -1}
-	if v := t.State.Verification; v != nil {
-		rep.verified, rep.sweepBase = v.Sweeps, v.Sweeps
-	}
+	rep := &reporter{s: s, id: id, run: r, firstRows: -1, sweeps: newSweepWriter()}
 	ticking := make(chan struct{})
 	go rep.tick(ticking)
 	err = s.engine.Run(ctx, et, rep.report)
 	close(ticking)
-	rep.mu.Lock()
-	rep.flush()
-	rep.mu.Unlock()
+	rep.close()
 	return err
 }
 

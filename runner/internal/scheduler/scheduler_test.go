@@ -33,17 +33,22 @@ import (
 // bbolt store in a temporary directory. They take milliseconds; the real-process tests in
 // runner/ cover the same paths against MariaDB.
 
-// fakeEngine runs tasks with the function run; Verify and Precheck are not used here.
+// fakeEngine runs tasks with the function run and verifies them with verify (an error when
+// nil); Precheck is not used here.
 type fakeEngine struct {
-	run func(ctx context.Context, task engine.Task, report func(engine.Progress)) error
+	run    func(ctx context.Context, task engine.Task, report func(engine.Progress)) error
+	verify func(ctx context.Context, task engine.Task, report func(engine.Progress)) error
 }
 
 func (f *fakeEngine) Run(ctx context.Context, task engine.Task, report func(engine.Progress)) error {
 	return f.run(ctx, task, report)
 }
 
-func (f *fakeEngine) Verify(context.Context, engine.Task, func(engine.Progress)) error {
-	return errors.New("fakeEngine: Verify is not part of these tests")
+func (f *fakeEngine) Verify(ctx context.Context, task engine.Task, report func(engine.Progress)) error {
+	if f.verify == nil {
+		return errors.New("fakeEngine: Verify is not part of this test")
+	}
+	return f.verify(ctx, task, report)
 }
 
 func (f *fakeEngine) Precheck(context.Context, engine.Task) ([]engine.PrecheckResult, []engine.PrecheckResult, error) {

@@ -101,13 +101,13 @@ func Endpoint(box *secret.Box, c store.Connection) (engine.Endpoint, error) {
 	return ep, nil
 }
 
-// verificationState is the API form of verification progress.
-// Sweeps count on from base, the sweeps done before this run.
-func verificationState(v *engine.VerificationProgress, base int64) *api.Verification {
-	out := &api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
-		Repaired: v.Repaired, Sweeps: base + v.Sweeps}
-	out.KeysRechecked, out.RecheckMismatches = v.KeysRechecked, v.RecheckMismatches
-	out.Mismatched, out.RecheckMismatched = apiMismatches(v.Mismatched), apiMismatches(v.RecheckMismatched)
+// verificationOutcome is the API form of a sweep's progress or outcome: its status and what
+// it compared and found. The counts of sweeps and the rechecks of changed rows are left to
+// the caller (sweepWriter, setRechecks).
+func verificationOutcome(v *engine.VerificationProgress) api.Verification {
+	out := api.Verification{Status: v.Status, ChunksChecked: v.Chunks, RowsChecked: v.Rows, Mismatches: v.Mismatches,
+		Repaired: v.Repaired}
+	out.Mismatched = apiMismatches(v.Mismatched)
 	for _, u := range v.Unverified {
 		out.Unverified = append(out.Unverified, api.Unverified{Table: u.Table, Reason: u.Reason})
 	}

@@ -48,7 +48,7 @@ func TestVocabularyMapsAPIToEngine(t *testing.T) {
 	})
 	var verified []string
 	for _, st := range []engine.VerificationStatus{engine.VerificationRunning, engine.VerificationPassed, engine.VerificationMismatched, engine.VerificationRepaired} {
-		verified = append(verified, names(verificationState(&engine.VerificationProgress{Status: st}, 0).Status)...)
+		verified = append(verified, names(verificationOutcome(&engine.VerificationProgress{Status: st}).Status)...)
 	}
 	var phaseStatuses []string
 	for _, p := range []engine.Phase{engine.PhasePrecheck, engine.PhaseSchema, engine.PhaseFull, engine.PhaseIncremental} {
