@@ -209,9 +209,6 @@ func TestValidateRulesAcrossFields(t *testing.T) {
 	}
 }
 
-// The settings of another migration type are allowed with that type, and an empty list of
-// operations names none: the spec a client sends for a task without incremental migration
-// may carry it.
 // TestValidateAcceptsDefaultOperationsWithoutIncremental: earlier providers sent the default
 // operations with every task, full-only ones too; the runner keeps accepting them.
 func TestValidateAcceptsDefaultOperationsWithoutIncremental(t *testing.T) {
@@ -227,6 +224,9 @@ func TestValidateAcceptsDefaultOperationsWithoutIncremental(t *testing.T) {
 	}
 }
 
+// The settings of another migration type are allowed with that type, and an empty list of
+// operations names none: the spec a client sends for a task without incremental migration
+// may carry it.
 func TestValidateSettingsWithTheirMigrationType(t *testing.T) {
 	spec := validSpec()
 	spec.MigrationTypes = append(spec.MigrationTypes, api.MigrationIncremental)

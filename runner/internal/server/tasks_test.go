@@ -82,7 +82,7 @@ func TestValidateTaskNamesTheField(t *testing.T) {
 			t.DMLOperations = []api.Operation{"upsert"}
 		}},
 		// Settings of a migration type the task does not have.
-		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = api.DefaultDDLOperations }},
+		{"ddl_operations", 400, func(t *api.TaskSpec) { t.DDLOperations = []api.Operation{api.DDLModifyColumn} }},
 		{"objects[0].tables[0].dml_operations", 400, func(t *api.TaskSpec) { t.Objects[0].Tables[0].DMLOperations = []api.Operation{"insert"} }},
 		{"full_throttling", 400, func(t *api.TaskSpec) {
 			t.MigrationTypes = []api.MigrationType{api.MigrationIncremental}
