@@ -87,7 +87,7 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 	}
 	rows, err := sourceRows(ctx, src, j, c, opts)
 	if err != nil {
-		return 0, err
+		return 0, changedOr(ctx, src, j, def, opts, err)
 	}
 	defer rows.Close()
 	written, err := write(ctx, tx, rows, j, opts)
@@ -100,7 +100,7 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 		return 0, ve
 	}
 	if err != nil {
-		return 0, err
+		return 0, changedOr(ctx, src, j, def, opts, err)
 	}
 	if err := checkpoint.MarkChunkDone(ctx, tx, opts.TaskID, j.Source.Database, j.Source.Name, c.No, written, opts.Fence.EpochOf()); err != nil {
 		return 0, err
@@ -112,6 +112,19 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 		return 0, fmt.Errorf("committing into %s.%s: %w", j.DestDatabase, j.DestTable, err)
 	}
 	return written, nil
+}
+
+// changedOr returns the definition error when a DDL changed j's source table since def
+// was recorded, else err: a column dropped between two chunks fails the next chunk's read,
+// and the user needs to hear about the DDL, not about the column the read named.
+func changedOr(ctx context.Context, src *sql.DB, j tablemap.Table, def string, opts Options, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	if derr := checkDefinition(ctx, src, j.Source, def, opts.FollowDDL); errors.Is(derr, ErrDefinitionChanged) {
+		return derr
+	}
+	return err
 }
 
 // sourceRows starts the chunk's source query.
