@@ -317,11 +317,11 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	// up.
 	estimates := map[string]map[string]int64{}
 	for _, m := range maps {
-		db := m.table.Database
+		db := m.SourceDatabase
 		if estimates[db] == nil {
 			estimates[db] = tablemap.EstimateDatabaseRows(ctx, src, db)
 		}
-		prog.Tables = append(prog.Tables, TableProgress{Database: db, Table: m.table.Name, Total: estimates[db][m.table.Name]})
+		prog.Tables = append(prog.Tables, TableProgress{Database: db, Table: m.SourceTable, Total: estimates[db][m.SourceTable]})
 	}
 	send := sender(&prog, report)
 
@@ -454,18 +454,17 @@ func Verify(ctx context.Context, task Task, report func(Progress)) error {
 
 // fullCopy runs the full migration of the mappings maps[i] for i in which; the progress of
 // maps[i] is Progress.Tables[i].
-func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, which []int, send func(func(*Progress))) error {
+func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, which []int, send func(func(*Progress))) error {
 	var err error
 	jobs := make([]tablemap.Table, len(which))
 	for i, mi := range which {
 		m := maps[mi]
-		cols := m.columns
 		if task.ConflictHandling == ConflictIgnore {
-			if cols, err = matchingColumns(ctx, dst, m); err != nil {
+			if m.Columns, err = matchingColumns(ctx, dst, m); err != nil {
 				return err
 			}
 		}
-		jobs[i] = m.target(cols)
+		jobs[i] = m
 	}
 	send(func(p *Progress) { p.Phase = PhaseFull })
 	var written atomic.Int64
@@ -505,15 +504,6 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, 
 	return nil
 }
 
-// verifyJobs describes the mappings for data verification.
-func verifyJobs(maps []mapping) []tablemap.Table {
-	jobs := make([]tablemap.Table, len(maps))
-	for i, m := range maps {
-		jobs[i] = m.target(m.columns)
-	}
-	return jobs
-}
-
 // verifyServers gives verification the task's servers with their dialects.
 func verifyServers(task Task, src, dst *sql.DB) (verify.Server, verify.Server, error) {
 	sd, err := dialect.For(task.Source.Type)
@@ -531,8 +521,7 @@ func (v Verification) enabled() bool { return v.Mode == VerifyFull || v.Mode == 
 
 // verifyOnce compares every mapping's destination table with its source, reporting as it
 // goes; settle > 0 lets rows in flight catch up before they count.
-func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
-	jobs := verifyJobs(maps)
+func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, settle time.Duration, send func(func(*Progress))) (verify.Result, error) {
 	var sweeps int64
 	send(func(p *Progress) {
 		if p.Verification != nil {
@@ -558,7 +547,7 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 	opts.Rewrite = func(ctx context.Context, t tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error) {
 		return fullload.Rewrite(ctx, src, dst, t, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits, Fence: task.fence})
 	}
-	res, err := verify.Run(ctx, vs, vd, jobs, opts)
+	res, err := verify.Run(ctx, vs, vd, maps, opts)
 	if err != nil {
 		return res, err
 	}
@@ -583,12 +572,12 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping
 // was done, before incremental migration resumes. The binlog stream stands still meanwhile,
 // and resumes from its applied position, which precedes the copy: the tables' changes since
 // then are replayed over the copied rows exactly as at the task's first handover.
-func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, added []int, withSchema bool, send func(func(*Progress))) error {
+func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, added []int, withSchema bool, send func(func(*Progress))) error {
 	var names []string
-	subset := make([]mapping, len(added))
+	subset := make([]tablemap.Table, len(added))
 	for i, mi := range added {
 		subset[i] = maps[mi]
-		names = append(names, maps[mi].table.Database+"."+maps[mi].table.Name)
+		names = append(names, maps[mi].SourceDatabase+"."+maps[mi].SourceTable)
 	}
 	task.logger().Info("copying tables added to the task", "tables", names)
 	if withSchema {
@@ -606,9 +595,9 @@ func addTables(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping,
 
 // loadCopied fills p's table progress from the copy checkpoints of a finished full copy. It
 // returns the indexes of the mappings that have none: tables added to the task since.
-func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, p *Progress) (added []int, err error) {
+func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []tablemap.Table, p *Progress) (added []int, err error) {
 	for i, m := range maps {
-		plan, ok, err := checkpoint.LoadPlan(ctx, dst, taskID, m.table.Database, m.table.Name)
+		plan, ok, err := checkpoint.LoadPlan(ctx, dst, taskID, m.SourceDatabase, m.SourceTable)
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +618,7 @@ func loadCopied(ctx context.Context, dst *sql.DB, taskID string, maps []mapping,
 // notFollowed keeps, of the mappings added, those incremental migration does not already
 // follow: a table created in, or renamed into, a database selected whole was taken in from
 // the binlog and has no copy checkpoint, but is not new to the task.
-func notFollowed(ctx context.Context, dst *sql.DB, taskID string, maps []mapping, added []int) ([]int, error) {
+func notFollowed(ctx context.Context, dst *sql.DB, taskID string, maps []tablemap.Table, added []int) ([]int, error) {
 	if len(added) == 0 {
 		return nil, nil
 	}
@@ -642,7 +631,7 @@ func notFollowed(ctx context.Context, dst *sql.DB, taskID string, maps []mapping
 		return added, err
 	}
 	return slices.DeleteFunc(added, func(i int) bool {
-		return followed[strings.ToLower(maps[i].table.Database+"."+maps[i].table.Name)]
+		return followed[strings.ToLower(maps[i].SourceDatabase+"."+maps[i].SourceTable)]
 	}), nil
 }
 
@@ -694,7 +683,7 @@ type schemaDDL struct{ databases, tables []string }
 // renderSchema returns the statements that create the destination databases and tables.
 // It fails, before anything is created, on anything the destination's dialect cannot
 // express.
-func renderSchema(task Task, maps []mapping) (schemaDDL, error) {
+func renderSchema(task Task, maps []tablemap.Table) (schemaDDL, error) {
 	d, err := dialect.For(task.Destination.Type)
 	if err != nil {
 		return schemaDDL{}, err
@@ -702,16 +691,16 @@ func renderSchema(task Task, maps []mapping) (schemaDDL, error) {
 	var ddl schemaDDL
 	done := map[string]bool{}
 	for _, m := range maps {
-		if !done[m.destDB] {
-			ddl.databases = append(ddl.databases, d.CreateDatabase(m.destDB))
-			done[m.destDB] = true
+		if !done[m.DestDatabase] {
+			ddl.databases = append(ddl.databases, d.CreateDatabase(m.DestDatabase))
+			done[m.DestDatabase] = true
 		}
-		key := m.destDB + "." + m.destName
+		key := m.DestDatabase + "." + m.DestTable
 		if done[key] {
 			continue // merged tables share one destination table
 		}
 		done[key] = true
-		t, err := destinationTable(m, task.Source.Type, task.Destination.Type, task.MergeTables)
+		t, err := destinationTable(m, task.Source.Type, task.Destination.Type)
 		if err != nil {
 			return schemaDDL{}, err
 		}
@@ -786,10 +775,10 @@ func createSchema(ctx context.Context, dst *sql.DB, f *checkpoint.Fence, ddl sch
 
 // matchingColumns keeps, under ignore_errors_and_proceed, only the columns the existing
 // destination table has: "if schemas differ, only matching columns are migrated".
-func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]tablemap.ColumnMap, error) {
-	rows, err := dst.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", m.destDB, m.destName)
+func matchingColumns(ctx context.Context, dst *sql.DB, m tablemap.Table) ([]tablemap.ColumnMap, error) {
+	rows, err := dst.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", m.DestDatabase, m.DestTable)
 	if err != nil {
-		return nil, fmt.Errorf("reading columns of destination table %s.%s: %w", m.destDB, m.destName, err)
+		return nil, fmt.Errorf("reading columns of destination table %s.%s: %w", m.DestDatabase, m.DestTable, err)
 	}
 	defer rows.Close()
 	have := map[string]bool{}
@@ -804,13 +793,13 @@ func matchingColumns(ctx context.Context, dst *sql.DB, m mapping) ([]tablemap.Co
 		return nil, err
 	}
 	var out []tablemap.ColumnMap
-	for _, c := range m.columns {
+	for _, c := range m.Columns {
 		if have[strings.ToLower(c.Dest)] {
 			out = append(out, c)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("destination table %s.%s shares no column with source table %s.%s: fix its columns or rename the source table with rename_to", m.destDB, m.destName, m.table.Database, m.table.Name)
+		return nil, fmt.Errorf("destination table %s.%s shares no column with source table %s.%s: fix its columns or rename the source table with rename_to", m.DestDatabase, m.DestTable, m.SourceDatabase, m.SourceTable)
 	}
 	return out, nil
 }

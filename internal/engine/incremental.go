@@ -25,10 +25,10 @@ import (
 // REPLACE and DELETE by key, so they end as the source has them. added are the mappings
 // this run copied because they were added to the task: they are migrated from the stored
 // position on, though its schema history does not know them.
-func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []mapping, added []int, cut checkpoint.Cut, send func(func(*Progress))) error {
+func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task Task, maps []tablemap.Table, added []int, cut checkpoint.Cut, send func(func(*Progress))) error {
 	var tables []*cdc.Table
 	for _, m := range maps {
-		t, err := cdcTable(task, m)
+		t, err := cdcTable(m)
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 		// are for every other table. So are the tables this run copied as added (a
 		// database selected whole added to the task brings its tables that way).
 		for i, t := range selected {
-			if (!maps[i].allTables || slices.Contains(added, i)) && !slices.Contains(tables, t) {
+			if (!maps[i].AllTables || slices.Contains(added, i)) && !slices.Contains(tables, t) {
 				tables = append(tables, t)
 			}
 		}
@@ -111,19 +111,17 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	return err
 }
 
-// cdcTable is how incremental migration sees a mapping.
-func cdcTable(task Task, m mapping) (*cdc.Table, error) {
-	if len(m.table.Key) == 0 {
-		return nil, fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.table.Database, m.table.Name)
+// cdcTable is how incremental migration sees a plan.
+func cdcTable(m tablemap.Table) (*cdc.Table, error) {
+	if len(m.Source.Key) == 0 {
+		return nil, fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.SourceDatabase, m.SourceTable)
 	}
 	t := &cdc.Table{
-		SourceDB: m.table.Database, SourceTable: m.table.Name, DestDB: m.destDB, DestTable: m.destName,
-		Columns: slices.Clone(m.table.Columns), Dest: map[string]string{}, Subset: len(m.spec.Columns) > 0,
-		Key: slices.Clone(m.table.Key), Where: m.where, ETL: m.spec.ETL,
-		Ops: append(operations(m.spec.DMLOperations, task.DMLOperations, vocab.DMLOrDefault),
-			operations(m.spec.DDLOperations, task.DDLOperations, vocab.DDLOrDefault)...),
+		SourceDB: m.SourceDatabase, SourceTable: m.SourceTable, DestDB: m.DestDatabase, DestTable: m.DestTable,
+		Columns: slices.Clone(m.Source.Columns), Dest: map[string]string{}, Subset: m.Subset(),
+		Key: slices.Clone(m.Source.Key), Where: m.Where, ETL: m.ETLSpec, Ops: m.Ops,
 	}
-	for _, c := range m.columns {
+	for _, c := range m.Columns {
 		t.Dest[c.Source.Name] = c.Dest
 	}
 	var err error
@@ -140,11 +138,11 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	if err != nil {
 		return nil, err
 	}
-	m := mapping{table: st, destDB: d.DestDB, destName: name, allTables: true, spec: Table{Name: name}}
-	if m.columns, err = mapColumns(st, m.spec); err != nil {
+	m, _, err := planTable(task, d.DestDB, st, Table{Name: name}, true)
+	if err != nil {
 		return nil, err
 	}
-	ddl, err := renderSchema(task, []mapping{m})
+	ddl, err := renderSchema(task, []tablemap.Table{m})
 	if err != nil {
 		return nil, err
 	}
@@ -155,21 +153,25 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	if err != nil {
 		return nil, err
 	}
-	err = fullload.Run(ctx, src, dst, []tablemap.Table{m.target(m.columns)}, fullload.Options{
+	// As before plans were shared: the copy of a table renamed into the selection writes
+	// no merge_tables tag (incremental migration writes none either), though its
+	// destination table has the merge column.
+	m.SourceTag = ""
+	err = fullload.Run(ctx, src, dst, []tablemap.Table{m}, fullload.Options{
 		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true, Fence: task.fence,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return cdcTable(task, m)
+	return cdcTable(m)
 }
 
 // sweep verifies the destination over and over while incremental migration runs: a row
 // that differs counts only if it still differs after the settle delay, so changes in flight
 // raise no false alarm, while a row changed on the destination behind the task's back is
 // found by the next sweep. It returns when ctx ends.
-func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, send func(func(*Progress))) {
+func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, send func(func(*Progress))) {
 	settle := cmp.Or(task.Verification.Settle, DefaultSettle)
 	pause := cmp.Or(task.Verification.Every, DefaultSweepPause)
 	for {
@@ -195,7 +197,7 @@ func sweep(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, sen
 // recheck starts comparing the rows incremental migration changes, after the settle delay,
 // and returns the function that hands them over; mismatches go into the verification
 // progress. It stops when ctx ends.
-func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, tables []*cdc.Table, send func(func(*Progress))) (func(*cdc.Table, [][]any), error) {
+func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, tables []*cdc.Table, send func(func(*Progress))) (func(*cdc.Table, [][]any), error) {
 	ensure := func(p *Progress) *VerificationProgress {
 		if p.Verification == nil {
 			p.Verification = &VerificationProgress{Status: VerificationRunning}
@@ -217,7 +219,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	if err != nil {
 		return nil, err
 	}
-	rc, err := verify.NewRechecker(ctx, vs, vd, verifyJobs(maps), cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
+	rc, err := verify.NewRechecker(ctx, vs, vd, maps, cmp.Or(task.Verification.Settle, DefaultSettle), task.FullLimits, found, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +234,7 @@ func recheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, t
 	}
 	columns := make(map[*cdc.Table][]schema.Column, len(tables))
 	for i, t := range tables {
-		columns[t] = maps[i].table.Columns
+		columns[t] = maps[i].Source.Columns
 	}
 	return func(t *cdc.Table, keys [][]any) {
 		// A table whose columns a DDL changed is no longer the mapping the rechecker
@@ -254,14 +256,14 @@ func applyWorkers(copyWorkers int) int {
 
 // otherUniqueKeys reports whether the source table has a UNIQUE key besides the one the
 // migration keys rows by.
-func otherUniqueKeys(m mapping) (bool, error) {
-	def, err := schema.ParseCreateTable(m.table.CreateSQL)
+func otherUniqueKeys(m tablemap.Table) (bool, error) {
+	def, err := schema.ParseCreateTable(m.Source.CreateSQL)
 	if err != nil {
 		return false, err
 	}
 	n := 0
 	for _, ix := range def.Indexes {
-		if ix.Kind == "UNIQUE" && !slices.Equal(ix.Columns, m.table.Key) {
+		if ix.Kind == "UNIQUE" && !slices.Equal(ix.Columns, m.Source.Key) {
 			n++
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/sqltext"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -44,14 +45,14 @@ type object struct {
 
 // objectsFor returns the task's objects of the given kinds, in the order they can be
 // created (routines before the views that may call them).
-func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []mapping, kinds ...SchemaObject) ([]object, error) {
+func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []tablemap.Table, kinds ...SchemaObject) ([]object, error) {
 	var out []object
 	dbs := map[string]string{} // source database -> destination database
 	var order []string
 	for _, m := range maps {
-		if _, ok := dbs[m.table.Database]; !ok {
-			dbs[m.table.Database] = m.destDB
-			order = append(order, m.table.Database)
+		if _, ok := dbs[m.SourceDatabase]; !ok {
+			dbs[m.SourceDatabase] = m.DestDatabase
+			order = append(order, m.SourceDatabase)
 		}
 	}
 	want := func(k SchemaObject) bool { return slices.Contains(task.SchemaObjects, k) && slices.Contains(kinds, k) }
@@ -86,15 +87,15 @@ func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []mapping, kin
 		if want(ObjectTriggers) {
 			// Only the triggers of migrated tables, on the table's destination name.
 			for _, m := range maps {
-				if m.table.Database != db {
+				if m.SourceDatabase != db {
 					continue
 				}
 				n := len(out)
-				if err := read(ObjectTriggers, "TRIGGER", "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY ACTION_ORDER, TRIGGER_NAME", db, m.table.Name); err != nil {
+				if err := read(ObjectTriggers, "TRIGGER", "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY ACTION_ORDER, TRIGGER_NAME", db, m.SourceTable); err != nil {
 					return nil, err
 				}
 				for i := n; i < len(out); i++ {
-					out[i].create = renameTriggerTable(out[i].create, m.table.Name, m.destName)
+					out[i].create = renameTriggerTable(out[i].create, m.SourceTable, m.DestTable)
 				}
 			}
 		}
@@ -111,9 +112,9 @@ func objectsFor(ctx context.Context, src *sql.DB, task Task, maps []mapping, kin
 			// A view's definition, as the server shows it, names tables quoted and
 			// qualified when they are in another database: follow their rename_to.
 			for _, m := range maps {
-				if m.table.Name != m.destName {
-					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.destDB, m.table.Name)+".", dialect.QuoteTable(m.destDB, m.destName)+".")
-					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.destDB, m.table.Name)+" ", dialect.QuoteTable(m.destDB, m.destName)+" ")
+				if m.SourceTable != m.DestTable {
+					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.DestDatabase, m.SourceTable)+".", dialect.QuoteTable(m.DestDatabase, m.DestTable)+".")
+					o.create = strings.ReplaceAll(o.create, dialect.QuoteTable(m.DestDatabase, m.SourceTable)+" ", dialect.QuoteTable(m.DestDatabase, m.DestTable)+" ")
 				}
 			}
 		}
@@ -286,7 +287,7 @@ func createObject(ctx context.Context, conn *sql.Conn, o object) error {
 }
 
 // migrateObjects creates the task's schema objects of the given kinds.
-func migrateObjects(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, kinds ...SchemaObject) error {
+func migrateObjects(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, kinds ...SchemaObject) error {
 	objs, err := objectsFor(ctx, src, task, maps, kinds...)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -35,7 +36,7 @@ func (e *PrecheckError) Error() string {
 // blocks it. resolveErr and schemaErr are what resolving the objects and rendering the
 // destination schema said; they become items of their own, so that every problem shows in
 // one precheck.
-func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mapping, resolveErr, schemaErr error, report func([]precheck.Result)) error {
+func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, resolveErr, schemaErr error, report func([]precheck.Result)) error {
 	in := precheck.Input{
 		Source: src, Destination: dst,
 		SourceType: task.Source.Type, DestinationType: task.Destination.Type,
@@ -48,11 +49,11 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	}
 	for _, m := range maps {
 		pt := precheck.Table{
-			SourceDatabase: m.table.Database, SourceTable: m.table.Name,
-			DestDatabase: m.destDB, DestTable: m.destName, Where: m.where, AllTables: m.allTables,
+			SourceDatabase: m.SourceDatabase, SourceTable: m.SourceTable,
+			DestDatabase: m.DestDatabase, DestTable: m.DestTable, Where: m.Where, AllTables: m.AllTables,
 		}
-		if m.spec.Columns != nil || len(m.spec.ColumnRenames) > 0 {
-			for _, c := range m.columns {
+		if m.Selected != nil || len(m.Renames) > 0 {
+			for _, c := range m.Columns {
 				pt.DestColumns = append(pt.DestColumns, c.Dest)
 			}
 		}
@@ -65,7 +66,7 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []mappin
 	}
 	withETL := 0
 	for _, m := range maps {
-		if m.etl != nil {
+		if m.ETL != nil {
 			withETL++
 		}
 	}
@@ -121,7 +122,7 @@ func engineItem(name string, err error, ok, remedy string) precheck.Result {
 }
 
 // checkSchemaObjects says why the task's schema objects cannot be migrated, or nil.
-func checkSchemaObjects(ctx context.Context, src *sql.DB, task Task, maps []mapping) error {
+func checkSchemaObjects(ctx context.Context, src *sql.DB, task Task, maps []tablemap.Table) error {
 	if !slices.Contains(task.MigrationTypes, MigrationSchema) {
 		return fmt.Errorf("schema_objects %v needs schema migration: add \"schema\" to migration_types", task.SchemaObjects)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,30 +14,8 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/taskexpr"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
-
-// mapping is one selected source table and what it becomes on the destination.
-type mapping struct {
-	table            *schema.Table
-	destDB, destName string
-	columns          []tablemap.ColumnMap // stored columns to copy, destination names
-	where            string
-	// allTables is true when the table was selected through its database without table blocks.
-	allTables bool
-	// sourceTag is "db.table" with merge_tables, empty otherwise.
-	sourceTag string
-	spec      Table
-	// etl is the table's compiled etl block; nil without one.
-	etl *etl.Program
-	// computed are the destination columns etl computes, with how their values travel.
-	computed []tablemap.ColumnMap
-}
-
-// target is the mapping's source table with its destination, written in columns cols.
-func (m mapping) target(cols []tablemap.ColumnMap) tablemap.Table {
-	return tablemap.Table{Source: m.table, Columns: cols, Where: m.where, DestDatabase: m.destDB, DestTable: m.destName,
-		SourceTag: m.sourceTag, ETL: m.etl, Computed: m.computed}
-}
 
 // ETLError is what resolve reports when only etl blocks are wrong: the expressions do not
 // type-check against the source tables. The precheck reports it as its own item.
@@ -45,27 +24,54 @@ type ETLError struct{ Err error }
 func (e *ETLError) Error() string { return e.Err.Error() }
 func (e *ETLError) Unwrap() error { return e.Err }
 
-// resolve expands the task's objects into source tables with destination names, checking
-// that every named database, table and column exists.
-func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
-	var out []mapping
+// catalog is what resolving a task reads of the source: whether a database exists, its
+// tables, and their definitions. sourceCatalog reads a server; the plan tests read a map.
+type catalog interface {
+	databaseExists(ctx context.Context, database string) (bool, error)
+	listTables(ctx context.Context, database string) ([]string, error)
+	// describe returns the definitions of the tables, in the order of names.
+	describe(ctx context.Context, database string, names []string) ([]*schema.Table, error)
+}
+
+// sourceCatalog reads the catalog of a source server.
+type sourceCatalog struct{ db *sql.DB }
+
+func (c sourceCatalog) databaseExists(ctx context.Context, database string) (bool, error) {
+	return schema.DatabaseExists(ctx, c.db, database)
+}
+
+func (c sourceCatalog) listTables(ctx context.Context, database string) ([]string, error) {
+	return schema.ListTables(ctx, c.db, database)
+}
+
+func (c sourceCatalog) describe(ctx context.Context, database string, names []string) ([]*schema.Table, error) {
+	return schema.DescribeAll(ctx, c.db, database, names, describeWorkers)
+}
+
+// resolve expands the task's objects into the plans of their source tables, checking that
+// every named database, table and column exists. The plans are in the order of the
+// objects and their tables.
+func resolve(ctx context.Context, src *sql.DB, task Task) ([]tablemap.Table, error) {
+	return plan(ctx, sourceCatalog{src}, task)
+}
+
+// plan is resolve over a catalog. With an *ETLError it returns the plans too: only etl
+// blocks are wrong, and the precheck reports them as an item of their own.
+func plan(ctx context.Context, cat catalog, task Task) ([]tablemap.Table, error) {
+	var out []tablemap.Table
 	var etlErrs []error
 	for _, o := range task.Objects {
-		ok, err := schema.DatabaseExists(ctx, src, o.Database)
+		ok, err := cat.databaseExists(ctx, o.Database)
 		if err != nil {
 			return nil, fmt.Errorf("looking up source database %q: %w", o.Database, err)
 		}
 		if !ok {
 			return nil, fmt.Errorf("source database %q does not exist or the source user cannot see it: check object.database and the user's privileges", o.Database)
 		}
-		destDB := o.Database
-		if o.RenameTo != "" {
-			destDB = o.RenameTo
-		}
 		tables := o.Tables
 		all := len(tables) == 0
 		if all {
-			names, err := schema.ListTables(ctx, src, o.Database)
+			names, err := cat.listTables(ctx, o.Database)
 			if err != nil {
 				return nil, err
 			}
@@ -77,31 +83,19 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 		for i, tb := range tables {
 			names[i] = tb.Name
 		}
-		described, err := schema.DescribeAll(ctx, src, o.Database, names, describeWorkers)
+		described, err := cat.describe(ctx, o.Database, names)
 		if err != nil {
 			return nil, err
 		}
 		for i, tb := range tables {
-			t := described[i]
-			m := mapping{table: t, destDB: destDB, destName: tb.Name, where: tb.Where, allTables: all, spec: tb}
-			if tb.RenameTo != "" {
-				m.destName = tb.RenameTo
-			}
-			if m.columns, err = mapColumns(t, tb); err != nil {
+			p, etlErr, err := planTable(task, cmp.Or(o.RenameTo, o.Database), described[i], tb, all)
+			if err != nil {
 				return nil, err
 			}
-			if err := checkWhere(t, tb.Where); err != nil {
-				return nil, err
+			if etlErr != nil {
+				etlErrs = append(etlErrs, etlErr)
 			}
-			if !tb.ETL.Empty() {
-				if err := m.compileETL(); err != nil {
-					etlErrs = append(etlErrs, err)
-				}
-			}
-			if task.MergeTables {
-				m.sourceTag = t.Database + "." + t.Name
-			}
-			out = append(out, m)
+			out = append(out, p)
 		}
 	}
 	if err := checkDestinations(out, task.MergeTables); err != nil {
@@ -113,21 +107,50 @@ func resolve(ctx context.Context, src *sql.DB, task Task) ([]mapping, error) {
 	return out, nil
 }
 
+// planTable is the plan of source table t, selected by table block tb (a bare Table{Name}
+// when all) into destination database destDB. etlErr says why tb's etl block does not
+// compile; the plan then has no ETL program.
+func planTable(task Task, destDB string, t *schema.Table, tb Table, all bool) (p tablemap.Table, etlErr, err error) {
+	p = tablemap.Table{
+		SourceDatabase: t.Database, SourceTable: t.Name, DestDatabase: destDB, DestTable: cmp.Or(tb.RenameTo, tb.Name),
+		Source: t, AllTables: all, Selected: tb.Columns, Renames: tb.ColumnRenames, Where: tb.Where, ETLSpec: tb.ETL,
+		Ops: append(operations(tb.DMLOperations, task.DMLOperations, vocab.DMLOrDefault),
+			operations(tb.DDLOperations, task.DDLOperations, vocab.DDLOrDefault)...),
+		Fields: tablemap.Fields{
+			TableType: tb.TableType, PrimaryKey: tb.PrimaryKey, DistributionKey: tb.DistributionKey,
+			PartitionKey: tb.PartitionKey, PartitionRule: tb.PartitionRule, PartitionLifecycle: tb.PartitionLifecycle,
+		},
+	}
+	if p.Columns, err = mapColumns(t, tb); err != nil {
+		return tablemap.Table{}, nil, err
+	}
+	if err := checkWhere(t, tb.Where); err != nil {
+		return tablemap.Table{}, nil, err
+	}
+	if !tb.ETL.Empty() {
+		etlErr = compileETL(&p)
+	}
+	if task.MergeTables {
+		p.SourceTag = t.Database + "." + t.Name
+	}
+	return p, etlErr, nil
+}
+
 // describeWorkers is how many tables resolve describes at once.
 const describeWorkers = 4
 
-// compileETL compiles the table's etl block and takes the dropped and computed columns out
+// compileETL compiles the plan's etl block and takes the dropped and computed columns out
 // of the copied ones. A computed column that replaces a copied one travels as that column
 // did; a new one as its value's kind says.
-func (m *mapping) compileETL() error {
-	p, err := etl.Compile(m.table, m.spec.ETL)
+func compileETL(m *tablemap.Table) error {
+	p, err := etl.Compile(m.Source, m.ETLSpec)
 	if err != nil {
 		return err
 	}
-	m.etl = p
+	m.ETL = p
 	var kept []tablemap.ColumnMap
 	replaced := map[string]schema.Column{}
-	for _, c := range m.columns {
+	for _, c := range m.Columns {
 		switch {
 		case p.Dropped(c.Source.Name):
 		case p.Computes(c.Dest):
@@ -136,8 +159,8 @@ func (m *mapping) compileETL() error {
 			kept = append(kept, c)
 		}
 	}
-	m.columns = kept
-	m.computed = nil
+	m.Columns = kept
+	m.Computed = nil
 	for _, o := range p.Outputs() {
 		carrier, ok := replaced[strings.ToLower(o.Name)]
 		switch {
@@ -156,7 +179,7 @@ func (m *mapping) compileETL() error {
 		default:
 			carrier = schema.Column{Name: o.Name, DataType: "text"}
 		}
-		m.computed = append(m.computed, tablemap.ColumnMap{Source: carrier, Dest: o.Name})
+		m.Computed = append(m.Computed, tablemap.ColumnMap{Source: carrier, Dest: o.Name})
 	}
 	return nil
 }
@@ -226,18 +249,18 @@ func checkWhere(t *schema.Table, where string) error {
 
 // checkDestinations refuses two source tables landing in one destination table, unless
 // merge_tables asks for exactly that, and the runner's own checkpoint database.
-func checkDestinations(maps []mapping, merge bool) error {
-	seen := map[string]*schema.Table{}
-	for _, m := range maps {
-		if m.destDB == checkpoint.MetaDatabase {
+func checkDestinations(plans []tablemap.Table, merge bool) error {
+	seen := map[string]tablemap.Table{}
+	for _, m := range plans {
+		if m.DestDatabase == checkpoint.MetaDatabase {
 			return fmt.Errorf("destination database %s holds the runner's checkpoints: choose another rename_to", checkpoint.MetaDatabase)
 		}
-		key := strings.ToLower(m.destDB + "." + m.destName)
+		key := strings.ToLower(m.DestDatabase + "." + m.DestTable)
 		if prev, ok := seen[key]; ok && !merge {
-			return fmt.Errorf("source tables %s.%s and %s.%s would both be written to %s.%s: rename one of them, or set merge_tables = true to merge them",
-				prev.Database, prev.Name, m.table.Database, m.table.Name, m.destDB, m.destName)
+			return fmt.Errorf("source tables %s and %s would both be written to %s.%s: rename one of them, or set merge_tables = true to merge them",
+				prev.Name(), m.Name(), m.DestDatabase, m.DestTable)
 		}
-		seen[key] = m.table
+		seen[key] = m
 	}
 	if merge && len(seen) != 1 {
 		return fmt.Errorf("merge_tables puts every selected table into one destination table, but they map to %d tables: give them the same rename_to (and database rename_to)", len(seen))

@@ -1,13 +1,21 @@
-// Package tablemap says how one source table maps onto one destination table (its columns,
-// filter, merged-table tag and computed columns) and reads such a table the way every phase
-// needs it: key columns, key ranges as SQL predicates, key reads, key arguments. The full
-// load, data verification and incremental migration share it, so none of them depends on
-// another phase.
+// Package tablemap holds the table plan: how one selected source table maps onto one
+// destination table, worked out once when the task's objects are resolved (as Vitess's
+// TablePlan is). A Table names the source and destination tables, the columns and their
+// destination names, the key, the row filter (where), the etl block, the merge_tables tag,
+// the operations incremental migration applies and the destination table fields. The
+// precheck, the full load, data verification and the schema phase read it, the
+// destination's dialect is fed from it (Destination), and incremental migration's cdc.Table
+// embeds it and adds the table's live state. None of them builds its own copy, so none
+// depends on another phase.
+//
+// The package also reads such a table the way every phase needs it: key columns, key
+// ranges as SQL predicates, key reads, key arguments.
 package tablemap
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +23,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
 // SourceColumn is the column merge_tables adds to name the source table of each row.
@@ -26,25 +35,155 @@ type ColumnMap struct {
 	Dest   string
 }
 
-// Table is one source table and the destination table its rows go to.
+// Table is the plan of one selected table: one source table and the destination table its
+// rows go to, as the task resolved them. A plan is built once per table and per run
+// (engine's resolve); a phase that needs a variant (the matching columns under
+// ignore_errors_and_proceed) changes its own copy of the value, never the shared slices.
 type Table struct {
-	Source       *schema.Table
-	Columns      []ColumnMap // stored (not generated) columns to migrate, in order
-	Where        string      // a filter already validated by the precheck; "" for none
-	DestDatabase string
-	DestTable    string
+	// SourceDatabase and SourceTable name the source table; DestDatabase and DestTable the
+	// destination table, after the database's and the table's rename_to.
+	SourceDatabase, SourceTable string
+	DestDatabase, DestTable     string
+	// Source is the source table's definition as resolved; nil in a plan that only names
+	// its tables (a precheck input).
+	Source *schema.Table
+	// AllTables is true when the table was selected through its database, without table
+	// blocks: a table without a usable key then gets an auto-increment key on the
+	// destination.
+	AllTables bool
+	// Selected are the source columns the task lists (columns); nil selects every column,
+	// and also those added later.
+	Selected []string
+	// Renames maps source column names to destination names (the column blocks).
+	Renames map[string]string
+	// Columns are the stored (not generated) columns to migrate, in order, under their
+	// destination names; without the ones etl drops or computes.
+	Columns []ColumnMap
+	// Where is a filter already validated by the resolution; "" for none.
+	Where string
 	// SourceTag, when set, is written into SourceColumn of every row (merge_tables).
 	SourceTag string
-	// ETL, when set, filters the rows and computes the Computed columns; its expressions
-	// may read every stored column of the table, so all of them are read.
-	ETL *etl.Program
+	// ETLSpec is the table's etl block as the task wrote it; empty for none. ETL, when set,
+	// is it compiled against Source: it filters the rows and computes the Computed
+	// columns; its expressions may read every stored column of the table, so all of them
+	// are read.
+	ETLSpec etl.Spec
+	ETL     *etl.Program
 	// Computed are the destination columns of ETL's outputs, in their order. Source is
 	// how the value travels: a binary column as hex, YEAR as a number, others as text.
 	Computed []ColumnMap
+	// Ops are the dml and then the ddl operations incremental migration applies to the
+	// table: the table's own, else the task's, else all of their kind.
+	Ops []vocab.Operation
+	// Fields are the task's destination table fields, in destination column names.
+	Fields Fields
+}
+
+// Fields are the destination table fields of a table block (the seed's "Configure Database
+// and Table Fields"); zero values leave the choice to the source's definition or the
+// dialect, which renders or refuses them (dialect.Table).
+type Fields struct {
+	TableType          string   `json:"table_type,omitempty"`
+	PrimaryKey         []string `json:"primary_key,omitempty"`
+	DistributionKey    []string `json:"distribution_key,omitempty"`
+	PartitionKey       string   `json:"partition_key,omitempty"`
+	PartitionRule      string   `json:"partition_rule,omitempty"`
+	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
+}
+
+// Subset reports whether the task lists the table's columns: a column added to the source
+// table later is then not migrated.
+func (t Table) Subset() bool { return len(t.Selected) > 0 }
+
+// DestColumns are the destination names of the migrated columns when the task subsets or
+// renames them; nil when every column keeps its source name.
+func (t Table) DestColumns() []string {
+	if t.Selected == nil && len(t.Renames) == 0 {
+		return nil
+	}
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Dest
+	}
+	return out
+}
+
+// Destination is what the destination's dialect needs to create the plan's table from
+// def, the source table's definition, whose rows are identified by key: the one road
+// (schema.DestinationTable) with the plan's column subset, renames, etl columns, merge
+// column and destination fields applied.
+func (t Table) Destination(def *schema.Definition, key []string, source, dest dialect.DatabaseType) dialect.Table {
+	tg := schema.Target{
+		Dest: dialect.Table{
+			Database: t.DestDatabase, Name: t.DestTable,
+			TableType: t.Fields.TableType, PrimaryKey: t.Fields.PrimaryKey, DistributionKey: t.Fields.DistributionKey,
+			PartitionKey: t.Fields.PartitionKey, PartitionRule: t.Fields.PartitionRule, PartitionLifecycle: t.Fields.PartitionLifecycle,
+		},
+		SourceFlavor: source, DestFlavor: dest,
+		Keep: func(c string) bool {
+			return (t.Selected == nil || slices.Contains(t.Selected, c)) && (t.ETL == nil || !t.ETL.Dropped(c))
+		},
+		Renames: t.Renames, Key: key,
+	}
+	if t.ETL != nil {
+		for _, o := range t.ETL.Outputs() {
+			tg.Computed = append(tg.Computed, dialect.Column{Name: o.Name, Definition: dialect.ComputedColumnType(dest, o.Kind) + " DEFAULT NULL"})
+		}
+	}
+	if t.SourceTag != "" {
+		tg.MergeColumn = SourceColumn
+	}
+	return schema.DestinationTable(def, tg)
+}
+
+// MarshalJSON writes the plan in a stable form for tests and diagnostics: names, the key
+// and the columns with their types, and what the task said about the table. It is not a
+// stored format.
+func (t Table) MarshalJSON() ([]byte, error) {
+	type column struct {
+		Source   string `json:"source"`
+		Type     string `json:"type"`
+		Dest     string `json:"dest"`
+		Nullable bool   `json:"nullable,omitempty"`
+	}
+	columns := func(cms []ColumnMap) []column {
+		out := make([]column, len(cms))
+		for i, c := range cms {
+			out[i] = column{Source: c.Source.Name, Type: c.Source.DataType, Dest: c.Dest, Nullable: c.Source.Nullable}
+		}
+		return out
+	}
+	var key []string
+	if t.Source != nil {
+		key = t.Source.Key
+	}
+	var etlSpec *etl.Spec
+	if !t.ETLSpec.Empty() {
+		etlSpec = &t.ETLSpec
+	}
+	return json.Marshal(struct {
+		Source    string            `json:"source"`
+		Dest      string            `json:"dest"`
+		AllTables bool              `json:"all_tables,omitempty"`
+		Key       []string          `json:"key"`
+		Selected  []string          `json:"selected,omitempty"`
+		Renames   map[string]string `json:"renames,omitempty"`
+		Columns   []column          `json:"columns"`
+		Where     string            `json:"where,omitempty"`
+		SourceTag string            `json:"source_tag,omitempty"`
+		ETL       *etl.Spec         `json:"etl,omitempty"`
+		Computed  []column          `json:"computed,omitempty"`
+		Ops       []vocab.Operation `json:"ops"`
+		Fields    Fields            `json:"fields"`
+	}{
+		Source: t.SourceDatabase + "." + t.SourceTable, Dest: t.DestDatabase + "." + t.DestTable, AllTables: t.AllTables,
+		Key: key, Selected: t.Selected, Renames: t.Renames, Columns: columns(t.Columns), Where: t.Where, SourceTag: t.SourceTag,
+		ETL: etlSpec, Computed: columns(t.Computed), Ops: t.Ops, Fields: t.Fields,
+	})
 }
 
 // Name is the source table's "db.table", as messages and mismatches name it.
-func (t Table) Name() string { return t.Source.Database + "." + t.Source.Name }
+func (t Table) Name() string { return t.SourceDatabase + "." + t.SourceTable }
 
 // Outputs are the table's destination columns: the migrated ones, then the computed ones.
 func (t Table) Outputs() []ColumnMap { return append(slices.Clone(t.Columns), t.Computed...) }

@@ -24,7 +24,7 @@ func jobs(t *testing.T, src *sql.DB, tables ...string) []tablemap.Table {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := tablemap.Table{Source: tb, DestDatabase: "shop", DestTable: name}
+		j := tablemap.Table{SourceDatabase: "shop", SourceTable: name, Source: tb, DestDatabase: "shop", DestTable: name}
 		for _, c := range tb.Copied() {
 			j.Columns = append(j.Columns, tablemap.ColumnMap{Source: c, Dest: c.Name})
 		}
