@@ -46,18 +46,7 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 		ConflictHandling: task.ConflictHandling,
 		MergeTables:      task.MergeTables,
 		RetryWindow:      task.RetryWindow,
-	}
-	for _, m := range maps {
-		pt := precheck.Table{
-			SourceDatabase: m.SourceDatabase, SourceTable: m.SourceTable,
-			DestDatabase: m.DestDatabase, DestTable: m.DestTable, Where: m.Where, AllTables: m.AllTables,
-		}
-		if m.Selected != nil || len(m.Renames) > 0 {
-			for _, c := range m.Columns {
-				pt.DestColumns = append(pt.DestColumns, c.Dest)
-			}
-		}
-		in.Tables = append(in.Tables, pt)
+		Tables:           maps,
 	}
 	results := precheck.Run(ctx, precheck.Checkers(in))
 	var etlErr error

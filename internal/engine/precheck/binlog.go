@@ -252,7 +252,7 @@ func (c adbBinlogCheck) Check(ctx context.Context) Result {
 		if !ok || adbBinlogOn.MatchString(ddl) {
 			continue
 		}
-		off = append(off, t.source())
+		off = append(off, t.Name())
 		remedies = append(remedies, fmt.Sprintf("ALTER TABLE %s BINLOG=true", quoteTable(t.SourceDatabase, t.SourceTable)))
 	}
 	if len(off) == 0 {
@@ -290,13 +290,13 @@ func (c adbRetentionCheck) Check(ctx context.Context) Result {
 		if m := adbBinlogTTL.FindStringSubmatch(ddl); m != nil {
 			d, ok := parseTTL(m[1])
 			if !ok {
-				unknown = append(unknown, fmt.Sprintf("%s (binlog_ttl=%q)", t.source(), m[1]))
+				unknown = append(unknown, fmt.Sprintf("%s (binlog_ttl=%q)", t.Name(), m[1]))
 				continue
 			}
 			ttl, setting = d, "binlog_ttl="+m[1]
 		}
 		if ttl < need {
-			short = append(short, fmt.Sprintf("%s (%s)", t.source(), setting))
+			short = append(short, fmt.Sprintf("%s (%s)", t.Name(), setting))
 			remedies = append(remedies, fmt.Sprintf("ALTER TABLE %s binlog_ttl='%dd'", quoteTable(t.SourceDatabase, t.SourceTable), needDays))
 		}
 	}

@@ -61,10 +61,10 @@ func (c charsetCheck) Check(ctx context.Context) Result {
 		if info == nil {
 			continue
 		}
-		use("collation", info.Collation, t.source())
+		use("collation", info.Collation, t.Name())
 		for _, col := range info.Columns {
-			use("character set", col.Charset, t.source()+"."+col.Name)
-			use("collation", col.Collation, t.source()+"."+col.Name)
+			use("character set", col.Charset, t.Name()+"."+col.Name)
+			use("collation", col.Collation, t.Name()+"."+col.Name)
 		}
 	}
 	if len(names) == 0 {

@@ -31,35 +31,35 @@ func (c conflictCheck) Check(ctx context.Context) Result {
 	var duplicates []string
 	seen := map[string]string{} // lower-case destination name -> source table
 	for _, t := range in.Tables {
-		key := strings.ToLower(t.dest())
+		key := strings.ToLower(t.DestName())
 		if other, ok := seen[key]; ok {
 			if !in.MergeTables {
-				duplicates = append(duplicates, fmt.Sprintf("%s and %s both go to %s", other, t.source(), t.dest()))
+				duplicates = append(duplicates, fmt.Sprintf("%s and %s both go to %s", other, t.Name(), t.DestName()))
 			}
 			continue
 		}
-		seen[key] = t.source()
+		seen[key] = t.Name()
 		d := dst.lookup(t.DestDatabase, t.DestTable)
 		if d == nil {
 			if !in.Schema {
-				missing = append(missing, t.dest())
+				missing = append(missing, t.DestName())
 			}
 			continue
 		}
 		if in.Schema && in.ConflictHandling != IgnoreErrorsAndProceed {
-			existing = append(existing, t.dest())
+			existing = append(existing, t.DestName())
 			remedies = append(remedies, fmt.Sprintf("RENAME TABLE %s TO %s", quoteTable(t.DestDatabase, t.DestTable), quoteTable(t.DestDatabase, t.DestTable+"_old")))
 			continue
 		}
 		if s := src.lookup(t.SourceDatabase, t.SourceTable); s != nil {
-			names := t.DestColumns
+			names := t.DestColumns()
 			if names == nil {
 				for _, c := range s.Columns {
 					names = append(names, c.Name)
 				}
 			}
 			if diff := columnDifference(names, d); diff != "" {
-				differ = append(differ, fmt.Sprintf("%s -> %s (%s)", t.source(), t.dest(), diff))
+				differ = append(differ, fmt.Sprintf("%s -> %s (%s)", t.Name(), t.DestName(), diff))
 			}
 		}
 	}

@@ -50,6 +50,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -142,23 +143,11 @@ type Input struct {
 	SourceEngineVersion string
 }
 
-// Table is one selected table and where it goes.
-type Table struct {
-	SourceDatabase, SourceTable string
-	DestDatabase, DestTable     string
-	// Where is the table's filter condition; "" for none.
-	Where string
-	// AllTables is true when the table was selected through its whole database rather than
-	// named: a table without a usable key then gets an auto-increment key on the
-	// destination (an alert, not a failure).
-	AllTables bool
-	// DestColumns are the destination names of the migrated columns, after the column
-	// subset and renames; nil means the source's columns under their own names.
-	DestColumns []string
-}
-
-func (t Table) source() string { return t.SourceDatabase + "." + t.SourceTable }
-func (t Table) dest() string   { return t.DestDatabase + "." + t.DestTable }
+// Table is the plan of one selected table, as the task resolved it. The precheck reads
+// its names, Where, AllTables (a table without a usable key then gets an auto-increment
+// key on the destination: an alert, not a failure) and DestColumns; a plan that only
+// names its tables is enough.
+type Table = tablemap.Table
 
 // Checkers returns the items that apply to in, in a stable order (binlog items only for
 // incremental migration, where_filter only when a table has a filter, ...). The checkers of

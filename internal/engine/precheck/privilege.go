@@ -64,7 +64,7 @@ func (c sourcePrivilegeCheck) Check(ctx context.Context) Result {
 		if _, ok := noSelect[t.SourceDatabase]; !ok {
 			dbs = append(dbs, t.SourceDatabase)
 		}
-		noSelect[t.SourceDatabase] = append(noSelect[t.SourceDatabase], t.source())
+		noSelect[t.SourceDatabase] = append(noSelect[t.SourceDatabase], t.Name())
 	}
 	for _, db := range dbs {
 		missing = append(missing, "SELECT on "+listNames(noSelect[db]))
@@ -141,7 +141,7 @@ func (c destinationPrivilegeCheck) Check(ctx context.Context) Result {
 			lacks = append(lacks, &lack{privs: key})
 			i = len(lacks) - 1
 		}
-		lacks[i].tables = append(lacks[i].tables, t.dest())
+		lacks[i].tables = append(lacks[i].tables, t.DestName())
 		if !slices.Contains(lackDBs, t.DestDatabase) {
 			lackDBs = append(lackDBs, t.DestDatabase)
 		}

@@ -32,9 +32,9 @@ func (c sourceTablesCheck) Check(ctx context.Context) Result {
 		info := cat.lookup(t.SourceDatabase, t.SourceTable)
 		switch {
 		case info == nil:
-			missing = append(missing, t.source())
+			missing = append(missing, t.Name())
 		case info.Type == "VIEW":
-			views = append(views, t.source())
+			views = append(views, t.Name())
 		}
 	}
 	if len(missing) == 0 && len(views) == 0 {
@@ -162,7 +162,7 @@ func (c primaryKeyCheck) Check(ctx context.Context) Result {
 				continue
 			}
 		}
-		what := t.source()
+		what := t.Name()
 		if ks != nil && len(ks.nullUnique) > 0 {
 			what += " (" + strings.Join(ks.nullUnique, ", ") + ")"
 		}
@@ -223,7 +223,7 @@ func (c autoIDCheck) Check(ctx context.Context) Result {
 			continue
 		}
 		if info.hasColumn(adbAutoID) || strings.Contains(strings.ToLower(ddls[tableRef{t.SourceDatabase, t.SourceTable}]), adbAutoID) {
-			found = append(found, t.source())
+			found = append(found, t.Name())
 		}
 	}
 	if len(found) == 0 {

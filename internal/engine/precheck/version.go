@@ -106,7 +106,7 @@ func (c engineVersionCheck) Check(ctx context.Context) Result {
 	var v2 []string
 	for _, t := range c.e.in.Tables {
 		if xuanwuV2Re.MatchString(ddls[tableRef{t.SourceDatabase, t.SourceTable}]) {
-			v2 = append(v2, t.source())
+			v2 = append(v2, t.Name())
 		}
 	}
 	if len(v2) > 0 {

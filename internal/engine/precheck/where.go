@@ -29,7 +29,7 @@ func (c whereCheck) Check(ctx context.Context) Result {
 		}
 		cols, err := taskexpr.ParseWhere(t.Where)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %q: %v", t.source(), t.Where, err))
+			problems = append(problems, fmt.Sprintf("%s: %q: %v", t.Name(), t.Where, err))
 			continue
 		}
 		info := cat.lookup(t.SourceDatabase, t.SourceTable)
@@ -43,7 +43,7 @@ func (c whereCheck) Check(ctx context.Context) Result {
 			}
 		}
 		if len(unknown) > 0 {
-			problems = append(problems, fmt.Sprintf("%s: %q names column(s) %s, which the table does not have", t.source(), t.Where, strings.Join(unknown, ", ")))
+			problems = append(problems, fmt.Sprintf("%s: %q names column(s) %s, which the table does not have", t.Name(), t.Where, strings.Join(unknown, ", ")))
 		}
 	}
 	if len(problems) > 0 {

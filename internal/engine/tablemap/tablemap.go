@@ -91,19 +91,22 @@ type Fields struct {
 	PartitionLifecycle int      `json:"partition_lifecycle,omitempty"`
 }
 
+// DestName is the destination table's "db.table".
+func (t Table) DestName() string { return t.DestDatabase + "." + t.DestTable }
+
 // Subset reports whether the task lists the table's columns: a column added to the source
 // table later is then not migrated.
 func (t Table) Subset() bool { return len(t.Selected) > 0 }
 
 // DestColumns are the destination names of the migrated columns when the task subsets or
-// renames them; nil when every column keeps its source name.
+// renames them; nil when every column keeps its source name (or none is migrated).
 func (t Table) DestColumns() []string {
 	if t.Selected == nil && len(t.Renames) == 0 {
 		return nil
 	}
-	out := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		out[i] = c.Dest
+	var out []string
+	for _, c := range t.Columns {
+		out = append(out, c.Dest)
 	}
 	return out
 }
