@@ -40,7 +40,7 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	var databases []cdc.Database
 	for _, o := range task.Objects {
 		if len(o.Tables) == 0 {
-			databases = append(databases, cdc.Database{SourceDB: o.Database, DestDB: cmp.Or(o.RenameTo, o.Database),
+			databases = append(databases, cdc.Database{SourceDatabase: o.Database, DestDatabase: cmp.Or(o.RenameTo, o.Database),
 				Ops: append(operations(nil, task.DMLOperations, vocab.DMLOrDefault),
 					operations(nil, task.DDLOperations, vocab.DDLOrDefault)...)})
 		}
@@ -111,16 +111,13 @@ func incremental(ctx context.Context, src, dst *sql.DB, dd dialect.Dialect, task
 	return err
 }
 
-// cdcTable is how incremental migration sees a plan.
+// cdcTable is how incremental migration sees a plan: the plan, with the live state it
+// starts from (the source's columns and key, the destination name of each column).
 func cdcTable(m tablemap.Table) (*cdc.Table, error) {
 	if len(m.Source.Key) == 0 {
 		return nil, fmt.Errorf("table %s.%s has no primary key and no NOT NULL unique key: incremental migration needs one to apply updates and deletes; add a primary key on the source", m.SourceDatabase, m.SourceTable)
 	}
-	t := &cdc.Table{
-		SourceDB: m.SourceDatabase, SourceTable: m.SourceTable, DestDB: m.DestDatabase, DestTable: m.DestTable,
-		Columns: slices.Clone(m.Source.Columns), Dest: map[string]string{}, Subset: m.Subset(),
-		Key: slices.Clone(m.Source.Key), Where: m.Where, ETL: m.ETLSpec, Ops: m.Ops,
-	}
+	t := &cdc.Table{Table: m, Columns: slices.Clone(m.Source.Columns), Dest: map[string]string{}, Key: slices.Clone(m.Source.Key)}
 	for _, c := range m.Columns {
 		t.Dest[c.Source.Name] = c.Dest
 	}
@@ -134,11 +131,11 @@ func cdcTable(m tablemap.Table) (*cdc.Table, error) {
 // copyRenamed creates and copies a table renamed into a database the task selects whole,
 // as the schema and full migration would have, and returns it for incremental migration.
 func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Database, name string) (*cdc.Table, error) {
-	st, err := schema.Describe(ctx, src, d.SourceDB, name)
+	st, err := schema.Describe(ctx, src, d.SourceDatabase, name)
 	if err != nil {
 		return nil, err
 	}
-	m, _, err := planTable(task, d.DestDB, st, Table{Name: name}, true)
+	m, _, err := planTable(task, d.DestDatabase, st, Table{Name: name}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 		return nil // already in the history
 	}
 	t.Columns = slices.Insert(t.Columns, at, col)
-	if t.Subset {
+	if t.Subset() {
 		a.notice(t, "ADD COLUMN "+col.Name, "the task lists the table's columns, and not this one, so it is not migrated")
 		return nil
 	}
@@ -154,9 +154,9 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 	}
 	definition, err := definitionFor(def, col.Name)
 	if err != nil {
-		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDB, t.DestTable, err)
+		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDatabase, t.DestTable, err)
 	}
-	return a.exec(ctx, t, "ADD COLUMN "+col.Name, a.cfg.Dialect.AddColumn(t.DestDB, t.DestTable, definition, where))
+	return a.exec(ctx, t, "ADD COLUMN "+col.Name, a.cfg.Dialect.AddColumn(t.DestDatabase, t.DestTable, definition, where))
 }
 
 func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
@@ -192,7 +192,7 @@ func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
 	if err != nil || !exists {
 		return err
 	}
-	return a.exec(ctx, t, "DROP COLUMN "+dest, a.cfg.Dialect.DropColumn(t.DestDB, t.DestTable, dest))
+	return a.exec(ctx, t, "DROP COLUMN "+dest, a.cfg.Dialect.DropColumn(t.DestDatabase, t.DestTable, dest))
 }
 
 // changeColumn follows MODIFY COLUMN (old is the column's name) and CHANGE COLUMN. Not
@@ -245,7 +245,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 			return err
 		}
 		if has {
-			if err := a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDB, t.DestTable, dest, newDest)); err != nil {
+			if err := a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, newDest)); err != nil {
 				return err
 			}
 		}
@@ -255,9 +255,9 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 	}
 	definition, err := definitionFor(def, newDest)
 	if err != nil {
-		return fmt.Errorf("rendering MODIFY COLUMN %s for %s.%s: %w", newDest, t.DestDB, t.DestTable, err)
+		return fmt.Errorf("rendering MODIFY COLUMN %s for %s.%s: %w", newDest, t.DestDatabase, t.DestTable, err)
 	}
-	return a.exec(ctx, t, "MODIFY COLUMN "+newDest, a.cfg.Dialect.ModifyColumn(t.DestDB, t.DestTable, definition, where))
+	return a.exec(ctx, t, "MODIFY COLUMN "+newDest, a.cfg.Dialect.ModifyColumn(t.DestDatabase, t.DestTable, definition, where))
 }
 
 // unfollowedChange says why a MODIFY or CHANGE COLUMN left unapplied would make later rows
@@ -329,7 +329,7 @@ func (a *applier) renameColumn(ctx context.Context, t *Table, from, to, query st
 	if err != nil || !has {
 		return err
 	}
-	return a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDB, t.DestTable, dest, to))
+	return a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, to))
 }
 
 // columnDefault follows ALTER COLUMN SET DEFAULT and DROP DEFAULT. A default does not
@@ -355,13 +355,13 @@ func (a *applier) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDe
 		}
 	}
 	if expr == nil {
-		return a.exec(ctx, t, "DROP DEFAULT of "+dest, a.cfg.Dialect.DropColumnDefault(t.DestDB, t.DestTable, dest))
+		return a.exec(ctx, t, "DROP DEFAULT of "+dest, a.cfg.Dialect.DropColumnDefault(t.DestDatabase, t.DestTable, dest))
 	}
 	text, err := restore(expr)
 	if err != nil {
-		return fmt.Errorf("rendering the default of %s.%s.%s: %w", t.DestDB, t.DestTable, dest, err)
+		return fmt.Errorf("rendering the default of %s.%s.%s: %w", t.DestDatabase, t.DestTable, dest, err)
 	}
-	return a.exec(ctx, t, "SET DEFAULT of "+dest, a.cfg.Dialect.SetColumnDefault(t.DestDB, t.DestTable, dest, text))
+	return a.exec(ctx, t, "SET DEFAULT of "+dest, a.cfg.Dialect.SetColumnDefault(t.DestDatabase, t.DestTable, dest, text))
 }
 
 // indexOf is a dialect.Index of a key constraint, on destination columns; ok is false when
@@ -421,7 +421,7 @@ func (a *applier) addConstraint(ctx context.Context, t *Table, c *ast.Constraint
 	}
 	ix, ok, err := t.indexOf(c)
 	if err != nil {
-		return fmt.Errorf("reading %s on %s.%s: %w", query, t.SourceDB, t.SourceTable, err)
+		return fmt.Errorf("reading %s on %s.%s: %w", query, t.SourceDatabase, t.SourceTable, err)
 	}
 	if ix.Kind == "UNIQUE" {
 		t.OrderSensitive = true // changes to different rows may now conflict
@@ -441,9 +441,9 @@ func (a *applier) addConstraint(ctx context.Context, t *Table, c *ast.Constraint
 	if err != nil || has {
 		return err
 	}
-	stmt, created, err := a.cfg.Dialect.AddIndex(t.DestDB, t.DestTable, ix, a.cfg.Source.Type)
+	stmt, created, err := a.cfg.Dialect.AddIndex(t.DestDatabase, t.DestTable, ix, a.cfg.Source.Type)
 	if err != nil {
-		return fmt.Errorf("rendering %s for %s.%s: %w", query, t.DestDB, t.DestTable, err)
+		return fmt.Errorf("rendering %s for %s.%s: %w", query, t.DestDatabase, t.DestTable, err)
 	}
 	if !created {
 		a.notice(t, query, "the destination does not create this kind of index")
@@ -475,7 +475,7 @@ func (a *applier) dropIndex(ctx context.Context, t *Table, name, query string) e
 		a.notice(t, query, "ddl_operations leave out drop_index")
 		return nil
 	}
-	return a.exec(ctx, t, "DROP INDEX "+name, a.cfg.Dialect.DropIndex(t.DestDB, t.DestTable, name))
+	return a.exec(ctx, t, "DROP INDEX "+name, a.cfg.Dialect.DropIndex(t.DestDatabase, t.DestTable, name))
 }
 
 // tableOptions follows the table options the destination supports.
@@ -484,7 +484,7 @@ func (a *applier) tableOptions(ctx context.Context, t *Table, options []*ast.Tab
 	for _, o := range options {
 		raw, err := restore(o)
 		if err != nil {
-			return fmt.Errorf("reading %s on %s.%s: %w", query, t.SourceDB, t.SourceTable, err)
+			return fmt.Errorf("reading %s on %s.%s: %w", query, t.SourceDatabase, t.SourceTable, err)
 		}
 		opts = append(opts, dialect.Option{Name: optionName(o.Tp, raw), Raw: raw})
 	}
@@ -492,7 +492,7 @@ func (a *applier) tableOptions(ctx context.Context, t *Table, options []*ast.Tab
 		a.notice(t, query, "ddl_operations leave out table_options")
 		return nil
 	}
-	stmt, left := a.cfg.Dialect.TableOptions(t.DestDB, t.DestTable, opts)
+	stmt, left := a.cfg.Dialect.TableOptions(t.DestDatabase, t.DestTable, opts)
 	if len(left) > 0 {
 		var names []string
 		for _, o := range left {
@@ -531,7 +531,7 @@ func optionName(tp ast.TableOptionType, raw string) string {
 // source whenever it starts, so they must go on existing.
 func (t *Table) named(col string) bool {
 	dest, migrated := t.Dest[col]
-	return migrated && (t.Subset || dest != col)
+	return migrated && (t.Subset() || dest != col)
 }
 
 // readsColumn reports whether a where filter reads column name (or does not parse, which

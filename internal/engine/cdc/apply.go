@@ -205,7 +205,7 @@ func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int6
 		written += int64(size)
 		if err := execChecked(ctx, tx, stmt, args, changes[i:j]); err != nil {
 			t := changes[i].table()
-			return written, fmt.Errorf("applying changes to %s.%s: %w", t.DestDB, t.DestTable, err)
+			return written, fmt.Errorf("applying changes to %s.%s: %w", t.DestDatabase, t.DestTable, err)
 		}
 		i = j
 	}

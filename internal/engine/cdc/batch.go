@@ -103,7 +103,7 @@ func coalesce(changes []change) []change {
 		}
 	}
 	slices.SortStableFunc(groups, func(x, y *group) int {
-		if c := strings.Compare(x.t.DestDB, y.t.DestDB); c != 0 {
+		if c := strings.Compare(x.t.DestDatabase, y.t.DestDatabase); c != 0 {
 			return c
 		}
 		return strings.Compare(x.t.DestTable, y.t.DestTable)
@@ -158,6 +158,6 @@ func split(changes []change, n int, done []checkpoint.Applied) (parts [][]change
 func worker(c change, n int) int {
 	t := c.table()
 	h := fnv.New32a()
-	h.Write([]byte(t.DestDB + "." + t.DestTable + "\x00" + c.key))
+	h.Write([]byte(t.DestDatabase + "." + t.DestTable + "\x00" + c.key))
 	return int(h.Sum32() % uint32(n))
 }

@@ -30,8 +30,8 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
-	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/throttle"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
@@ -47,31 +47,29 @@ var ErrYielded = errors.New("yielded after the transaction in flight")
 // ErrBinlogPurged wraps the error of a start position the source no longer has.
 var ErrBinlogPurged = errors.New("binlog expired")
 
-// Table is one migrated table as incremental migration needs it.
+// Table is one migrated table as incremental migration needs it: the table's plan, and its
+// live state as followed from the binlog.
+//
+// From the plan, incremental migration reads the names (RENAME TABLE changes them), Where,
+// ETLSpec (compiled again against the live columns), Ops and Subset. The plan's Columns,
+// Source and ETL describe the table as the task resolved it, before any DDL: Columns below
+// shadows the plan's, and Dest and Key replace what the plan says of them. A table the
+// binlog created, or one restored from the schema history, has a plan with its names, ops
+// and what the history kept.
 type Table struct {
-	SourceDB, SourceTable string
-	DestDB, DestTable     string
+	tablemap.Table
+
 	// Columns are the source columns in order, generated ones included: the schema the
 	// events at the start position were written with. ADD and DROP COLUMN change it.
 	Columns []schema.Column
 	// Dest maps source column names to destination names; a column missing from it is not
 	// migrated. Nil migrates every column under its own name.
 	Dest map[string]string
-	// Subset is true when the task lists the table's columns: a column added later is not
-	// in the list, so it is not migrated.
-	Subset bool
 	// Key are the source key columns (primary key, or NOT NULL unique key).
 	Key []string
-	// Where is the row filter (validated by the precheck); "" for none.
-	Where string
-	// Ops are the dml and ddl operations to apply; the others are skipped.
-	Ops []vocab.Operation
 	// OrderSensitive is true when the table has a UNIQUE key besides Key: changes to
 	// different rows may then conflict, and are applied in their source order.
 	OrderSensitive bool
-	// ETL is the table's etl block: a filter and computed columns, evaluated on each row
-	// image with the same programs as the full load.
-	ETL etl.Spec
 
 	// plan is how the table's changes are decoded and written, for its current Columns.
 	plan *tablePlan
@@ -79,7 +77,7 @@ type Table struct {
 
 // Database is a source database selected whole, and what its new tables become.
 type Database struct {
-	SourceDB, DestDB string
+	SourceDatabase, DestDatabase string
 	// Ops are the task's operations, given to each table created in the database.
 	Ops []vocab.Operation
 }
@@ -173,7 +171,7 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 		return err
 	}
 	for _, t := range cfg.Tables {
-		a.tables[strings.ToLower(t.SourceDB+"."+t.SourceTable)] = t
+		a.tables[strings.ToLower(t.SourceDatabase+"."+t.SourceTable)] = t
 		if err := t.replan(cfg.Dialect); err != nil {
 			return err
 		}

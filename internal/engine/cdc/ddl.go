@@ -188,21 +188,21 @@ func (a *applier) exec(ctx context.Context, t *Table, what, stmt string) error {
 		return err
 	}
 	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("applying %s to %s.%s: %w (statement: %.300s)", what, t.DestDB, t.DestTable, err, stmt)
+		return fmt.Errorf("applying %s to %s.%s: %w (statement: %.300s)", what, t.DestDatabase, t.DestTable, err, stmt)
 	}
 	a.cfg.Log.Info("applied DDL", "statement", stmt)
 	return nil
 }
 
 func (a *applier) notice(t *Table, query, why string) {
-	msg := fmt.Sprintf("DDL on %s.%s not applied to the destination (%s): %s", t.SourceDB, t.SourceTable, why, query)
+	msg := fmt.Sprintf("DDL on %s.%s not applied to the destination (%s): %s", t.SourceDatabase, t.SourceTable, why, query)
 	a.notices = append(a.notices, msg)
-	a.cfg.Log.Warn("DDL reported", "table", t.SourceDB+"."+t.SourceTable, "statement", query, "reason", why)
+	a.cfg.Log.Warn("DDL reported", "table", t.SourceDatabase+"."+t.SourceTable, "statement", query, "reason", why)
 }
 
 // refuse is the error of a DDL that cannot be stepped over.
 func refuse(t *Table, query, why, remedy string) error {
-	return fmt.Errorf("%w: %s on %s.%s: %s; %s", ErrSchemaChange, query, t.SourceDB, t.SourceTable, why, remedy)
+	return fmt.Errorf("%w: %s on %s.%s: %s; %s", ErrSchemaChange, query, t.SourceDatabase, t.SourceTable, why, remedy)
 }
 
 func (a *applier) lookup(defaultDB string, tn *ast.TableName) *Table {
@@ -230,7 +230,7 @@ func (a *applier) mentioned(defaultDB, query string) *Table {
 // database is the selected-whole database a source database is, nil when none.
 func (a *applier) database(name string) *Database {
 	for i, d := range a.cfg.Databases {
-		if strings.EqualFold(d.SourceDB, name) {
+		if strings.EqualFold(d.SourceDatabase, name) {
 			return &a.cfg.Databases[i]
 		}
 	}
@@ -251,13 +251,13 @@ func (a *applier) destHasTable(ctx context.Context, db, table string) (bool, err
 }
 
 func (a *applier) destHasColumn(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?", t.DestDB, t.DestTable, name)
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?", t.DestDatabase, t.DestTable, name)
 }
 
 func (a *applier) destHasIndex(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?", t.DestDB, t.DestTable, name)
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?", t.DestDatabase, t.DestTable, name)
 }
 
 func (a *applier) destIndexUnique(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 0", t.DestDB, t.DestTable, name)
+	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 0", t.DestDatabase, t.DestTable, name)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -54,7 +55,7 @@ func TestCreateTableGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tb := &Table{SourceDB: "shop", SourceTable: "orders_2027", DestDB: "shop_dw", DestTable: "orders_2027", Dest: map[string]string{}}
+			tb := &Table{Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders_2027", DestDatabase: "shop_dw", DestTable: "orders_2027"}, Dest: map[string]string{}}
 			def, err := tb.fromCreate(stmt.(*ast.CreateTableStmt))
 			if err != nil {
 				t.Fatal(err)
@@ -116,13 +117,13 @@ func TestReadsColumn(t *testing.T) {
 func TestHistory(t *testing.T) {
 	cols := []schema.Column{{Name: "id", DataType: "int"}, {Name: "v", DataType: "varchar", Nullable: true}}
 	a := &applier{tables: map[string]*Table{
-		"shop.orders":  {SourceDB: "shop", SourceTable: "orders", DestDB: "dw", DestTable: "orders", Columns: cols, Dest: map[string]string{"id": "id", "v": "v"}, Key: []string{"id"}, Ops: vocab.DDLOperations},
-		"shop.renamed": {SourceDB: "shop", SourceTable: "renamed", DestDB: "dw", DestTable: "old_name", Columns: cols[:1], Dest: map[string]string{"id": "id"}, Key: []string{"id"}, Where: "id > 0"},
+		"shop.orders":  {Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders", DestDatabase: "dw", DestTable: "orders", Ops: vocab.DDLOperations}, Columns: cols, Dest: map[string]string{"id": "id", "v": "v"}, Key: []string{"id"}},
+		"shop.renamed": {Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "renamed", DestDatabase: "dw", DestTable: "old_name", Where: "id > 0"}, Columns: cols[:1], Dest: map[string]string{"id": "id"}, Key: []string{"id"}},
 	}, shadows: map[string]*shadow{"shop._orders_gho": {Real: "shop.orders", Tool: "gh-ost", Alters: []string{"ALTER TABLE `shop`.`orders` ADD COLUMN `x` INT"}}}}
 	stored := a.historyJSON()
 	selected := []*Table{
-		{SourceDB: "shop", SourceTable: "orders", Where: "v <> ''", Ops: vocab.DefaultDDLOperations},
-		{SourceDB: "shop", SourceTable: "created_later"},
+		{Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders", Where: "v <> ''", Ops: vocab.DefaultDDLOperations}},
+		{Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "created_later"}},
 	}
 	got, err := Restore(selected, stored)
 	if err != nil {
@@ -131,7 +132,7 @@ func TestHistory(t *testing.T) {
 	if len(got) != 2 || got[0] != selected[0] || got[1].SourceTable != "renamed" {
 		t.Fatalf("restored %+v", got)
 	}
-	if o := got[0]; o.DestDB != "dw" || len(o.Columns) != 2 || o.Where != "v <> ''" || !slices.Equal(o.Ops, vocab.DefaultDDLOperations) {
+	if o := got[0]; o.DestDatabase != "dw" || len(o.Columns) != 2 || o.Where != "v <> ''" || !slices.Equal(o.Ops, vocab.DefaultDDLOperations) {
 		t.Errorf("orders restored as %+v: want the stored schema with the task's where and operations", o)
 	}
 	if r := got[1]; r.DestTable != "old_name" || r.Where != "id > 0" || len(r.Columns) != 1 {
@@ -147,7 +148,7 @@ func TestHistory(t *testing.T) {
 	}
 
 	v1 := `{"shop.orders":{"columns":[{"Name":"id","DataType":"int"}],"dest":{"id":"id"}}}`
-	old := []*Table{{SourceDB: "shop", SourceTable: "orders"}, {SourceDB: "shop", SourceTable: "other"}}
+	old := []*Table{{Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders"}}, {Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "other"}}}
 	got, err = Restore(old, v1)
 	if err != nil || len(got) != 2 || len(got[0].Columns) != 1 {
 		t.Errorf("version 1 restored as %+v (%v)", got, err)

@@ -69,7 +69,7 @@ func decode(t *Table, kind rowsKind, rows [][]any) ([]change, error) {
 	for _, row := range rows {
 		if len(row) != len(t.Columns) {
 			return nil, fmt.Errorf("binlog rows of %s.%s have %d columns, but the table had %d at this point: its schema changed in a way incremental migration did not follow; create a new task",
-				t.SourceDB, t.SourceTable, len(row), len(t.Columns))
+				t.SourceDatabase, t.SourceTable, len(row), len(t.Columns))
 		}
 	}
 	p := t.plan
@@ -162,7 +162,7 @@ func (p *tablePlan) upsert(row []any) (change, verdict, error) {
 	for _, i := range p.write {
 		v, err := argValue(t.Columns[i], row[i])
 		if err != nil {
-			return change{}, 0, fmt.Errorf("%s.%s: %w", t.SourceDB, t.SourceTable, err)
+			return change{}, 0, fmt.Errorf("%s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 		}
 		c.values = append(c.values, v)
 	}
@@ -192,11 +192,11 @@ func (p *tablePlan) etlInput(row []any) ([]any, error) {
 	for i, c := range t.Columns {
 		v, err := argValue(c, row[i])
 		if err != nil {
-			return nil, fmt.Errorf("%s.%s: %w", t.SourceDB, t.SourceTable, err)
+			return nil, fmt.Errorf("%s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 		}
 		if b, ok := v.([]byte); ok && c.Charset != "" && !c.Binary() {
 			if v, err = etl.Decode(c, b); err != nil {
-				return nil, fmt.Errorf("%w: %s.%s: %w", etl.ErrEvaluation, t.SourceDB, t.SourceTable, err)
+				return nil, fmt.Errorf("%w: %s.%s: %w", etl.ErrEvaluation, t.SourceDatabase, t.SourceTable, err)
 			}
 		}
 		in[i] = v

@@ -8,6 +8,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -24,7 +25,7 @@ func mariadb(t *testing.T) dialect.Dialect {
 // and label (generated).
 func ordersTable() *Table {
 	return &Table{
-		SourceDB: "shop", SourceTable: "orders", DestDB: "dw", DestTable: "orders",
+		Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders", DestDatabase: "dw", DestTable: "orders"},
 		Columns: []schema.Column{
 			{Name: "id", DataType: "int"},
 			{Name: "status", DataType: "varchar", Charset: "utf8mb4"},
@@ -145,7 +146,7 @@ func TestDecodeLeavesTheWhereFilterToTheBatch(t *testing.T) {
 
 func TestDecodeAppliesTheETLBlock(t *testing.T) {
 	tb := ordersTable()
-	tb.ETL = etl.Spec{Filter: `row.status != "gone"`, Set: map[string]string{"double": "row.qty * 2u"}}
+	tb.ETLSpec = etl.Spec{Filter: `row.status != "gone"`, Set: map[string]string{"double": "row.qty * 2u"}}
 	got := summarize(decoded(t, tb, rowsInsert, row(1, "open", 2), row(2, "gone", 2)))
 	want := []summary{{Key: key(1), Values: []any{int64(1), []byte("open"), uint64(2), uint64(4)}}}
 	if !reflect.DeepEqual(got, want) {

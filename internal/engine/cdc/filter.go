@@ -184,21 +184,21 @@ func (a *applier) evaluate(ctx context.Context, p *tablePlan, changes []change, 
 	}
 	rows, err := a.dst.QueryContext(ctx, p.filterQuery(len(chunk)), args...)
 	if err != nil {
-		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k int
 		if err := rows.Scan(&k); err != nil {
-			return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+			return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 		}
 		if k < 0 || k >= len(chunk) {
-			return fmt.Errorf("evaluating the where filter of %s.%s: the destination returned row %d of %d", t.SourceDB, t.SourceTable, k, len(chunk))
+			return fmt.Errorf("evaluating the where filter of %s.%s: the destination returned row %d of %d", t.SourceDatabase, t.SourceTable, k, len(chunk))
 		}
 		keep[chunk[k]] = true
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDB, t.SourceTable, err)
+		return fmt.Errorf("evaluating the where filter of %s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 	}
 	return nil
 }

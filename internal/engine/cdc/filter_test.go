@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
@@ -118,8 +119,7 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 	d := mariadb(t)
 	a := &applier{dst: db, cfg: Config{Workers: 3}} // chunks are evaluated 3 at a time
 	for _, where := range wheres {
-		tb := &Table{SourceDB: "s", SourceTable: "t", DestDB: "d", DestTable: "t", Columns: cols, Key: []string{"id"},
-			Dest: map[string]string{}, Where: where}
+		tb := &Table{Table: tablemap.Table{SourceDatabase: "s", SourceTable: "t", DestDatabase: "d", DestTable: "t", Where: where}, Columns: cols, Key: []string{"id"}, Dest: map[string]string{}}
 		if err := tb.replan(d); err != nil {
 			t.Fatal(err)
 		}
@@ -167,8 +167,7 @@ func TestWhereColumns(t *testing.T) {
 // TestFilterIndexColumnAvoidsTheTablesColumns: a table with a column named like the index
 // column still filters by its own column.
 func TestFilterIndexColumnAvoidsTheTablesColumns(t *testing.T) {
-	tb := &Table{SourceDB: "s", SourceTable: "t", DestDB: "d", DestTable: "t", Key: []string{"__adbmigrate_row"},
-		Columns: []schema.Column{{Name: "__adbmigrate_row", DataType: "int"}}, Dest: map[string]string{}, Where: "__adbmigrate_row > 1"}
+	tb := &Table{Table: tablemap.Table{SourceDatabase: "s", SourceTable: "t", DestDatabase: "d", DestTable: "t", Where: "__adbmigrate_row > 1"}, Key: []string{"__adbmigrate_row"}, Columns: []schema.Column{{Name: "__adbmigrate_row", DataType: "int"}}, Dest: map[string]string{}}
 	if err := tb.replan(mariadb(t)); err != nil {
 		t.Fatal(err)
 	}

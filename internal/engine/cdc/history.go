@@ -9,6 +9,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -27,9 +28,9 @@ type history struct {
 }
 
 type storedTable struct {
-	SourceDB       string            `json:"source_db"`
+	SourceDatabase string            `json:"source_db"`
 	SourceTable    string            `json:"source_table"`
-	DestDB         string            `json:"dest_db"`
+	DestDatabase   string            `json:"dest_db"`
 	DestTable      string            `json:"dest_table"`
 	Columns        []schema.Column   `json:"columns"`
 	Dest           map[string]string `json:"dest"`
@@ -48,8 +49,8 @@ func (a *applier) historyJSON() string {
 	h := history{V: 2, Tables: map[string]storedTable{}, Shadows: a.shadows}
 	for k, t := range a.tables {
 		h.Tables[k] = storedTable{
-			SourceDB: t.SourceDB, SourceTable: t.SourceTable, DestDB: t.DestDB, DestTable: t.DestTable,
-			Columns: t.Columns, Dest: t.Dest, Subset: t.Subset, Key: t.Key, Where: t.Where, Ops: t.Ops, OrderSensitive: t.OrderSensitive, ETL: t.ETL,
+			SourceDatabase: t.SourceDatabase, SourceTable: t.SourceTable, DestDatabase: t.DestDatabase, DestTable: t.DestTable,
+			Columns: t.Columns, Dest: t.Dest, Subset: t.Subset(), Key: t.Key, Where: t.Where, Ops: t.Ops, OrderSensitive: t.OrderSensitive, ETL: t.ETLSpec,
 		}
 	}
 	b, _ := json.Marshal(h) // plain values always marshal
@@ -74,7 +75,7 @@ func Restore(tables []*Table, stored string) ([]*Table, error) {
 	}
 	if h.V < 2 {
 		for _, t := range tables {
-			if s, ok := h.Tables[tableKey(t.SourceDB, t.SourceTable)]; ok {
+			if s, ok := h.Tables[tableKey(t.SourceDatabase, t.SourceTable)]; ok {
 				t.Columns, t.Dest = s.Columns, s.Dest
 			}
 		}
@@ -82,16 +83,21 @@ func Restore(tables []*Table, stored string) ([]*Table, error) {
 	}
 	byKey := map[string]*Table{}
 	for _, t := range tables {
-		byKey[tableKey(t.SourceDB, t.SourceTable)] = t
+		byKey[tableKey(t.SourceDatabase, t.SourceTable)] = t
 	}
 	var out []*Table
 	for _, k := range slices.Sorted(maps.Keys(h.Tables)) {
 		s := h.Tables[k]
 		t := byKey[k]
 		if t == nil {
-			t = &Table{SourceDB: s.SourceDB, SourceTable: s.SourceTable, Where: s.Where, Ops: s.Ops, ETL: s.ETL, Subset: s.Subset}
+			t = &Table{Table: tablemap.Table{SourceDatabase: s.SourceDatabase, SourceTable: s.SourceTable, Where: s.Where, Ops: s.Ops, ETLSpec: s.ETL}}
+			if s.Subset {
+				// The history keeps that the task listed the columns, not the list: the
+				// columns migrated at the position stand for it.
+				t.Selected = slices.Sorted(maps.Keys(s.Dest))
+			}
 		}
-		t.DestDB, t.DestTable, t.Columns, t.Dest, t.Key, t.OrderSensitive = s.DestDB, s.DestTable, s.Columns, s.Dest, s.Key, s.OrderSensitive
+		t.DestDatabase, t.DestTable, t.Columns, t.Dest, t.Key, t.OrderSensitive = s.DestDatabase, s.DestTable, s.Columns, s.Dest, s.Key, s.OrderSensitive
 		if t.Dest == nil {
 			t.Dest = map[string]string{}
 		}

@@ -83,7 +83,7 @@ func (a *applier) shadowOf(defaultDB string, tn *ast.TableName) (*shadow, string
 func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStmt) error {
 	db, name, _ := strings.Cut(sh.Real, ".")
 	if t := a.tables[sh.Real]; t != nil {
-		db, name = t.SourceDB, t.SourceTable
+		db, name = t.SourceDatabase, t.SourceTable
 	}
 	renamed := *s
 	renamed.Table = &ast.TableName{Schema: ast.NewCIStr(db), Name: ast.NewCIStr(name)}
@@ -124,13 +124,13 @@ func (a *applier) swap(ctx context.Context, oldKey, newKey, query string) (done 
 	for _, alter := range sh.Alters {
 		stmt, err := parseDDL(alter)
 		if err != nil {
-			return true, fmt.Errorf("reading the recorded DDL %s of a %s change of %s.%s: %w", alter, sh.Tool, t.SourceDB, t.SourceTable, err)
+			return true, fmt.Errorf("reading the recorded DDL %s of a %s change of %s.%s: %w", alter, sh.Tool, t.SourceDatabase, t.SourceTable, err)
 		}
 		s := stmt.(*ast.AlterTableStmt)
 		if err := a.alterTable(ctx, t, s.Specs, alter); err != nil {
-			return true, fmt.Errorf("%s swapped in a new %s.%s: %w", sh.Tool, t.SourceDB, t.SourceTable, err)
+			return true, fmt.Errorf("%s swapped in a new %s.%s: %w", sh.Tool, t.SourceDatabase, t.SourceTable, err)
 		}
 	}
-	a.cfg.Log.Info("online schema change swapped in: its DDL is applied to the destination table, which keeps its rows", "table", t.SourceDB+"."+t.SourceTable, "tool", sh.Tool, "statements", len(sh.Alters))
+	a.cfg.Log.Info("online schema change swapped in: its DDL is applied to the destination table, which keeps its rows", "table", t.SourceDatabase+"."+t.SourceTable, "tool", sh.Tool, "statements", len(sh.Alters))
 	return true, nil
 }

@@ -54,13 +54,13 @@ func (t *Table) replan(d dialect.Dialect) error {
 	for _, k := range t.Key {
 		i := slices.IndexFunc(t.Columns, func(c schema.Column) bool { return strings.EqualFold(c.Name, k) })
 		if i < 0 {
-			return fmt.Errorf("%s.%s: key column %s is not in the table's columns", t.SourceDB, t.SourceTable, k)
+			return fmt.Errorf("%s.%s: key column %s is not in the table's columns", t.SourceDatabase, t.SourceTable, k)
 		}
 		p.key = append(p.key, i)
 		p.keyColumns = append(p.keyColumns, t.Dest[k])
 	}
-	if !t.ETL.Empty() {
-		prog, err := etl.Compile(&schema.Table{Database: t.SourceDB, Name: t.SourceTable, Columns: t.Columns, Key: t.Key}, t.ETL)
+	if !t.ETLSpec.Empty() {
+		prog, err := etl.Compile(&schema.Table{Database: t.SourceDatabase, Name: t.SourceTable, Columns: t.Columns, Key: t.Key}, t.ETLSpec)
 		if err != nil {
 			return fmt.Errorf("%w: after a schema change on the source: %w; create a new task with expressions the table's columns allow", etl.ErrEvaluation, err)
 		}
@@ -69,8 +69,8 @@ func (t *Table) replan(d dialect.Dialect) error {
 			p.columns = append(p.columns, o.Name)
 		}
 	}
-	p.upsertRun = d.Upsert(t.DestDB, t.DestTable, p.columns, maxRun)
-	p.deleteRun = d.DeleteByKey(t.DestDB, t.DestTable, p.keyColumns, maxRun)
+	p.upsertRun = d.Upsert(t.DestDatabase, t.DestTable, p.columns, maxRun)
+	p.deleteRun = d.DeleteByKey(t.DestDatabase, t.DestTable, p.keyColumns, maxRun)
 	p.planFilter()
 	t.plan = p
 	return nil
@@ -86,9 +86,9 @@ func (p *tablePlan) statement(run []change) (string, []any) {
 	case run[0].delete && len(run) == maxRun:
 		return p.deleteRun, args
 	case run[0].delete:
-		return p.d.DeleteByKey(p.t.DestDB, p.t.DestTable, p.keyColumns, len(run)), args
+		return p.d.DeleteByKey(p.t.DestDatabase, p.t.DestTable, p.keyColumns, len(run)), args
 	case len(run) == maxRun:
 		return p.upsertRun, args
 	}
-	return p.d.Upsert(p.t.DestDB, p.t.DestTable, p.columns, len(run)), args
+	return p.d.Upsert(p.t.DestDatabase, p.t.DestTable, p.columns, len(run)), args
 }

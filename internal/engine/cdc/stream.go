@@ -67,10 +67,10 @@ func (c *lazyDeadlineConn) SetDeadline(t time.Time) error {
 func sourceDatabases(cfg Config) map[string]bool {
 	dbs := map[string]bool{}
 	for _, t := range cfg.Tables {
-		dbs[strings.ToLower(t.SourceDB)] = true
+		dbs[strings.ToLower(t.SourceDatabase)] = true
 	}
 	for _, d := range cfg.Databases {
-		dbs[strings.ToLower(d.SourceDB)] = true
+		dbs[strings.ToLower(d.SourceDatabase)] = true
 	}
 	return dbs
 }

@@ -21,7 +21,7 @@ import (
 func execChecked(ctx context.Context, tx *sql.Tx, stmt string, args []any, run []change) error {
 	p := run[0].plan
 	t := p.t
-	table := t.DestDB + "." + t.DestTable
+	table := t.DestDatabase + "." + t.DestTable
 	enums := enumErrorValues(run)
 	if enums > 0 {
 		if _, err := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.RelaxedSQLMode+"'"); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -32,7 +33,7 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 	if d == nil {
 		return nil
 	}
-	t := &Table{SourceDB: db, SourceTable: name, DestDB: d.DestDB, DestTable: name, Dest: map[string]string{}, Ops: d.Ops}
+	t := &Table{Table: tablemap.Table{SourceDatabase: db, SourceTable: name, DestDatabase: d.DestDatabase, DestTable: name, Ops: d.Ops}, Dest: map[string]string{}}
 	if !t.allows(vocab.DDLCreateTable) {
 		a.notice(t, query, "ddl_operations leave out create_table, so the table is not migrated")
 		return nil
@@ -52,7 +53,7 @@ func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.Crea
 		for src, dest := range like.Dest {
 			t.Dest[src] = dest
 		}
-		stmt = a.cfg.Dialect.CreateTableLike(t.DestDB, t.DestTable, like.DestDB, like.DestTable)
+		stmt = a.cfg.Dialect.CreateTableLike(t.DestDatabase, t.DestTable, like.DestDatabase, like.DestTable)
 	default:
 		def, err := t.fromCreate(s)
 		if err != nil {
@@ -114,12 +115,11 @@ func (t *Table) fromCreate(s *ast.CreateTableStmt) (*schema.Definition, error) {
 }
 
 // destinationOf is the destination table of t, created in a database selected whole and
-// read as def by fromCreate: every column under its own name, as the schema phase creates
-// a table of such a database.
+// read as def by fromCreate: its plan's Destination, the schema phase's road. Its plan
+// selects and renames nothing, so every column keeps its own name, as the schema phase
+// creates a table of such a database.
 func (t *Table) destinationOf(def *schema.Definition, source, dest dialect.DatabaseType) dialect.Table {
-	return schema.DestinationTable(def, schema.Target{
-		Dest: dialect.Table{Database: t.DestDB, Name: t.DestTable}, SourceFlavor: source, DestFlavor: dest, Key: t.Key,
-	})
+	return t.Destination(def, t.Key, source, dest)
 }
 
 // canonicalCreate restores a CREATE TABLE as SHOW CREATE TABLE prints the table it
@@ -275,7 +275,7 @@ func (a *applier) dropTable(ctx context.Context, defaultDB string, tn *ast.Table
 		a.notice(t, query, "ddl_operations leave out drop_table, so the destination keeps the table")
 		return nil
 	}
-	return a.exec(ctx, t, "DROP TABLE", a.cfg.Dialect.DropTable(t.DestDB, t.DestTable))
+	return a.exec(ctx, t, "DROP TABLE", a.cfg.Dialect.DropTable(t.DestDatabase, t.DestTable))
 }
 
 func (a *applier) truncateTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {
@@ -287,7 +287,7 @@ func (a *applier) truncateTable(ctx context.Context, defaultDB string, tn *ast.T
 		a.notice(t, query, "ddl_operations leave out truncate_table, so the destination keeps the rows")
 		return nil
 	}
-	return a.exec(ctx, t, "TRUNCATE TABLE", a.cfg.Dialect.TruncateTable(t.DestDB, t.DestTable))
+	return a.exec(ctx, t, "TRUNCATE TABLE", a.cfg.Dialect.TruncateTable(t.DestDatabase, t.DestTable))
 }
 
 // renameTables follows RENAME TABLE, pair by pair: the swap of an online schema change
@@ -316,13 +316,13 @@ func (a *applier) renameTables(ctx context.Context, defaultDB string, pairs []*a
 		case t != nil:
 			delete(a.tables, oldKey)
 			if t.DestTable == t.SourceTable && t.allows(vocab.DDLRenameTable) {
-				if err := a.renameDest(ctx, t, d.DestDB, name); err != nil {
+				if err := a.renameDest(ctx, t, d.DestDatabase, name); err != nil {
 					return err
 				}
 			} else {
 				a.notice(t, query, "the destination table keeps its name "+t.DestTable)
 			}
-			t.SourceDB, t.SourceTable = newDB, name
+			t.SourceDatabase, t.SourceTable = newDB, name
 			a.tables[newKey] = t
 		case inSelection:
 			if err := a.renamedIn(ctx, *d, name, query); err != nil {
@@ -334,16 +334,16 @@ func (a *applier) renameTables(ctx context.Context, defaultDB string, pairs []*a
 }
 
 func (a *applier) renameDest(ctx context.Context, t *Table, db, name string) error {
-	has, err := a.destHasTable(ctx, t.DestDB, t.DestTable)
+	has, err := a.destHasTable(ctx, t.DestDatabase, t.DestTable)
 	if err != nil {
 		return err
 	}
 	if has {
-		if err := a.exec(ctx, t, "RENAME TABLE", a.cfg.Dialect.RenameTable(t.DestDB, t.DestTable, db, name)); err != nil {
+		if err := a.exec(ctx, t, "RENAME TABLE", a.cfg.Dialect.RenameTable(t.DestDatabase, t.DestTable, db, name)); err != nil {
 			return err
 		}
 	}
-	t.DestDB, t.DestTable = db, name
+	t.DestDatabase, t.DestTable = db, name
 	return nil
 }
 
@@ -351,7 +351,7 @@ func (a *applier) renameDest(ctx context.Context, t *Table, db, name string) err
 // before, so it is copied, and the binlog from here on is applied over the copy (a change
 // the copy already holds is written again as the source has it, as at the task's start).
 func (a *applier) renamedIn(ctx context.Context, d Database, name, query string) error {
-	probe := &Table{SourceDB: d.SourceDB, SourceTable: name, DestDB: d.DestDB, DestTable: name, Ops: d.Ops}
+	probe := &Table{Table: tablemap.Table{SourceDatabase: d.SourceDatabase, SourceTable: name, DestDatabase: d.DestDatabase, DestTable: name, Ops: d.Ops}}
 	if !probe.allows(vocab.DDLCreateTable) {
 		a.notice(probe, query, "the table is renamed into the selection, and ddl_operations leave out create_table, so it is not migrated")
 		return nil
@@ -362,12 +362,12 @@ func (a *applier) renamedIn(ctx context.Context, d Database, name, query string)
 	}
 	t, err := a.cfg.Copy(ctx, d, name)
 	if err != nil {
-		return fmt.Errorf("copying %s.%s, renamed into the task's selection: %w", d.SourceDB, name, err)
+		return fmt.Errorf("copying %s.%s, renamed into the task's selection: %w", d.SourceDatabase, name, err)
 	}
 	if err := t.replan(a.cfg.Dialect); err != nil {
 		return err
 	}
-	a.tables[tableKey(d.SourceDB, name)] = t
-	a.cfg.Log.Info("copied a table renamed into the selection", "table", d.SourceDB+"."+name)
+	a.tables[tableKey(d.SourceDatabase, name)] = t
+	a.cfg.Log.Info("copied a table renamed into the selection", "table", d.SourceDatabase+"."+name)
 	return nil
 }
