@@ -63,6 +63,7 @@ func (k Kind) String() string {
 //  1. the engine's own verdicts: checkpoint.ErrFenced is KindFenced, whatever it wraps or
 //     wraps it; *PrecheckError is KindPrecheck; cdc.ErrBinlogPurged,
 //     cdc.ErrSchemaChange (a DDL incremental migration must not step over),
+//     cdc.ErrSourceSetting (binlog events a source setting made unusable),
 //     fullload.ErrDefinitionChanged (a DDL during the copy), etl.ErrEvaluation, *ETLError
 //     and *dbconn.ValueError (a value the destination cannot hold, also when only a warning
 //     said so) are KindPermanent, whatever they wrap;
@@ -85,7 +86,7 @@ func Classify(err error) Kind {
 	if errors.As(err, new(*PrecheckError)) {
 		return KindPrecheck
 	}
-	if errors.Is(err, cdc.ErrBinlogPurged) || errors.Is(err, cdc.ErrSchemaChange) || errors.Is(err, fullload.ErrDefinitionChanged) ||
+	if errors.Is(err, cdc.ErrBinlogPurged) || errors.Is(err, cdc.ErrSchemaChange) || errors.Is(err, cdc.ErrSourceSetting) || errors.Is(err, fullload.ErrDefinitionChanged) ||
 		errors.Is(err, etl.ErrEvaluation) || errors.As(err, new(*ETLError)) || errors.As(err, new(*dbconn.ValueError)) {
 		return KindPermanent
 	}

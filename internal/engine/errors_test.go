@@ -40,6 +40,7 @@ func TestClassify(t *testing.T) {
 		{"binlog purged over a broken connection", fmt.Errorf("%w: %w", cdc.ErrBinlogPurged, io.EOF), engine.KindPermanent},
 		{"etl evaluation", wrap(fmt.Errorf("%w: division by zero", etl.ErrEvaluation)), engine.KindPermanent},
 		{"schema change not followed", wrap(fmt.Errorf("%w: DROP PRIMARY KEY", cdc.ErrSchemaChange)), engine.KindPermanent},
+		{"source setting", wrap(fmt.Errorf("%w: binlog_row_image=MINIMAL", cdc.ErrSourceSetting)), engine.KindPermanent},
 		{"DDL during the copy", wrap(fmt.Errorf("%w: DDL changed source table", fullload.ErrDefinitionChanged)), engine.KindPermanent},
 		{"etl type check", wrap(&engine.ETLError{Err: errors.New("no such column")}), engine.KindPermanent},
 		{"syntax", my(1064), engine.KindPermanent},

@@ -87,6 +87,8 @@ func (a *applier) handle(ctx context.Context, ev *replication.BinlogEvent) error
 			a.behind = time.Unix(int64(h.Timestamp), 0)
 			a.report(false)
 		}
+	case *replication.TransactionPayloadEvent:
+		return a.payload(ctx, h, e)
 	case *replication.XIDEvent:
 		if e.GSet != nil {
 			a.gtid = e.GSet.String()
@@ -134,7 +136,11 @@ func (a *applier) rows(e *replication.RowsEvent) error {
 	if t == nil {
 		return nil
 	}
-	changes, err := decode(t, kindOf(e), e.Rows)
+	kind := kindOf(e)
+	if err := checkRows(t, kind, e); err != nil {
+		return err
+	}
+	changes, err := decode(t, kind, e.Rows)
 	if err != nil {
 		return err
 	}

@@ -320,32 +320,13 @@ func (r *eventReader) next(ctx context.Context, timer *time.Timer, wait time.Dur
 
 // open starts reading the binlog at the configured position.
 func open(cfg Config) (*replication.BinlogSyncer, *replication.BinlogStreamer, error) {
-	ep := cfg.Source
-	flavor := mysql.MySQLFlavor
-	if ep.Type == dbconn.TypeMariaDB {
-		flavor = mysql.MariaDBFlavor
-	}
-	sc := replication.BinlogSyncerConfig{
-		ServerID: cfg.ServerID, Flavor: flavor,
-		Host: ep.Host, Port: uint16(ep.Port), User: ep.User, Password: ep.Password,
-		Charset: "utf8mb4", UseDecimal: true, ParseTime: false, TimestampStringLocation: time.UTC,
-		// A dead connection shows within seconds: the source sends a heartbeat every second
-		// when idle, and a read waits at most ten.
-		HeartbeatPeriod: time.Second, ReadTimeout: 10 * time.Second,
-		MaxReconnectAttempts: 3,
-		Logger:               slog.New(slog.DiscardHandler),
-		Dialer:               dialLazyDeadline,
-		RowsEventDecodeFunc:  decodeSelected(sourceDatabases(cfg)),
-	}
-	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
-		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}
-	}
+	sc := syncerConfig(cfg)
 	syncer := replication.NewBinlogSyncer(sc)
 	var stream *replication.BinlogStreamer
 	var err error
 	if cfg.Start.GTIDSet != "" {
 		var set mysql.GTIDSet
-		if set, err = mysql.ParseGTIDSet(flavor, cfg.Start.GTIDSet); err != nil {
+		if set, err = mysql.ParseGTIDSet(sc.Flavor, cfg.Start.GTIDSet); err != nil {
 			syncer.Close()
 			return nil, nil, fmt.Errorf("recorded GTID set %q: %w", cfg.Start.GTIDSet, err)
 		}
@@ -358,6 +339,35 @@ func open(cfg Config) (*replication.BinlogSyncer, *replication.BinlogStreamer, e
 		return nil, nil, explainStreamError(cfg, err)
 	}
 	return syncer, stream, nil
+}
+
+// syncerConfig is how the binlog of cfg's source is read and decoded. JSON values are
+// rendered as MySQL renders them (RenderJSONAsMySQLText: 1.0 stays 1.0, a DECIMAL in a
+// document is a number), so a replicated row holds the text the full load copied; MariaDB
+// stores JSON as text, which is read as it is.
+func syncerConfig(cfg Config) replication.BinlogSyncerConfig {
+	ep := cfg.Source
+	flavor := mysql.MySQLFlavor
+	if ep.Type == dbconn.TypeMariaDB {
+		flavor = mysql.MariaDBFlavor
+	}
+	sc := replication.BinlogSyncerConfig{
+		ServerID: cfg.ServerID, Flavor: flavor,
+		Host: ep.Host, Port: uint16(ep.Port), User: ep.User, Password: ep.Password,
+		Charset: "utf8mb4", UseDecimal: true, ParseTime: false, TimestampStringLocation: time.UTC,
+		RenderJSONAsMySQLText: true,
+		// A dead connection shows within seconds: the source sends a heartbeat every second
+		// when idle, and a read waits at most ten.
+		HeartbeatPeriod: time.Second, ReadTimeout: 10 * time.Second,
+		MaxReconnectAttempts: 3,
+		Logger:               slog.New(slog.DiscardHandler),
+		Dialer:               dialLazyDeadline,
+		RowsEventDecodeFunc:  decodeSelected(sourceDatabases(cfg)),
+	}
+	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
+		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}
+	}
+	return sc
 }
 
 // explainStreamError says what a binlog read error means; a purged start position is

@@ -72,6 +72,8 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 		}}}, query)
 	case *ast.DropIndexStmt:
 		return a.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}, query)
+	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt, *ast.LoadDataStmt:
+		return a.statementRows(defaultDB, stmt, query)
 	}
 	return nil
 }

@@ -58,6 +58,11 @@ func kindOf(e *replication.RowsEvent) rowsKind {
 	case replication.EnumRowsEventTypeDelete:
 		return rowsDelete
 	}
+	if e.ColumnBitmap2 != nil {
+		// PARTIAL_UPDATE_ROWS_EVENT (binlog_row_value_options=PARTIAL_JSON), the one rows
+		// event with before and after images go-mysql's Type does not name.
+		return rowsUpdate
+	}
 	return 0
 }
 

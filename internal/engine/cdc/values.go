@@ -60,6 +60,10 @@ func argValue(c schema.Column, v any) (any, error) {
 	case decimal.Decimal:
 		return x.String(), nil
 	case string:
+		if c.DataType == "json" {
+			// MySQL's binary JSON, which go-mysql renders as text.
+			return mysqlJSONText(x), nil
+		}
 		if textual(c) {
 			return x, nil
 		}
