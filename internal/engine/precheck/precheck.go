@@ -173,7 +173,7 @@ func Checkers(in Input) []Checker {
 			cs = append(cs,
 				binlogEnabledCheck{e},
 				sourceVariableCheck{e: e, name: BinlogFormat, variable: "binlog_format", want: "ROW", why: "ROW events"},
-				sourceVariableCheck{e: e, name: BinlogRowImage, variable: "binlog_row_image", want: "FULL", why: "every column of every changed row (FULL)"},
+				rowImageCheck{sourceVariableCheck{e: e, name: BinlogRowImage, variable: "binlog_row_image", want: "FULL", why: "every column of every changed row (FULL)"}},
 				serverIDCheck{e},
 				retentionCheck{e},
 			)
