@@ -2,7 +2,7 @@ package vocab
 
 // Precheck item names: stable identifiers, as users write them in ignore_precheck_alerts.
 // The engine's precheck package runs the items up to ItemWhereFilter (see its doc for what
-// each checks); the engine adds the last four.
+// each checks); the engine adds the last five.
 const (
 	ItemSourceConnectivity      = "source_connectivity"
 	ItemDestinationConnectivity = "destination_connectivity"
@@ -34,6 +34,9 @@ const (
 	// migration, kinds the destination does not have, or definitions the source user
 	// cannot read. Only when schema_objects is set.
 	ItemSchemaObjects = "schema_objects"
+	// ItemDestinationCapabilities shows what the capability probes measured on the
+	// destination, a line per probe; an alert when BEGIN ... ROLLBACK does not undo a write.
+	ItemDestinationCapabilities = "destination_capabilities"
 )
 
 // PrecheckItems returns every precheck item name: the names ignore_precheck_alerts accepts,
@@ -44,7 +47,7 @@ func PrecheckItems() []string {
 		ItemDestinationDiskSpace, ItemBinlogEnabled, ItemBinlogFormat, ItemBinlogRowImage, ItemServerID,
 		ItemBinlogRetention, ItemSourceEngineVersion, ItemSourceTables, ItemPrimaryKey, ItemADBAutoID,
 		ItemDestinationConflict, ItemDestinationBackup, ItemCharsetSupport, ItemWhereFilter,
-		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects,
+		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects, ItemDestinationCapabilities,
 	}
 }
 

@@ -222,3 +222,13 @@ const (
 	MismatchExtra   MismatchKind = "extra"   // the destination row is not on the source
 	MismatchDiffers MismatchKind = "differs" // both have the row, with different values
 )
+
+// CapabilityAnswer is a destination capability probe's verdict (internal/engine/capability).
+type CapabilityAnswer string
+
+// Capability answers.
+const (
+	CapabilityYes     CapabilityAnswer = "yes"     // the server did what the probe asks about
+	CapabilityNo      CapabilityAnswer = "no"      // it refused, or did something else
+	CapabilityUnknown CapabilityAnswer = "unknown" // the probe could not get as far as the point it measures
+)
