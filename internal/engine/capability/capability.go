@@ -118,8 +118,8 @@ func (r Report) Get(name string) (v Verdict, ok bool) {
 type Options struct {
 	// Timeout is each probe's deadline (default 15s).
 	Timeout time.Duration
-	// LockWait is how long the locking probe's second connection waits for the row lock
-	// (default 1s; at least 1s, the server's unit).
+	// LockWait is how long the locking probe lets its second connection wait for the row
+	// lock before it counts the write as blocked (default 500ms).
 	LockWait time.Duration
 }
 
@@ -130,8 +130,8 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (Report, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 15 * time.Second
 	}
-	if opts.LockWait < time.Second {
-		opts.LockWait = time.Second
+	if opts.LockWait <= 0 {
+		opts.LockWait = 500 * time.Millisecond
 	}
 	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+dialect.QuoteIdent(vocab.MetaDatabase)); err != nil {
 		return nil, fmt.Errorf("capability probes: creating database %s on the destination: %w; grant the destination user CREATE on %s.*", vocab.MetaDatabase, err, vocab.MetaDatabase)

@@ -74,8 +74,9 @@ func probeLockingBlock(ctx context.Context, s *scratch) Verdict {
 	if err != nil {
 		return unknown(err)
 	}
-	wait := int(s.opts.LockWait.Seconds())
-	if _, err := writer.ExecContext(ctx, fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", wait)); err != nil {
+	// The server's lock wait timeout is whole seconds: 1, so that the waiting UPDATE
+	// ends soon after the probe stops waiting for it.
+	if _, err := writer.ExecContext(ctx, "SET SESSION innodb_lock_wait_timeout = 1"); err != nil {
 		return unknown(fmt.Errorf("setting the second connection's lock wait timeout: %w", err))
 	}
 	tx, err := holder.BeginTx(ctx, nil)
@@ -87,16 +88,18 @@ func probeLockingBlock(ctx context.Context, s *scratch) Verdict {
 	if err := tx.QueryRowContext(ctx, "SELECT id FROM "+s.name()+" WHERE id = 1 FOR UPDATE").Scan(&id); err != nil {
 		return no("SELECT ... FOR UPDATE inside a transaction", err)
 	}
-	// The second write waits for the lock wait timeout; the probe's deadline is the
-	// fallback for a server that ignores the SET.
-	_, err = writer.ExecContext(ctx, "UPDATE "+s.name()+" SET v = 'b' WHERE id = 1")
+	// The second write waits for the lock; the probe waits for it LockWait. Its
+	// connection, cut off mid-statement, is discarded with the others.
+	wctx, cancel := context.WithTimeout(ctx, s.opts.LockWait)
+	defer cancel()
+	_, err = writer.ExecContext(wctx, "UPDATE "+s.name()+" SET v = 'b' WHERE id = 1")
 	switch {
 	case err == nil:
 		return Verdict{Answer: No, Detail: "a second connection's UPDATE of the row went through while the first held it with SELECT ... FOR UPDATE in a transaction"}
 	case errorNumber(err) == errLockWaitTimeout:
-		return Verdict{Answer: Yes, Detail: fmt.Sprintf("a second connection's UPDATE of the row waited %ds and failed: %s", wait, oneLine(err.Error()))}
-	case ctx.Err() != nil:
-		return Verdict{Answer: Yes, Detail: "a second connection's UPDATE of the row waited until the probe's deadline (the lock wait timeout was not applied)"}
+		return Verdict{Answer: Yes, Detail: "a second connection's UPDATE of the row waited and failed: " + oneLine(err.Error())}
+	case wctx.Err() != nil && ctx.Err() == nil:
+		return Verdict{Answer: Yes, Detail: fmt.Sprintf("a second connection's UPDATE of the row was still waiting after %s", s.opts.LockWait)}
 	}
 	return unknown(fmt.Errorf("the second connection's UPDATE: %w", err))
 }
