@@ -1,4 +1,4 @@
-// The command-line client: the status and drain subcommands, which talk to a runner through
+// The command-line client: the status, drain and conformance subcommands, which talk to a runner through
 // runner/api only, and the tables they print.
 
 package main
@@ -124,6 +124,48 @@ func runDrain(args []string, out io.Writer) error {
 			return fmt.Errorf("runner %s still owns %d tasks after %s: see adbmigrate-runner status nodes (the other runners may be at their --max-tasks)", node, owned, *wait)
 		}
 	}
+}
+
+// runConformance is the conformance subcommand: it asks a runner to run the capability
+// probes against one of its connections and prints the verdicts as a table. The runner
+// holds the connection's password, so the probes run there; this talks to it through
+// runner/api only.
+func runConformance(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("adbmigrate-runner conformance", flag.ContinueOnError)
+	connect := clientFlags(fs)
+	id := fs.String("connection", "", "the id of the registered connection to probe (see GET /v1/connections)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: adbmigrate-runner conformance --connection ID [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] [--timeout D]")
+		fmt.Fprintln(fs.Output(), "Runs the capability probes against the connection's server, on scratch tables in its adbmigrate_meta database,")
+		fmt.Fprintln(fs.Output(), "and prints PROBE, VERDICT (yes, no, unknown), VALUE and DETAIL. Each probe has a 15 s deadline: raise --timeout for a slow server.")
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 || *id == "" {
+		return errors.New("conformance takes --connection ID (the id of a registered connection) and no argument")
+	}
+	client, _, err := connect()
+	if err != nil {
+		return err
+	}
+	res, err := client.Conformance(context.Background(), *id)
+	if err != nil {
+		return err
+	}
+	return printConformance(out, res)
+}
+
+// printConformance writes one row per probe under a header.
+func printConformance(out io.Writer, c api.Conformance) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "PROBE\tVERDICT\tVALUE\tDETAIL")
+	for _, p := range c.Probes {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", cell(p.Probe), cell(string(p.Verdict)), cell(p.Value), cell(p.Detail))
+	}
+	return w.Flush()
 }
 
 // httpClientTrusting returns an HTTP client with timeout that verifies TLS certificates with

@@ -10,9 +10,10 @@
 //	adbmigrate-runner --version
 //	adbmigrate-runner status [--watch [--interval D]] [--endpoint URL] [--token-file FILE | --data-dir DIR] [--ca-file FILE] [nodes]
 //	adbmigrate-runner drain [--undo] [--wait D] [--endpoint URL] ... NODE_ID
+//	adbmigrate-runner conformance --connection ID [--endpoint URL] ...
 //
-// main.go picks the subcommand; daemon.go is the daemon, cli.go the status and drain
-// subcommands, watch.go status --watch, and cluster.go the daemon's cluster mode.
+// main.go picks the subcommand; daemon.go is the daemon, cli.go the status, drain and
+// conformance subcommands, watch.go status --watch, and cluster.go the daemon's cluster mode.
 package main
 
 import (
@@ -32,6 +33,8 @@ func main() {
 		err = runStatus(os.Args[2:], os.Stdout)
 	case len(os.Args) > 1 && os.Args[1] == "drain":
 		err = runDrain(os.Args[2:], os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "conformance":
+		err = runConformance(os.Args[2:], os.Stdout)
 	default:
 		err = run(os.Args[1:])
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/binlog"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/capability"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/cdc"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
@@ -250,6 +251,11 @@ type Progress struct {
 	Tables       []TableProgress
 	// Precheck holds the results of the precheck, once it ran.
 	Precheck []precheck.Result
+	// Capabilities are the destination's capability verdicts, measured at the start of
+	// every run (a first run and each resume), and CapabilityItem the precheck item that
+	// shows them; it is also among Precheck on a first run.
+	Capabilities   capability.Report
+	CapabilityItem precheck.Result
 	// Incremental migration: the lag behind the source, whether it has caught up, the
 	// changes applied and the DDL statements it reported instead of applying.
 	LatencySeconds float64
@@ -299,6 +305,13 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 	if err := dst.PingContext(ctx); err != nil {
 		return fmt.Errorf("destination: %w", dbconn.Explain(task.Destination, err))
 	}
+	// Every run measures the destination before it writes there: the fence below already
+	// needs transactions and locking reads.
+	caps, capItem := probeDestination(ctx, dst)
+	if blocking := precheck.Blocking([]precheck.Result{capItem}, task.IgnorePrecheckAlerts); len(blocking) > 0 {
+		report(Progress{Phase: PhasePrecheck, Capabilities: caps, CapabilityItem: capItem, Precheck: []precheck.Result{capItem}})
+		return &PrecheckError{Results: []precheck.Result{capItem}, Blocking: blocking}
+	}
 	dd, err := dialect.For(task.Destination.Type)
 	if err != nil {
 		return err
@@ -312,7 +325,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		return err
 	}
 	maps, resolveErr := resolve(ctx, src, task)
-	prog := Progress{Phase: PhasePrecheck}
+	prog := Progress{Phase: PhasePrecheck, Capabilities: caps, CapabilityItem: capItem}
 	// One estimate query per database rather than per table: thousands of small tables add
 	// up.
 	estimates := map[string]map[string]int64{}
@@ -350,7 +363,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		send(func(p *Progress) {})
 		err := runPrecheck(ctx, src, dst, task, maps, resolveErr, schemaErr, func(r []precheck.Result) {
 			send(func(p *Progress) { p.Precheck = r })
-		})
+		}, capItem)
 		if err != nil {
 			return err
 		}

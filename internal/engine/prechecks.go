@@ -35,8 +35,9 @@ func (e *PrecheckError) Error() string {
 // runPrecheck runs every precheck item for the task and returns a *PrecheckError when any
 // blocks it. resolveErr and schemaErr are what resolving the objects and rendering the
 // destination schema said; they become items of their own, so that every problem shows in
-// one precheck.
-func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, resolveErr, schemaErr error, report func([]precheck.Result)) error {
+// one precheck. extra are items the caller already judged (destination_capabilities);
+// they are reported after the others.
+func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.Table, resolveErr, schemaErr error, report func([]precheck.Result), extra ...precheck.Result) error {
 	in := precheck.Input{
 		Source: src, Destination: dst,
 		SourceType: task.Source.Type, DestinationType: task.Destination.Type,
@@ -71,6 +72,7 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 			fmt.Sprintf("the source's %v can be read and created on the destination", task.SchemaObjects),
 			"Remove the kinds named above from schema_objects, or grant the source user what it needs to read their definitions."))
 	}
+	results = append(results, extra...)
 	report(results)
 	if blocking := precheck.Blocking(results, task.IgnorePrecheckAlerts); len(blocking) > 0 {
 		return &PrecheckError{Results: results, Blocking: blocking}

@@ -242,7 +242,7 @@ func TestPrecheckItemNamesAccepted(t *testing.T) {
 			t.Errorf("ignore_precheck_alerts refuses %q", name)
 		}
 	}
-	for _, name := range []string{vocab.ItemObjects, vocab.ItemTableFields, vocab.ItemETL} {
+	for _, name := range []string{vocab.ItemObjects, vocab.ItemTableFields, vocab.ItemETL, vocab.ItemDestinationCapabilities} {
 		if !slices.Contains(vocab.PrecheckItems(), name) {
 			t.Errorf("vocab.PrecheckItems() lacks the engine's item %q", name)
 		}

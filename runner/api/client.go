@@ -232,6 +232,14 @@ func (c *Client) TestConnection(ctx context.Context, id string) (Connection, err
 	return out, err
 }
 
+// Conformance has the runner run the capability probes against a stored connection, on
+// scratch tables in its adbmigrate_meta database, and answers every verdict.
+func (c *Client) Conformance(ctx context.Context, id string) (Conformance, error) {
+	var out Conformance
+	err := c.do(ctx, http.MethodPost, "/v1/connections/"+url.PathEscape(id)+"/conformance", nil, &out)
+	return out, err
+}
+
 // Nodes lists the runners of a runner cluster; a single runner answers 404.
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	var out []Node

@@ -432,6 +432,10 @@ type TaskState struct {
 	ErrorMessage   string          `json:"error_message,omitempty"`
 	Tables         []TableProgress `json:"tables,omitempty"`
 	Precheck       []PrecheckItem  `json:"precheck,omitempty"`
+	// Capabilities are what the capability probes measured on the destination, by probe
+	// name (transactions, locking_reads_parse, ..., kill), at the task's precheck and again
+	// whenever a run resumes it. The precheck item destination_capabilities shows them too.
+	Capabilities map[string]CapabilityVerdict `json:"capabilities,omitempty"`
 	// Notices are the DDL statements on migrated tables that incremental migration reported
 	// and did not apply, newest last.
 	Notices []string `json:"notices,omitempty"`
@@ -444,6 +448,40 @@ type TaskState struct {
 	// the epoch of its ownership (it only grows); empty and 0 for a single runner.
 	Owner string `json:"owner,omitempty"`
 	Epoch int64  `json:"epoch,omitempty"`
+}
+
+// CapabilityAnswer is a capability probe's verdict: yes, no or unknown.
+type CapabilityAnswer = vocab.CapabilityAnswer
+
+// Capability answers.
+const (
+	CapabilityYes     = vocab.CapabilityYes
+	CapabilityNo      = vocab.CapabilityNo
+	CapabilityUnknown = vocab.CapabilityUnknown
+)
+
+// CapabilityVerdict is what one capability probe found on a server.
+type CapabilityVerdict struct {
+	Verdict CapabilityAnswer `json:"verdict"`
+	// Value is what the probe measured beyond yes or no: for kill, the KILL forms that
+	// ended a connection.
+	Value string `json:"value,omitempty"`
+	// Detail says what the server did: for no, the server's error or what went
+	// differently; for unknown, why the probe could not tell.
+	Detail string `json:"detail,omitempty"`
+}
+
+// ConformanceProbe is one probe's verdict in a Conformance answer.
+type ConformanceProbe struct {
+	Probe string `json:"probe"`
+	CapabilityVerdict
+}
+
+// Conformance is the answer of POST /v1/connections/{id}/conformance: the capability
+// probes' verdicts on the connection's server, in the order they ran.
+type Conformance struct {
+	ConnectionID string             `json:"connection_id"`
+	Probes       []ConformanceProbe `json:"probes"`
 }
 
 // VerificationStatus is where a data verification sweep stands.

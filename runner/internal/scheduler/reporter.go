@@ -133,6 +133,10 @@ func (r *reporter) flush() {
 				t.State.Precheck = append(t.State.Precheck, api.PrecheckItem{Name: res.Name, Status: res.State, Message: res.Message, Remedy: res.Remedy})
 			}
 		}
+		if p.Capabilities != nil {
+			t.State.Capabilities = capabilityState(p.Capabilities)
+			t.State.Precheck = withItem(t.State.Precheck, api.PrecheckItem{Name: p.CapabilityItem.Name, Status: api.PrecheckStatus(p.CapabilityItem.State), Message: p.CapabilityItem.Message, Remedy: p.CapabilityItem.Remedy})
+		}
 		if len(p.Notices) > 0 {
 			t.State.Notices = p.Notices[max(0, len(p.Notices)-maxNotices):]
 		}
@@ -152,6 +156,32 @@ func (r *reporter) flush() {
 	r.watchLatency(t)
 	r.sweeps.written(r.s, t, sw)
 	r.s.watchRechecks(t, &r.rechecked)
+}
+
+// capabilityState is a run's capability verdicts as the task state keeps them, by probe.
+func capabilityState(r []engine.CapabilityVerdict) map[string]api.CapabilityVerdict {
+	m := make(map[string]api.CapabilityVerdict, len(r))
+	for _, v := range r {
+		m[v.Probe] = CapabilityVerdict(v)
+	}
+	return m
+}
+
+// CapabilityVerdict is v on the wire.
+func CapabilityVerdict(v engine.CapabilityVerdict) api.CapabilityVerdict {
+	return api.CapabilityVerdict{Verdict: v.Answer, Value: v.Value, Detail: v.Detail}
+}
+
+// withItem returns items with the item of it.Name replaced by it, or it appended: a
+// resumed run's capability item replaces the one its first run's precheck reported.
+func withItem(items []api.PrecheckItem, it api.PrecheckItem) []api.PrecheckItem {
+	for i := range items {
+		if items[i].Name == it.Name {
+			items[i] = it
+			return items
+		}
+	}
+	return append(items, it)
 }
 
 // maxNotices is how many DDL notices the task state keeps; the event log has them all.

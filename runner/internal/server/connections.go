@@ -141,11 +141,7 @@ func (s *Server) saveConnection(r *http.Request, c *store.Connection, spec api.C
 // stores and answers what the server says now: a password or binlog setting changed on the
 // server since shows here. A failed test is 422 and leaves the connection as it was.
 func (s *Server) testConnection(r *http.Request) (int, any, error) {
-	c, err := s.store.GetConnection(r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	ep, err := scheduler.Endpoint(s.box, c)
+	c, ep, err := s.storedEndpoint(r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -158,6 +154,36 @@ func (s *Server) testConnection(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, public(c), nil
+}
+
+// conformance runs the capability probes against a stored connection, password included,
+// on scratch tables in its adbmigrate_meta database, and answers every verdict. It changes
+// nothing else on the server and nothing in the store. A connection that cannot be reached,
+// or whose user cannot create the meta database, is 422.
+func (s *Server) conformance(r *http.Request) (int, any, error) {
+	c, ep, err := s.storedEndpoint(r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	verdicts, err := engine.Conformance(r.Context(), ep)
+	if err != nil {
+		return 0, nil, &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("conformance probes of connection %q could not run: %v", c.Name, err)}
+	}
+	out := api.Conformance{ConnectionID: c.ID, Probes: make([]api.ConformanceProbe, len(verdicts))}
+	for i, v := range verdicts {
+		out.Probes[i] = api.ConformanceProbe{Probe: v.Probe, CapabilityVerdict: scheduler.CapabilityVerdict(v)}
+	}
+	return http.StatusOK, out, nil
+}
+
+// storedEndpoint returns the stored connection id and its endpoint, password included.
+func (s *Server) storedEndpoint(id string) (store.Connection, engine.Endpoint, error) {
+	c, err := s.store.GetConnection(id)
+	if err != nil {
+		return c, engine.Endpoint{}, err
+	}
+	ep, err := scheduler.Endpoint(s.box, c)
+	return c, ep, err
 }
 
 func serverFacts(f engine.Facts) api.ServerFacts {

@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /v1/connections/{id}", s.wrap(s.updateConnection))
 	mux.HandleFunc("DELETE /v1/connections/{id}", s.wrap(s.deleteConnection))
 	mux.HandleFunc("POST /v1/connections/{id}/test", s.wrap(s.testConnection))
+	mux.HandleFunc("POST /v1/connections/{id}/conformance", s.wrap(s.conformance))
 	mux.HandleFunc("GET /v1/tasks", s.wrap(s.listTasks))
 	mux.HandleFunc("POST /v1/tasks", s.wrap(s.createTask))
 	mux.HandleFunc("GET /v1/tasks/{id}", s.wrap(s.getTask))

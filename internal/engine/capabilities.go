@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/capability"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
+)
+
+// ItemDestinationCapabilities is the precheck item that shows the capability probes'
+// verdicts on the destination.
+const ItemDestinationCapabilities = vocab.ItemDestinationCapabilities
+
+// CapabilityVerdict is what one capability probe found on a destination.
+type CapabilityVerdict = capability.Verdict
+
+// Conformance runs the capability probes against ep as a task's destination writer would
+// reach it, on scratch tables in its meta database, and returns every verdict. It fails
+// only when ep cannot be reached or the meta database cannot be created.
+func Conformance(ctx context.Context, ep Endpoint) ([]CapabilityVerdict, error) {
+	db, err := dbconn.OpenWriter(ep, "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return nil, dbconn.Explain(ep, err)
+	}
+	return capability.Run(ctx, db, capability.Options{})
+}
+
+// probeDestination runs the capability probes on the task's destination writer pool and
+// returns their verdicts and the precheck item that shows them.
+func probeDestination(ctx context.Context, dst *sql.DB) (capability.Report, precheck.Result) {
+	report, err := capability.Run(ctx, dst, capability.Options{})
+	return report, capabilityItem(report, err)
+}
+
+// capabilityItem is the destination_capabilities item of report, a line per probe: an
+// alert when BEGIN ... ROLLBACK does not undo a write (the engine's writes need it), a
+// failure when the probes could not run (err).
+func capabilityItem(report capability.Report, err error) precheck.Result {
+	item := precheck.Result{Name: ItemDestinationCapabilities}
+	if err != nil {
+		item.State, item.Message = precheck.Failed, err.Error()
+		item.Remedy = "Grant the destination user CREATE, INSERT, SELECT, DROP on " + vocab.MetaDatabase + ".*, where the probes create their scratch tables."
+		return item
+	}
+	lines := make([]string, len(report))
+	for i, v := range report {
+		lines[i] = v.Probe + ": " + string(v.Answer)
+		if v.Value != "" {
+			lines[i] += " (" + v.Value + ")"
+		}
+		if v.Answer != capability.Yes {
+			lines[i] += ": " + v.Detail
+		}
+	}
+	item.State, item.Message = precheck.Passed, strings.Join(lines, "\n")
+	if tx, _ := report.Get(capability.Transactions); tx.Answer != capability.Yes {
+		item.State = precheck.Alert
+		item.Message = fmt.Sprintf("the destination has no atomic transactions (BEGIN ... ROLLBACK did not undo a write: %s): each copied chunk and each change batch commits with its checkpoint in one transaction, so a crash or a retry may write rows twice or lose them, and a cluster cannot fence a stale runner.\n%s", tx.Detail, item.Message)
+		item.Remedy = "The writes without transactions (for destinations such as AnalyticDB for MySQL) are not yet built. Add " + ItemDestinationCapabilities + " to ignore_precheck_alerts to go ahead at your own risk."
+	}
+	return item
+}
