@@ -114,19 +114,6 @@ func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 	return written, nil
 }
 
-// changedOr returns the definition error when a DDL changed j's source table since def
-// was recorded, else err: a column dropped between two chunks fails the next chunk's read,
-// and the user needs to hear about the DDL, not about the column the read named.
-func changedOr(ctx context.Context, src *sql.DB, j tablemap.Table, def string, opts Options, err error) error {
-	if ctx.Err() != nil {
-		return err
-	}
-	if derr := checkDefinition(ctx, src, j.Source, def, opts.FollowDDL); errors.Is(derr, ErrDefinitionChanged) {
-		return derr
-	}
-	return err
-}
-
 // sourceRows starts the chunk's source query.
 func sourceRows(ctx context.Context, src *sql.DB, j tablemap.Table, c checkpoint.Chunk, opts Options) (*sql.Rows, error) {
 	where, args, err := chunkPredicate(j, c)
