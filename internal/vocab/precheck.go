@@ -15,6 +15,7 @@ const (
 	ItemServerID                = "server_id"
 	ItemBinlogRetention         = "binlog_retention"
 	ItemSourceEngineVersion     = "source_engine_version"
+	ItemADBSourceIncremental    = "adb_source_incremental"
 	ItemSourceTables            = "source_tables"
 	ItemPrimaryKey              = "primary_key"
 	ItemADBAutoID               = "adb_auto_id"
@@ -45,7 +46,7 @@ func PrecheckItems() []string {
 	return []string{
 		ItemSourceConnectivity, ItemDestinationConnectivity, ItemSourcePrivileges, ItemDestinationPrivileges,
 		ItemDestinationDiskSpace, ItemBinlogEnabled, ItemBinlogFormat, ItemBinlogRowImage, ItemServerID,
-		ItemBinlogRetention, ItemSourceEngineVersion, ItemSourceTables, ItemPrimaryKey, ItemADBAutoID,
+		ItemBinlogRetention, ItemSourceEngineVersion, ItemADBSourceIncremental, ItemSourceTables, ItemPrimaryKey, ItemADBAutoID,
 		ItemDestinationConflict, ItemDestinationBackup, ItemCharsetSupport, ItemWhereFilter,
 		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects, ItemDestinationCapabilities,
 	}

@@ -219,9 +219,15 @@ var (
 // adbDefaultTTL is binlog_ttl when a table does not set it.
 const adbDefaultTTL = 6 * time.Hour
 
-// parseTTL reads a binlog_ttl value such as '1d', '12h' or '30m'.
+// parseTTL reads a binlog_ttl value such as '1d', '12h' or '30m', or a bare number, which
+// AnalyticDB reads as milliseconds ("Use DTS to subscribe to AnalyticDB for MySQL binary
+// logs").
 func parseTTL(v string) (time.Duration, bool) {
-	m := ttlValue.FindStringSubmatch(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 && !strings.HasPrefix(v, "+") {
+		return time.Duration(n) * time.Millisecond, true
+	}
+	m := ttlValue.FindStringSubmatch(v)
 	if m == nil {
 		return 0, false
 	}

@@ -244,16 +244,23 @@ func TestPrecheckMariaDB(t *testing.T) {
 		src.Exec(t, "CREATE DATABASE adb",
 			"CREATE TABLE adb.t (id INT PRIMARY KEY, v INT) COMMENT 'BINLOG=true binlog_ttl=''2d'''",
 			"CREATE TABLE adb.u (id INT PRIMARY KEY) COMMENT 'BINLOG=true'",
-			"CREATE TABLE adb.w (id INT PRIMARY KEY)")
+			"CREATE TABLE adb.w (id INT PRIMARY KEY)",
+			// A bare binlog_ttl is milliseconds: 172800000 is 2d, 3600000 is 1h.
+			"CREATE TABLE adb.ms2d (id INT PRIMARY KEY) COMMENT 'BINLOG=true binlog_ttl=172800000'",
+			"CREATE TABLE adb.ms1h (id INT PRIMARY KEY) COMMENT 'BINLOG=true binlog_ttl=3600000'",
+			"CREATE TABLE adb.v2 (id INT PRIMARY KEY) COMMENT 'BINLOG=true binlog_ttl=''2d'' ENGINE=XUANWU_V2'")
 		in := good
 		in.SourceType, in.DestinationType = dbconn.TypeADBMySQL3, dbconn.TypeADBMySQL3
-		in.Tables = []Table{table("adb", "t"), table("adb", "u"), table("adb", "w")}
+		in.Tables = []Table{table("adb", "t"), table("adb", "u"), table("adb", "w"), table("adb", "ms2d"), table("adb", "ms1h")}
 		res := check(t, in)
 		want(t, res, BinlogEnabled, Failed, "adb.w", "ALTER TABLE `adb`.`w` BINLOG=true")
-		want(t, res, BinlogRetention, Alert, "adb.u (binlog_ttl not set, default 6h)", "binlog_ttl='1d'")
-		if strings.Contains(res[BinlogRetention].Message, "adb.t") {
-			t.Errorf("adb.t keeps its binlog for 2d but is reported: %s", res[BinlogRetention].Message)
+		want(t, res, BinlogRetention, Alert, "adb.u (binlog_ttl not set, default 6h)", "adb.ms1h (binlog_ttl=3600000)", "binlog_ttl='1d'")
+		for _, long := range []string{"adb.t", "adb.ms2d"} {
+			if strings.Contains(res[BinlogRetention].Message, long) {
+				t.Errorf("%s keeps its binlog for 2d but is reported: %s", long, res[BinlogRetention].Message)
+			}
 		}
+		want(t, res, ADBSourceIncremental, Alert, "unverified", "binlog protocol is not public")
 		want(t, res, SourceEngineVersion, Alert, "cannot read the AnalyticDB kernel version")
 		want(t, res, DestinationDiskSpace, Alert, "AnalyticDB shows disk use only in its console")
 		want(t, res, DestinationBackup, Passed, "not detectable")
@@ -267,6 +274,18 @@ func TestPrecheckMariaDB(t *testing.T) {
 		want(t, check(t, in), SourceEngineVersion, Failed, "3.1.10.0", "3.2.1.0")
 		in.SourceEngineVersion = "3.2.1.0"
 		want(t, check(t, in), SourceEngineVersion, Passed, "3.2.1.0")
+		// XUANWU_V2 tables have no binlog, whatever the kernel version.
+		in.SourceEngineVersion = "3.2.9.0"
+		in.Tables = append(in.Tables, table("adb", "v2"))
+		want(t, check(t, in), SourceEngineVersion, Failed, "adb.v2", "XUANWU_V2", "without incremental migration")
+		// Without incremental, none of the binlog items runs.
+		in.Incremental = false
+		res = check(t, in)
+		for _, n := range []string{BinlogEnabled, BinlogRetention, SourceEngineVersion, ADBSourceIncremental} {
+			if _, ok := res[n]; ok {
+				t.Errorf("%s ran for a task without incremental migration", n)
+			}
+		}
 	})
 
 	t.Run("unreachable source", func(t *testing.T) {

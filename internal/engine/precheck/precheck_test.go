@@ -145,7 +145,7 @@ func TestCheckersApply(t *testing.T) {
 	}
 	tables[0].Where = "id > 1"
 	if got, want := names(Input{SourceType: "adb_mysql3", Incremental: true, Tables: tables}),
-		base+",binlog_enabled,binlog_retention,source_engine_version,"+tail+",where_filter"; got != want {
+		base+",binlog_enabled,binlog_retention,source_engine_version,adb_source_incremental,"+tail+",where_filter"; got != want {
 		t.Errorf("incremental adb with filter:\n got %s\nwant %s", got, want)
 	}
 	all := map[string]bool{}
@@ -227,12 +227,14 @@ func TestParseTTL(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"1d": 24 * time.Hour, "6h": 6 * time.Hour, "30m": 30 * time.Minute, "600s": 10 * time.Minute,
 		"86400000ms": 24 * time.Hour, "2D": 48 * time.Hour,
+		// A bare number is milliseconds.
+		"86400": 86400 * time.Millisecond, "86400000": 24 * time.Hour, " 3600000 ": time.Hour,
 	} {
 		if got, ok := parseTTL(in); !ok || got != want {
 			t.Errorf("parseTTL(%q) = %v, %v; want %v", in, got, ok, want)
 		}
 	}
-	for _, bad := range []string{"", "1w", "abc", "86400", "-1d"} {
+	for _, bad := range []string{"", "1w", "abc", "0", "-5", "+5", "-1d"} {
 		if _, ok := parseTTL(bad); ok {
 			t.Errorf("parseTTL(%q) accepted", bad)
 		}
