@@ -3,12 +3,15 @@
 // Every server is started by scripts/mariadb.sh, the same script the
 // Makefile uses, so there is exactly one implementation of the start/stop
 // logic. The package may be used from the tests of any package in this
-// module; it needs no TestMain.
+// module. StartSource and StartDestination need no TestMain; SharedPair
+// needs RunShared in the package's TestMain (see shared.go).
 //
 // Contracts:
 //   - A test that asks for a server either gets a running one or fails
-//     (t.Fatal). It is never skipped: if mariadbd is not installed the test
-//     fails and says to run scripts/install-mariadb.sh or make test.
+//     (t.Fatal). If mariadbd is not installed the test fails and says to run
+//     scripts/install-mariadb.sh or make test. The one skip is under
+//     go test -short (make test-unit), before anything starts: see
+//     internal/testtier.
 //   - Each server has its own data directory under os.TempDir() (kept short,
 //     because the Unix socket path inside it is limited to about 107 bytes),
 //     its own free loopback port, and a user with a random password that has
@@ -37,6 +40,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 )
 
 const (
@@ -95,65 +100,89 @@ func StartDestination(t testing.TB) *Server {
 
 func start(t testing.TB, role string) *Server {
 	t.Helper()
+	testtier.RequireServers(t)
 	requireMariaDB(t)
-	root, err := repoRoot()
+	s, err := newServer(role)
 	if err != nil {
 		t.Fatalf("mariadbtest: %v", err)
+	}
+	// Registered before the first start so that a half-started server is
+	// cleaned up too.
+	t.Cleanup(func() {
+		if err := s.remove(); err != nil {
+			t.Errorf("mariadbtest: cleanup: %v", err)
+		}
+	})
+	if err := s.startFresh(t.Logf); err != nil {
+		t.Fatalf("mariadbtest: %v", err)
+	}
+	return s
+}
+
+// newServer prepares a Server of role with its own directory and password;
+// nothing is started yet.
+func newServer(role string) (*Server, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
 	}
 	script := filepath.Join(root, "scripts", "mariadb.sh")
 	if _, err := os.Stat(script); err != nil {
-		t.Fatalf("mariadbtest: locating the start script: %v", err)
+		return nil, fmt.Errorf("locating the start script: %w", err)
 	}
 	password, err := randomPassword()
 	if err != nil {
-		t.Fatalf("mariadbtest: %v", err)
+		return nil, err
 	}
 	// Not t.TempDir(): its paths can exceed the Unix socket path limit.
 	dir, err := os.MkdirTemp("", "adbm-")
 	if err != nil {
-		t.Fatalf("mariadbtest: creating the server directory: %v", err)
+		return nil, fmt.Errorf("creating the server directory: %w", err)
 	}
-	s := &Server{
+	return &Server{
 		Role:     role,
 		Dir:      dir,
 		Host:     "127.0.0.1",
 		User:     defaultUser,
 		Password: password,
 		script:   script,
-	}
-	// Registered before the first start so that a half-started server is
-	// cleaned up too.
-	t.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			t.Errorf("mariadbtest: cleanup: %v", err)
-			// Keep the directory: it holds err.log, and the server may
-			// still be running from it.
-			return
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("mariadbtest: cleanup: removing %s: %v", dir, err)
-		}
-	})
+	}, nil
+}
 
+// startFresh starts s on a free port, trying another port when the chosen one
+// was taken in the meantime. logf reports the retries.
+func (s *Server) startFresh(logf func(format string, args ...any)) error {
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			t.Fatalf("mariadbtest: %v", err)
+			return err
 		}
 		s.Port = port
 		out, err := s.startScript()
 		if err == nil {
-			break
+			return nil
 		}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) && exitErr.ExitCode() == exitPortInUse && attempt < startAttempts {
-			t.Logf("mariadbtest: port %d was taken, retrying with another port", port)
+			logf("mariadbtest: port %d was taken, retrying with another port", port)
 			continue
 		}
-		t.Fatalf("mariadbtest: starting %s server in %s on port %d (attempt %d): %v\n%s",
-			role, dir, port, attempt, err, out)
+		return fmt.Errorf("starting %s server in %s on port %d (attempt %d): %w\n%s",
+			s.Role, s.Dir, port, attempt, err, out)
 	}
-	return s
+}
+
+// remove stops s and removes its directory. When the stop fails the
+// directory is kept: it holds err.log, and the server may still be running
+// from it.
+func (s *Server) remove() error {
+	if err := s.stop(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(s.Dir); err != nil {
+		return fmt.Errorf("removing %s: %w", s.Dir, err)
+	}
+	return nil
 }
 
 // Start starts the server again on the same Dir and Port, with the same
