@@ -89,5 +89,8 @@ if [[ $status -eq 0 && $# -eq 0 ]]; then
 	rm -rf "$bin"
 	bash scripts/docs-check.sh || status=1
 fi
+# Each package's duration, slowest first: where the time of a run goes.
+echo "test: package durations, slowest first:"
+grep -E '^(ok|FAIL)\s+\S+\s+[0-9.]+s' "$log" | awk '{sub(/s$/, "", $3); printf "  %8.1fs  %s\n", $3, $2}' | sort -rn | head -40 || true
 echo "test: $passed passed, $failed failed"
 exit "$status"

@@ -30,6 +30,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 )
 
 // stopWait is how long Stop waits for a member after SIGTERM before it kills it.
@@ -72,9 +74,10 @@ func Binary() (string, error) {
 }
 
 // Start starts a cluster of n members and waits until every member answers. The cluster is
-// stopped when the test ends.
+// stopped when the test ends. Under go test -short it skips t (internal/testtier).
 func Start(t testing.TB, n int) *Cluster {
 	t.Helper()
+	testtier.RequireServers(t)
 	bin, err := Binary()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 )
 
 // opa is the pinned Open Policy Agent the GNUmakefile runs.
@@ -22,6 +23,7 @@ const policyDir = "examples/ci-policy/policy"
 // runOPA runs the pinned OPA with args from the repository root and returns its output.
 func runOPA(t *testing.T, args ...string) ([]byte, error) {
 	t.Helper()
+	testtier.RequireSlowProgram(t, "OPA through go run")
 	cmd := exec.Command("go", append([]string{"run", opa}, args...)...)
 	cmd.Dir = repoRoot(t)
 	return cmd.CombinedOutput()

@@ -25,6 +25,7 @@ import (
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 )
 
 // goreleaser is the pinned goreleaser the GNUmakefile runs.
@@ -47,6 +48,7 @@ type artifact struct {
 // directory, the version and the artifacts.
 func snapshot(t *testing.T) (dist, version string, artifacts []artifact) {
 	t.Helper()
+	testtier.RequireSlowProgram(t, "goreleaser through go run")
 	root := repoRoot(t)
 	dist = t.TempDir()
 	// The config with dist pointed elsewhere, so the test leaves the user's dist/ alone.

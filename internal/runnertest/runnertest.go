@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -38,9 +39,11 @@ var (
 	buildErr  error
 )
 
-// Binary returns the path of a runner binary, building it on first use.
+// Binary returns the path of a runner binary, building it on first use. Under go test
+// -short it skips t (internal/testtier): a runner process is a server.
 func Binary(t testing.TB) string {
 	t.Helper()
+	testtier.RequireServers(t)
 	buildOnce.Do(func() {
 		if p := os.Getenv("ADBMIGRATE_RUNNER_BIN"); p != "" {
 			binPath = p
@@ -139,6 +142,7 @@ func Start(t testing.TB) *Runner {
 // StartWith is Start with options. Runner.Start restarts it with the same options.
 func StartWith(t testing.TB, opts Options) *Runner {
 	t.Helper()
+	testtier.RequireServers(t)
 	dir, err := os.MkdirTemp("", "adbm-runner-")
 	if err != nil {
 		t.Fatal(err)
