@@ -100,7 +100,7 @@ func indexesQuery(db, except string) string {
 // then compared with the source (rows, columns, indexes), the task's verification passes,
 // and a restarted run decodes the binlog after every change with the stored history.
 func TestIncrementalFollowsDDL(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t,
 		"CREATE DATABASE app", "CREATE DATABASE other",
 		"CREATE TABLE app.items (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL DEFAULT 'n', qty INT NOT NULL DEFAULT 0, price DECIMAL(8,2) DEFAULT 1.50, note VARCHAR(10))",
@@ -292,7 +292,7 @@ func TestIncrementalFollowsDDL(t *testing.T) {
 // fails the task with the cause and the remedy, and a DDL left out by ddl_operations (the
 // default, add_column and drop_column) is reported, not applied.
 func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	n := 0
 	run := func(ddlOps []vocab.Operation, table engine.Table, ddl ...string) (engine.Progress, error) {
 		t.Helper()
@@ -403,7 +403,7 @@ func TestIncrementalRefusesDDLItCannotFollow(t *testing.T) {
 // and what changed, unless incremental migration can follow it after the copy (ADD COLUMN
 // and an index here): then the task goes on and the destination ends equal to the source.
 func TestDDLDuringFullMigration(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	start := func(db string) (engine.Task, chan struct{}, chan error) {
 		src.Exec(t, "CREATE DATABASE "+db,
 			"CREATE TABLE "+db+".t (id INT PRIMARY KEY, v VARCHAR(20), note VARCHAR(20))",
@@ -453,7 +453,7 @@ func TestDDLDuringFullMigration(t *testing.T) {
 // task never migrated is renamed and dropped without effect. Verification passes and a
 // restarted run resolves the task's names again.
 func TestIncrementalDDLKeepsSelections(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE sel",
 		"CREATE TABLE sel.t (id INT PRIMARY KEY, a VARCHAR(20), b INT, c INT, secret VARCHAR(20))",
 		"INSERT INTO sel.t SELECT seq, CONCAT('a', seq), seq, seq * 3, 'hidden' FROM sel.seq_1_to_300")
@@ -522,7 +522,7 @@ func TestIncrementalDDLKeepsSelections(t *testing.T) {
 // already replicates is copied when the task starts again, and its later changes are
 // replayed, though the stored schema history does not know its tables.
 func TestIncrementalDatabaseAddedWhole(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE a", "CREATE TABLE a.t (id INT PRIMARY KEY, v INT)", "INSERT INTO a.t SELECT seq, seq FROM a.seq_1_to_50",
 		"CREATE DATABASE b", "CREATE TABLE b.t (id INT PRIMARY KEY, v INT)", "INSERT INTO b.t SELECT seq, seq FROM b.seq_1_to_50")
 	task := fullTask("task-added-whole", src, dst, engine.Object{Database: "a"})

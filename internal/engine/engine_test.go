@@ -42,7 +42,7 @@ var shopQueries = []struct{ src, dst string }{
 }
 
 func TestRunCopiesSchemaAndRows(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	task := engine.Task{
 		ID: "task-test", Source: endpoint(src), Destination: endpoint(dst),
@@ -83,7 +83,7 @@ func TestRunCopiesSchemaAndRows(t *testing.T) {
 }
 
 func TestRunResumesAfterInterruption(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	task := engine.Task{
 		ID: "task-resume", Source: endpoint(src), Destination: endpoint(dst),
@@ -123,7 +123,7 @@ func TestRunResumesAfterInterruption(t *testing.T) {
 }
 
 func TestRunRefusesExistingDestinationTable(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	dst.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.tags (code INT PRIMARY KEY)", "INSERT INTO shop.tags VALUES (42)")
 	task := engine.Task{

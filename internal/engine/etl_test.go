@@ -58,7 +58,7 @@ func seedAccounts(t *testing.T, src *mariadbtest.Server) {
 // filter, key changes, deletes and inserts. The destination must equal what SQL on the
 // source computes for the same transformation.
 func TestETLSameInFullAndIncremental(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedAccounts(t, src)
 	drain := make(chan struct{})
 	task := fullTask("task-etl", src, dst, engine.Object{Database: "shop", RenameTo: "shop_etl",
@@ -107,7 +107,7 @@ func TestETLSameInFullAndIncremental(t *testing.T) {
 // A row that makes an expression fail stops the task, in the full load and in incremental
 // migration alike, with the table, the row's key and the expression in the message.
 func TestETLRuntimeErrorFailsTask(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop",
 		"CREATE TABLE shop.items (id INT PRIMARY KEY, n BIGINT NOT NULL)",
 		"INSERT INTO shop.items SELECT seq, seq FROM shop.seq_1_to_500")
@@ -154,7 +154,7 @@ func checkETLFailure(t *testing.T, err error, key string) {
 // The precheck type-checks every etl expression against the source columns: an unknown
 // column and a wrong type are failed items naming the table; nothing is created.
 func TestETLPrecheckTypeErrors(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedAccounts(t, src)
 	for _, tc := range []struct {
 		spec etl.Spec
@@ -229,7 +229,7 @@ func TestETLWithInsertWriter(t *testing.T) {
 // load and incremental migration, with rows moving between NULL and a value both ways. The
 // destination must equal SQL on the source, where LOWER(NULL) and NULL + 1 are NULL.
 func TestETLNullSafe(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop",
 		"CREATE TABLE shop.people (id INT PRIMARY KEY, email VARCHAR(100), n INT, f DOUBLE, b VARBINARY(40), d DECIMAL(10,2))",
 		"INSERT INTO shop.people SELECT seq, IF(seq % 3 = 0, NULL, CONCAT('P', seq, '@Mail.ORG')), IF(seq % 4 = 0, NULL, CAST(seq AS SIGNED) - 1000), "+
@@ -288,7 +288,7 @@ func TestETLNullSafe(t *testing.T) {
 // key; repair rewrites them transformed, after which the destination equals SQL on the
 // source.
 func TestETLVerification(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedAccounts(t, src)
 	task := fullTask("task-etl-verify", src, dst, engine.Object{Database: "shop", RenameTo: "shop_etl",
 		Tables: []engine.Table{{Name: "accounts", ETL: accountsETL}}})
@@ -384,7 +384,7 @@ func checkETLVerification(t *testing.T, task engine.Task, status engine.Verifica
 // not compute (here a POINT) is not compared: verification says so, naming the table and
 // the column, and still compares the task's other tables.
 func TestETLVerificationListsTableItCannotCompare(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE geo",
 		"CREATE TABLE geo.places (id INT PRIMARY KEY, name VARCHAR(20), at POINT)",
 		"INSERT INTO geo.places SELECT seq, CONCAT('Place ', seq), POINT(seq, -seq) FROM geo.seq_1_to_300",

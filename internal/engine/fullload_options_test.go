@@ -38,7 +38,7 @@ func TestFullLoadFallsBackToInsertWithoutLocalInfile(t *testing.T) {
 }
 
 func TestFullLoadWhereColumnsAndRenames(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	// Without schema migration the user creates the destination table: renamed columns,
 	// a subset of them.
@@ -61,7 +61,7 @@ func TestFullLoadWhereColumnsAndRenames(t *testing.T) {
 }
 
 func TestFullLoadConflictIgnoreKeepsDestinationRows(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	// The destination table exists with fewer columns and two conflicting keys.
 	dst.Exec(t, "CREATE DATABASE shop",
@@ -88,7 +88,7 @@ func TestFullLoadConflictIgnoreKeepsDestinationRows(t *testing.T) {
 }
 
 func TestFullLoadRefusesConflictsByDefault(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	// Without schema migration, rows with existing keys must not be silently dropped.
 	dst.Exec(t, "CREATE DATABASE shop",
@@ -108,7 +108,7 @@ func TestFullLoadRefusesConflictsByDefault(t *testing.T) {
 }
 
 func TestFullLoadThrottleChangesWhileRunning(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	task := fullTask("task-throttle", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
 	task.ChunkRows = 250
@@ -142,7 +142,7 @@ func TestFullLoadThrottleChangesWhileRunning(t *testing.T) {
 }
 
 func TestFullLoadFailsOnSourceDDL(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	task := fullTask("task-ddl", src, dst, engine.Object{Database: "shop", Tables: []engine.Table{{Name: "customers"}}})
 	task.ChunkRows = 200
@@ -160,7 +160,7 @@ func TestFullLoadFailsOnSourceDDL(t *testing.T) {
 }
 
 func TestSchemaAppliesColumnSubsetAndRenames(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	src.Exec(t, "CREATE INDEX ix_name_email ON shop.customers (name, email)", "CREATE INDEX ix_note ON shop.customers (note(10))")
 	task := fullTask("task-subset", src, dst, engine.Object{Database: "shop", RenameTo: "crm", Tables: []engine.Table{{
@@ -193,7 +193,7 @@ func TestSchemaAppliesColumnSubsetAndRenames(t *testing.T) {
 }
 
 func TestMergeTablesKeepsEveryRowWithItsSource(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE sales",
 		"CREATE TABLE sales.orders_2024 (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR(20))",
 		"CREATE TABLE sales.orders_2025 (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR(20))",
@@ -247,7 +247,7 @@ func checkVerification(t *testing.T, task engine.Task, status engine.Verificatio
 }
 
 func TestMergeTablesNeedsOneDestination(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	task := fullTask("task-merge-bad", src, dst, engine.Object{Database: "shop"})
 	task.MergeTables = true
@@ -258,7 +258,7 @@ func TestMergeTablesNeedsOneDestination(t *testing.T) {
 }
 
 func TestKeylessTableGetsRowIDOnDestination(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE logs",
 		"CREATE TABLE logs.events (at DATETIME(3), message TEXT, level TINYINT)",
 		// Duplicate rows too: a keyless table may hold them, and each must arrive.
@@ -307,7 +307,7 @@ func countTables(t *testing.T, s *mariadbtest.Server, database string) int {
 // chunk stops before the build (simulated: the index dropped again and the copy marked not
 // done), the next run adds it back without copying a row again.
 func TestFullLoadAddsBackIndexesAfterTheLastChunk(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE ix",
 		"CREATE TABLE ix.t (id INT PRIMARY KEY, k INT NOT NULL, s VARCHAR(20), KEY by_k (k, s(4)))",
 		"INSERT INTO ix.t SELECT seq, seq % 97, CONCAT('s', seq) FROM ix.seq_1_to_20000",

@@ -71,7 +71,7 @@ func drainRun(t *testing.T, drain chan struct{}, done <-chan error) {
 }
 
 func TestIncrementalFollowsWritesDuringFullAndAfter(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	src.Exec(t,
 		"CREATE TABLE shop.leads (id INT PRIMARY KEY, score INT NOT NULL, note VARCHAR(30))",
@@ -190,7 +190,7 @@ func TestIncrementalFailsOnPurgedBinlog(t *testing.T) {
 // transactions that change a selected table and a table of another database, in either
 // order and in the same statement batch, still apply exactly the selected table's changes.
 func TestIncrementalSkipsRowsOfOtherDatabases(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	seedShop(t, src)
 	src.Exec(t, "CREATE DATABASE other",
 		"CREATE TABLE other.noise (id INT PRIMARY KEY, v VARCHAR(30) NOT NULL, b BLOB)",

@@ -94,7 +94,7 @@ const (
 // has no trigger to fire a second time. After the cut-over every object exists on the
 // destination with the source's definition (definer aside), in the renamed database.
 func TestSchemaObjectsViewsRoutinesThenTriggersAtCutOver(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, zooSchema...)
 	drain := make(chan struct{})
 	task := fullTask("task-objects", src, dst, engine.Object{Database: "zoo", RenameTo: "zoo_copy"})

@@ -94,7 +94,7 @@ func TestFullLoadRefusesValuesThatDoNotFit(t *testing.T) {
 // naming the column and the key, nothing clipped reaches the destination, and once the
 // destination column is widened the task resumes and applies the row as it is.
 func TestIncrementalRefusesValuesThatDoNotFit(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE s",
 		"CREATE TABLE s.t (id INT PRIMARY KEY, v VARCHAR(10), n SMALLINT, amount DECIMAL(8,2), price DECIMAL(8,2), e ENUM('a','b'), st SET('x','y'))",
 		"INSERT INTO s.t (id, v, n, amount, price, e, st) SELECT seq, 'ok', seq, seq / 4, seq / 8, 'a', 'x,y' FROM s.seq_1_to_100")

@@ -72,7 +72,7 @@ var roadTables = []string{
 // incremental migration replays the binlog (the applier follows the CREATE TABLE), and
 // checks that the destination's definitions of each pair are the same.
 func TestCreatedTablesSameOnBothRoads(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE app")
 	for n, create := range roadTables {
 		src.Exec(t, fmt.Sprintf(create, fmt.Sprintf("app.s%02d", n)))

@@ -360,7 +360,7 @@ func identityETL() []engine.Object {
 }
 
 func fullLoadTypeFidelity(t *testing.T, objects []engine.Object) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	nrows := seedTypes(t, src)
 
 	task := engine.Task{
@@ -475,7 +475,7 @@ func TestIncrementalTypeFidelityThroughETL(t *testing.T) {
 }
 
 func incrementalTypeFidelity(t *testing.T, objects []engine.Object) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, typeTables(t)...)
 
 	drain := make(chan struct{})
