@@ -18,49 +18,49 @@ import (
 // alterTable applies the specs of an ALTER on migrated table t, one by one, then
 // plans the table again (its statements name the columns, its etl block and where filter
 // read them).
-func (a *applier) alterTable(ctx context.Context, t *Table, specs []*ast.AlterTableSpec, query string) error {
+func (f *follower) alterTable(ctx context.Context, t *Table, specs []*ast.AlterTableSpec, query string) error {
 	for _, spec := range specs {
-		if err := a.alterSpec(ctx, t, spec, query); err != nil {
+		if err := f.alterSpec(ctx, t, spec, query); err != nil {
 			return err
 		}
 	}
-	if err := t.replan(a.cfg.Dialect); err != nil {
+	if err := t.replan(f.cfg.Dialect); err != nil {
 		return fmt.Errorf("%w: %w", ErrSchemaChange, err)
 	}
 	return nil
 }
 
-func (a *applier) alterSpec(ctx context.Context, t *Table, spec *ast.AlterTableSpec, query string) error {
+func (f *follower) alterSpec(ctx context.Context, t *Table, spec *ast.AlterTableSpec, query string) error {
 	switch spec.Tp {
 	case ast.AlterTableAddColumns:
 		for _, def := range spec.NewColumns {
-			if err := a.addColumn(ctx, t, def, spec.Position); err != nil {
+			if err := f.addColumn(ctx, t, def, spec.Position); err != nil {
 				return err
 			}
 		}
 	case ast.AlterTableDropColumn:
-		return a.dropColumn(ctx, t, spec.OldColumnName.Name.O)
+		return f.dropColumn(ctx, t, spec.OldColumnName.Name.O)
 	case ast.AlterTableModifyColumn:
-		return a.changeColumn(ctx, t, spec.NewColumns[0].Name.Name.O, spec.NewColumns[0], spec.Position, query)
+		return f.changeColumn(ctx, t, spec.NewColumns[0].Name.Name.O, spec.NewColumns[0], spec.Position, query)
 	case ast.AlterTableChangeColumn:
-		return a.changeColumn(ctx, t, spec.OldColumnName.Name.O, spec.NewColumns[0], spec.Position, query)
+		return f.changeColumn(ctx, t, spec.OldColumnName.Name.O, spec.NewColumns[0], spec.Position, query)
 	case ast.AlterTableRenameColumn:
-		return a.renameColumn(ctx, t, spec.OldColumnName.Name.O, spec.NewColumnName.Name.O, query)
+		return f.renameColumn(ctx, t, spec.OldColumnName.Name.O, spec.NewColumnName.Name.O, query)
 	case ast.AlterTableAlterColumn:
-		return a.columnDefault(ctx, t, spec.NewColumns[0], query)
+		return f.columnDefault(ctx, t, spec.NewColumns[0], query)
 	case ast.AlterTableAddConstraint:
-		return a.addConstraint(ctx, t, spec.Constraint, query)
+		return f.addConstraint(ctx, t, spec.Constraint, query)
 	case ast.AlterTableDropPrimaryKey:
 		return refuse(t, query, "the primary key changes, and incremental migration writes and deletes rows by it",
 			"change a primary key before the task starts, or create a new task after the change")
 	case ast.AlterTableDropIndex:
-		return a.dropIndex(ctx, t, spec.Name, query)
+		return f.dropIndex(ctx, t, spec.Name, query)
 	case ast.AlterTableOption:
-		return a.tableOptions(ctx, t, spec.Options, query)
+		return f.tableOptions(ctx, t, spec.Options, query)
 	case ast.AlterTableLock, ast.AlterTableAlgorithm, ast.AlterTableForce, ast.AlterTableDropForeignKey:
 		// How the source runs the change, a rebuild, a foreign key (not migrated).
 	default:
-		a.notice(t, query, "incremental migration does not follow this kind of ALTER")
+		f.notice(t, query, "incremental migration does not follow this kind of ALTER")
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func definitionFor(def *ast.ColumnDef, dest string) (string, error) {
 	return dialect.QuoteIdent(dest) + " " + text, nil
 }
 
-func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
+func (f *follower) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
 	col := columnOf(def)
 	// Follow the source's layout in the history first: later events have the new column.
 	at, where := t.place(pos)
@@ -140,15 +140,15 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 	}
 	t.Columns = slices.Insert(t.Columns, at, col)
 	if t.Subset() {
-		a.notice(t, "ADD COLUMN "+col.Name, "the task lists the table's columns, and not this one, so it is not migrated")
+		f.notice(t, "ADD COLUMN "+col.Name, "the task lists the table's columns, and not this one, so it is not migrated")
 		return nil
 	}
 	if !t.allows(vocab.DDLAddColumn) {
-		a.notice(t, "ADD COLUMN "+col.Name, "ddl_operations leave out add_column, so the column is not migrated")
+		f.notice(t, "ADD COLUMN "+col.Name, "ddl_operations leave out add_column, so the column is not migrated")
 		return nil
 	}
 	t.Dest[col.Name] = col.Name
-	exists, err := a.destHasColumn(ctx, t, col.Name)
+	exists, err := f.destHasColumn(ctx, t, col.Name)
 	if err != nil || exists {
 		return err
 	}
@@ -156,10 +156,10 @@ func (a *applier) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, p
 	if err != nil {
 		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDatabase, t.DestTable, err)
 	}
-	return a.exec(ctx, t, "ADD COLUMN "+col.Name, a.cfg.Dialect.AddColumn(t.DestDatabase, t.DestTable, definition, where))
+	return f.exec(ctx, t, "ADD COLUMN "+col.Name, f.cfg.Dialect.AddColumn(t.DestDatabase, t.DestTable, definition, where))
 }
 
-func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
+func (f *follower) dropColumn(ctx context.Context, t *Table, name string) error {
 	i := t.columnIndex(name)
 	if i < 0 {
 		return nil
@@ -185,20 +185,20 @@ func (a *applier) dropColumn(ctx context.Context, t *Table, name string) error {
 	delete(t.Dest, src)
 	if !t.allows(vocab.DDLDropColumn) {
 		// The destination keeps the column; rows written from now on leave it at its default.
-		a.notice(t, "DROP COLUMN "+src, "ddl_operations leave out drop_column, so the destination keeps the column")
+		f.notice(t, "DROP COLUMN "+src, "ddl_operations leave out drop_column, so the destination keeps the column")
 		return nil
 	}
-	exists, err := a.destHasColumn(ctx, t, dest)
+	exists, err := f.destHasColumn(ctx, t, dest)
 	if err != nil || !exists {
 		return err
 	}
-	return a.exec(ctx, t, "DROP COLUMN "+dest, a.cfg.Dialect.DropColumn(t.DestDatabase, t.DestTable, dest))
+	return f.exec(ctx, t, "DROP COLUMN "+dest, f.cfg.Dialect.DropColumn(t.DestDatabase, t.DestTable, dest))
 }
 
 // changeColumn follows MODIFY COLUMN (old is the column's name) and CHANGE COLUMN. Not
 // applied, a new type or place would make later values land in a column that may not hold
 // them, so it fails; a new name alone is followed by writing the old destination column.
-func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *ast.ColumnDef, pos *ast.ColumnPosition, query string) error {
+func (f *follower) changeColumn(ctx context.Context, t *Table, old string, def *ast.ColumnDef, pos *ast.ColumnPosition, query string) error {
 	i := t.columnIndex(old)
 	if i < 0 {
 		return nil
@@ -215,7 +215,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 			return refuse(t, query, "ddl_operations leave out modify_column, and "+why+", so later rows would land wrong",
 				"add modify_column to the task's (or the table's) ddl_operations and create the task again, or create a new task after the change")
 		}
-		a.notice(t, query, "ddl_operations leave out modify_column, so the destination column keeps its type: a value it cannot hold fails the task")
+		f.notice(t, query, "ddl_operations leave out modify_column, so the destination column keeps its type: a value it cannot hold fails the task")
 	}
 	t.Columns = slices.Delete(t.Columns, i, i+1)
 	at, where := t.place(pos)
@@ -237,15 +237,15 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 	}
 	t.Dest[col.Name] = newDest
 	if renamed && dest == newDest && dest == src {
-		a.notice(t, query, "ddl_operations leave out rename_column, so the destination column keeps its name "+dest)
+		f.notice(t, query, "ddl_operations leave out rename_column, so the destination column keeps its name "+dest)
 	}
 	if renamed && newDest != dest {
-		has, err := a.destHasColumn(ctx, t, dest)
+		has, err := f.destHasColumn(ctx, t, dest)
 		if err != nil {
 			return err
 		}
 		if has {
-			if err := a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, newDest)); err != nil {
+			if err := f.exec(ctx, t, "RENAME COLUMN "+dest, f.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, newDest)); err != nil {
 				return err
 			}
 		}
@@ -257,7 +257,7 @@ func (a *applier) changeColumn(ctx context.Context, t *Table, old string, def *a
 	if err != nil {
 		return fmt.Errorf("rendering MODIFY COLUMN %s for %s.%s: %w", newDest, t.DestDatabase, t.DestTable, err)
 	}
-	return a.exec(ctx, t, "MODIFY COLUMN "+newDest, a.cfg.Dialect.ModifyColumn(t.DestDatabase, t.DestTable, definition, where))
+	return f.exec(ctx, t, "MODIFY COLUMN "+newDest, f.cfg.Dialect.ModifyColumn(t.DestDatabase, t.DestTable, definition, where))
 }
 
 // unfollowedChange says why a MODIFY or CHANGE COLUMN left unapplied would make later rows
@@ -302,7 +302,7 @@ func (t *Table) renameInHistory(from, to, query string) error {
 	return nil
 }
 
-func (a *applier) renameColumn(ctx context.Context, t *Table, from, to, query string) error {
+func (f *follower) renameColumn(ctx context.Context, t *Table, from, to, query string) error {
 	i := t.columnIndex(from)
 	if i < 0 {
 		return nil
@@ -320,21 +320,21 @@ func (a *applier) renameColumn(ctx context.Context, t *Table, from, to, query st
 		// The destination column keeps its name (the task's rename, or no rename_column):
 		// rows go on landing in it.
 		if dest == src {
-			a.notice(t, query, "ddl_operations leave out rename_column, so the destination column keeps its name "+dest)
+			f.notice(t, query, "ddl_operations leave out rename_column, so the destination column keeps its name "+dest)
 		}
 		return nil
 	}
 	t.Dest[to] = to
-	has, err := a.destHasColumn(ctx, t, dest)
+	has, err := f.destHasColumn(ctx, t, dest)
 	if err != nil || !has {
 		return err
 	}
-	return a.exec(ctx, t, "RENAME COLUMN "+dest, a.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, to))
+	return f.exec(ctx, t, "RENAME COLUMN "+dest, f.cfg.Dialect.RenameColumn(t.DestDatabase, t.DestTable, dest, to))
 }
 
 // columnDefault follows ALTER COLUMN SET DEFAULT and DROP DEFAULT. A default does not
 // change the rows the binlog carries, so one not applied is only reported.
-func (a *applier) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDef, query string) error {
+func (f *follower) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDef, query string) error {
 	i := t.columnIndex(def.Name.Name.O)
 	if i < 0 {
 		return nil
@@ -344,7 +344,7 @@ func (a *applier) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDe
 		return nil
 	}
 	if !t.allows(vocab.DDLModifyColumn) {
-		a.notice(t, query, "ddl_operations leave out modify_column")
+		f.notice(t, query, "ddl_operations leave out modify_column")
 		return nil
 	}
 	// The parser gives SET DEFAULT's value as an option of no type, DROP DEFAULT as none.
@@ -355,13 +355,13 @@ func (a *applier) columnDefault(ctx context.Context, t *Table, def *ast.ColumnDe
 		}
 	}
 	if expr == nil {
-		return a.exec(ctx, t, "DROP DEFAULT of "+dest, a.cfg.Dialect.DropColumnDefault(t.DestDatabase, t.DestTable, dest))
+		return f.exec(ctx, t, "DROP DEFAULT of "+dest, f.cfg.Dialect.DropColumnDefault(t.DestDatabase, t.DestTable, dest))
 	}
 	text, err := restore(expr)
 	if err != nil {
 		return fmt.Errorf("rendering the default of %s.%s.%s: %w", t.DestDatabase, t.DestTable, dest, err)
 	}
-	return a.exec(ctx, t, "SET DEFAULT of "+dest, a.cfg.Dialect.SetColumnDefault(t.DestDatabase, t.DestTable, dest, text))
+	return f.exec(ctx, t, "SET DEFAULT of "+dest, f.cfg.Dialect.SetColumnDefault(t.DestDatabase, t.DestTable, dest, text))
 }
 
 // indexOf is a dialect.Index of a key constraint, on destination columns; ok is false when
@@ -411,7 +411,7 @@ func (t *Table) indexOf(c *ast.Constraint) (ix dialect.Index, ok bool, err error
 	return ix, true, nil
 }
 
-func (a *applier) addConstraint(ctx context.Context, t *Table, c *ast.Constraint, query string) error {
+func (f *follower) addConstraint(ctx context.Context, t *Table, c *ast.Constraint, query string) error {
 	switch c.Tp {
 	case ast.ConstraintPrimaryKey:
 		return refuse(t, query, "the primary key changes, and incremental migration writes and deletes rows by it",
@@ -427,44 +427,44 @@ func (a *applier) addConstraint(ctx context.Context, t *Table, c *ast.Constraint
 		t.OrderSensitive = true // changes to different rows may now conflict
 	}
 	if !ok {
-		a.notice(t, query, "the index has a part that is not a migrated column")
+		f.notice(t, query, "the index has a part that is not a migrated column")
 		return nil
 	}
 	if !t.allows(vocab.DDLAddIndex) {
-		a.notice(t, query, "ddl_operations leave out add_index")
+		f.notice(t, query, "ddl_operations leave out add_index")
 		return nil
 	}
 	if ix.Name == "" {
 		ix.Name = ix.Columns[0] // MySQL's name for an unnamed index
 	}
-	has, err := a.destHasIndex(ctx, t, ix.Name)
+	has, err := f.destHasIndex(ctx, t, ix.Name)
 	if err != nil || has {
 		return err
 	}
-	stmt, created, err := a.cfg.Dialect.AddIndex(t.DestDatabase, t.DestTable, ix, a.cfg.Source.Type)
+	stmt, created, err := f.cfg.Dialect.AddIndex(t.DestDatabase, t.DestTable, ix, f.cfg.Source.Type)
 	if err != nil {
 		return fmt.Errorf("rendering %s for %s.%s: %w", query, t.DestDatabase, t.DestTable, err)
 	}
 	if !created {
-		a.notice(t, query, "the destination does not create this kind of index")
+		f.notice(t, query, "the destination does not create this kind of index")
 		return nil
 	}
-	return a.exec(ctx, t, "ADD INDEX "+ix.Name, stmt)
+	return f.exec(ctx, t, "ADD INDEX "+ix.Name, stmt)
 }
 
 // dropIndex follows DROP INDEX. A unique key the destination kept would make REPLACE
 // delete rows the source keeps, so one not dropped fails the run.
-func (a *applier) dropIndex(ctx context.Context, t *Table, name, query string) error {
+func (f *follower) dropIndex(ctx context.Context, t *Table, name, query string) error {
 	if strings.EqualFold(name, "PRIMARY") {
 		return refuse(t, query, "the primary key changes, and incremental migration writes and deletes rows by it",
 			"change a primary key before the task starts, or create a new task after the change")
 	}
-	has, err := a.destHasIndex(ctx, t, name)
+	has, err := f.destHasIndex(ctx, t, name)
 	if err != nil || !has {
 		return err
 	}
 	if !t.allows(vocab.DDLDropIndex) {
-		unique, err := a.destIndexUnique(ctx, t, name)
+		unique, err := f.destIndexUnique(ctx, t, name)
 		if err != nil {
 			return err
 		}
@@ -472,14 +472,14 @@ func (a *applier) dropIndex(ctx context.Context, t *Table, name, query string) e
 			return refuse(t, query, "the destination would keep a unique key the source no longer enforces, and rows the source allows would replace each other there",
 				"add drop_index to ddl_operations and create the task again, or drop the key on the destination yourself and restart the task")
 		}
-		a.notice(t, query, "ddl_operations leave out drop_index")
+		f.notice(t, query, "ddl_operations leave out drop_index")
 		return nil
 	}
-	return a.exec(ctx, t, "DROP INDEX "+name, a.cfg.Dialect.DropIndex(t.DestDatabase, t.DestTable, name))
+	return f.exec(ctx, t, "DROP INDEX "+name, f.cfg.Dialect.DropIndex(t.DestDatabase, t.DestTable, name))
 }
 
 // tableOptions follows the table options the destination supports.
-func (a *applier) tableOptions(ctx context.Context, t *Table, options []*ast.TableOption, query string) error {
+func (f *follower) tableOptions(ctx context.Context, t *Table, options []*ast.TableOption, query string) error {
 	var opts []dialect.Option
 	for _, o := range options {
 		raw, err := restore(o)
@@ -489,21 +489,21 @@ func (a *applier) tableOptions(ctx context.Context, t *Table, options []*ast.Tab
 		opts = append(opts, dialect.Option{Name: optionName(o.Tp, raw), Raw: raw})
 	}
 	if !t.allows(vocab.DDLTableOptions) {
-		a.notice(t, query, "ddl_operations leave out table_options")
+		f.notice(t, query, "ddl_operations leave out table_options")
 		return nil
 	}
-	stmt, left := a.cfg.Dialect.TableOptions(t.DestDatabase, t.DestTable, opts)
+	stmt, left := f.cfg.Dialect.TableOptions(t.DestDatabase, t.DestTable, opts)
 	if len(left) > 0 {
 		var names []string
 		for _, o := range left {
 			names = append(names, o.Raw)
 		}
-		a.notice(t, query, "the destination keeps its own "+strings.Join(names, ", "))
+		f.notice(t, query, "the destination keeps its own "+strings.Join(names, ", "))
 	}
 	if stmt == "" {
 		return nil
 	}
-	return a.exec(ctx, t, "table options", stmt)
+	return f.exec(ctx, t, "table options", stmt)
 }
 
 // optionName is the dialect's name of a table option (SplitOptions' names).

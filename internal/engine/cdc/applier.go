@@ -2,7 +2,6 @@ package cdc
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -15,12 +14,12 @@ import (
 // applier runs the three stages on the events Run reads: decode (decode.go) turns rows
 // events into changes, batch (batch.go, filter.go) gathers the changes of complete source
 // transactions, filters, coalesces and splits them, and apply (apply.go) commits them with
-// the position they reach and reports the lag. It is used by one goroutine; only the
+// the position they reach and reports the lag. A DDL statement goes to its follower
+// (follower.go), which owns the tables' definitions. It is used by one goroutine; only the
 // commit of a batch runs in the background (see start).
 type applier struct {
-	cfg    Config
-	dst    *sql.DB
-	tables map[string]*Table
+	// follower follows the source's schema; the applier reads, batches and commits.
+	*follower
 
 	pos     checkpoint.Applied // committed on the destination
 	read    checkpoint.Applied // end of the last event read
@@ -33,12 +32,6 @@ type applier struct {
 	inflight *inflight
 	applied  int64
 	bytes    int64
-	notices  []string
-	// shadows are the shadow tables of online schema changes in progress, by "db.table".
-	shadows map[string]*shadow
-	// aside are migrated tables an online schema change moved aside, by their "db.table",
-	// until its shadow takes their name (in the same RENAME TABLE, or the next).
-	aside map[string]*Table
 	// behind is the source time of the oldest change read and not yet committed; zero
 	// when there is none.
 	behind time.Time

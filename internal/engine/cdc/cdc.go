@@ -158,7 +158,7 @@ const (
 // Run applies the binlog from cfg.Start until ctx ends (returning ctx's error), the drain
 // completes (ErrDrained), or an error that retrying cannot fix.
 func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
-	a := &applier{cfg: cfg, dst: dst, tables: map[string]*Table{}, aside: map[string]*Table{}, pos: cfg.Start, applied: cfg.Start.Changes}
+	a := &applier{follower: &follower{cfg: cfg, dst: dst, tables: map[string]*Table{}, aside: map[string]*Table{}}, pos: cfg.Start, applied: cfg.Start.Changes}
 	if len(cfg.Done) == a.workers() && len(cfg.Done) > 1 {
 		a.done = cfg.Done
 	}

@@ -34,7 +34,7 @@ var ErrSchemaChange = errors.New("schema change not followed")
 // applied, so a DDL replayed after a restart is not applied twice.
 
 // ddl handles a DDL statement from the binlog.
-func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
+func (f *follower) ddl(ctx context.Context, defaultDB, query string) error {
 	stmt, err := parseDDL(query)
 	if err != nil {
 		if ignoredStatement(query) {
@@ -42,38 +42,38 @@ func (a *applier) ddl(ctx context.Context, defaultDB, query string) error {
 		}
 		// Not something the parser knows (MariaDB-only syntax): report it if it names a
 		// migrated table.
-		if t := a.mentioned(defaultDB, query); t != nil {
-			a.notice(t, query, "it could not be parsed")
+		if t := f.mentioned(defaultDB, query); t != nil {
+			f.notice(t, query, "it could not be parsed")
 		}
 		return nil
 	}
 	switch s := stmt.(type) {
 	case *ast.AlterTableStmt:
-		return a.alterStmt(ctx, defaultDB, s, query)
+		return f.alterStmt(ctx, defaultDB, s, query)
 	case *ast.CreateTableStmt:
-		return a.createTable(ctx, defaultDB, s, query)
+		return f.createTable(ctx, defaultDB, s, query)
 	case *ast.DropTableStmt:
 		if s.IsView || s.TemporaryKeyword != ast.TemporaryNone {
 			return nil
 		}
 		for _, tn := range s.Tables {
-			if err := a.dropTable(ctx, defaultDB, tn, query); err != nil {
+			if err := f.dropTable(ctx, defaultDB, tn, query); err != nil {
 				return err
 			}
 		}
 		return nil
 	case *ast.TruncateTableStmt:
-		return a.truncateTable(ctx, defaultDB, s.Table, query)
+		return f.truncateTable(ctx, defaultDB, s.Table, query)
 	case *ast.RenameTableStmt:
-		return a.renameTables(ctx, defaultDB, s.TableToTables, query)
+		return f.renameTables(ctx, defaultDB, s.TableToTables, query)
 	case *ast.CreateIndexStmt:
-		return a.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{
+		return f.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{
 			Tp: ast.AlterTableAddConstraint, Constraint: &ast.Constraint{Tp: indexConstraint(s.KeyType), Name: s.IndexName, Keys: s.IndexPartSpecifications, Option: s.IndexOption},
 		}}}, query)
 	case *ast.DropIndexStmt:
-		return a.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}, query)
+		return f.alterStmt(ctx, defaultDB, &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}, query)
 	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt, *ast.LoadDataStmt:
-		return a.statementRows(defaultDB, stmt, query)
+		return f.statementRows(defaultDB, stmt, query)
 	}
 	return nil
 }
@@ -103,11 +103,11 @@ func indexConstraint(k ast.IndexKeyType) ast.ConstraintType {
 
 // alterStmt handles ALTER: on a migrated table its specs, on the shadow table of an
 // online schema change their recording for the swap.
-func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterTableStmt, query string) error {
-	if sh, key := a.shadowOf(defaultDB, s.Table); sh != nil {
-		return a.recordShadowAlter(sh, key, s)
+func (f *follower) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterTableStmt, query string) error {
+	if sh, key := f.shadowOf(defaultDB, s.Table); sh != nil {
+		return f.recordShadowAlter(sh, key, s)
 	}
-	t := a.lookup(defaultDB, s.Table)
+	t := f.lookup(defaultDB, s.Table)
 	if t == nil {
 		return nil
 	}
@@ -120,11 +120,11 @@ func (a *applier) alterStmt(ctx context.Context, defaultDB string, s *ast.AlterT
 		}
 		return false
 	})
-	if err := a.alterTable(ctx, t, specs, query); err != nil {
+	if err := f.alterTable(ctx, t, specs, query); err != nil {
 		return err
 	}
 	if rename != nil {
-		return a.renameTables(ctx, defaultDB, []*ast.TableToTable{{OldTable: s.Table, NewTable: rename}}, query)
+		return f.renameTables(ctx, defaultDB, []*ast.TableToTable{{OldTable: s.Table, NewTable: rename}}, query)
 	}
 	return nil
 }
@@ -185,21 +185,21 @@ func columnText(def *ast.ColumnDef) (string, error) {
 	return b.String(), nil
 }
 
-func (a *applier) exec(ctx context.Context, t *Table, what, stmt string) error {
-	if err := a.cfg.Fence.Guard(ctx, a.dst); err != nil {
+func (f *follower) exec(ctx context.Context, t *Table, what, stmt string) error {
+	if err := f.cfg.Fence.Guard(ctx, f.dst); err != nil {
 		return err
 	}
-	if _, err := a.dst.ExecContext(ctx, stmt); err != nil {
+	if _, err := f.dst.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("applying %s to %s.%s: %w (statement: %.300s)", what, t.DestDatabase, t.DestTable, err, stmt)
 	}
-	a.cfg.Log.Info("applied DDL", "statement", stmt)
+	f.cfg.Log.Info("applied DDL", "statement", stmt)
 	return nil
 }
 
-func (a *applier) notice(t *Table, query, why string) {
+func (f *follower) notice(t *Table, query, why string) {
 	msg := fmt.Sprintf("DDL on %s.%s not applied to the destination (%s): %s", t.SourceDatabase, t.SourceTable, why, query)
-	a.notices = append(a.notices, msg)
-	a.cfg.Log.Warn("DDL reported", "table", t.SourceDatabase+"."+t.SourceTable, "statement", query, "reason", why)
+	f.notices = append(f.notices, msg)
+	f.cfg.Log.Warn("DDL reported", "table", t.SourceDatabase+"."+t.SourceTable, "statement", query, "reason", why)
 }
 
 // refuse is the error of a DDL that cannot be stepped over.
@@ -207,8 +207,8 @@ func refuse(t *Table, query, why, remedy string) error {
 	return fmt.Errorf("%w: %s on %s.%s: %s; %s", ErrSchemaChange, query, t.SourceDatabase, t.SourceTable, why, remedy)
 }
 
-func (a *applier) lookup(defaultDB string, tn *ast.TableName) *Table {
-	return a.tables[tableKey(dbOf(defaultDB, tn), tn.Name.O)]
+func (f *follower) lookup(defaultDB string, tn *ast.TableName) *Table {
+	return f.tables[tableKey(dbOf(defaultDB, tn), tn.Name.O)]
 }
 
 func dbOf(defaultDB string, tn *ast.TableName) string {
@@ -219,9 +219,9 @@ func dbOf(defaultDB string, tn *ast.TableName) string {
 }
 
 // mentioned finds a migrated table whose name appears in a statement the parser refused.
-func (a *applier) mentioned(defaultDB, query string) *Table {
+func (f *follower) mentioned(defaultDB, query string) *Table {
 	q := strings.ToLower(query)
-	for _, t := range a.tables {
+	for _, t := range f.tables {
 		if strings.Contains(q, strings.ToLower(t.SourceTable)) {
 			return t
 		}
@@ -230,36 +230,36 @@ func (a *applier) mentioned(defaultDB, query string) *Table {
 }
 
 // database is the selected-whole database a source database is, nil when none.
-func (a *applier) database(name string) *Database {
-	for i, d := range a.cfg.Databases {
+func (f *follower) database(name string) *Database {
+	for i, d := range f.cfg.Databases {
 		if strings.EqualFold(d.SourceDatabase, name) {
-			return &a.cfg.Databases[i]
+			return &f.cfg.Databases[i]
 		}
 	}
 	return nil
 }
 
 // destHas reports whether the destination has what query counts (its arguments).
-func (a *applier) destHas(ctx context.Context, query string, args ...any) (bool, error) {
+func (f *follower) destHas(ctx context.Context, query string, args ...any) (bool, error) {
 	var n int
-	if err := a.dst.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+	if err := f.dst.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("reading the destination's catalog: %w", err)
 	}
 	return n > 0, nil
 }
 
-func (a *applier) destHasTable(ctx context.Context, db, table string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", db, table)
+func (f *follower) destHasTable(ctx context.Context, db, table string) (bool, error) {
+	return f.destHas(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", db, table)
 }
 
-func (a *applier) destHasColumn(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?", t.DestDatabase, t.DestTable, name)
+func (f *follower) destHasColumn(ctx context.Context, t *Table, name string) (bool, error) {
+	return f.destHas(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?", t.DestDatabase, t.DestTable, name)
 }
 
-func (a *applier) destHasIndex(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?", t.DestDatabase, t.DestTable, name)
+func (f *follower) destHasIndex(ctx context.Context, t *Table, name string) (bool, error) {
+	return f.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?", t.DestDatabase, t.DestTable, name)
 }
 
-func (a *applier) destIndexUnique(ctx context.Context, t *Table, name string) (bool, error) {
-	return a.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 0", t.DestDatabase, t.DestTable, name)
+func (f *follower) destIndexUnique(ctx context.Context, t *Table, name string) (bool, error) {
+	return f.destHas(ctx, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 0", t.DestDatabase, t.DestTable, name)
 }

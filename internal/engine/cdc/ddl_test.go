@@ -116,7 +116,7 @@ func TestReadsColumn(t *testing.T) {
 // selects comes back from it; a version 1 history restores the columns of the task's tables.
 func TestHistory(t *testing.T) {
 	cols := []schema.Column{{Name: "id", DataType: "int"}, {Name: "v", DataType: "varchar", Nullable: true}}
-	a := &applier{tables: map[string]*Table{
+	a := &follower{tables: map[string]*Table{
 		"shop.orders":  {Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders", DestDatabase: "dw", DestTable: "orders", Ops: vocab.DDLOperations}, Columns: cols, Dest: map[string]string{"id": "id", "v": "v"}, Key: []string{"id"}},
 		"shop.renamed": {Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "renamed", DestDatabase: "dw", DestTable: "old_name", Where: "id > 0"}, Columns: cols[:1], Dest: map[string]string{"id": "id"}, Key: []string{"id"}},
 	}, shadows: map[string]*shadow{"shop._orders_gho": {Real: "shop.orders", Tool: "gh-ost", Alters: []string{"ALTER TABLE `shop`.`orders` ADD COLUMN `x` INT"}}}}

@@ -117,7 +117,7 @@ func TestBatchedFilterMatchesTheSourceSelect(t *testing.T) {
 		"1 = 1",                                  // reads no column
 	}
 	d := mariadb(t)
-	a := &applier{dst: db, cfg: Config{Workers: 3}} // chunks are evaluated 3 at a time
+	a := &applier{follower: &follower{dst: db, cfg: Config{Workers: 3}}} // chunks are evaluated 3 at a time
 	for _, where := range wheres {
 		tb := &Table{Table: tablemap.Table{SourceDatabase: "s", SourceTable: "t", DestDatabase: "d", DestTable: "t", Where: where}, Columns: cols, Key: []string{"id"}, Dest: map[string]string{}}
 		if err := tb.replan(d); err != nil {

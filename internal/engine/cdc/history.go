@@ -45,9 +45,9 @@ type storedTable struct {
 func tableKey(db, table string) string { return strings.ToLower(db + "." + table) }
 
 // historyJSON is the schema history of the applier's tables and shadows.
-func (a *applier) historyJSON() string {
-	h := history{V: 2, Tables: map[string]storedTable{}, Shadows: a.shadows}
-	for k, t := range a.tables {
+func (f *follower) historyJSON() string {
+	h := history{V: 2, Tables: map[string]storedTable{}, Shadows: f.shadows}
+	for k, t := range f.tables {
 		h.Tables[k] = storedTable{
 			SourceDatabase: t.SourceDatabase, SourceTable: t.SourceTable, DestDatabase: t.DestDatabase, DestTable: t.DestTable,
 			Columns: t.Columns, Dest: t.Dest, Subset: t.Subset(), Key: t.Key, Where: t.Where, Ops: t.Ops, OrderSensitive: t.OrderSensitive, ETL: t.ETLSpec,

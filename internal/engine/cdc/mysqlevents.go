@@ -119,7 +119,7 @@ func columnName(t *Table, i int) string {
 // task: the rows it changed are not in the binlog, so they cannot be applied. A table of
 // another database is not migrated and is left alone (a trigger of it that writes a
 // migrated table in another database is not seen: docs/mysql.md).
-func (a *applier) statementRows(defaultDB string, stmt ast.StmtNode, query string) error {
+func (f *follower) statementRows(defaultDB string, stmt ast.StmtNode, query string) error {
 	var refs ast.Node
 	switch s := stmt.(type) {
 	case *ast.InsertStmt:
@@ -136,7 +136,7 @@ func (a *applier) statementRows(defaultDB string, stmt ast.StmtNode, query strin
 	}
 	v := &tableNames{}
 	refs.Accept(v)
-	dbs := sourceDatabases(a.cfg)
+	dbs := sourceDatabases(f.cfg)
 	for _, tn := range v.names {
 		db := dbOf(defaultDB, tn)
 		if !dbs[strings.ToLower(db)] {

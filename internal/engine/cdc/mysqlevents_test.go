@@ -274,7 +274,7 @@ func newMySQLFixture(t *testing.T, server *mariadbtest.Server, db *sql.DB) *mysq
 	if err := checkpoint.Ensure(context.Background(), db, cfg.Dialect); err != nil {
 		t.Fatal(err)
 	}
-	a := &applier{cfg: cfg, dst: db, tables: map[string]*Table{"shop.docs": tb}, aside: map[string]*Table{}, file: "binlog.000001"}
+	a := &applier{follower: &follower{cfg: cfg, dst: db, tables: map[string]*Table{"shop.docs": tb}, aside: map[string]*Table{}}, file: "binlog.000001"}
 	a.cfg.Log = slog.New(slog.DiscardHandler)
 	// The parser as the binlog reader's: the options NewBinlogSyncer gives its own.
 	sc := syncerConfig(cfg)

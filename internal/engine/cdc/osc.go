@@ -61,28 +61,28 @@ func oscTarget(name string) string {
 
 // onlineSchemaChange reports whether CREATE TABLE db.name is one of an online schema change
 // of a migrated table, recording it when it is the shadow.
-func (a *applier) onlineSchemaChange(db, name, key string) bool {
+func (f *follower) onlineSchemaChange(db, name, key string) bool {
 	target := oscTarget(name)
-	if target == "" || a.tables[tableKey(db, target)] == nil {
+	if target == "" || f.tables[tableKey(db, target)] == nil {
 		return false
 	}
 	kind := oscKind(name)
 	if kind == "_gho" || kind == "_new" {
-		a.shadows[key] = &shadow{Real: tableKey(db, target), Tool: oscSuffixes[kind]}
-		a.cfg.Log.Info("online schema change started: its shadow table is followed, not migrated", "table", db+"."+target, "shadow", name, "tool", oscSuffixes[kind])
+		f.shadows[key] = &shadow{Real: tableKey(db, target), Tool: oscSuffixes[kind]}
+		f.cfg.Log.Info("online schema change started: its shadow table is followed, not migrated", "table", db+"."+target, "shadow", name, "tool", oscSuffixes[kind])
 	}
 	return true
 }
 
-func (a *applier) shadowOf(defaultDB string, tn *ast.TableName) (*shadow, string) {
+func (f *follower) shadowOf(defaultDB string, tn *ast.TableName) (*shadow, string) {
 	key := tableKey(dbOf(defaultDB, tn), tn.Name.O)
-	return a.shadows[key], key
+	return f.shadows[key], key
 }
 
 // recordShadowAlter keeps an ALTER of a shadow for the swap, naming the real table.
-func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStmt) error {
+func (f *follower) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStmt) error {
 	db, name, _ := strings.Cut(sh.Real, ".")
-	if t := a.tables[sh.Real]; t != nil {
+	if t := f.tables[sh.Real]; t != nil {
 		db, name = t.SourceDatabase, t.SourceTable
 	}
 	renamed := *s
@@ -98,39 +98,39 @@ func (a *applier) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableStm
 // swap handles one pair of a RENAME TABLE that belongs to an online schema change: the
 // real table moved aside (kept, awaiting its shadow), or the shadow taking the real table's
 // name (its recorded DDL applied to the real table). done is false for other pairs.
-func (a *applier) swap(ctx context.Context, oldKey, newKey, query string) (done bool, err error) {
+func (f *follower) swap(ctx context.Context, oldKey, newKey, query string) (done bool, err error) {
 	_, newName, _ := strings.Cut(newKey, ".")
-	if t := a.tables[oldKey]; t != nil && oscKind(newName) != "" && strings.EqualFold(oscTarget(newName), t.SourceTable) {
-		for _, sh := range a.shadows {
+	if t := f.tables[oldKey]; t != nil && oscKind(newName) != "" && strings.EqualFold(oscTarget(newName), t.SourceTable) {
+		for _, sh := range f.shadows {
 			if sh.Real == oldKey {
-				delete(a.tables, oldKey)
-				a.aside[oldKey] = t
+				delete(f.tables, oldKey)
+				f.aside[oldKey] = t
 				return true, nil
 			}
 		}
 		return false, nil // moved aside with no shadow known: renamed out of the selection
 	}
-	sh := a.shadows[oldKey]
+	sh := f.shadows[oldKey]
 	if sh == nil {
 		return false, nil
 	}
-	delete(a.shadows, oldKey)
-	t := a.aside[newKey]
+	delete(f.shadows, oldKey)
+	t := f.aside[newKey]
 	if sh.Real != newKey || t == nil {
 		return true, nil // the shadow went elsewhere: it was never migrated
 	}
-	delete(a.aside, newKey)
-	a.tables[newKey] = t
+	delete(f.aside, newKey)
+	f.tables[newKey] = t
 	for _, alter := range sh.Alters {
 		stmt, err := parseDDL(alter)
 		if err != nil {
 			return true, fmt.Errorf("reading the recorded DDL %s of a %s change of %s.%s: %w", alter, sh.Tool, t.SourceDatabase, t.SourceTable, err)
 		}
 		s := stmt.(*ast.AlterTableStmt)
-		if err := a.alterTable(ctx, t, s.Specs, alter); err != nil {
+		if err := f.alterTable(ctx, t, s.Specs, alter); err != nil {
 			return true, fmt.Errorf("%s swapped in a new %s.%s: %w", sh.Tool, t.SourceDatabase, t.SourceTable, err)
 		}
 	}
-	a.cfg.Log.Info("online schema change swapped in: its DDL is applied to the destination table, which keeps its rows", "table", t.SourceDatabase+"."+t.SourceTable, "tool", sh.Tool, "statements", len(sh.Alters))
+	f.cfg.Log.Info("online schema change swapped in: its DDL is applied to the destination table, which keeps its rows", "table", t.SourceDatabase+"."+t.SourceTable, "tool", sh.Tool, "statements", len(sh.Alters))
 	return true, nil
 }

@@ -17,64 +17,64 @@ import (
 // DDL on whole tables: CREATE (and LIKE) in a database selected whole, DROP, TRUNCATE and
 // RENAME TABLE. Statements about the tables of an online schema change are osc.go's.
 
-func (a *applier) createTable(ctx context.Context, defaultDB string, s *ast.CreateTableStmt, query string) error {
+func (f *follower) createTable(ctx context.Context, defaultDB string, s *ast.CreateTableStmt, query string) error {
 	if s.TemporaryKeyword != ast.TemporaryNone {
 		return nil
 	}
 	db, name := dbOf(defaultDB, s.Table), s.Table.Name.O
 	key := tableKey(db, name)
-	if a.onlineSchemaChange(db, name, key) {
+	if f.onlineSchemaChange(db, name, key) {
 		return nil
 	}
-	if a.tables[key] != nil {
+	if f.tables[key] != nil {
 		return nil // CREATE TABLE IF NOT EXISTS of a migrated table, or one replayed
 	}
-	d := a.database(db)
+	d := f.database(db)
 	if d == nil {
 		return nil
 	}
 	t := &Table{Table: tablemap.Table{SourceDatabase: db, SourceTable: name, DestDatabase: d.DestDatabase, DestTable: name, Ops: d.Ops}, Dest: map[string]string{}}
 	if !t.allows(vocab.DDLCreateTable) {
-		a.notice(t, query, "ddl_operations leave out create_table, so the table is not migrated")
+		f.notice(t, query, "ddl_operations leave out create_table, so the table is not migrated")
 		return nil
 	}
 	var stmt string
 	switch {
 	case s.Select != nil:
-		a.notice(t, query, "CREATE TABLE ... SELECT is not followed, so the table is not migrated")
+		f.notice(t, query, "CREATE TABLE ... SELECT is not followed, so the table is not migrated")
 		return nil
 	case s.ReferTable != nil:
-		like := a.lookup(defaultDB, s.ReferTable)
+		like := f.lookup(defaultDB, s.ReferTable)
 		if like == nil {
-			a.notice(t, query, "the table it is LIKE is not migrated, so neither is this one")
+			f.notice(t, query, "the table it is LIKE is not migrated, so neither is this one")
 			return nil
 		}
 		t.Columns, t.Key, t.OrderSensitive = slices.Clone(like.Columns), slices.Clone(like.Key), like.OrderSensitive
 		for src, dest := range like.Dest {
 			t.Dest[src] = dest
 		}
-		stmt = a.cfg.Dialect.CreateTableLike(t.DestDatabase, t.DestTable, like.DestDatabase, like.DestTable)
+		stmt = f.cfg.Dialect.CreateTableLike(t.DestDatabase, t.DestTable, like.DestDatabase, like.DestTable)
 	default:
 		def, err := t.fromCreate(s)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", query, err)
 		}
 		if len(t.Key) == 0 {
-			a.notice(t, query, "the table has no primary key and no NOT NULL unique key, which incremental migration needs, so it is not migrated")
+			f.notice(t, query, "the table has no primary key and no NOT NULL unique key, which incremental migration needs, so it is not migrated")
 			return nil
 		}
-		if stmt, err = a.cfg.Dialect.CreateTable(t.destinationOf(def, a.cfg.Source.Type, a.cfg.Dialect.Name())); err != nil {
+		if stmt, err = f.cfg.Dialect.CreateTable(t.destinationOf(def, f.cfg.Source.Type, f.cfg.Dialect.Name())); err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrSchemaChange, query, err)
 		}
 		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 	}
-	if err := a.exec(ctx, t, "CREATE TABLE", stmt); err != nil {
+	if err := f.exec(ctx, t, "CREATE TABLE", stmt); err != nil {
 		return err
 	}
-	if err := t.replan(a.cfg.Dialect); err != nil {
+	if err := t.replan(f.cfg.Dialect); err != nil {
 		return err
 	}
-	a.tables[key] = t
+	f.tables[key] = t
 	return nil
 }
 
@@ -260,72 +260,72 @@ func serverKeyName(c *ast.Constraint, used map[string]bool) string {
 	return name
 }
 
-func (a *applier) dropTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {
+func (f *follower) dropTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {
 	key := tableKey(dbOf(defaultDB, tn), tn.Name.O)
-	if a.shadows[key] != nil {
-		delete(a.shadows, key) // an online schema change given up
+	if f.shadows[key] != nil {
+		delete(f.shadows, key) // an online schema change given up
 		return nil
 	}
-	t := a.tables[key]
+	t := f.tables[key]
 	if t == nil {
 		return nil
 	}
-	delete(a.tables, key)
+	delete(f.tables, key)
 	if !t.allows(vocab.DDLDropTable) {
-		a.notice(t, query, "ddl_operations leave out drop_table, so the destination keeps the table")
+		f.notice(t, query, "ddl_operations leave out drop_table, so the destination keeps the table")
 		return nil
 	}
-	return a.exec(ctx, t, "DROP TABLE", a.cfg.Dialect.DropTable(t.DestDatabase, t.DestTable))
+	return f.exec(ctx, t, "DROP TABLE", f.cfg.Dialect.DropTable(t.DestDatabase, t.DestTable))
 }
 
-func (a *applier) truncateTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {
-	t := a.lookup(defaultDB, tn)
+func (f *follower) truncateTable(ctx context.Context, defaultDB string, tn *ast.TableName, query string) error {
+	t := f.lookup(defaultDB, tn)
 	if t == nil {
 		return nil
 	}
 	if !t.allows(vocab.DDLTruncateTable) {
-		a.notice(t, query, "ddl_operations leave out truncate_table, so the destination keeps the rows")
+		f.notice(t, query, "ddl_operations leave out truncate_table, so the destination keeps the rows")
 		return nil
 	}
-	return a.exec(ctx, t, "TRUNCATE TABLE", a.cfg.Dialect.TruncateTable(t.DestDatabase, t.DestTable))
+	return f.exec(ctx, t, "TRUNCATE TABLE", f.cfg.Dialect.TruncateTable(t.DestDatabase, t.DestTable))
 }
 
 // renameTables follows RENAME TABLE, pair by pair: the swap of an online schema change
 // applies the shadow's DDL to the table; a migrated table renamed within the selection
 // keeps being migrated (renamed on the destination with rename_table), one renamed out of
 // it stops; a table renamed into it is created and copied (Config.Copy).
-func (a *applier) renameTables(ctx context.Context, defaultDB string, pairs []*ast.TableToTable, query string) error {
+func (f *follower) renameTables(ctx context.Context, defaultDB string, pairs []*ast.TableToTable, query string) error {
 	for _, p := range pairs {
 		oldDB, old := dbOf(defaultDB, p.OldTable), p.OldTable.Name.O
 		newDB, name := dbOf(defaultDB, p.NewTable), p.NewTable.Name.O
 		oldKey, newKey := tableKey(oldDB, old), tableKey(newDB, name)
-		done, err := a.swap(ctx, oldKey, newKey, query)
+		done, err := f.swap(ctx, oldKey, newKey, query)
 		if err != nil {
 			return err
 		}
 		if done {
 			continue
 		}
-		t := a.tables[oldKey]
-		d := a.database(newDB)
+		t := f.tables[oldKey]
+		d := f.database(newDB)
 		inSelection := d != nil && oscKind(name) == ""
 		switch {
 		case t != nil && !inSelection:
-			delete(a.tables, oldKey)
-			a.notice(t, query, "the table is renamed out of the task's selection: the task stops migrating it and the destination keeps it as it was")
+			delete(f.tables, oldKey)
+			f.notice(t, query, "the table is renamed out of the task's selection: the task stops migrating it and the destination keeps it as it was")
 		case t != nil:
-			delete(a.tables, oldKey)
+			delete(f.tables, oldKey)
 			if t.DestTable == t.SourceTable && t.allows(vocab.DDLRenameTable) {
-				if err := a.renameDest(ctx, t, d.DestDatabase, name); err != nil {
+				if err := f.renameDest(ctx, t, d.DestDatabase, name); err != nil {
 					return err
 				}
 			} else {
-				a.notice(t, query, "the destination table keeps its name "+t.DestTable)
+				f.notice(t, query, "the destination table keeps its name "+t.DestTable)
 			}
 			t.SourceDatabase, t.SourceTable = newDB, name
-			a.tables[newKey] = t
+			f.tables[newKey] = t
 		case inSelection:
-			if err := a.renamedIn(ctx, *d, name, query); err != nil {
+			if err := f.renamedIn(ctx, *d, name, query); err != nil {
 				return err
 			}
 		}
@@ -333,13 +333,13 @@ func (a *applier) renameTables(ctx context.Context, defaultDB string, pairs []*a
 	return nil
 }
 
-func (a *applier) renameDest(ctx context.Context, t *Table, db, name string) error {
-	has, err := a.destHasTable(ctx, t.DestDatabase, t.DestTable)
+func (f *follower) renameDest(ctx context.Context, t *Table, db, name string) error {
+	has, err := f.destHasTable(ctx, t.DestDatabase, t.DestTable)
 	if err != nil {
 		return err
 	}
 	if has {
-		if err := a.exec(ctx, t, "RENAME TABLE", a.cfg.Dialect.RenameTable(t.DestDatabase, t.DestTable, db, name)); err != nil {
+		if err := f.exec(ctx, t, "RENAME TABLE", f.cfg.Dialect.RenameTable(t.DestDatabase, t.DestTable, db, name)); err != nil {
 			return err
 		}
 	}
@@ -350,24 +350,24 @@ func (a *applier) renameDest(ctx context.Context, t *Table, db, name string) err
 // renamedIn takes in a table renamed into a database selected whole: its rows existed
 // before, so it is copied, and the binlog from here on is applied over the copy (a change
 // the copy already holds is written again as the source has it, as at the task's start).
-func (a *applier) renamedIn(ctx context.Context, d Database, name, query string) error {
+func (f *follower) renamedIn(ctx context.Context, d Database, name, query string) error {
 	probe := &Table{Table: tablemap.Table{SourceDatabase: d.SourceDatabase, SourceTable: name, DestDatabase: d.DestDatabase, DestTable: name, Ops: d.Ops}}
 	if !probe.allows(vocab.DDLCreateTable) {
-		a.notice(probe, query, "the table is renamed into the selection, and ddl_operations leave out create_table, so it is not migrated")
+		f.notice(probe, query, "the table is renamed into the selection, and ddl_operations leave out create_table, so it is not migrated")
 		return nil
 	}
-	if a.cfg.Copy == nil {
+	if f.cfg.Copy == nil {
 		return refuse(probe, query, "a table renamed into the selection must be copied, which this run cannot do",
 			"create a new task for the table")
 	}
-	t, err := a.cfg.Copy(ctx, d, name)
+	t, err := f.cfg.Copy(ctx, d, name)
 	if err != nil {
 		return fmt.Errorf("copying %s.%s, renamed into the task's selection: %w", d.SourceDatabase, name, err)
 	}
-	if err := t.replan(a.cfg.Dialect); err != nil {
+	if err := t.replan(f.cfg.Dialect); err != nil {
 		return err
 	}
-	a.tables[tableKey(d.SourceDatabase, name)] = t
-	a.cfg.Log.Info("copied a table renamed into the selection", "table", d.SourceDatabase+"."+name)
+	f.tables[tableKey(d.SourceDatabase, name)] = t
+	f.cfg.Log.Info("copied a table renamed into the selection", "table", d.SourceDatabase+"."+name)
 	return nil
 }
