@@ -178,7 +178,7 @@ func TestRetryWindowRecoversOrFails(t *testing.T) {
 // A task whose lag stays above latency_threshold_seconds sends the latency alert; when
 // throttling is lifted on the running task it catches up and sends the recovery alert.
 func TestLatencyAlertAndLiveThrottling(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY, v INT)")
 	hook := newWebhook(t, 0)
 	r := runnertest.StartWith(t, runnertest.Options{Args: []string{"--latency-alert-hold", "1s"}})

@@ -253,7 +253,7 @@ func TestClusterOwnerKillDuringFullLoad(t *testing.T) {
 // source at the end.
 func TestClusterDrainCommand(t *testing.T) {
 	c := etcdtest.Start(t, 1)
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	createLedgers(t, src, "bank", "bank2")
 	rs := startCluster(t, c, 2)
 	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), rs[0].Connect(t, "dst", dst), "bank")
@@ -308,7 +308,7 @@ func TestClusterDrainCommand(t *testing.T) {
 // and the certificate error).
 func TestClusterForwardsOverTLS(t *testing.T) {
 	c := etcdtest.Start(t, 1)
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	createLedgers(t, src, "bank")
 	certs := runnertest.SelfSignedTLS(t, t.TempDir())
 	rs := runnertest.StartClusterTLS(t, c.Endpoints(), 2, certs, "--peer-ca-file", certs.CertFile)

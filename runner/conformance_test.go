@@ -58,7 +58,7 @@ func verdictsOf(t *testing.T, out string) map[string]string {
 // against a registered MariaDB: every probe says yes. A task to that MariaDB records the
 // same verdicts in its state and shows them as a passed precheck item.
 func TestConformanceAndTaskCapabilitiesOnMariaDB(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO shop.items VALUES (1,'a')")
 	r := runnertest.Start(t)
 	srcID, dstID := r.Connect(t, "src", src), r.Connect(t, "dst", dst)
@@ -102,7 +102,7 @@ func TestConformanceAndTaskCapabilitiesOnMariaDB(t *testing.T) {
 // A task whose destination has no atomic transactions (the emulator, BEGIN refused) stops
 // at the precheck with the capabilities alert; its state records the verdicts.
 func TestTaskWithoutTransactionsGetsThePrecheckAlert(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))")
 	f, err := adbfront.Start(context.Background(), adbfront.Config{Listen: "127.0.0.1:0", Upstream: dst.Addr(), AdminDSN: dst.DSN(""), Switches: adbfront.Switches{Transactions: "noop"}})
 	if err != nil {

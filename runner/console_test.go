@@ -26,7 +26,7 @@ import (
 // HttpOnly, SameSite=Strict, scoped to /ui, and opens neither /v1 nor /metrics.
 func TestWebConsoleInChromium(t *testing.T) {
 	chromium := lookPath(t, "chromium")
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.big (id INT PRIMARY KEY, v VARCHAR(40))",
 		// About a minute at 1000 rows/s, committed in chunks of some thousand rows.
 		"INSERT INTO shop.big SELECT seq, REPEAT('x', 40) FROM shop.seq_1_to_60000",

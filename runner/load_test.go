@@ -17,7 +17,7 @@ import (
 // destination database ends equal to its source.
 func TestTwentyTasksAtOnce(t *testing.T) {
 	const n = 20
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	for i := range n {
 		db := fmt.Sprintf("tenant%02d", i)
 		src.Exec(t, "CREATE DATABASE "+db,

@@ -25,7 +25,7 @@ func TestIncrementalFollowsOnlineSchemaChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal("pt-online-schema-change not found: install percona-toolkit (apt-get install -y percona-toolkit)")
 	}
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE app",
 		"CREATE TABLE app.items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INT NOT NULL DEFAULT 0)",
 		"INSERT INTO app.items SELECT seq, CONCAT('item ', seq), seq % 10 FROM app.seq_1_to_500")

@@ -541,7 +541,7 @@ func TestStatusTokenAndEndpointSources(t *testing.T) {
 // metrics, the status command's table, and logs that are JSON, carry task_id and hold no
 // password, not even a wrong one.
 func TestMetricsStatusAndLogsOfACompletedTask(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO shop.items VALUES (1,'a'),(2,'b'),(3,'c'),(4,NULL)")
 	r := runnertest.Start(t)
 	ctx := context.Background()

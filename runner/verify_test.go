@@ -65,7 +65,7 @@ func startVerifiedCDCTask(t *testing.T, src, dst *mariadbtest.Server, db string,
 // destination afterwards is found by an on-demand verification and alerted, and with repair
 // the rows are rewritten so that the destination equals the source again.
 func TestVerificationAfterFullLoadAndOnDemand(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(40), at DATETIME(6))",
 		"INSERT INTO shop.items SELECT seq, CONCAT('item ', seq), '2026-05-01 10:00:00.5' + INTERVAL seq MINUTE FROM shop.seq_1_to_3000")
 	hook := newWebhook(t, 0)
@@ -122,7 +122,7 @@ func TestVerificationAfterFullLoadAndOnDemand(t *testing.T) {
 // source is written to without pause, and catches a row altered on the destination behind
 // the task's back.
 func TestContinuousVerificationUnderLoad(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
 		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
 	// A row counts as differing only if it still differs 5 s later: room for the apply lag
@@ -167,7 +167,7 @@ func TestContinuousVerificationUnderLoad(t *testing.T) {
 // the destination got wrong (here a destination trigger corrupts it on apply) is reported
 // long before a sweep comes back to it, while the other changed rows raise nothing.
 func TestChangedRowsAreRechecked(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
 		"INSERT INTO bank.accounts SELECT seq, seq * 10, 'open' FROM bank.seq_1_to_5000")
 	r, task := startVerifiedCDCTask(t, src, dst, "bank", "--verify-settle", "1s", "--verify-pause", "1h")
@@ -189,7 +189,7 @@ func TestChangedRowsAreRechecked(t *testing.T) {
 // value, under a filter that keeps part of the table), raise no false alarm; a changed row the
 // destination got wrong is reported by the recheck, and then by the sweep.
 func TestETLContinuousVerificationAndRechecks(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE bank", "CREATE TABLE bank.accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL, memo VARCHAR(40))",
 		"INSERT INTO bank.accounts SELECT seq, seq * 10 + 1, IF(seq % 3 = 0, NULL, 'Open') FROM bank.seq_1_to_5000")
 	// A row counts as differing only if it still differs 5 s later: room for the apply lag
