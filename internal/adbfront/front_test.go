@@ -138,6 +138,12 @@ var ruleCases = []ruleCase{
 	{rule: "secondary-index-one-column", setup: []string{tableT}, stmts: []string{"CREATE INDEX i ON t ((LENGTH(v)))"}, err: "expression"},
 	{rule: "secondary-index-one-column", setup: []string{tableT}, stmts: []string{"CREATE INDEX i ON t (v)"},
 		query: "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND INDEX_NAME = 'i'", want: "1"},
+	{rule: "lengths-are-syntax", stmts: []string{"CREATE TABLE t (id INT PRIMARY KEY, b BINARY(4))", "INSERT INTO t VALUES (1, 'ab')"},
+		query: "SELECT HEX(b) FROM t", want: "6162"}, // variable-length: no padding
+	{rule: "lengths-are-syntax", stmts: []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(65535), b VARCHAR(65535), KEY by_a (a))",
+		"INSERT INTO t VALUES (1, REPEAT('x', 70000), 'y')"},
+		query: "SELECT CONCAT(LENGTH(a), ',', DATA_TYPE) FROM t, information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'a'",
+		want:  "70000,mediumtext"},
 	{rule: "no-foreign-keys", setup: []string{tableT}, stmts: []string{"CREATE TABLE c (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES t (id))"}, err: "foreign key"},
 	{rule: "add-column-no-position", setup: []string{tableT}, stmts: []string{"ALTER TABLE t ADD COLUMN w INT AFTER id"}, err: "FIRST or AFTER",
 		query: "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'w'", want: "0"},

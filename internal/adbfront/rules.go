@@ -3,6 +3,7 @@ package adbfront
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -106,6 +107,7 @@ var Rules = []Rule{
 	{"zero-date-null", pageTypes, "DATE '0000-00-00' is stored as NULL", ruleZeroDate},
 	{"time-range", pageTypes, "TIME ranges over 00:00:00 to 23:59:59", ruleTimeRange},
 	{"secondary-index-one-column", pageDDL, "a secondary index covers one column: no multi-column, unique, prefix, expression or spatial index", ruleSecondaryIndex},
+	{"lengths-are-syntax", pageTypes, "a VARCHAR's length is only syntax (values up to 16 MB); BINARY holds BINARY, VARBINARY and BLOB values", ruleLengthsAreSyntax},
 	{"no-foreign-keys", pageDDL, "no foreign keys", ruleForeignKeys},
 	{"add-column-no-position", pageDDL, "ADD COLUMN has no FIRST or AFTER", ruleAddColumnPosition},
 	{"add-column-one", pageDDL, "ADD COLUMN adds one column per statement", ruleAddColumnOne},
@@ -190,6 +192,24 @@ func ruleStoredPrograms(st *statement, sw Switches) error {
 	return nil
 }
 
+// clusteredKey, withAnalyzer and storageOptions are AnalyticDB's syntax that MariaDB lacks:
+// index kinds and table options of its own storage ("CREATE TABLE").
+var (
+	clusteredKey   = regexp.MustCompile(`(?i)\bCLUSTERED\s+(KEY|INDEX)\b`)
+	withAnalyzer   = regexp.MustCompile(`(?i)\s+WITH\s+ANALYZER\s+\w+`)
+	storageOptions = regexp.MustCompile(`(?i)\s+(?:INDEX_ALL|STORAGE_POLICY|HOT_PARTITION_COUNT|BLOCK_SIZE|TABLE_PROPERTIES|ENGINE)\s*=\s*(?:'(?:[^']|'')*'|\w+)`)
+)
+
+// indexSyntax turns AnalyticDB's CLUSTERED KEY into a KEY, drops a full-text index's WITH
+// ANALYZER and the storage options (INDEX_ALL, STORAGE_POLICY, HOT_PARTITION_COUNT,
+// BLOCK_SIZE, TABLE_PROPERTIES, ENGINE='XUANWU'), so that MariaDB creates a plain table
+// with plain indexes. The front accepts them and enforces nothing of them (docs/adb.md).
+func indexSyntax(text string) string {
+	text = clusteredKey.ReplaceAllString(text, "$1")
+	text = withAnalyzer.ReplaceAllString(text, "")
+	return storageOptions.ReplaceAllString(text, "")
+}
+
 func ruleTableClauses(st *statement, sw Switches) error {
 	isCreate, isAlter := st.first("CREATE") && st.creates() == "TABLE", st.first("ALTER") && st.creates() == "TABLE"
 	if st.first("DROP") && st.creates() == "TABLE" {
@@ -205,6 +225,11 @@ func ruleTableClauses(st *statement, sw Switches) error {
 	}
 	if !isCreate && !isAlter {
 		return nil
+	}
+	// A clustered index and a full-text index's analyzer are AnalyticDB index syntax
+	// ("CREATE TABLE") that MariaDB lacks: the index is created as a plain one.
+	if text := indexSyntax(st.text); text != st.text {
+		st.setText(text)
 	}
 	// The clauses follow the column list (CREATE) or the table name (ALTER).
 	from := -1

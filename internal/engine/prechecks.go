@@ -15,10 +15,13 @@ import (
 
 // Items the engine adds to the precheck package's own; vocab says what each checks.
 const (
-	ItemObjects       = vocab.ItemObjects
-	ItemTableFields   = vocab.ItemTableFields
-	ItemETL           = vocab.ItemETL
-	ItemSchemaObjects = vocab.ItemSchemaObjects
+	ItemObjects     = vocab.ItemObjects
+	ItemTableFields = vocab.ItemTableFields
+	ItemETL         = vocab.ItemETL
+	// ItemDestinationValueRange alerts on values an AnalyticDB destination keeps only in
+	// part (valuerange.go).
+	ItemDestinationValueRange = vocab.ItemDestinationValueRange
+	ItemSchemaObjects         = vocab.ItemSchemaObjects
 )
 
 // PrecheckError is returned by Run when the precheck blocks the task: a failed item, or an
@@ -67,6 +70,9 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 		fmt.Sprintf("%d tables selected", len(maps)), "Fix the object blocks: name databases, tables and columns the source has."))
 	results = append(results, engineItem(ItemTableFields, schemaErr,
 		"the destination can create every selected table", "Change or remove the table fields named above, or choose a destination type that supports them."))
+	if task.Destination.Type == dialect.ADBMySQL && task.Source.Type != dialect.ADBMySQL && resolveErr == nil {
+		results = append(results, valueRangeItem(ctx, src, task, maps))
+	}
 	if len(task.SchemaObjects) > 0 {
 		results = append(results, engineItem(ItemSchemaObjects, checkSchemaObjects(ctx, src, task, maps),
 			fmt.Sprintf("the source's %v can be read and created on the destination", task.SchemaObjects),

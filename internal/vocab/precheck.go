@@ -2,7 +2,7 @@ package vocab
 
 // Precheck item names: stable identifiers, as users write them in ignore_precheck_alerts.
 // The engine's precheck package runs the items up to ItemWhereFilter (see its doc for what
-// each checks); the engine adds the last five.
+// each checks); the engine adds the ones after it.
 const (
 	ItemSourceConnectivity      = "source_connectivity"
 	ItemDestinationConnectivity = "destination_connectivity"
@@ -38,6 +38,10 @@ const (
 	// ItemDestinationCapabilities shows what the capability probes measured on the
 	// destination, a line per probe; an alert when BEGIN ... ROLLBACK does not undo a write.
 	ItemDestinationCapabilities = "destination_capabilities"
+	// ItemDestinationValueRange alerts on the values of selected columns that an AnalyticDB
+	// destination keeps only in part (a DECIMAL over 38 digits, fractional seconds beyond
+	// milliseconds, a TIME outside a day, zero dates), naming each column.
+	ItemDestinationValueRange = "destination_value_range"
 )
 
 // PrecheckItems returns every precheck item name: the names ignore_precheck_alerts accepts,
@@ -48,7 +52,7 @@ func PrecheckItems() []string {
 		ItemDestinationDiskSpace, ItemBinlogEnabled, ItemBinlogFormat, ItemBinlogRowImage, ItemServerID,
 		ItemBinlogRetention, ItemSourceEngineVersion, ItemADBSourceIncremental, ItemSourceTables, ItemPrimaryKey, ItemADBAutoID,
 		ItemDestinationConflict, ItemDestinationBackup, ItemCharsetSupport, ItemWhereFilter,
-		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects, ItemDestinationCapabilities,
+		ItemObjects, ItemTableFields, ItemETL, ItemSchemaObjects, ItemDestinationCapabilities, ItemDestinationValueRange,
 	}
 }
 

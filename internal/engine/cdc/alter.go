@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -122,13 +123,24 @@ func (t *Table) place(pos *ast.ColumnPosition) (at int, where dialect.ColumnPosi
 }
 
 // definitionFor renders def under the destination name dest, as columnText renders a
-// column of a created table.
-func definitionFor(def *ast.ColumnDef, dest string) (string, error) {
+// column of a created table, with its type mapped for the destination as a created
+// table's is (dialect.DestinationColumn). A type the destination cannot hold unchanged
+// fails the DDL with ErrSchemaChange, naming the column: no precheck asked the user to
+// accept the change, and later rows would not fit.
+func (f *follower) definitionFor(t *Table, def *ast.ColumnDef, dest string) (string, error) {
 	text, err := columnText(def)
 	if err != nil {
 		return "", err
 	}
-	return dialect.QuoteIdent(dest) + " " + text, nil
+	mapped, loss, err := dialect.DestinationColumn(text, f.cfg.Source.Type, f.cfg.Dialect.Name())
+	if err == nil && loss != "" {
+		// No precheck saw this column: its values would change without anyone agreeing to it.
+		err = errors.New(loss)
+	}
+	if err != nil {
+		return "", refuse(t, "column "+dest, err.Error(), "create a new task after the change")
+	}
+	return dialect.QuoteIdent(dest) + " " + mapped, nil
 }
 
 func (f *follower) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
@@ -152,7 +164,7 @@ func (f *follower) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, 
 	if err != nil || exists {
 		return err
 	}
-	definition, err := definitionFor(def, col.Name)
+	definition, err := f.definitionFor(t, def, col.Name)
 	if err != nil {
 		return fmt.Errorf("rendering ADD COLUMN %s for %s.%s: %w", col.Name, t.DestDatabase, t.DestTable, err)
 	}
@@ -253,7 +265,7 @@ func (f *follower) changeColumn(ctx context.Context, t *Table, old string, def *
 	if !t.allows(vocab.DDLModifyColumn) {
 		return nil // reported above
 	}
-	definition, err := definitionFor(def, newDest)
+	definition, err := f.definitionFor(t, def, newDest)
 	if err != nil {
 		return fmt.Errorf("rendering MODIFY COLUMN %s for %s.%s: %w", newDest, t.DestDatabase, t.DestTable, err)
 	}
@@ -354,14 +366,42 @@ func (f *follower) columnDefault(ctx context.Context, t *Table, def *ast.ColumnD
 			expr = o.Expr
 		}
 	}
+	var current string
+	if f.cfg.Dialect.ColumnDefaultByModify() {
+		var err error
+		if current, err = f.destColumnDefinition(ctx, t, dest); err != nil {
+			return err
+		}
+	}
 	if expr == nil {
-		return f.exec(ctx, t, "DROP DEFAULT of "+dest, f.cfg.Dialect.DropColumnDefault(t.DestDatabase, t.DestTable, dest))
+		return f.exec(ctx, t, "DROP DEFAULT of "+dest, f.cfg.Dialect.DropColumnDefault(t.DestDatabase, t.DestTable, dest, current))
 	}
 	text, err := restore(expr)
 	if err != nil {
 		return fmt.Errorf("rendering the default of %s.%s.%s: %w", t.DestDatabase, t.DestTable, dest, err)
 	}
-	return f.exec(ctx, t, "SET DEFAULT of "+dest, f.cfg.Dialect.SetColumnDefault(t.DestDatabase, t.DestTable, dest, text))
+	return f.exec(ctx, t, "SET DEFAULT of "+dest, f.cfg.Dialect.SetColumnDefault(t.DestDatabase, t.DestTable, dest, current, text))
+}
+
+// destColumnDefinition reads a destination column's definition without its default: its
+// type, NULL or NOT NULL, and its comment, as information_schema.COLUMNS gives them.
+func (f *follower) destColumnDefinition(ctx context.Context, t *Table, column string) (string, error) {
+	var typ, nullable, comment string
+	err := f.dst.QueryRowContext(ctx, "SELECT COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+		t.DestDatabase, t.DestTable, column).Scan(&typ, &nullable, &comment)
+	if err != nil {
+		return "", fmt.Errorf("reading the definition of destination column %s.%s.%s, to change its default: %w", t.DestDatabase, t.DestTable, column, err)
+	}
+	def := typ
+	if nullable == "NO" {
+		def += " NOT NULL"
+	} else {
+		def += " NULL"
+	}
+	if comment != "" {
+		def += " COMMENT " + dialect.QuoteString(comment)
+	}
+	return def, nil
 }
 
 // indexOf is a dialect.Index of a key constraint, on destination columns; ok is false when

@@ -10,10 +10,12 @@ import (
 // /work/shared/ADB.md: the column list (columns, PRIMARY KEY, indexes), then in this order
 // the distribution, the partition, the lifecycle, and the storage options.
 //
-// Column definitions are kept as the source prints them. ADB.md says nothing about column
-// attributes, so nothing is stripped: a MySQL attribute AnalyticDB rejects (a column
-// CHARACTER SET/COLLATE, ON UPDATE, a generated column, a display width) makes the CREATE
-// fail with the server's own message rather than be changed silently here.
+// A MySQL or MariaDB column's type becomes the AnalyticDB type that keeps its values
+// (adbtypes.go); a type whose values would change is refused at precheck, naming the
+// column. The attributes after the type are kept as the source prints them: ADB.md says
+// nothing about them, so nothing is stripped, and an attribute AnalyticDB rejects (a column
+// CHARACTER SET/COLLATE, ON UPDATE, a generated column) makes the CREATE fail with the
+// server's own message rather than be changed silently here.
 type adbDialect struct{}
 
 func (adbDialect) Name() DatabaseType { return ADBMySQL }
@@ -39,7 +41,29 @@ func (d adbDialect) Validate(t Table) error {
 	if _, err := d.storageOptions(t); err != nil {
 		v.fail("options", "the source's table options cannot be read (%v): report this with the source's SHOW CREATE TABLE", err)
 	}
+	if t.SourceFlavor != ADBMySQL {
+		for _, c := range t.Columns {
+			if _, _, err := adbColumnType(c.Definition); err != nil {
+				v.fail("columns", "column %s: %v", QuoteIdent(c.Name), err)
+			}
+		}
+	}
 	return v.err()
+}
+
+// adbColumns returns t's columns with their types mapped to AnalyticDB's
+// (DestinationColumn) when the source is MySQL or MariaDB; an AnalyticDB source's are
+// AnalyticDB's already.
+func adbColumns(t Table) ([]Column, error) {
+	out := make([]Column, len(t.Columns))
+	for i, c := range t.Columns {
+		def, _, err := DestinationColumn(c.Definition, t.SourceFlavor, ADBMySQL) // the precheck alerts on a loss (ValueLoss)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", QuoteIdent(c.Name), err)
+		}
+		out[i] = Column{Name: c.Name, Definition: def}
+	}
+	return out, nil
 }
 
 func (d adbDialect) CreateTable(t Table) (string, error) {
@@ -47,8 +71,14 @@ func (d adbDialect) CreateTable(t Table) (string, error) {
 		return "", err
 	}
 	same := sameFamily(t.SourceFlavor, true)
-	lines := columnLines(t)
-	for _, ix := range t.Indexes {
+	mapped := t
+	var err error
+	if mapped.Columns, err = adbColumns(t); err != nil {
+		return "", fmt.Errorf("table %s: %w", QuoteTable(t.Database, t.Name), err)
+	}
+	lines := columnLines(mapped)
+	indexes, _ := ADBSecondaryIndexes(t)
+	for _, ix := range indexes {
 		head, ok := adbIndexHeads[ix.Kind]
 		if !ok {
 			// CHECK: AnalyticDB's table constraints are keys and indexes only, so a CHECK

@@ -211,13 +211,15 @@ func (mysqlDialect) RenameColumn(database, table, from, to string) string {
 	return renameColumn(database, table, from, to)
 }
 
-func (mysqlDialect) SetColumnDefault(database, table, column, expr string) string {
+func (mysqlDialect) SetColumnDefault(database, table, column, _, expr string) string {
 	return setColumnDefault(database, table, column, expr)
 }
 
-func (mysqlDialect) DropColumnDefault(database, table, column string) string {
+func (mysqlDialect) DropColumnDefault(database, table, column, _ string) string {
 	return dropColumnDefault(database, table, column)
 }
+
+func (mysqlDialect) ColumnDefaultByModify() bool { return false }
 
 func (mysqlDialect) AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (string, bool, error) {
 	if ix.Kind == "CLUSTERED" || ix.Kind == "CHECK" {
@@ -295,18 +297,38 @@ func (adbDialect) RenameColumn(database, table, from, to string) string {
 	return renameColumn(database, table, from, to)
 }
 
-func (adbDialect) SetColumnDefault(database, table, column, expr string) string {
-	return setColumnDefault(database, table, column, expr)
+// SetColumnDefault restates the column with its new default: AnalyticDB changes a default
+// through MODIFY COLUMN only, not ALTER COLUMN ... SET DEFAULT ("DDL differences").
+func (adbDialect) SetColumnDefault(database, table, column, current, expr string) string {
+	return alterTable(database, table, "MODIFY COLUMN "+QuoteIdent(column)+" "+current+" DEFAULT "+expr)
 }
 
-func (adbDialect) DropColumnDefault(database, table, column string) string {
-	return dropColumnDefault(database, table, column)
+// DropColumnDefault restates the column without a default (see SetColumnDefault).
+func (adbDialect) DropColumnDefault(database, table, column, current string) string {
+	return alterTable(database, table, "MODIFY COLUMN "+QuoteIdent(column)+" "+current)
 }
+
+func (adbDialect) ColumnDefaultByModify() bool { return true }
 
 // AddIndex creates KEY, FULLTEXT and CLUSTERED indexes as CreateTable does: AnalyticDB has
 // no UNIQUE secondary index and indexes every column by default, so a UNIQUE key becomes a
 // plain KEY (uniqueness stays the source's to enforce) and CHECK is not created.
+//
+// From MySQL or MariaDB, an index AnalyticDB cannot have as it is (several columns, a
+// prefix, a direction, an expression: see ADBSecondaryIndexes) is created on its first
+// column under its own name, so that a later DROP INDEX finds it; AnalyticDB indexes every
+// column by default, so the other columns lose no lookup.
 func (adbDialect) AddIndex(database, table string, ix Index, sourceFlavor DatabaseType) (string, bool, error) {
+	if sourceFlavor != ADBMySQL && ix.Kind != "CHECK" {
+		if ix.Columns == nil || ix.Kind == "SPATIAL" {
+			return "", false, nil
+		}
+		kind := "KEY"
+		if ix.Kind == "FULLTEXT" && len(ix.Columns) == 1 {
+			kind = "FULLTEXT"
+		}
+		ix = Index{Kind: kind, Name: ix.Name, Columns: ix.Columns[:1], Raw: commentOnly(ix.Raw)}
+	}
 	head, ok := adbIndexHeads[ix.Kind]
 	if !ok {
 		return "", false, nil

@@ -68,8 +68,8 @@ func TestApplyDDLGolden(t *testing.T) {
 				d.ModifyColumn("shop", "orders", "`note` varchar(200)", ColumnPosition{After: "we`ird"}),
 				d.ModifyColumn("shop", "orders", "`code` int", ColumnPosition{First: true}),
 				d.RenameColumn("shop", "orders", "note", "remark"),
-				d.SetColumnDefault("shop", "orders", "total", "0.00"),
-				d.DropColumnDefault("shop", "orders", "total"),
+				d.SetColumnDefault("shop", "orders", "total", "decimal(12,2) NULL", "0.00"),
+				d.DropColumnDefault("shop", "orders", "total", "decimal(12,2) NULL"),
 			}
 			for _, ix := range []Index{
 				{Kind: "KEY", Name: "by_total", Columns: []string{"total", "we`ird"}, Raw: "KEY `by_total` (`total`,`we``ird` DESC) COMMENT 'hot'"},

@@ -64,16 +64,17 @@ var mysqlMetaTypes = map[MetaType]string{
 }
 
 // adbMetaTypes are the AnalyticDB column definitions of the meta types, from its basic data
-// types: VARCHAR holds up to 16 MB and needs no length (it stands for MySQL's TEXT and
-// MEDIUMTEXT); there is no UNSIGNED, and a binlog offset fits a BIGINT. A write time is
-// set on insert only: the engine writes these tables' rows whole, by REPLACE INTO, except
-// the copy progress of a chunk, which has no time column.
+// types: VARCHAR holds up to 16 MB and its length is only syntax (it stands for MySQL's
+// TEXT and MEDIUMTEXT), written out for the parsers of MySQL's grammar; there is no
+// UNSIGNED, and a binlog offset fits a BIGINT. A write time is set on insert only: the
+// engine writes these tables' rows whole, by REPLACE INTO, except the copy progress of a
+// chunk, which has no time column.
 var adbMetaTypes = map[MetaType]string{
 	MetaName:         "VARCHAR(64) NOT NULL",
 	MetaFile:         "VARCHAR(255) NOT NULL",
-	MetaText:         "VARCHAR NOT NULL",
-	MetaLongText:     "VARCHAR NOT NULL",
-	MetaNullLongText: "VARCHAR NULL",
+	MetaText:         "VARCHAR(16777216) NOT NULL",
+	MetaLongText:     "VARCHAR(16777216) NOT NULL",
+	MetaNullLongText: "VARCHAR(16777216) NULL",
 	MetaInt:          "INT NOT NULL",
 	MetaBigint:       "BIGINT NOT NULL DEFAULT 0",
 	MetaOffset:       "BIGINT NOT NULL",

@@ -135,9 +135,14 @@ type Dialect interface {
 	// RenameColumn renames a column, keeping its definition.
 	RenameColumn(database, table, from, to string) string
 	// SetColumnDefault sets a column's default to expr, an SQL expression as the source's
-	// DDL wrote it; DropColumnDefault removes it.
-	SetColumnDefault(database, table, column, expr string) string
-	DropColumnDefault(database, table, column string) string
+	// DDL wrote it; DropColumnDefault removes it. current is the column's definition on the
+	// destination without its default (type, NULL or NOT NULL, COMMENT), for a dialect that
+	// changes a default by restating the column (ColumnDefaultByModify); "" otherwise.
+	SetColumnDefault(database, table, column, current, expr string) string
+	DropColumnDefault(database, table, column, current string) string
+	// ColumnDefaultByModify reports whether SetColumnDefault and DropColumnDefault need the
+	// column's current definition.
+	ColumnDefaultByModify() bool
 	// AddIndex adds a secondary index (KEY, UNIQUE, FULLTEXT, SPATIAL) on destination
 	// columns; the source's index options are in ix.Raw, as for CreateTable. It returns
 	// ok false, and no statement, for an index the destination does not create (see the

@@ -1,10 +1,10 @@
 CREATE TABLE `shop_dw`.`orders_2027` (
-  `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  `code` VARCHAR(20) NOT NULL,
-  `total` DECIMAL(12,2) DEFAULT 0.00 COMMENT 'gross',
-  `note` TEXT,
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `code` varchar(20) NOT NULL,
+  `total` decimal(12,2) DEFAULT 0.00 COMMENT 'gross',
+  `note` varchar(65535),
   PRIMARY KEY (`id`),
   KEY `code` (`code`),
-  KEY `by_note` (`note`(16)),
-  KEY `total` (`total` DESC)
+  KEY `by_note` (`note`),
+  KEY `total` (`total`)
 ) DISTRIBUTED BY HASH(`id`) COMMENT = 'orders of 2027';

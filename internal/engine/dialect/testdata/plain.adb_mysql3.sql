@@ -1,5 +1,5 @@
 CREATE TABLE `shop`.`customers` (
-  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `id` bigint NOT NULL AUTO_INCREMENT,
   `name` varchar(100) NOT NULL DEFAULT 'a,)b',
   `created` datetime DEFAULT current_timestamp(),
   PRIMARY KEY (`id`),

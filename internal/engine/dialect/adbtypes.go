@@ -1,0 +1,272 @@
+// AnalyticDB's column types: a MySQL or MariaDB column definition mapped to the types
+// AnalyticDB for MySQL 3.0 has.
+
+package dialect
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The pages the mapping follows: AnalyticDB for MySQL's "Basic data types" (BOOLEAN,
+// TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL with a precision of at most 38,
+// VARCHAR, BINARY, DATE, TIME, DATETIME, TIMESTAMP, POINT, JSON, ARRAY, MAP; no ENUM, SET,
+// BIT, YEAR or UNSIGNED; fractional seconds to the millisecond), and DTS's "Data type
+// mappings for initial schema synchronization", MySQL to AnalyticDB for MySQL 3.0, which
+// widens unsigned integers to the next signed type and an AUTO_INCREMENT INT to BIGINT.
+const (
+	pageADBTypes = `AnalyticDB for MySQL "Basic data types"`
+	pageDTSTypes = `DTS "Data type mappings for initial schema synchronization" (MySQL to AnalyticDB for MySQL 3.0)`
+)
+
+// adbTypeHead matches the type at the start of a column definition: its name, its
+// arguments and the integer attributes after them.
+var adbTypeHead = regexp.MustCompile(`(?i)^\s*([a-z]+)(\s*\([^)]*\))?((?:\s+(?:unsigned|signed|zerofill)\b)*)`)
+
+// adbMaxDecimal is AnalyticDB's largest DECIMAL precision, and adbMaxFraction the most
+// fractional-second digits it keeps (milliseconds).
+const (
+	adbMaxDecimal  = 38
+	adbMaxFraction = 3
+)
+
+// adbColumnType maps a MySQL or MariaDB column definition, as SHOW CREATE TABLE prints it
+// without its name, to the definition of an AnalyticDB column that keeps every value the
+// source column can hold unchanged. The attributes after the type (NOT NULL, DEFAULT,
+// AUTO_INCREMENT, COMMENT) stay as written.
+//
+// A type some of whose values AnalyticDB cannot keep (a DECIMAL over 38 digits, fractional
+// seconds beyond milliseconds) is mapped to the nearest type, and loss says what changes:
+// the precheck names it as an alert (destination_value_range), so it never happens
+// silently. A type AnalyticDB has no place for is an error naming the type, the page and
+// the way out: ENUM and SET would hold their member text in a VARCHAR, and BIT its number,
+// but the copy and the binlog carry ENUM and SET as their index and BIT as its bits, which
+// this version does not turn into text yet.
+func adbColumnType(def string) (mapped, loss string, err error) {
+	m := adbTypeHead.FindStringSubmatchIndex(def)
+	if m == nil {
+		return "", "", fmt.Errorf("its definition %q does not start with a type", def)
+	}
+	name := strings.ToLower(def[m[2]:m[3]])
+	var args string
+	if m[4] >= 0 {
+		args = strings.TrimSpace(def[m[4]:m[5]])
+	}
+	attrs := strings.ToLower(def[m[6]:m[7]])
+	unsigned := strings.Contains(attrs, "unsigned") || strings.Contains(attrs, "zerofill") // ZEROFILL implies UNSIGNED
+	rest := strings.TrimSpace(def[m[1]:])
+	autoIncrement := strings.Contains(strings.ToUpper(rest), "AUTO_INCREMENT")
+
+	var head string
+	switch name {
+	case "bool", "boolean":
+		head = "boolean"
+	case "tinyint":
+		head = pick(unsigned, "smallint", "tinyint")
+	case "smallint":
+		head = pick(unsigned, "int", "smallint")
+	case "mediumint":
+		head = "int"
+	case "int", "integer":
+		head = pick(unsigned || autoIncrement, "bigint", "int")
+	case "bigint":
+		// An AUTO_INCREMENT counter stays BIGINT, which AnalyticDB's AUTO_INCREMENT needs: a
+		// value over 2^63-1 then fails its write, loudly, rather than change.
+		head = pick(unsigned && !autoIncrement, "decimal(20,0)", "bigint")
+	case "float":
+		head = "float"
+	case "double", "real":
+		head = "double"
+	case "decimal", "numeric", "dec", "fixed":
+		p, sc, err := decimalArgs(args)
+		if err != nil {
+			return "", "", err
+		}
+		if p > adbMaxDecimal {
+			// Integer digits are kept before fractional ones: a value too big then fails its
+			// write, and one with more fractional digits is rounded.
+			ns := max(0, sc-(p-adbMaxDecimal))
+			loss = fmt.Sprintf("%s holds %d digits and AnalyticDB's DECIMAL at most %d (%s): it becomes DECIMAL(%d,%d), so values with more than %d fractional digits are rounded",
+				strings.ToUpper(strings.TrimSpace(def[:m[1]])), p, adbMaxDecimal, pageADBTypes, adbMaxDecimal, ns, ns)
+			p, sc = adbMaxDecimal, ns
+		}
+		head = fmt.Sprintf("decimal(%d,%d)", p, sc)
+	case "char", "varchar":
+		head = "varchar" + args
+	case "tinytext", "text", "mediumtext", "longtext":
+		// The length is only syntax on AnalyticDB (values up to 16 MB); it says what the
+		// source column holds.
+		head = fmt.Sprintf("varchar(%d)", lobLengths[name[:len(name)-4]])
+	case "binary", "varbinary":
+		head = "binary" + args
+	case "tinyblob", "blob", "mediumblob", "longblob":
+		head = fmt.Sprintf("binary(%d)", lobLengths[name[:len(name)-4]])
+	case "year":
+		head = "smallint"
+	case "date", "json", "point":
+		head = name
+	case "time", "datetime", "timestamp":
+		if fsp, _ := strconv.Atoi(strings.Trim(args, "() ")); fsp > adbMaxFraction {
+			loss = fmt.Sprintf("%s keeps fractional seconds to %d digits and AnalyticDB to %d (%s): it becomes %s(%d), so the digits after the millisecond are cut",
+				strings.ToUpper(strings.TrimSpace(def[:m[1]])), fsp, adbMaxFraction, pageADBTypes, strings.ToUpper(name), adbMaxFraction)
+			args = fmt.Sprintf("(%d)", adbMaxFraction)
+		}
+		head = name + args
+	case "enum", "set", "bit":
+		return "", "", fmt.Errorf("AnalyticDB has no %s type (%s), and this version does not yet write its values as text: "+
+			"leave the column out of the table's columns, or change it on the source to VARCHAR (ENUM, SET) or BIGINT (BIT)", strings.ToUpper(name), pageADBTypes)
+	default:
+		return "", "", fmt.Errorf("type %s is not one AnalyticDB has (%s): leave the column out of the table's columns, or change its type on the source", strings.ToUpper(name), pageADBTypes)
+	}
+	if rest != "" {
+		head += " " + rest
+	}
+	return head, loss, nil
+}
+
+// lobLengths are the lengths a TEXT or BLOB kind's VARCHAR or BINARY is written with, by
+// the kind's prefix: the source kind's largest value, AnalyticDB's 16 MB for LONG.
+var lobLengths = map[string]int{"tiny": 255, "": 65535, "medium": 16777215, "long": 16 << 20}
+
+// pick is a if cond, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// decimalArgs reads DECIMAL's "(p,s)", "(p)" or "" (MySQL's default, 10 and 0).
+func decimalArgs(args string) (p, s int, err error) {
+	inner := strings.Trim(args, "() ")
+	if inner == "" {
+		return 10, 0, nil
+	}
+	ps, ss, _ := strings.Cut(inner, ",")
+	if p, err = strconv.Atoi(strings.TrimSpace(ps)); err != nil {
+		return 0, 0, fmt.Errorf("DECIMAL arguments %q: %w", args, err)
+	}
+	if ss != "" {
+		if s, err = strconv.Atoi(strings.TrimSpace(ss)); err != nil {
+			return 0, 0, fmt.Errorf("DECIMAL arguments %q: %w", args, err)
+		}
+	}
+	return p, s, nil
+}
+
+// ADBSecondaryIndexes turns the secondary indexes of a table from MySQL or MariaDB into what
+// AnalyticDB has: a secondary index covers one column, and there is no multi-column,
+// unique, prefix, descending, expression or spatial secondary index (AnalyticDB for MySQL
+// "CREATE TABLE" and "DDL differences"; uniqueness comes from the primary key alone). Each
+// column a source index covers gets one single-column index, named after the first source
+// index that covers it (with the column's name after it when that index covers several);
+// FULLTEXT indexes of one column stay. It returns the indexes and a note for each source
+// index that did not carry over as it was. An AnalyticDB source's indexes are AnalyticDB's
+// already and come back unchanged.
+func ADBSecondaryIndexes(t Table) ([]Index, []string) {
+	if t.SourceFlavor == ADBMySQL {
+		return t.Indexes, nil
+	}
+	label := QuoteTable(t.Database, t.Name)
+	var out []Index
+	var notes []string
+	covered := map[string]bool{}
+	for _, c := range t.PrimaryKey {
+		covered[strings.ToLower(c)] = true // the primary key is indexed already
+	}
+	for _, ix := range t.Indexes {
+		switch {
+		case ix.Kind == "CHECK":
+			out = append(out, ix)
+			continue
+		case ix.Columns == nil:
+			notes = append(notes, fmt.Sprintf("%s: %s is on an expression, which AnalyticDB's indexes cannot be; it is not created", label, indexLabel(ix)))
+			continue
+		case ix.Kind == "SPATIAL":
+			notes = append(notes, fmt.Sprintf("%s: %s is not created: AnalyticDB has no spatial secondary index", label, indexLabel(ix)))
+			continue
+		case ix.Kind == "FULLTEXT" && len(ix.Columns) == 1:
+			out = append(out, Index{Kind: ix.Kind, Name: ix.Name, Columns: ix.Columns, Raw: commentOnly(ix.Raw)})
+			continue
+		}
+		var made []string
+		for _, c := range ix.Columns {
+			if covered[strings.ToLower(c)] {
+				continue
+			}
+			covered[strings.ToLower(c)] = true
+			name := ix.Name
+			if len(ix.Columns) > 1 || name == "" {
+				name = strings.Trim(ix.Name+"_"+c, "_")
+			}
+			out = append(out, Index{Kind: "KEY", Name: name, Columns: []string{c}, Raw: commentOnly(ix.Raw)})
+			made = append(made, QuoteIdent(c))
+		}
+		kp, ok := parseKeyParts(ix.Raw)
+		shaped := ok && strings.TrimSpace(strings.Join(kp.suffix, "")) != "" // a prefix length or a direction
+		switch {
+		case ix.Kind == "UNIQUE" || ix.Kind == "FULLTEXT" || len(ix.Columns) > 1 || shaped || len(made) == 0:
+			what := "single-column indexes on " + strings.Join(made, ", ")
+			if len(made) == 0 {
+				what = "nothing: its columns are indexed already"
+			}
+			why := ""
+			if ix.Kind == "UNIQUE" {
+				why = "; uniqueness is not enforced on the destination, only the primary key is"
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s (%s) becomes %s%s", label, indexLabel(ix), strings.Join(quoteEach(ix.Columns), ", "), what, why))
+		}
+	}
+	return out, notes
+}
+
+// commentOnly keeps, of an index's source line, only what both families read the same: the
+// part list and a COMMENT (see renderIndex). A part list of one column has its prefix and
+// direction dropped by rendering from Columns.
+func commentOnly(raw string) string {
+	kp, ok := parseKeyParts(raw)
+	if !ok {
+		return ""
+	}
+	if c := commentOption(kp.trailer); c != "" {
+		return "KEY (x) " + c
+	}
+	return ""
+}
+
+// quoteEach quotes each name.
+func quoteEach(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = QuoteIdent(n)
+	}
+	return out
+}
+
+// DestinationColumn is a source column's definition (its type and attributes, without its
+// name) as a destination of flavor dest creates it: the one mapping of column types that
+// both a created table (CreateTable) and a column added or changed during incremental
+// migration go through. Only an AnalyticDB destination of a MySQL or MariaDB source maps
+// anything (adbColumnType): loss says what a lossy mapping changes, and the error names a
+// type the destination has no place for and the way out.
+func DestinationColumn(definition string, source, dest DatabaseType) (mapped, loss string, err error) {
+	if dest != ADBMySQL || source == ADBMySQL {
+		return definition, "", nil
+	}
+	return adbColumnType(definition)
+}
+
+// ValueLoss names, for each column of t whose values the destination of flavor dest keeps
+// only in part (DestinationColumn's loss), the column and what changes. The precheck shows
+// them as an alert, so that no value changes silently.
+func ValueLoss(t Table, dest DatabaseType) []string {
+	var out []string
+	for _, c := range t.Columns {
+		if _, loss, err := DestinationColumn(c.Definition, t.SourceFlavor, dest); err == nil && loss != "" {
+			out = append(out, fmt.Sprintf("%s.%s: %s", QuoteTable(t.Database, t.Name), QuoteIdent(c.Name), loss))
+		}
+	}
+	return out
+}
