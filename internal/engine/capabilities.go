@@ -69,3 +69,15 @@ func capabilityItem(report capability.Report, err error) precheck.Result {
 	}
 	return item
 }
+
+// loadDataUsable reports whether the probes found every LOAD DATA clause the bulk load
+// writes accepted (dialect.BulkLoad: CHARACTER SET, ESCAPED BY, SET). A probe that could
+// not tell counts as a refusal: the INSERT writer works everywhere.
+func loadDataUsable(r capability.Report) bool {
+	for _, name := range []string{capability.LoadDataCharacterSet, capability.LoadDataEscapedBy, capability.LoadDataSet} {
+		if v, ok := r.Get(name); !ok || v.Answer != capability.Yes {
+			return false
+		}
+	}
+	return true
+}

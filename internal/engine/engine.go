@@ -42,6 +42,9 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		report(Progress{Phase: PhasePrecheck, Capabilities: caps, CapabilityItem: capItem, Precheck: []precheck.Result{capItem}})
 		return &PrecheckError{Results: []precheck.Result{capItem}, Blocking: blocking}
 	}
+	// The bulk load needs CHARACTER SET, ESCAPED BY and SET in LOAD DATA; a destination
+	// that refuses any of them gets multi-row INSERTs instead.
+	task.insertOnly = !loadDataUsable(caps)
 	dd, err := dialect.For(task.Destination.Type)
 	if err != nil {
 		return err

@@ -48,6 +48,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.
 		FollowDDL:       slices.Contains(task.MigrationTypes, MigrationIncremental),
 		Limits:          task.FullLimits,
 		Fence:           task.fence,
+		InsertOnly:      task.insertOnly,
 		Written:         &written,
 		Progress: func(job int, rows int64) {
 			send(func(p *Progress) {

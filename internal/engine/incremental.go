@@ -156,7 +156,7 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	m.SourceTag = ""
 	err = fullload.Run(ctx, src, dst, []tablemap.Table{m}, fullload.Options{
 		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
-		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true, Fence: task.fence,
+		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true, Fence: task.fence, InsertOnly: task.insertOnly,
 	})
 	if err != nil {
 		return nil, err

@@ -108,6 +108,9 @@ type Task struct {
 
 	// fence is the run's checkpoint.Fence (nil without an Epoch), set by Run and Verify.
 	fence *checkpoint.Fence
+	// insertOnly is true when the capability probes found that the destination refuses a
+	// clause the bulk load needs: the full load writes multi-row INSERTs from the start.
+	insertOnly bool
 }
 
 // logger is the task's logger, with its id.

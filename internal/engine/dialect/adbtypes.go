@@ -38,9 +38,9 @@ const (
 // AUTO_INCREMENT, COMMENT) stay as written.
 //
 // A type some of whose values AnalyticDB cannot keep (a DECIMAL over 38 digits, fractional
-// seconds beyond milliseconds) is mapped to the nearest type, and loss says what changes:
-// the precheck names it as an alert (destination_value_range), so it never happens
-// silently. A type AnalyticDB has no place for is an error naming the type, the page and
+// seconds beyond milliseconds) is mapped to the nearest type, and loss says so: the
+// precheck names it as an alert (destination_value_range), which the user accepts when the
+// values fit; one that does not stops the copy at its row, since the writes never round. A type AnalyticDB has no place for is an error naming the type, the page and
 // the way out: ENUM and SET would hold their member text in a VARCHAR, and BIT its number,
 // but the copy and the binlog carry ENUM and SET as their index and BIT as its bits, which
 // this version does not turn into text yet.
@@ -85,11 +85,11 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 			return "", "", err
 		}
 		if p > adbMaxDecimal {
-			// Integer digits are kept before fractional ones: a value too big then fails its
-			// write, and one with more fractional digits is rounded.
+			// Integer digits are kept before fractional ones. The writes are strict: a value
+			// that does not fit exactly fails, naming its row.
 			ns := max(0, sc-(p-adbMaxDecimal))
-			loss = fmt.Sprintf("%s holds %d digits and AnalyticDB's DECIMAL at most %d (%s): it becomes DECIMAL(%d,%d), so values with more than %d fractional digits are rounded",
-				strings.ToUpper(strings.TrimSpace(def[:m[1]])), p, adbMaxDecimal, pageADBTypes, adbMaxDecimal, ns, ns)
+			loss = fmt.Sprintf("%s holds %d digits and AnalyticDB's DECIMAL at most %d (%s): it becomes DECIMAL(%d,%d), and a value that does not fit it exactly stops the copy at its row (no value is rounded)",
+				strings.ToUpper(strings.TrimSpace(def[:m[1]])), p, adbMaxDecimal, pageADBTypes, adbMaxDecimal, ns)
 			p, sc = adbMaxDecimal, ns
 		}
 		head = fmt.Sprintf("decimal(%d,%d)", p, sc)
@@ -109,7 +109,7 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 		head = name
 	case "time", "datetime", "timestamp":
 		if fsp, _ := strconv.Atoi(strings.Trim(args, "() ")); fsp > adbMaxFraction {
-			loss = fmt.Sprintf("%s keeps fractional seconds to %d digits and AnalyticDB to %d (%s): it becomes %s(%d), so the digits after the millisecond are cut",
+			loss = fmt.Sprintf("%s keeps fractional seconds to %d digits and AnalyticDB to %d (%s): it becomes %s(%d), and a value with digits after the millisecond stops the copy at its row (no value is cut)",
 				strings.ToUpper(strings.TrimSpace(def[:m[1]])), fsp, adbMaxFraction, pageADBTypes, strings.ToUpper(name), adbMaxFraction)
 			args = fmt.Sprintf("(%d)", adbMaxFraction)
 		}

@@ -48,9 +48,9 @@ func TestADBColumnType(t *testing.T) {
 	// Lossy: mapped to the nearest type, and the loss said.
 	for def, c := range map[string]struct{ want, says string }{
 		"decimal(40,2) NOT NULL": {"decimal(38,0) NOT NULL", "becomes DECIMAL(38,0)"},
-		"decimal(65,30)":         {"decimal(38,3)", "more than 3 fractional digits are rounded"},
+		"decimal(65,30)":         {"decimal(38,3)", "DECIMAL(38,3), and a value that does not fit it exactly stops the copy"},
 		"datetime(6) NOT NULL":   {"datetime(3) NOT NULL", "becomes DATETIME(3)"},
-		"time(4)":                {"time(3)", "digits after the millisecond are cut"},
+		"time(4)":                {"time(3)", "digits after the millisecond stops the copy"},
 		"timestamp(6) NULL":      {"timestamp(3) NULL", "6 digits"},
 	} {
 		got, loss, err := adbColumnType(def)

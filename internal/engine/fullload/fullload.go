@@ -53,6 +53,10 @@ type Options struct {
 	// Fence, in a runner cluster, makes every transaction check that this runner still
 	// owns the task (checkpoint.Fence); nil for a single runner.
 	Fence *checkpoint.Fence
+	// InsertOnly writes multi-row INSERTs from the start, for a destination whose LOAD DATA
+	// lacks a clause the bulk load needs (the capability probes say so); without it the
+	// copy falls back to them only when the destination refuses LOAD DATA LOCAL altogether.
+	InsertOnly bool
 }
 
 // Run copies every job, resuming from the plans and chunks recorded on dst. Tables are
@@ -180,6 +184,7 @@ func Run(ctx context.Context, src, dst *sql.DB, jobs []tablemap.Table, opts Opti
 	}()
 	var wg sync.WaitGroup
 	w := newWriterMode()
+	w.insertOnly.Store(opts.InsertOnly)
 	for range opts.Workers {
 		wg.Go(func() {
 			for it := range items {

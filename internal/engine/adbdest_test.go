@@ -1,0 +1,93 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
+)
+
+// adbFront starts the emulated AnalyticDB over dst with switches sw and returns an endpoint
+// of type adb_mysql3 that reaches dst through it.
+func adbFront(t *testing.T, dst *mariadbtest.Server, sw adbfront.Switches) dbconn.Endpoint {
+	t.Helper()
+	f, err := adbfront.Start(context.Background(), adbfront.Config{Listen: "127.0.0.1:0", Upstream: dst.Addr(), AdminDSN: dst.DSN(""), Switches: sw, Logf: t.Logf})
+	if err != nil {
+		t.Fatalf("starting the emulated AnalyticDB: %v", err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	ep := endpoint(dst)
+	ep.Type = dbconn.TypeADBMySQL3
+	host, port, _ := strings.Cut(f.Addr(), ":")
+	ep.Host = host
+	if _, err := fmt.Sscan(port, &ep.Port); err != nil {
+		t.Fatal(err)
+	}
+	return ep
+}
+
+// TestADBDestinationMapsTypes: a MariaDB source with the type kinds AnalyticDB maps (unsigned
+// integers, MEDIUMINT, TEXT and BLOB kinds, YEAR, a DECIMAL over 38 digits, microseconds, a
+// TIME outside a day) migrates into the emulated AnalyticDB. The precheck names the values
+// AnalyticDB keeps only in part, and the task stops until the user accepts them; then the
+// rows, whose values fit, arrive, compared directly on the emulator's MariaDB.
+func TestADBDestinationMapsTypes(t *testing.T) {
+	src, dst := mariadbtest.SharedPair(t)
+	src.Exec(t,
+		"CREATE DATABASE kinds",
+		"CREATE TABLE kinds.k (id INT UNSIGNED NOT NULL PRIMARY KEY, ti TINYINT UNSIGNED, si SMALLINT UNSIGNED, mi MEDIUMINT, "+
+			"bi BIGINT UNSIGNED, yr YEAR, tx TEXT, bl BLOB, vb VARBINARY(8), d40 DECIMAL(40,2), dt6 DATETIME(6), tm TIME, ch CHAR(3))",
+		"INSERT INTO kinds.k VALUES "+
+			"(1, 255, 65535, -8388608, 18446744073709551615, 2024, 'text é😀', 0x00ff, 'ab', 12345678901234567890123456789012345678, '2024-01-02 03:04:05.123000', '10:11:12', 'abc'),"+
+			"(2, 0, 0, 8388607, 0, 1901, '', '', '', 0, '1999-12-31 23:59:59.999', '23:59:59', ''),"+
+			"(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '-01:00:00', NULL)")
+	task := fullTask("task-adb-kinds", src, dst, engine.Object{Database: "kinds"})
+	task.Destination = adbFront(t, dst, adbfront.Switches{Transactions: "noop", LockingReads: "strip"})
+	task.IgnorePrecheckAlerts = []string{precheck.DestinationDiskSpace, engine.ItemDestinationCapabilities}
+
+	err := engine.Run(context.Background(), task, func(engine.Progress) {})
+	var pe *engine.PrecheckError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Run = %v, want the precheck to stop the task on the values AnalyticDB changes", err)
+	}
+	var item string
+	for _, r := range pe.Blocking {
+		if r.Name == engine.ItemDestinationValueRange {
+			item = r.Message
+		}
+	}
+	for _, want := range []string{"`d40`", "DECIMAL(38,0)", "`dt6`", "DATETIME(3)", "`tm`: the source holds TIME values outside"} {
+		if !strings.Contains(item, want) {
+			t.Errorf("destination_value_range says %q, want it to name %q (blocking: %+v)", item, want, pe.Blocking)
+		}
+	}
+
+	// The user accepts the change; tm's -01:00:00 would be refused by AnalyticDB, so it goes.
+	src.Exec(t, "UPDATE kinds.k SET tm = '01:00:00' WHERE id = 3")
+	task.IgnorePrecheckAlerts = append(task.IgnorePrecheckAlerts, engine.ItemDestinationValueRange)
+	if err := engine.Run(context.Background(), task, func(engine.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
+	// Compared through the mapping: the same value in every column, read as numbers and text
+	// of the types each side has (DECIMAL(40,2) and DECIMAL(38,0), DATETIME(6) and (3)).
+	q := "SELECT id, ti, si, mi, bi, yr, tx, HEX(bl), HEX(vb), CAST(d40 AS DECIMAL(40,2)), CAST(dt6 AS DATETIME(6)), tm, ch FROM kinds.k ORDER BY id"
+	mariadbtest.AssertSameRows(t, srcDB, dstDB, q, q)
+	var types string
+	if err := dstDB.QueryRow("SELECT GROUP_CONCAT(CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE) ORDER BY ORDINAL_POSITION SEPARATOR ', ') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'kinds' AND TABLE_NAME = 'k'").Scan(&types); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("destination columns (MariaDB's names for what the emulator created): %s", types)
+	for _, want := range []string{"id bigint", "ti smallint", "si int", "mi int", "bi decimal(20,0)", "yr smallint", "d40 decimal(38,0)", "dt6 datetime(3)"} {
+		if !strings.Contains(types, want) {
+			t.Errorf("destination columns %q lack %q", types, want)
+		}
+	}
+}
