@@ -67,10 +67,11 @@ var roadTables = []string{
 		"CONSTRAINT positive CHECK (a > 0))",
 }
 
-// TestCreatedTablesSameOnBothRoads creates each of roadTables twice on the source, once
+// TestCreatedTablesSameOnBothRoads creates each of roadTables three times on the source: once
 // before the task starts (the schema phase creates it on the destination) and once while
-// incremental migration replays the binlog (the applier follows the CREATE TABLE), and
-// checks that the destination's definitions of each pair are the same.
+// incremental migration replays the binlog (the applier follows the CREATE TABLE), with a
+// third created LIKE the first then, and checks that the destination's definitions of each
+// are the same.
 func TestCreatedTablesSameOnBothRoads(t *testing.T) {
 	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE app")
@@ -89,7 +90,8 @@ func TestCreatedTablesSameOnBothRoads(t *testing.T) {
 		return p.Phase == engine.PhaseIncremental && p.CaughtUp
 	})
 	for n, create := range roadTables {
-		src.Exec(t, fmt.Sprintf(create, fmt.Sprintf("app.c%02d", n)))
+		src.Exec(t, fmt.Sprintf(create, fmt.Sprintf("app.c%02d", n)),
+			fmt.Sprintf("CREATE TABLE app.l%02d LIKE app.s%02d", n, n))
 	}
 	drainRun(t, drain, done)
 	w.mu.Lock()
@@ -111,10 +113,14 @@ func TestCreatedTablesSameOnBothRoads(t *testing.T) {
 		return counter.ReplaceAllString(create, "")
 	}
 	for n := range roadTables {
-		schemaRoad, cdcRoad := def(fmt.Sprintf("s%02d", n)), def(fmt.Sprintf("c%02d", n))
+		schemaRoad, cdcRoad, likeRoad := def(fmt.Sprintf("s%02d", n)), def(fmt.Sprintf("c%02d", n)), def(fmt.Sprintf("l%02d", n))
 		if schemaRoad != cdcRoad {
 			t.Errorf("table %d (%s) differs on the destination:\n  created by the schema phase:\n%s\n  created by incremental migration:\n%s",
 				n, roadTables[n], schemaRoad, cdcRoad)
+		}
+		if schemaRoad != likeRoad {
+			t.Errorf("table %d (%s) differs on the destination:\n  created by the schema phase:\n%s\n  created LIKE it during incremental migration:\n%s",
+				n, roadTables[n], schemaRoad, likeRoad)
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 // plans the table again (its statements name the columns, its etl block and where filter
 // read them).
 func (f *follower) alterTable(ctx context.Context, t *Table, specs []*ast.AlterTableSpec, query string) error {
+	t.altered = true
 	for _, spec := range specs {
 		if err := f.alterSpec(ctx, t, spec, query); err != nil {
 			return err

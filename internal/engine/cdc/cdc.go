@@ -73,6 +73,34 @@ type Table struct {
 
 	// plan is how the table's changes are decoded and written, for its current Columns.
 	plan *tablePlan
+	// def is the source definition the table was created with, for a CREATE TABLE ...
+	// LIKE of it; nil until definition reads it. altered is set by the first ALTER, after
+	// which def no longer says what the table is.
+	def     *schema.Definition
+	altered bool
+}
+
+// definition returns the table's source definition as it is at this point of the binlog,
+// or nil when that is not known: after an ALTER, or when the schema history (after a
+// restart) has other columns than the definition the task was planned with.
+func (t *Table) definition() *schema.Definition {
+	if t.altered {
+		return nil
+	}
+	if t.def == nil && t.Source != nil && t.Source.CreateSQL != "" {
+		if def, err := schema.ParseCreateTable(t.Source.CreateSQL); err == nil {
+			t.def = def
+		}
+	}
+	if t.def == nil || len(t.def.Columns) != len(t.Columns) {
+		return nil
+	}
+	for i, c := range t.def.Columns {
+		if !strings.EqualFold(c.Name, t.Columns[i].Name) || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(c.Definition)), t.Columns[i].DataType) {
+			return nil
+		}
+	}
+	return t.def
 }
 
 // Database is a source database selected whole, and what its new tables become.

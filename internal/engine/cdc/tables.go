@@ -50,10 +50,27 @@ func (f *follower) createTable(ctx context.Context, defaultDB string, s *ast.Cre
 			return nil
 		}
 		t.Columns, t.Key, t.OrderSensitive = slices.Clone(like.Columns), slices.Clone(like.Key), like.OrderSensitive
-		for src, dest := range like.Dest {
-			t.Dest[src] = dest
+		def := like.definition()
+		if def == nil {
+			// The liked table changed since its definition was read: the destination copies
+			// its own table, which the same changes reached.
+			for src, dest := range like.Dest {
+				t.Dest[src] = dest
+			}
+			stmt = f.cfg.Dialect.CreateTableLike(t.DestDatabase, t.DestTable, like.DestDatabase, like.DestTable)
+			break
 		}
-		stmt = f.cfg.Dialect.CreateTableLike(t.DestDatabase, t.DestTable, like.DestDatabase, like.DestTable)
+		// The one road: the liked table's definition rendered for this table, as the schema
+		// phase renders a table of the database.
+		for _, c := range t.Columns {
+			t.Dest[c.Name] = c.Name
+		}
+		t.def = def
+		var err error
+		if stmt, err = f.cfg.Dialect.CreateTable(t.destinationOf(def, f.cfg.Source.Type, f.cfg.Dialect.Name())); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrSchemaChange, query, err)
+		}
+		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 	default:
 		def, err := t.fromCreate(s)
 		if err != nil {
@@ -67,6 +84,7 @@ func (f *follower) createTable(ctx context.Context, defaultDB string, s *ast.Cre
 			return fmt.Errorf("%w: %s: %w", ErrSchemaChange, query, err)
 		}
 		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+		t.def = def
 	}
 	if err := f.exec(ctx, t, "CREATE TABLE", stmt); err != nil {
 		return err
