@@ -13,7 +13,7 @@ import (
 
 // goldenDirs hold the adb_mysql3 golden files: every statement the engine renders for an
 // AnalyticDB destination, as its tests fix them.
-var goldenDirs = []string{"../engine/dialect/testdata", "../engine/cdc/testdata"}
+var goldenDirs = []string{"../engine/dialect/testdata", "../engine/cdc/testdata", "../engine/checkpoint/testdata"}
 
 // createdTable finds the table a CREATE TABLE creates.
 var createdTable = regexp.MustCompile("^CREATE TABLE (?:IF NOT EXISTS )?(`[^`]+`\\.`[^`]+`)")
