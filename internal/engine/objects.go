@@ -244,7 +244,7 @@ func createObjects(ctx context.Context, dst *sql.DB, task Task, objs []object) e
 		var again []object
 		var lastErr error
 		for _, o := range pending {
-			err := createObject(ctx, conn, o)
+			err := createObject(ctx, conn, o, task.Destination.Type)
 			var myErr *mysql.MySQLError
 			if o.kind == ObjectViews && errors.As(err, &myErr) && myErr.Number == 1146 { // a view it reads comes later
 				again, lastErr = append(again, o), err
@@ -265,11 +265,14 @@ func createObjects(ctx context.Context, dst *sql.DB, task Task, objs []object) e
 	return nil
 }
 
-func createObject(ctx context.Context, conn *sql.Conn, o object) error {
+// createObject creates o on the destination, of type dest, in the SQL mode and time zone
+// it was created in on the source, less the modes dest does not know (dialect.SQLModeFor).
+func createObject(ctx context.Context, conn *sql.Conn, o object, dest dialect.DatabaseType) error {
 	setup := []string{"USE " + dialect.QuoteIdent(o.destDB)}
 	args := [][]any{nil}
 	if o.sqlMode != "" {
-		setup, args = append(setup, "SET SESSION sql_mode = ?"), append(args, []any{o.sqlMode})
+		mode, _ := dialect.SQLModeFor(o.sqlMode, dest)
+		setup, args = append(setup, "SET SESSION sql_mode = ?"), append(args, []any{mode})
 	}
 	if o.timeZone != "" {
 		setup, args = append(setup, "SET SESSION time_zone = ?"), append(args, []any{o.timeZone})
