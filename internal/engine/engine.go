@@ -104,7 +104,13 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		// destination through the binlog, every change before it through the copy.
 		pos, err := binlog.Current(ctx, src)
 		if err != nil {
-			return err
+			if slices.Contains(task.MigrationTypes, MigrationIncremental) {
+				return err
+			}
+			// Only incremental migration starts from the position: a task without it
+			// needs no REPLICATION CLIENT privilege and records none.
+			task.logger().Warn("the source binlog position is not recorded; only incremental migration needs it", "err", err)
+			pos = binlog.Location{}
 		}
 		cut = checkpoint.Cut{Location: pos}
 		if err := checkpoint.SaveCut(ctx, dst, dd, task.fence, task.ID, cut); err != nil {

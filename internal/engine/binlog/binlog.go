@@ -8,9 +8,12 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 )
@@ -74,8 +77,9 @@ func splitFile(name string) (base string, n uint64, ok bool) {
 }
 
 // Current reads the source's current binlog location: the file and offset of SHOW MASTER
-// STATUS, and the executed GTID set (@@gtid_binlog_pos on MariaDB, @@gtid_executed on
-// MySQL; left empty when the server has none to give). A source without a binlog
+// STATUS (SHOW BINARY LOG STATUS on MySQL 8.2 and later), and the executed GTID set
+// (@@gtid_binlog_pos on MariaDB, @@gtid_executed on MySQL with gtid_mode = ON; left empty
+// otherwise, and when the server has none to give). A source without a binlog
 // (log_bin = 0) gives the zero Location and no error.
 func Current(ctx context.Context, src *sql.DB) (Location, error) {
 	var version string
@@ -86,13 +90,20 @@ func Current(ctx context.Context, src *sql.DB) (Location, error) {
 	if logBin == 0 {
 		return Location{}, nil
 	}
-	l, err := masterStatus(ctx, src)
+	l, err := masterStatus(ctx, src, version)
 	if err != nil {
 		return Location{}, err
 	}
-	gtidVar := "@@gtid_executed"
-	if dbconn.FlavorOf(version) == dbconn.TypeMariaDB {
-		gtidVar = "@@gtid_binlog_pos"
+	gtidVar := "@@gtid_binlog_pos"
+	if dbconn.FlavorOf(version) == dbconn.TypeMySQL {
+		// MySQL's executed set says where a replica is only with gtid_mode = ON: under
+		// OFF or the ON_PERMISSIVE/OFF_PERMISSIVE steps, transactions may be anonymous,
+		// and a set without them would not place the task.
+		var mode sql.NullString
+		if err := src.QueryRowContext(ctx, "SELECT @@gtid_mode").Scan(&mode); err != nil || !strings.EqualFold(mode.String, "ON") {
+			return l, nil
+		}
+		gtidVar = "@@gtid_executed"
 	}
 	var gtid sql.NullString
 	if err := src.QueryRowContext(ctx, "SELECT "+gtidVar).Scan(&gtid); err == nil {
@@ -101,13 +112,33 @@ func Current(ctx context.Context, src *sql.DB) (Location, error) {
 	return l, nil
 }
 
+// StatusStatement is the statement that shows a server's binlog file and offset: SHOW
+// BINARY LOG STATUS from MySQL 8.2 on (8.4 removed SHOW MASTER STATUS, "What Is New in
+// MySQL 8.4"), SHOW MASTER STATUS on MariaDB and older MySQL.
+func StatusStatement(version string) string {
+	if dbconn.FlavorOf(version) == dbconn.TypeMySQL {
+		var major, minor int
+		if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err == nil && (major > 8 || major == 8 && minor >= 2) {
+			return "SHOW BINARY LOG STATUS"
+		}
+	}
+	return "SHOW MASTER STATUS"
+}
+
+// errAccessDenied is ER_SPECIFIC_ACCESS_DENIED_ERROR: the user lacks the privilege.
+const errAccessDenied = 1227
+
 // masterStatus reads the file and offset of SHOW MASTER STATUS. Its columns differ between
 // versions after the first two (File, Position), so they are read as raw bytes.
-func masterStatus(ctx context.Context, src *sql.DB) (Location, error) {
-	const privilege = "the source user needs the REPLICATION CLIENT or BINLOG MONITOR privilege"
-	rows, err := src.QueryContext(ctx, "SHOW MASTER STATUS")
+func masterStatus(ctx context.Context, src *sql.DB, version string) (Location, error) {
+	stmt := StatusStatement(version)
+	rows, err := src.QueryContext(ctx, stmt)
 	if err != nil {
-		return Location{}, fmt.Errorf("reading the source binlog position (%s): %w", privilege, err)
+		var myErr *mysql.MySQLError
+		if errors.As(err, &myErr) && myErr.Number == errAccessDenied {
+			return Location{}, fmt.Errorf("reading the source binlog position with %s: the source user needs the REPLICATION CLIENT privilege (BINLOG MONITOR on MariaDB): %w", stmt, err)
+		}
+		return Location{}, fmt.Errorf("reading the source binlog position with %s (server %s): %w", stmt, version, err)
 	}
 	defer rows.Close()
 	var l Location
@@ -117,7 +148,7 @@ func masterStatus(ctx context.Context, src *sql.DB) (Location, error) {
 			return Location{}, fmt.Errorf("reading the source binlog position: %w", err)
 		}
 		if len(cols) < 2 {
-			return Location{}, fmt.Errorf("reading the source binlog position: SHOW MASTER STATUS gave %d columns, want File and Position first", len(cols))
+			return Location{}, fmt.Errorf("reading the source binlog position: %s gave %d columns, want File and Position first", stmt, len(cols))
 		}
 		vals := make([]sql.RawBytes, len(cols))
 		dest := make([]any, len(cols))
@@ -129,7 +160,7 @@ func masterStatus(ctx context.Context, src *sql.DB) (Location, error) {
 		}
 		l.File = string(vals[0])
 		if l.Pos, err = strconv.ParseUint(string(vals[1]), 10, 64); err != nil {
-			return Location{}, fmt.Errorf("reading the source binlog position: SHOW MASTER STATUS gave position %q: %w", vals[1], err)
+			return Location{}, fmt.Errorf("reading the source binlog position: %s gave position %q: %w", stmt, vals[1], err)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -400,16 +400,41 @@ func syncerConfig(cfg Config) replication.BinlogSyncerConfig {
 
 // explainStreamError says what a binlog read error means; a purged start position is
 // ErrBinlogPurged, which no retry can fix.
+//
+// Error 1236 (ER_MASTER_FATAL_ERROR_READING_BINLOG) has several causes, told apart by its
+// message: a purged binlog, an event larger than the source's max_allowed_packet, and, on
+// MySQL, anonymous transactions under GTID auto-positioning. Each has its own remedy.
 func explainStreamError(cfg Config, err error) error {
 	var myErr *mysql.MyError
 	msg := err.Error()
-	if (errors.As(err, &myErr) && myErr.Code == 1236) || strings.Contains(msg, "1236") ||
-		strings.Contains(msg, "purged") || strings.Contains(msg, "Could not find first log file") {
+	lower := strings.ToLower(msg)
+	is1236 := (errors.As(err, &myErr) && myErr.Code == 1236) || strings.Contains(msg, "1236")
+	switch {
+	case is1236 && strings.Contains(lower, "max_allowed_packet"):
+		return fmt.Errorf("%w: the source refused to send a binlog event larger than its max_allowed_packet (from %s): "+
+			"raise max_allowed_packet on the source (SET GLOBAL max_allowed_packet = 1073741824, and in its configuration), then start the task again: %w",
+			ErrSourceSetting, cfg.Start.Location, err)
+	case is1236 && strings.Contains(lower, "anonymous"):
+		return fmt.Errorf("%w: the source's binlog holds anonymous transactions (gtid_mode is not ON everywhere), which a GTID position cannot place (from %s): "+
+			"set gtid_mode = ON and enforce_gtid_consistency = ON on the source, or clear the task's GTID position, then create a new task: %w",
+			ErrSourceSetting, cfg.Start.Location, err)
+	case is1236 && !purgedMessage(lower):
+		return fmt.Errorf("the source could not send its binlog from %s (error 1236), for a reason other than an expired binlog: %w", cfg.Start.Location, err)
+	case is1236 || purgedMessage(lower):
 		return fmt.Errorf("%w: the source no longer has the binlog from %s (GTID %q); it was purged while the task was stopped or behind. "+
 			"The task cannot resume: create a new task (a new full migration), and keep binlogs longer than the task may be stopped: %w",
 			ErrBinlogPurged, cfg.Start.Location, cfg.Start.GTIDSet, err)
 	}
 	return fmt.Errorf("reading the source binlog: %w", err)
+}
+
+// purgedMessage reports whether a binlog read error's message (lower case) says the start
+// position is gone: "Could not find first log file name in binary log index file", MySQL's
+// "...the master has purged binary logs containing GTIDs...", MariaDB's "...requested to
+// start from GTID ..., which is not in the master's binlog".
+func purgedMessage(lower string) bool {
+	return strings.Contains(lower, "purged") || strings.Contains(lower, "could not find first log file") ||
+		strings.Contains(lower, "not in the master's binlog") || strings.Contains(lower, "could not find gtid state")
 }
 
 // checkAvailable fails with ErrBinlogPurged when the source no longer has the binlog file
