@@ -357,12 +357,17 @@ func compare(key []string, last []any, strict, final string) (string, []any) {
 // YEAR) are read as numbers.
 func SelectExpr(c schema.Column) string { return SelectAs(c, c.Name) }
 
+// FloatAsDouble widens a FLOAT expression to DOUBLE by adding a DOUBLE zero: the same value
+// and text as CAST(x AS DOUBLE), which MySQL has only from 8.0.17 (5.7 refuses it), on
+// MySQL 5.7, 8.x and MariaDB alike.
+func FloatAsDouble(expr string) string { return "(" + expr + " + 0e0)" }
+
 // SelectAs is SelectExpr of column c under the name name: the same column on the other
 // server, where it may be renamed.
 func SelectAs(c schema.Column, name string) string {
 	switch {
 	case c.DataType == "float":
-		return "CAST(" + dialect.QuoteIdent(name) + " AS DOUBLE)"
+		return FloatAsDouble(dialect.QuoteIdent(name))
 	case c.Numeric():
 		return "(" + dialect.QuoteIdent(name) + " + 0)"
 	}

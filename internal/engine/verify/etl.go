@@ -173,7 +173,7 @@ func (f storedForm) readExpr() string {
 	q := dialect.QuoteIdent(f.name)
 	switch f.kind {
 	case formFloat:
-		return "CAST(" + q + " AS DOUBLE)"
+		return tablemap.FloatAsDouble(q)
 	case formInt, formBool:
 		return "(" + q + " + 0)" // BIT as its number
 	}
