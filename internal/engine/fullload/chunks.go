@@ -130,7 +130,8 @@ func splitIntegerRange(ctx context.Context, src *sql.DB, t *schema.Table, estima
 }
 
 // integerBounds returns the inclusive upper bounds of all chunks but the last, in decimal,
-// for keys from lo to hi (NULL when the table is empty) and about estimate rows.
+// for keys from lo to hi (NULL when the table is empty) and about estimate rows (0 when
+// unknown).
 func integerBounds(lo, hi sql.NullString, estimate, chunkRows int64) ([]string, error) {
 	if !lo.Valid || !hi.Valid {
 		return nil, nil
@@ -143,6 +144,14 @@ func integerBounds(lo, hi sql.NullString, estimate, chunkRows int64) ([]string, 
 	span := new(big.Int).Sub(last, first)
 	span.Add(span, big.NewInt(1))
 	n := big.NewInt(max(1, (estimate+chunkRows-1)/chunkRows))
+	if estimate <= 0 {
+		// No estimate (statistics never gathered, or stale at 0 on MySQL 8, whose
+		// information_schema caches them for a day): the key range bounds the rows, so cut
+		// it as if it were dense, up to maxUnknownChunks; a sparse range only makes chunks
+		// smaller, never one transaction of the whole table.
+		dense := new(big.Int).Div(new(big.Int).Add(span, big.NewInt(chunkRows-1)), big.NewInt(chunkRows))
+		n = dense.Set(bigMin(dense, big.NewInt(maxUnknownChunks)))
+	}
 	if n.Cmp(span) > 0 {
 		n.Set(span)
 	}
@@ -158,6 +167,17 @@ func integerBounds(lo, hi sql.NullString, estimate, chunkRows int64) ([]string, 
 		out = append(out, bound.String())
 	}
 	return out, nil
+}
+
+// maxUnknownChunks bounds the chunks of an integer key range planned without a row estimate.
+const maxUnknownChunks = 10_000
+
+// bigMin is the smaller of a and b.
+func bigMin(a, b *big.Int) *big.Int {
+	if a.Cmp(b) < 0 {
+		return a
+	}
+	return b
 }
 
 // chunkRows is the chunk size for a table of about estimate rows: Options.ChunkRows when

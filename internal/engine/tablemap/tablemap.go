@@ -250,10 +250,20 @@ func EstimateDatabaseRows(ctx context.Context, db *sql.DB, database string) map[
 	return out
 }
 
-// EstimateRows is the server's row estimate of a table (0 when unknown).
+// EstimateRows is the server's row estimate of a table (0 when unknown). MySQL 8 caches
+// information_schema statistics for information_schema_stats_expiry (a day by default), so
+// the session asks for fresh ones; MariaDB and 5.7 have no such cache (nor the variable).
 func EstimateRows(ctx context.Context, db *sql.DB, t *schema.Table) int64 {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET SESSION information_schema_stats_expiry = 0"); err == nil {
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION information_schema_stats_expiry = DEFAULT")
+	}
 	var n sql.NullInt64
-	_ = db.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
+	_ = conn.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
 	return n.Int64
 }
 
