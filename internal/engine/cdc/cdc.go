@@ -14,7 +14,6 @@ package cdc
 
 import (
 	"context"
-	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -113,6 +112,9 @@ type Database struct {
 // Config is one incremental run.
 type Config struct {
 	TaskID string
+	// sourceOffersTLS, for a source of TLS mode preferred, says the source offered TLS to
+	// the SQL connection, so the binlog stream is encrypted too (Run sets it).
+	sourceOffersTLS bool
 	// Fence, in a runner cluster, makes every apply transaction check that this runner
 	// still owns the task (checkpoint.Fence); nil for a single runner.
 	Fence    *checkpoint.Fence
@@ -209,6 +211,9 @@ func Run(ctx context.Context, src, dst *sql.DB, cfg Config) error {
 	}
 	if err := checkAvailable(ctx, src, cfg); err != nil {
 		return err
+	}
+	if cfg.Source.TLSMode == dbconn.TLSPreferred {
+		cfg.sourceOffersTLS = offersTLS(ctx, src)
 	}
 	syncer, stream, err := open(cfg)
 	if err != nil {
@@ -392,10 +397,21 @@ func syncerConfig(cfg Config) replication.BinlogSyncerConfig {
 		Dialer:               dialLazyDeadline,
 		RowsEventDecodeFunc:  decodeSelected(sourceDatabases(cfg)),
 	}
-	if ep.TLSMode == dbconn.TLSRequired || ep.TLSMode == dbconn.TLSVerifyIdentity {
-		sc.TLSConfig = &tls.Config{ServerName: ep.Host, InsecureSkipVerify: ep.TLSMode == dbconn.TLSRequired}
+	// The binlog stream is encrypted as the SQL connections are (dbconn.TLSConfig, with
+	// ca_pem): required and verify_identity always, preferred when the source offered TLS
+	// to the SQL connection (Run reads it).
+	if ep.TLSMode != dbconn.TLSPreferred || cfg.sourceOffersTLS {
+		sc.TLSConfig, _ = dbconn.TLSConfig(ep) // its error stopped the SQL connection first
 	}
 	return sc
+}
+
+// offersTLS reports whether the source encrypted this SQL connection: a preferred
+// connection is encrypted exactly when the source offers TLS.
+func offersTLS(ctx context.Context, src *sql.DB) bool {
+	var name, cipher string
+	err := src.QueryRowContext(ctx, "SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher)
+	return err == nil && cipher != ""
 }
 
 // explainStreamError says what a binlog read error means; a purged start position is

@@ -147,22 +147,37 @@ func tlsConfigName(ep Endpoint) (string, error) {
 	if _, ok := tlsRegistered.Load(name); ok {
 		return name, nil
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: ep.Host}
-	if ep.TLSMode == TLSRequired {
-		// required encrypts but does not verify the server, like the MySQL client's REQUIRED.
-		tc.InsecureSkipVerify = true
-	} else if ep.CAPEM != "" {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM([]byte(ep.CAPEM)) {
-			return "", errors.New("tls ca_pem holds no PEM certificate: paste the CA bundle that signed the server's certificate")
-		}
-		tc.RootCAs = pool
+	tc, err := TLSConfig(ep)
+	if err != nil {
+		return "", err
 	}
 	if err := mysql.RegisterTLSConfig(name, tc); err != nil {
 		return "", fmt.Errorf("registering TLS settings: %w", err)
 	}
 	tlsRegistered.Store(name, struct{}{})
 	return name, nil
+}
+
+// TLSConfig is the TLS configuration of a connection to ep: nil for disabled; for required
+// and preferred one that encrypts without verifying the server, like the MySQL client's
+// REQUIRED and PREFERRED (preferred uses it only when the server offers TLS); for
+// verify_identity one that verifies the server's certificate and name against ca_pem (the
+// system's roots without it). The SQL connections and the binlog stream both take it.
+func TLSConfig(ep Endpoint) (*tls.Config, error) {
+	if ep.TLSMode == "" || ep.TLSMode == TLSDisabled {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: ep.Host}
+	if ep.TLSMode != TLSVerifyIdentity {
+		tc.InsecureSkipVerify = true
+	} else if ep.CAPEM != "" {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(ep.CAPEM)) {
+			return nil, errors.New("tls ca_pem holds no PEM certificate: paste the CA bundle that signed the server's certificate")
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
 }
 
 // Facts is what a server says about itself.
