@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
@@ -68,6 +69,9 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 		"Fix the expressions named above: use the table's column names (row.<column>) and functions that take the columns' types; see the provider's documentation of etl for the CEL type of each column type."))
 	results = append(results, engineItem(ItemObjects, resolveErr,
 		fmt.Sprintf("%d tables selected", len(maps)), "Fix the object blocks: name databases, tables and columns the source has."))
+	if resolveErr == nil {
+		schemaErr = errors.Join(schemaErr, requirePrimaryKey(ctx, dst, task, maps))
+	}
 	results = append(results, engineItem(ItemTableFields, schemaErr,
 		"the destination can create every selected table", "Change or remove the table fields named above, or choose a destination type that supports them."))
 	if task.Destination.Type == dialect.ADBMySQL && task.Source.Type != dialect.ADBMySQL && resolveErr == nil {
@@ -132,4 +136,36 @@ func checkSchemaObjects(ctx context.Context, src *sql.DB, task Task, maps []tabl
 	}
 	_, err := objectsFor(ctx, src, task, maps, ObjectViews, ObjectRoutines, ObjectTriggers, ObjectEvents)
 	return err
+}
+
+// requirePrimaryKey fails, for a MySQL destination with sql_require_primary_key = ON (8.0.13
+// and later), when the schema phase would create a table without a primary key: MySQL
+// refuses such a CREATE TABLE with error 3750. A server without the variable (MariaDB, older
+// MySQL) never refuses one.
+func requirePrimaryKey(ctx context.Context, dst *sql.DB, task Task, maps []tablemap.Table) error {
+	if task.Destination.Type != dialect.MySQL || !slices.Contains(task.MigrationTypes, MigrationSchema) {
+		return nil
+	}
+	var on sql.NullString
+	if err := dst.QueryRowContext(ctx, "SELECT @@sql_require_primary_key").Scan(&on); err != nil || !(on.String == "1" || strings.EqualFold(on.String, "ON")) {
+		return nil
+	}
+	return withoutPrimaryKey(task, maps)
+}
+
+// withoutPrimaryKey names the destination tables the schema phase would create without a
+// primary key: those whose source rows are identified by a NOT NULL unique key.
+func withoutPrimaryKey(task Task, maps []tablemap.Table) error {
+	var names []string
+	for _, m := range maps {
+		if t, err := destinationTable(m, task.Source.Type, task.Destination.Type); err == nil && len(t.PrimaryKey) == 0 {
+			names = append(names, m.DestDatabase+"."+m.DestTable)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the destination has sql_require_primary_key = ON, and table(s) %s would be created without a primary key (their rows are identified by a NOT NULL unique key), "+
+		"which MySQL refuses with error 3750: add a primary key to these source tables (the unique key's columns), or SET GLOBAL sql_require_primary_key = OFF on the destination",
+		strings.Join(names, ", "))
 }
