@@ -63,7 +63,7 @@ type keyState struct {
 // readKeys reads the unique keys of the tables of one database from information_schema.
 func readKeys(ctx context.Context, db *sql.DB, database string, names []string) (map[string]*keyState, error) {
 	args := append([]any{database}, anys(names)...)
-	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, INDEX_NAME, NULLABLE = 'YES', SUB_PART IS NOT NULL
+	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, INDEX_NAME, NULLABLE = 'YES', SUB_PART IS NOT NULL, COLUMN_NAME IS NULL
 		FROM information_schema.STATISTICS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (`+placeholders(len(names))+`) AND NON_UNIQUE = 0
 		ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`, args...)
@@ -76,8 +76,8 @@ func readKeys(ctx context.Context, db *sql.DB, database string, names []string) 
 	var order []index
 	for rows.Next() {
 		var ix index
-		var nullable, prefix bool
-		if err := rows.Scan(&ix.table, &ix.name, &nullable, &prefix); err != nil {
+		var nullable, prefix, expression bool
+		if err := rows.Scan(&ix.table, &ix.name, &nullable, &prefix, &expression); err != nil {
 			return nil, err
 		}
 		if !slices.Contains(order, ix) {
@@ -88,6 +88,8 @@ func readKeys(ctx context.Context, db *sql.DB, database string, names []string) 
 			disqualified[ix] = "allows NULL"
 		case prefix && disqualified[ix] == "":
 			disqualified[ix] = "indexes a column prefix"
+		case expression && disqualified[ix] == "": // a functional key part (MySQL 8.0.13+)
+			disqualified[ix] = "indexes an expression"
 		}
 	}
 	if err := rows.Err(); err != nil {

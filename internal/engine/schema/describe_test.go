@@ -70,3 +70,25 @@ func TestDescribeAllMatchesDescribe(t *testing.T) {
 		t.Errorf("t02 key = %q, want [y]", got)
 	}
 }
+
+// A functional key part (MySQL 8.0.13+) has a NULL COLUMN_NAME in
+// information_schema.STATISTICS: the rows of keysQuery are read without failing, and the key
+// is not chosen. MariaDB has no functional index, so its rows are made by a SELECT of the
+// same shape.
+func TestReadKeysTakesAFunctionalKeyPart(t *testing.T) {
+	s := mariadbtest.StartSource(t)
+	rows, err := s.DB(t, "").Query("SELECT 't', 'fx', NULL, 0, 0 UNION ALL SELECT 't', 'uk', 'a', 0, 0 UNION ALL SELECT 'u', 'only_fx', NULL, 0, 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := readKeys(rows)
+	if err != nil {
+		t.Fatalf("readKeys = %v, want the functional key part read", err)
+	}
+	if got := keys["t"]; len(got) != 1 || got[0] != "a" {
+		t.Errorf("key of t = %q, want the unique key on a, not the functional one", got)
+	}
+	if got, ok := keys["u"]; ok {
+		t.Errorf("key of u = %q, want none: its only unique key is on an expression", got)
+	}
+}

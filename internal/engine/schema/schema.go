@@ -297,7 +297,7 @@ const (
 
 // readKeys reads the rows of keysQuery and returns, by table name, the key chooseKey picks:
 // the primary key, else the first unique key (by name) with only NOT NULL columns and no
-// prefix parts; a table with neither is missing. It closes rows.
+// prefix or expression parts; a table with neither is missing. It closes rows.
 func readKeys(rows *sql.Rows) (map[string][]string, error) {
 	defer rows.Close()
 	type index struct {
@@ -310,7 +310,8 @@ func readKeys(rows *sql.Rows) (map[string][]string, error) {
 	}
 	tables := map[string]*table{}
 	for rows.Next() {
-		var tname, name, col string
+		var tname, name string
+		var col sql.NullString
 		var nullable, prefix bool
 		if err := rows.Scan(&tname, &name, &col, &nullable, &prefix); err != nil {
 			return nil, err
@@ -326,8 +327,10 @@ func readKeys(rows *sql.Rows) (map[string][]string, error) {
 			t.indexes[name] = ix
 			t.order = append(t.order, name)
 		}
-		ix.cols = append(ix.cols, col)
-		if nullable || prefix {
+		ix.cols = append(ix.cols, col.String)
+		// A functional key part (MySQL 8.0.13+) has no COLUMN_NAME: an expression cannot
+		// identify rows for the copy, so such a key is not one.
+		if nullable || prefix || !col.Valid {
 			ix.usable = false
 		}
 	}
