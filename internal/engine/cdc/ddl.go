@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
 // ErrSchemaChange wraps the error of a DDL that incremental migration cannot follow and
@@ -40,8 +42,15 @@ func (f *follower) ddl(ctx context.Context, defaultDB, query string) error {
 		if ignoredStatement(query) {
 			return nil
 		}
-		// Not something the parser knows (MariaDB-only syntax): report it if it names a
-		// migrated table.
+		// Not something the parser knows (syntax of one server only, such as MySQL's
+		// INVISIBLE and SRID column attributes). A statement that changes a migrated table,
+		// or creates a table in a database selected whole, fails the run: left unfollowed,
+		// later rows would land wrong or the table would go missing. Any other is reported
+		// if it names a migrated table.
+		if t, structural := f.unreadable(defaultDB, query); structural {
+			return refuse(t, query, fmt.Sprintf("it cannot be read (%v), so the destination cannot follow it", err),
+				"run DDL the task can read (docs/mysql.md lists what it cannot), or create a new task after the change")
+		}
 		if t := f.mentioned(defaultDB, query); t != nil {
 			f.notice(t, query, "it could not be parsed")
 		}
@@ -219,6 +228,48 @@ func dbOf(defaultDB string, tn *ast.TableName) string {
 }
 
 // mentioned finds a migrated table whose name appears in a statement the parser refused.
+// structuralDDL matches the start of a statement that changes or creates a table, and the
+// table it names first; ident matches a name, quoted or not.
+var (
+	structuralDDL = regexp.MustCompile("(?is)^\\s*(?:/\\*.*?\\*/\\s*)*(CREATE\\s+(?:OR\\s+REPLACE\\s+)?(TEMPORARY\\s+)?TABLE|ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE|DROP\\s+TABLE|RENAME\\s+TABLE|TRUNCATE(?:\\s+TABLE)?|CREATE\\s+(?:UNIQUE\\s+|FULLTEXT\\s+|SPATIAL\\s+)?INDEX\\s+\\S+\\s+ON|DROP\\s+INDEX\\s+\\S+\\s+ON)\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?(" + identPattern + "(?:\\s*\\.\\s*" + identPattern + ")?)")
+	identPart     = regexp.MustCompile(identPattern)
+)
+
+// identPattern is an identifier, backquoted or not.
+const identPattern = "(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
+
+// unreadable is, for a statement the parser cannot read, whether it changes a migrated
+// table (that table) or creates a table in a database selected whole (t nil): structural
+// is true then.
+func (f *follower) unreadable(defaultDB, query string) (t *Table, structural bool) {
+	m := structuralDDL.FindStringSubmatch(query)
+	if m == nil {
+		return nil, false
+	}
+	parts := identPart.FindAllString(m[3], -1)
+	db, name := defaultDB, parts[0]
+	if len(parts) == 2 {
+		db, name = parts[0], parts[1]
+	}
+	db, name = unquoteIdent(db), unquoteIdent(name)
+	if t := f.tables[tableKey(db, name)]; t != nil {
+		return t, true
+	}
+	create := strings.HasPrefix(strings.ToUpper(strings.TrimSpace(m[1])), "CREATE") && strings.Contains(strings.ToUpper(m[1]), "TABLE")
+	if create && m[2] == "" && f.database(db) != nil {
+		return &Table{Table: tablemap.Table{SourceDatabase: db, SourceTable: name}}, true
+	}
+	return nil, false
+}
+
+// unquoteIdent removes an identifier's backquotes.
+func unquoteIdent(s string) string {
+	if len(s) >= 2 && s[0] == '`' && s[len(s)-1] == '`' {
+		return strings.ReplaceAll(s[1:len(s)-1], "``", "`")
+	}
+	return s
+}
+
 func (f *follower) mentioned(defaultDB, query string) *Table {
 	q := strings.ToLower(query)
 	for _, t := range f.tables {
