@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -90,4 +91,15 @@ func TestADBDestinationMapsTypes(t *testing.T) {
 			t.Errorf("destination columns %q lack %q", types, want)
 		}
 	}
+}
+
+// openEndpoint opens a pool on ep's database as the engine would.
+func openEndpoint(t *testing.T, ep dbconn.Endpoint, database string) *sql.DB {
+	t.Helper()
+	db, err := dbconn.Open(ep, database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }

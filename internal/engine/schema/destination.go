@@ -46,9 +46,10 @@ type Target struct {
 // DestinationTable is the one road from a source table definition to the table a dialect
 // creates: the schema phase and a CREATE TABLE followed during incremental migration both
 // take it. It applies the column subset and renames, adds the computed and merge columns,
-// and the task's destination fields, or for an adb_mysql3 source the layout it had. A table
-// without any key gets RowIDColumn as its destination primary key; on an adb_mysql3
-// destination, which needs a primary key, Key becomes it when the source has none.
+// and the task's destination fields, or for an adb_mysql3 source and destination the layout
+// the source table had. A table without any key gets RowIDColumn as its destination primary
+// key; on an adb_mysql3 destination, which needs a primary key, Key becomes it when the
+// source has none.
 func DestinationTable(def *Definition, tg Target) dialect.Table {
 	renames := map[string]string{}
 	kept := map[string]bool{}
@@ -115,8 +116,9 @@ func DestinationTable(def *Definition, tg Target) dialect.Table {
 		}
 		out.Indexes = append(out.Indexes, di)
 	}
-	if tg.SourceFlavor == dialect.ADBMySQL {
-		// An AnalyticDB source's layout carries over unless the task sets its own.
+	if tg.SourceFlavor == dialect.ADBMySQL && tg.DestFlavor == dialect.ADBMySQL {
+		// An AnalyticDB source's layout carries over to an AnalyticDB destination unless
+		// the task sets its own; MySQL and MariaDB have no such layout, so it stays behind.
 		if out.TableType == "" {
 			out.TableType = def.TableType
 		}
