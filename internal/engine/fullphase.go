@@ -29,7 +29,7 @@ func fullCopy(ctx context.Context, src, dst *sql.DB, task Task, maps []tablemap.
 				return err
 			}
 		}
-		jobs[i] = m
+		jobs[i] = m.ForDestination(task.Destination.Type)
 	}
 	send(func(p *Progress) { p.Phase = PhaseFull })
 	var written atomic.Int64

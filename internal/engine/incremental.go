@@ -154,7 +154,7 @@ func copyRenamed(ctx context.Context, src, dst *sql.DB, task Task, d cdc.Databas
 	// no merge_tables tag (incremental migration writes none either), though its
 	// destination table has the merge column.
 	m.SourceTag = ""
-	err = fullload.Run(ctx, src, dst, []tablemap.Table{m}, fullload.Options{
+	err = fullload.Run(ctx, src, dst, []tablemap.Table{m.ForDestination(task.Destination.Type)}, fullload.Options{
 		TaskID: task.ID, Dialect: dd, Workers: task.Workers, ChunkRows: task.ChunkRows, Limits: task.FullLimits,
 		IgnoreConflicts: task.ConflictHandling == ConflictIgnore, FollowDDL: true, Fence: task.fence, InsertOnly: task.insertOnly,
 	})

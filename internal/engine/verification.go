@@ -86,7 +86,7 @@ func verifyOnce(ctx context.Context, src, dst *sql.DB, task Task, maps []tablema
 		return verify.Result{}, err
 	}
 	opts.Rewrite = func(ctx context.Context, t tablemap.Table, srcPred string, srcArgs []any, dstPred string, dstArgs []any) (int64, error) {
-		return fullload.Rewrite(ctx, src, dst, t, srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits, Fence: task.fence})
+		return fullload.Rewrite(ctx, src, dst, t.ForDestination(task.Destination.Type), srcPred, srcArgs, dstPred, dstArgs, fullload.Options{Dialect: vd.Dialect, Limits: task.FullLimits, Fence: task.fence})
 	}
 	res, err := verify.Run(ctx, vs, vd, maps, opts)
 	if err != nil {

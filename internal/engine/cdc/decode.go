@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/etl"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 )
 
@@ -165,7 +168,7 @@ func (p *tablePlan) upsert(row []any) (change, verdict, error) {
 	}
 	c.values = make([]any, 0, len(p.columns))
 	for _, i := range p.write {
-		v, err := argValue(t.Columns[i], row[i])
+		v, err := p.writeValue(t.Columns[i], row[i])
 		if err != nil {
 			return change{}, 0, fmt.Errorf("%s.%s: %w", t.SourceDatabase, t.SourceTable, err)
 		}
@@ -244,7 +247,7 @@ func (c change) rejectedBy() (change, bool) {
 func (p *tablePlan) keyValues(row []any) ([]any, error) {
 	out := make([]any, len(p.key))
 	for i, j := range p.key {
-		v, err := argValue(p.t.Columns[j], row[j])
+		v, err := p.writeValue(p.t.Columns[j], row[j])
 		if err != nil {
 			return nil, err
 		}
@@ -281,4 +284,19 @@ func encodeKey(key []any) string {
 		b = append(b, ';')
 	}
 	return string(b)
+}
+
+// writeValue is argValue for a value written to the destination: an ENUM's index or a SET's
+// bit mask becomes its member text where the destination stores that
+// (dialect.MembersAsText), as the copy writes it.
+func (p *tablePlan) writeValue(c schema.Column, v any) (any, error) {
+	a, err := argValue(c, v)
+	if err != nil || a == nil || !dialect.MembersAsText(p.d.Name(), c.DataType) {
+		return a, err
+	}
+	n, ok := a.(uint64)
+	if !ok {
+		return nil, fmt.Errorf("column %s: the binlog gave %T for an %s, not its number", c.Name, v, strings.ToUpper(c.DataType))
+	}
+	return schema.MemberText(c, n), nil
 }

@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/sqltext"
 )
 
 // The pages the mapping follows: AnalyticDB for MySQL's "Basic data types" (BOOLEAN,
@@ -45,6 +48,9 @@ const (
 // but the copy and the binlog carry ENUM and SET as their index and BIT as its bits, which
 // this version does not turn into text yet.
 func adbColumnType(def string) (mapped, loss string, err error) {
+	if text, ok, err := adbMembersType(def); ok || err != nil {
+		return text, "", err
+	}
 	m := adbTypeHead.FindStringSubmatchIndex(def)
 	if m == nil {
 		return "", "", fmt.Errorf("its definition %q does not start with a type", def)
@@ -114,9 +120,9 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 			args = fmt.Sprintf("(%d)", adbMaxFraction)
 		}
 		head = name + args
-	case "enum", "set", "bit":
-		return "", "", fmt.Errorf("AnalyticDB has no %s type (%s), and this version does not yet write its values as text: "+
-			"leave the column out of the table's columns, or change it on the source to VARCHAR (ENUM, SET) or BIGINT (BIT)", strings.ToUpper(name), pageADBTypes)
+	case "bit":
+		return "", "", fmt.Errorf("AnalyticDB has no BIT type (%s), and this version does not yet write its values as numbers: "+
+			"leave the column out of the table's columns, or change it on the source to BIGINT", pageADBTypes)
 	default:
 		return "", "", fmt.Errorf("type %s is not one AnalyticDB has (%s): leave the column out of the table's columns, or change its type on the source", strings.ToUpper(name), pageADBTypes)
 	}
@@ -129,6 +135,52 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 // lobLengths are the lengths a TEXT or BLOB kind's VARCHAR or BINARY is written with, by
 // the kind's prefix: the source kind's largest value, AnalyticDB's 16 MB for LONG.
 var lobLengths = map[string]int{"tiny": 255, "": 65535, "medium": 16777215, "long": 16 << 20}
+
+// membersHead matches an ENUM or SET type at the start of a column definition.
+var membersHead = regexp.MustCompile(`(?i)^\s*(enum|set)\s*\(`)
+
+// adbMembersType maps an ENUM or SET column to a VARCHAR holding its member text, as DTS
+// does, long enough for the longest member (ENUM) or all of them (SET); ok is false for
+// other types. The copy and incremental migration write the member text, not the index
+// or bit mask MySQL stores (MembersAsText).
+func adbMembersType(def string) (mapped string, ok bool, err error) {
+	m := membersHead.FindStringSubmatchIndex(def)
+	if m == nil {
+		return "", false, nil
+	}
+	open := m[1] - 1
+	end := sqltext.MatchParen(def, open)
+	if end < 0 {
+		return "", true, fmt.Errorf("its member list in %q does not end", def)
+	}
+	set := strings.EqualFold(def[m[2]:m[3]], "set")
+	var longest, total int
+	parts := sqltext.SplitTopLevel(def[open+1 : end])
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if len(p) < 2 || p[0] != '\'' || p[len(p)-1] != '\'' {
+			return "", true, fmt.Errorf("member %s in %q is not a quoted string", p, def)
+		}
+		n := utf8.RuneCountInString(strings.ReplaceAll(p[1:len(p)-1], "''", "'"))
+		longest, total = max(longest, n), total+n
+	}
+	size := max(longest, 1)
+	if set {
+		size = max(total+len(parts)-1, 1)
+	}
+	head := fmt.Sprintf("varchar(%d)", size)
+	if rest := strings.TrimSpace(def[end+1:]); rest != "" {
+		head += " " + rest
+	}
+	return head, true, nil
+}
+
+// MembersAsText reports whether a column's ENUM or SET values are written to a destination
+// of flavor dest as their member text rather than their index or bit mask: to AnalyticDB,
+// whose VARCHAR holds them (adbMembersType).
+func MembersAsText(dest DatabaseType, dataType string) bool {
+	return dest == ADBMySQL && (dataType == "enum" || dataType == "set")
+}
 
 // pick is a if cond, else b.
 func pick(cond bool, a, b string) string {

@@ -39,6 +39,11 @@ func TestADBColumnType(t *testing.T) {
 		"timestamp NULL DEFAULT NULL": "timestamp NULL DEFAULT NULL",
 		"time":                        "time",
 		"json DEFAULT NULL":           "json DEFAULT NULL",
+		// ENUM and SET hold their member text: the longest member, or all of them.
+		"enum('a','bb') NOT NULL DEFAULT 'a'":       "varchar(2) NOT NULL DEFAULT 'a'",
+		"enum('', 'with space', 'x,y', 'quote''s')": "varchar(10)",
+		"set('a','b','c d') DEFAULT 'a,b'":          "varchar(7) DEFAULT 'a,b'",
+		"enum('é','ß') CHARACTER SET latin1":        "varchar(1) CHARACTER SET latin1",
 	} {
 		got, loss, err := adbColumnType(def)
 		if err != nil || got != want || loss != "" {
@@ -59,11 +64,10 @@ func TestADBColumnType(t *testing.T) {
 		}
 	}
 	for def, says := range map[string][]string{
-		"enum('a','b') NOT NULL": {"no ENUM type", "VARCHAR", "leave the column out"},
-		"set('x','y')":           {"no SET type", "VARCHAR"},
-		"bit(8)":                 {"no BIT type", "BIGINT"},
-		"geometry":               {"GEOMETRY", "not one AnalyticDB has"},
-		"  ":                     {"does not start with a type"},
+		"bit(8)":    {"no BIT type", "BIGINT", "leave the column out"},
+		"enum('a',": {"does not end"},
+		"geometry":  {"GEOMETRY", "not one AnalyticDB has"},
+		"  ":        {"does not start with a type"},
 	} {
 		_, _, err := adbColumnType(def)
 		if err == nil {

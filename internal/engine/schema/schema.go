@@ -62,6 +62,25 @@ func (c Column) Numeric() bool {
 	return false
 }
 
+// MemberText is the text of an ENUM's index or a SET's bit mask n, as the server shows the
+// value: the member (the empty string for index 0, the error value), or the members whose
+// bits are set, joined by commas.
+func MemberText(c Column, n uint64) string {
+	if c.DataType == "enum" {
+		if n == 0 || n > uint64(len(c.Members)) {
+			return ""
+		}
+		return c.Members[n-1]
+	}
+	var parts []string
+	for i, m := range c.Members {
+		if i < 64 && n&(1<<uint(i)) != 0 {
+			parts = append(parts, m)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
 // Table is one source table.
 type Table struct {
 	Database string

@@ -204,6 +204,44 @@ func (t Table) Reads() []schema.Column {
 	return out
 }
 
+// ForDestination is the plan as the copy reads and writes it for a destination of flavor
+// dest: an ENUM or SET column that dest stores as its member text (dialect.MembersAsText)
+// is read and written as text, not as its index or bit mask. t itself is not changed.
+func (t Table) ForDestination(dest dialect.DatabaseType) Table {
+	asText := func(cols []schema.Column) []schema.Column {
+		var out []schema.Column
+		for i, c := range cols {
+			if dialect.MembersAsText(dest, c.DataType) {
+				if out == nil {
+					out = slices.Clone(cols)
+				}
+				out[i].DataType, out[i].Members = "varchar", nil
+			}
+		}
+		return out
+	}
+	if t.Source != nil {
+		if cols := asText(t.Source.Columns); cols != nil {
+			src := *t.Source
+			src.Columns = cols
+			t.Source = &src
+		}
+	}
+	var cols []ColumnMap
+	for i, cm := range t.Columns {
+		if dialect.MembersAsText(dest, cm.Source.DataType) {
+			if cols == nil {
+				cols = slices.Clone(t.Columns)
+			}
+			cols[i].Source.DataType, cols[i].Source.Members = "varchar", nil
+		}
+	}
+	if cols != nil {
+		t.Columns = cols
+	}
+	return t
+}
+
 // DestKey names the source key columns as the destination calls them.
 func (t Table) DestKey() []string {
 	out := make([]string, len(t.Source.Key))
