@@ -17,6 +17,9 @@ demo=$root/.demo-adb
 export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
 [[ -t 1 ]] || export TF_CLI_ARGS="-no-color"
 
+# shellcheck source=scripts/demo-lib.sh
+source scripts/demo-lib.sh
+
 say() { printf '\n==> %s\n' "$*"; }
 
 tf() {
@@ -59,15 +62,7 @@ up() {
 	make --no-print-directory build
 	go build -o bin/adbfront ./internal/adbfront/cmd/adbfront
 
-	mkdir -p "$demo"
-	chmod 700 "$demo"
-	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$demo/password")
-	for role in source destination; do
-		port=$(bash scripts/mariadb.sh free-port)
-		echo "$port" >"$demo/$role.port"
-		say "Starting the $role MariaDB on 127.0.0.1:$port"
-		bash scripts/mariadb.sh start "$demo/$role" "$port" "$role" adbm "$(<"$demo/password")"
-	done
+	demo_servers
 
 	say "Sales data on the source, with types AnalyticDB does not have as they are"
 	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$demo/source/s.sock" -uroot <<-'SQL'
@@ -97,14 +92,7 @@ up() {
 	for _ in $(seq 100); do [[ -s $demo/runner/token ]] && break; sleep 0.1; done
 	wait_port "${addr##*:}" "the runner" .demo-adb/runner.log
 
-	cat >"$demo/terraformrc" <<-RC
-		provider_installation {
-		  dev_overrides {
-		    "adbmigrate/adbmigrate" = "$root/bin"
-		  }
-		  direct {}
-		}
-	RC
+	demo_terraformrc
 	mkdir -p "$demo/tf"
 	cp examples/adb-emulator/main.tf "$demo/tf/"
 

@@ -23,6 +23,9 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
 # Plain output when not on a terminal (CI logs).
 [[ -t 1 ]] || export TF_CLI_ARGS="-no-color"
 
+# shellcheck source=scripts/demo-lib.sh
+source scripts/demo-lib.sh
+
 say() { printf '\n==> %s\n' "$*"; }
 
 tf() { tf_in quickstart "$@"; }
@@ -78,15 +81,7 @@ up() {
 	say "Building the provider and the runner"
 	make --no-print-directory build
 
-	mkdir -p "$demo"
-	chmod 700 "$demo"
-	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$demo/password")
-	for role in source destination; do
-		port=$(bash scripts/mariadb.sh free-port)
-		echo "$port" >"$demo/$role.port"
-		say "Starting the $role MariaDB on 127.0.0.1:$port"
-		bash scripts/mariadb.sh start "$demo/$role" "$port" "$role" adbm "$(<"$demo/password")"
-	done
+	demo_servers
 
 	say "Loading sample data into the source (database shop)"
 	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$demo/source/s.sock" -uroot <scripts/demo-data.sql
@@ -99,14 +94,7 @@ up() {
 	curl -fsS -H "Authorization: Bearer $(<"$demo/runner/token")" "http://$addr/v1/health" && echo
 	printf 'without the token: HTTP %s\n' "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v1/health")"
 
-	cat >"$demo/terraformrc" <<RC
-provider_installation {
-  dev_overrides {
-    "adbmigrate/adbmigrate" = "$root/bin"
-  }
-  direct {}
-}
-RC
+	demo_terraformrc
 	mkdir -p "$demo/quickstart"
 	cp examples/quickstart/main.tf "$demo/quickstart/"
 
