@@ -10,6 +10,7 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 )
 
@@ -139,9 +140,12 @@ func TestADBSourceTypesAndKeys(t *testing.T) {
 	}
 	// The destination's columns and keys are those the emulator created on its MariaDB:
 	// the AnalyticDB types as MariaDB holds them (BINARY as VARBINARY, a long VARCHAR as
-	// MEDIUMTEXT, JSON), and the clustered key as a plain index.
+	// MEDIUMTEXT, JSON with its json_valid check), the comments, and the clustered key as a
+	// plain index.
 	for _, q := range []string{
 		"SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'adbkinds' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+		"SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'adbkinds' ORDER BY TABLE_NAME",
+		"SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'adbkinds' ORDER BY TABLE_NAME, CONSTRAINT_NAME",
 		"SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'adbkinds' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
 	} {
 		mariadbtest.AssertSameRows(t, srcDB, dstDB, q, q)
@@ -170,5 +174,51 @@ func TestADBSourceTypesAndKeys(t *testing.T) {
 	}
 	if v := last.Verification; v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 3 {
 		t.Errorf("verification after changing one destination row and deleting two: %+v, want three mismatches", v)
+	}
+}
+
+// TestADBSourceIncrementalPrecheck: a task with incremental migration from the emulated
+// AnalyticDB stops at the precheck, which reads the binlog clauses the front shows in SHOW
+// CREATE TABLE: the table without BINLOG=true and the table whose binlog_ttl (a bare number,
+// in milliseconds) is under a day are named (the first fails, the second is an alert); the kernel version, which adb_version() does
+// not give here, and the unverified binlog protocol are alerts.
+func TestADBSourceIncrementalPrecheck(t *testing.T) {
+	src, dst := mariadbtest.SharedPair(t)
+	ep, _ := adbSource(t, src, "adbcdc",
+		"CREATE TABLE kept (id BIGINT NOT NULL, PRIMARY KEY (id)) DISTRIBUTED BY HASH(id) BINLOG=true binlog_ttl='2d'",
+		"CREATE TABLE unlogged (id BIGINT NOT NULL, PRIMARY KEY (id)) DISTRIBUTED BY HASH(id)",
+		"CREATE TABLE brief (id BIGINT NOT NULL, PRIMARY KEY (id)) DISTRIBUTED BY HASH(id) BINLOG=true binlog_ttl=3600000")
+	task := fullTask("task-adb-source-cdc", src, dst, engine.Object{Database: "adbcdc"})
+	task.Source = ep
+	task.MigrationTypes = append(task.MigrationTypes, engine.MigrationIncremental)
+	var last engine.Progress
+	err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p })
+	if err == nil {
+		t.Fatal("the task ran; want it stopped at the precheck")
+	}
+	states := map[string]precheck.Result{}
+	for _, r := range last.Precheck {
+		states[r.Name] = r
+		t.Logf("%s %s: %s", r.Name, r.State, r.Message)
+	}
+	for _, want := range []struct {
+		item  string
+		state precheck.State
+		names string
+	}{
+		{precheck.BinlogEnabled, precheck.Failed, "unlogged"},
+		{precheck.BinlogRetention, precheck.Alert, "adbcdc.brief (binlog_ttl=3600000)"},
+		{precheck.SourceEngineVersion, precheck.Alert, "adb_version()"},
+		{precheck.ADBSourceIncremental, precheck.Alert, "unverified"},
+	} {
+		r := states[want.item]
+		if r.State != want.state || !strings.Contains(r.Message, want.names) {
+			t.Errorf("precheck item %s: %s %q, want %s naming %q", want.item, r.State, r.Message, want.state, want.names)
+		}
+	}
+	for _, item := range []string{precheck.BinlogEnabled, precheck.BinlogRetention} {
+		if strings.Contains(states[item].Message, "adbcdc.kept") {
+			t.Errorf("precheck item %s names adbcdc.kept, whose binlog is on for two days: %q", item, states[item].Message)
+		}
 	}
 }
