@@ -13,7 +13,7 @@ import (
 // every table exactly as Describe does on its own: keys of every kind, no key, generated
 // columns, ENUM members SHOW CREATE TABLE prints as '?', and a name it must look up alone.
 func TestDescribeAllMatchesDescribe(t *testing.T) {
-	s := mariadbtest.StartSource(t)
+	s, _ := mariadbtest.SharedPair(t)
 	s.Exec(t, "CREATE DATABASE d")
 	var names []string
 	for i := range 20 {
@@ -76,7 +76,7 @@ func TestDescribeAllMatchesDescribe(t *testing.T) {
 // is not chosen. MariaDB has no functional index, so its rows are made by a SELECT of the
 // same shape.
 func TestReadKeysTakesAFunctionalKeyPart(t *testing.T) {
-	s := mariadbtest.StartSource(t)
+	s, _ := mariadbtest.SharedPair(t)
 	rows, err := s.DB(t, "").Query("SELECT 't', 'fx', NULL, 0, 0 UNION ALL SELECT 't', 'uk', 'a', 0, 0 UNION ALL SELECT 'u', 'only_fx', NULL, 0, 0")
 	if err != nil {
 		t.Fatal(err)

@@ -319,7 +319,7 @@ var roundTripTables = map[string]string{
 // with the mariadb dialect under another database, and checks the server prints the same
 // definition, but for the foreign keys, which are not migrated.
 func TestParseCreateTableRoundTripMariaDB(t *testing.T) {
-	s := mariadbtest.StartDestination(t)
+	_, s := mariadbtest.SharedPair(t)
 	s.Exec(t, "CREATE DATABASE src", "CREATE DATABASE dst")
 	s.Exec(t, roundTripTables["parent"]) // before child, which references it
 	for name, stmt := range roundTripTables {

@@ -45,7 +45,7 @@ func describe(ms []Mismatch) []string {
 // Deliberate damage on the destination is found exactly, by key and kind, and repair makes
 // the next verification clean; a clean copy reports nothing.
 func TestVerificationFindsDamageAndRepairs(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	setup := []string{
 		"CREATE DATABASE shop",
 		"CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(40), data BLOB, at DATETIME(6), price DECIMAL(12,4), f FLOAT)",
@@ -134,7 +134,7 @@ func TestVerificationFindsDamageAndRepairs(t *testing.T) {
 // wide chunk that differs is narrowed to exactly the differing keys; chunks are counted
 // in ChunkRows rows whether compared wide or narrowed.
 func TestVerificationTellsSeparatorsAndNulls(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	setup := []string{
 		"CREATE DATABASE shop",
 		"CREATE TABLE shop.texts (id INT PRIMARY KEY, a VARCHAR(10) NULL, b VARBINARY(10) NULL, n INT NULL)",
@@ -188,7 +188,7 @@ func TestVerificationTellsSeparatorsAndNulls(t *testing.T) {
 // A column NOT NULL on the source but nullable on the destination gets a NULL flag too: a
 // destination NULL there, with the neighbouring value taking its text, is found.
 func TestVerificationFlagsColumnsNullableOnlyOnTheDestination(t *testing.T) {
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop",
 		"CREATE TABLE shop.nn (id INT PRIMARY KEY, a VARCHAR(10) NOT NULL, b VARCHAR(10) NOT NULL, n INT NOT NULL)",
 		"INSERT INTO shop.nn VALUES (1, 'p', 'q', 5), (2, 'p', 'q', 5)")
