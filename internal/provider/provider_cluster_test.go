@@ -28,9 +28,11 @@ func TestAccProvider_clusterEndpoints(t *testing.T) {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("terraform is not on PATH: acceptance tests need the terraform CLI (>= 1.11); install it and run again")
 	}
+	// The shared pair first, so that the runners are stopped before its cleanup empties it.
+	src, dst := mariadbtest.SharedPair(t)
 	etcd := etcdtest.Start(t, 3)
 	rs := runnertest.StartCluster(t, etcd.Endpoints(), 2)
-	e := &accEnv{src: mariadbtest.StartSource(t), dst: mariadbtest.StartDestination(t), runner: rs[0]}
+	e := &accEnv{src: src, dst: dst, runner: rs[0]}
 	seedAccData(t, e)
 	t.Setenv("ADBMIGRATE_TOKEN", rs[0].Token)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

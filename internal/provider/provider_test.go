@@ -3,6 +3,7 @@ package provider
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -14,6 +15,11 @@ import (
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
 )
+
+// The acceptance tests share one MariaDB pair (mariadbtest.SharedPair), emptied between
+// tests; those that stop the source or change its global variables or password start their
+// own servers (newAccEnvOwnServers).
+func TestMain(m *testing.M) { os.Exit(mariadbtest.RunShared(m)) }
 
 var protoV6Factories = map[string]func() (tfprotov6.ProviderServer, error){
 	"adbmigrate": providerserver.NewProtocol6WithError(New("test")()),
@@ -31,13 +37,33 @@ func newAccEnv(t *testing.T) *accEnv {
 	return newAccEnvWith(t, runnertest.Options{})
 }
 
-// newAccEnvWith is newAccEnv with the runner started with opts.
+// newAccEnvWith is newAccEnv with the runner started with opts. The servers are the
+// package's shared pair (mariadbtest.SharedPair), emptied before and after the test; the
+// runner is the test's own, started after the pair and so stopped before it is emptied.
 func newAccEnvWith(t *testing.T, opts runnertest.Options) *accEnv {
+	t.Helper()
+	return startAccEnv(t, opts, mariadbtest.SharedPair)
+}
+
+// newAccEnvOwnServers is newAccEnvWith on servers of the test's own, for a test that stops
+// the source or changes what the shared pair must keep: a global variable or the test
+// user's password.
+func newAccEnvOwnServers(t *testing.T, opts runnertest.Options) *accEnv {
+	t.Helper()
+	return startAccEnv(t, opts, func(t testing.TB) (src, dst *mariadbtest.Server) {
+		return mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	})
+}
+
+// startAccEnv starts the runner after servers gives the source and destination.
+func startAccEnv(t *testing.T, opts runnertest.Options, servers func(testing.TB) (src, dst *mariadbtest.Server)) *accEnv {
 	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("terraform is not on PATH: acceptance tests need the terraform CLI (>= 1.11); install it and run again")
 	}
-	e := &accEnv{src: mariadbtest.StartSource(t), dst: mariadbtest.StartDestination(t), runner: runnertest.StartWith(t, opts)}
+	e := &accEnv{}
+	e.src, e.dst = servers(t)
+	e.runner = runnertest.StartWith(t, opts)
 	t.Setenv("ADBMIGRATE_ENDPOINT", e.runner.Endpoint)
 	t.Setenv("ADBMIGRATE_TOKEN", e.runner.Token)
 	return e

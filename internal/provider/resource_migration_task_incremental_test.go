@@ -24,7 +24,8 @@ import (
 // "stopped" is the cut-over, after which the destination equals the source. The runner's
 // retry minutes last 100 ms, so that a stopped source fails the task within seconds.
 func TestAccMigrationTask_incrementalDriftAndCutOver(t *testing.T) {
-	e := newAccEnvWith(t, runnertest.Options{Args: []string{"--retry-time-unit", "100ms"}})
+	// Own servers: the source is stopped and started again.
+	e := newAccEnvOwnServers(t, runnertest.Options{Args: []string{"--retry-time-unit", "100ms"}})
 	e.src.Exec(t, "CREATE DATABASE crm",
 		"CREATE TABLE crm.contacts (id INT PRIMARY KEY, email VARCHAR(80) NOT NULL, score INT)",
 		"INSERT INTO crm.contacts SELECT seq, CONCAT('c', seq, '@example.com'), seq % 100 FROM crm.seq_1_to_3000")

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
 )
 
 func seedAccData(t *testing.T, e *accEnv) {
@@ -185,7 +187,8 @@ resource "adbmigrate_connection" "bad" {
 // on the next plan, with the cause; binlog settings changed on the server read back; and
 // apply with the new password makes the connection work again.
 func TestAccConnection_drift(t *testing.T) {
-	e := newAccEnv(t)
+	// Own servers: the source's binlog_row_image and the user's password are changed.
+	e := newAccEnvOwnServers(t, runnertest.Options{})
 	src := "adbmigrate_connection.source"
 	before := e.connectionsHCL()
 	after := strings.Replace(strings.Replace(before, fmt.Sprintf("password_wo         = %q", e.src.Password), `password_wo         = "Changed-0n-the-server"`, 1),
