@@ -67,7 +67,7 @@ func TestMonitoringExamplesMatchTheRunnersMetrics(t *testing.T) {
 		}
 	}
 
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))",
 		"INSERT INTO shop.items SELECT seq, CONCAT('v', seq) FROM shop.seq_1_to_100")
 	r := runnertest.Start(t)

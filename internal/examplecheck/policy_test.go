@@ -50,7 +50,7 @@ func TestPolicyOnRealPlans(t *testing.T) {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("terraform is not on PATH: this test runs the real terraform CLI (>= 1.11)")
 	}
-	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))",
 		"INSERT INTO shop.items SELECT seq, CONCAT('v', seq) FROM shop.seq_1_to_100")
 	r := runnertest.Start(t)
