@@ -6,7 +6,8 @@ import (
 )
 
 // mysqlDialect renders tables for MySQL and MariaDB destinations. The two read the same
-// CREATE TABLE; name only changes the messages.
+// CREATE TABLE but for the features crossFamily maps between them; name is the
+// destination's type.
 type mysqlDialect struct{ name DatabaseType }
 
 func (d mysqlDialect) Name() DatabaseType { return d.name }
@@ -36,6 +37,7 @@ func (d mysqlDialect) Validate(t Table) error {
 	if t.PartitionLifecycle != 0 {
 		v.fail("partition_lifecycle", "%s destinations have no partition lifecycle: remove partition_lifecycle from the table %s", d.name, other)
 	}
+	crossFamily(v, t, d.name)
 	if _, err := d.options(t); err != nil {
 		v.fail("options", "the source's table options cannot be read (%v): report this with the source's SHOW CREATE TABLE", err)
 	}
@@ -46,6 +48,7 @@ func (d mysqlDialect) CreateTable(t Table) (string, error) {
 	if err := d.Validate(t); err != nil {
 		return "", err
 	}
+	t = crossFamily(&validator{t: t}, t, d.name) // its failures were Validate's
 	same := sameFamily(t.SourceFlavor, false)
 	lines := columnLines(t)
 	for _, ix := range t.Indexes {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 )
 
 type charsetCheck struct{ e *env }
@@ -45,10 +46,20 @@ func (c charsetCheck) Check(ctx context.Context) Result {
 	users := map[string][]string{}
 	var names []string
 	use := func(kind, name, object string) {
-		if name == "" || known[canonicalCharset(name)] {
+		if name == "" {
 			return
 		}
 		key := kind + " " + name
+		if kind == "collation" {
+			// The schema phase gives the destination the equivalent of a collation the
+			// other of MySQL and MariaDB names differently (dialect.CollationFor).
+			if mapped := dialect.CollationFor(name, c.e.in.SourceType, c.e.in.DestinationType); mapped != name {
+				key, name = fmt.Sprintf("collation %s (%s on the destination)", name, mapped), mapped
+			}
+		}
+		if known[canonicalCharset(name)] {
+			return
+		}
 		if _, ok := users[key]; !ok {
 			names = append(names, key)
 		}

@@ -288,6 +288,21 @@ func TestPrecheckMariaDB(t *testing.T) {
 		}
 	})
 
+	// charset_support judges the collation the schema phase gives the destination: a
+	// MariaDB NO PAD UCA 14.0.0 collation becomes MySQL's 0900 one, which this MariaDB
+	// destination (standing in for a MySQL one) does not know, so the item names both.
+	t.Run("collation mapped between MariaDB and MySQL", func(t *testing.T) {
+		src.Exec(t, "CREATE DATABASE coll",
+			"CREATE TABLE coll.t (id INT PRIMARY KEY, a VARCHAR(5) COLLATE utf8mb4_uca1400_nopad_ai_ci)")
+		in := good
+		in.Incremental = false
+		in.Tables = []Table{table("coll", "t")}
+		want(t, check(t, in), CharsetSupport, Passed)
+		in.DestinationType = dbconn.TypeMySQL
+		want(t, check(t, in), CharsetSupport, Failed,
+			"collation utf8mb4_uca1400_nopad_ai_ci (utf8mb4_0900_ai_ci on the destination) (used by coll.t.a)")
+	})
+
 	t.Run("unreachable source", func(t *testing.T) {
 		dead := endpoint(src, src.User, src.Password)
 		dead.Port = 1 // nothing listens there

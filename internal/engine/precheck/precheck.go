@@ -37,7 +37,8 @@
 //   - destination_backup: whether a destination backup is running (not detectable in SQL;
 //     reported honestly as such).
 //   - charset_support: the destination knows every character set and collation the source
-//     tables use.
+//     tables use, or the equivalent the schema phase gives it between MySQL and MariaDB
+//     (dialect.CollationFor).
 //   - where_filter: every WHERE filter is a single condition on the table's own columns.
 //     Only when a table has a filter.
 package precheck
