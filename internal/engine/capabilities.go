@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/capability"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/precheck"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
@@ -41,9 +43,9 @@ func probeDestination(ctx context.Context, dst *sql.DB) (capability.Report, prec
 	return report, capabilityItem(report, err)
 }
 
-// capabilityItem is the destination_capabilities item of report, a line per probe: an
-// alert when BEGIN ... ROLLBACK does not undo a write (the engine's writes need it), a
-// failure when the probes could not run (err).
+// capabilityItem is the destination_capabilities item of report, a line per probe, and
+// first how the task writes when BEGIN ... ROLLBACK does not undo a write; a failure when
+// the probes could not run (err).
 func capabilityItem(report capability.Report, err error) precheck.Result {
 	item := precheck.Result{Name: ItemDestinationCapabilities}
 	if err != nil {
@@ -62,12 +64,27 @@ func capabilityItem(report capability.Report, err error) precheck.Result {
 		}
 	}
 	item.State, item.Message = precheck.Passed, strings.Join(lines, "\n")
-	if tx, _ := report.Get(capability.Transactions); tx.Answer != capability.Yes {
-		item.State = precheck.Alert
-		item.Message = fmt.Sprintf("the destination has no atomic transactions (BEGIN ... ROLLBACK did not undo a write: %s): each copied chunk and each change batch commits with its checkpoint in one transaction, so a crash or a retry may write rows twice or lose them, and a cluster cannot fence a stale runner.\n%s", tx.Detail, item.Message)
-		item.Remedy = "The writes without transactions (for destinations such as AnalyticDB for MySQL) are not yet built. Add " + ItemDestinationCapabilities + " to ignore_precheck_alerts to go ahead at your own risk."
+	if w := writesFor(report); w.Direct {
+		tx, _ := report.Get(capability.Transactions)
+		item.Message = fmt.Sprintf("the destination has no atomic transactions (%s), so the task writes directly: every row is written whole by key (REPLACE) "+
+			"or deleted by key, before the checkpoint that covers it, and a restart replays from the checkpoint (docs/adb.md); in a runner cluster the "+
+			"fence ends an earlier owner's connections with %s.\n%s", tx.Detail, cmp.Or(w.Kill, "no KILL form (a cluster cannot fence this destination)"), item.Message)
 	}
 	return item
+}
+
+// writesFor chooses how a task writes to a destination with the probes' verdicts r: direct
+// writes unless BEGIN ... ROLLBACK undid a write; the first KILL form that worked.
+func writesFor(r capability.Report) checkpoint.Writes {
+	var w checkpoint.Writes
+	if tx, _ := r.Get(capability.Transactions); tx.Answer != capability.Yes {
+		w.Direct = true
+	}
+	if kill, _ := r.Get(capability.Kill); kill.Answer == capability.Yes {
+		w.Kill, _, _ = strings.Cut(kill.Value, ",")
+		w.Kill = strings.TrimSpace(w.Kill)
+	}
+	return w
 }
 
 // loadDataUsable reports whether the probes found every LOAD DATA clause the bulk load

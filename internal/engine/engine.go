@@ -53,7 +53,7 @@ func Run(ctx context.Context, task Task, report func(Progress)) error {
 		return err
 	}
 	// In a cluster, no checkpoint is read before this owner has fenced out the earlier ones.
-	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner)
+	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner, writesFor(caps))
 	if err := task.fence.TakeOver(ctx, dst); err != nil {
 		return err
 	}

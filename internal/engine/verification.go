@@ -6,9 +6,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/capability"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/fullload"
@@ -26,8 +28,13 @@ func Verify(ctx context.Context, task Task, report func(Progress)) error {
 	}
 	defer src.Close()
 	defer dst.Close()
-	// A repair writes: as the task's owner, fenced (the run took the task over).
-	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner)
+	// A repair writes: as the task's owner, fenced (the run took the task over), and
+	// directly where the destination has no atomic transactions.
+	caps, err := capability.Run(ctx, dst, capability.Options{Only: []string{capability.Transactions, capability.Kill}})
+	if err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	task.fence = checkpoint.NewFence(task.ID, task.Epoch, task.Owner, writesFor(caps))
 	maps, err := resolve(ctx, src, task)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,6 +122,8 @@ type Options struct {
 	// LockWait is how long the locking probe lets its second connection wait for the row
 	// lock before it counts the write as blocked (default 500ms).
 	LockWait time.Duration
+	// Only, when set, names the probes to run; the others are left out of the report.
+	Only []string
 }
 
 // Run creates the meta database if needed and runs every probe on db, one after another.
@@ -140,6 +143,9 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (Report, error) {
 	for _, p := range probes {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if opts.Only != nil && !slices.Contains(opts.Only, p.name) {
+			continue
 		}
 		report = append(report, runOne(ctx, db, opts, p))
 	}

@@ -2,7 +2,6 @@ package cdc
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -169,14 +168,14 @@ func (a *applier) commitOnce(ctx context.Context, f *inflight, w int, part []cha
 		return err
 	}
 	defer tx.Close()
-	size, err := a.apply(ctx, tx.Tx, part)
+	size, err := a.apply(ctx, tx, part)
 	if err != nil {
 		return err
 	}
 	if w < 0 {
-		err = checkpoint.ResetWorkers(ctx, tx.Tx, a.cfg.Dialect, a.cfg.TaskID, a.workers(), f.pos, a.cfg.Fence.EpochOf())
+		err = checkpoint.ResetWorkers(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, a.workers(), f.pos, a.cfg.Fence.EpochOf())
 	} else {
-		err = checkpoint.SaveWorker(ctx, tx.Tx, a.cfg.Dialect, a.cfg.TaskID, w, f.pos, a.cfg.Fence.EpochOf())
+		err = checkpoint.SaveWorker(ctx, tx, a.cfg.Dialect, a.cfg.TaskID, w, f.pos, a.cfg.Fence.EpochOf())
 	}
 	if err != nil {
 		return err
@@ -189,12 +188,16 @@ func (a *applier) commitOnce(ctx context.Context, f *inflight, w int, part []cha
 }
 
 // apply writes changes in tx as multi-row statements, runs of at most maxRun changes of one
-// kind to one table, and returns the bytes of values sent.
-func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int64, error) {
+// kind to one table and of at most maxRunBytes of values, and returns the bytes of values
+// sent.
+func (a *applier) apply(ctx context.Context, tx checkpoint.Writer, changes []change) (int64, error) {
 	var written int64
 	for i := 0; i < len(changes); {
-		j := i + 1
+		j, runBytes := i+1, argBytes(changes[i].values)
 		for j < len(changes) && j-i < maxRun && changes[j].plan == changes[i].plan && changes[j].delete == changes[i].delete {
+			if runBytes += argBytes(changes[j].values); runBytes > maxRunBytes {
+				break
+			}
 			j++
 		}
 		stmt, args := changes[i].plan.statement(changes[i:j])
@@ -211,6 +214,10 @@ func (a *applier) apply(ctx context.Context, tx *sql.Tx, changes []change) (int6
 	}
 	return written, nil
 }
+
+// maxRunBytes bounds the values of one statement: AnalyticDB asks for batches under 16 MB,
+// and a destination's max_allowed_packet is often not much more.
+const maxRunBytes = 8 << 20
 
 // lockRetries bounds how often a worker's transaction runs again after a lock conflict.
 const lockRetries = 20

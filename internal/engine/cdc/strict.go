@@ -2,11 +2,11 @@ package cdc
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/schema"
 )
@@ -18,7 +18,7 @@ import (
 // so a value too long or out of range fails the statement, and a value the server would
 // round (a note) is found by the warnings. A run that writes ENUM error values goes out in
 // the relaxed SQL mode, which alone stores them, with one warning expected per value.
-func execChecked(ctx context.Context, tx *sql.Tx, stmt string, args []any, run []change) error {
+func execChecked(ctx context.Context, tx checkpoint.Writer, stmt string, args []any, run []change) error {
 	p := run[0].plan
 	t := p.t
 	table := t.DestDatabase + "." + t.DestTable

@@ -236,6 +236,13 @@ func SavePlan(ctx context.Context, dst *sql.DB, f *Fence, taskID, db, table stri
 		return err
 	}
 	defer tx.Close()
+	// Delete and insert rather than upsert: they read the same on every destination, so
+	// the full copy needs no dialect here. The copy_tables row goes first and comes back
+	// last: with direct writes (no transaction) a crash in between leaves no plan, never
+	// a plan with part of its chunks, and the next run plans again.
+	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
+		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
+	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_chunks` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
 		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
@@ -244,11 +251,6 @@ func SavePlan(ctx context.Context, dst *sql.DB, f *Fence, taskID, db, table stri
 			taskID, db, table, c.No, encodeNullKey(c.Lo), encodeNullKey(c.Hi)); err != nil {
 			return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 		}
-	}
-	// Delete and insert rather than upsert: they read the same on every destination, so
-	// the full copy needs no dialect here.
-	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`copy_tables` WHERE task_id = ? AND source_db = ? AND source_table = ?", taskID, db, table); err != nil {
-		return fmt.Errorf("recording the copy plan of %s.%s: %w", db, table, err)
 	}
 	var deferred sql.NullString
 	if len(p.Deferred) > 0 {
@@ -267,7 +269,7 @@ func SavePlan(ctx context.Context, dst *sql.DB, f *Fence, taskID, db, table stri
 
 // MarkChunkDone records inside tx, the transaction that wrote the chunk's rows, that the
 // chunk is copied, by the owner of epoch (0 for a single runner).
-func MarkChunkDone(ctx context.Context, tx *sql.Tx, taskID, db, table string, no int, rows, epoch int64) error {
+func MarkChunkDone(ctx context.Context, tx Writer, taskID, db, table string, no int, rows, epoch int64) error {
 	_, err := tx.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`copy_chunks` SET rows_copied = ?, done = 1, epoch = ? "+
 		"WHERE task_id = ? AND source_db = ? AND source_table = ? AND chunk_no = ?", rows, epoch, taskID, db, table, no)
 	if err != nil {
@@ -330,7 +332,7 @@ func LoadWorkers(ctx context.Context, dst *sql.DB, taskID string) (workers []App
 // SaveWorker records inside tx, the transaction that applied a worker's share of the
 // changes up to a, that worker's position, written by the owner of epoch (0 for a single
 // runner).
-func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, worker int, a Applied, epoch int64) error {
+func SaveWorker(ctx context.Context, tx Writer, d dialect.Dialect, taskID string, worker int, a Applied, epoch int64) error {
 	_, err := tx.ExecContext(ctx, d.Upsert(MetaDatabase, "cdc_workers", []string{"task_id", "worker", "binlog_file", "binlog_pos", "gtid_set", "event_time", "tables", "changes_applied", "epoch"}, 1),
 		taskID, worker, a.File, a.Pos, a.GTIDSet, a.EventTime, a.Tables, a.Changes, epoch)
 	if err != nil {
@@ -340,7 +342,7 @@ func SaveWorker(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID strin
 }
 
 // ResetWorkers records, inside tx, a for workers 0..n-1 and forgets any other worker.
-func ResetWorkers(ctx context.Context, tx *sql.Tx, d dialect.Dialect, taskID string, n int, a Applied, epoch int64) error {
+func ResetWorkers(ctx context.Context, tx Writer, d dialect.Dialect, taskID string, n int, a Applied, epoch int64) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`cdc_workers` WHERE task_id = ? AND worker >= ?", taskID, n); err != nil {
 		return fmt.Errorf("recording the incremental position of task %s: %w", taskID, err)
 	}

@@ -30,13 +30,38 @@ package checkpoint
 // DDL commits by itself and cannot join a fenced transaction; Guard checks the epoch just
 // before it, which narrows the window to the statement itself. Epoch 0 (a single runner)
 // fences nothing and costs nothing.
+//
+// A destination without atomic transactions (AnalyticDB for MySQL documents none, nor
+// locking reads; the capability probes measure it) gets direct writes (Writes.Direct):
+// Begin hands out a connection with no transaction, whose statements each take effect on
+// their own, and the callers order them so that a crash between any two leaves a state the
+// next run repairs by replaying (rows before the checkpoint that covers them, every row
+// written whole by key). The fence then rests on the connection instead of a lock:
+//
+//   - A connection writes only after it is recorded in task_owner_conns by a statement that
+//     inserts the record only while the task's epoch is the owner's (INSERT ... SELECT
+//     from task_owner WHERE epoch = E). An owner paused before that statement records
+//     nothing after a takeover and writes nothing.
+//   - TakeOver raises the epoch with one conditional UPDATE, then ends every connection
+//     that owners of older epochs recorded, with the KILL form the probe found working,
+//     then waits Writes.Settle (longer than any statement of an owner may run) before it
+//     returns. An owner paused after its record, at any point, wakes up on a connection
+//     that no longer exists: its next statement fails and nothing lands; a statement the
+//     server was running at the takeover ends by the kill or by its deadline before the
+//     new owner writes its first row, and the new owner's replay writes every row it
+//     touched again.
+//   - Every statement on a direct connection runs with a deadline (Writes.Settle less a
+//     margin) on the client.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,23 +75,59 @@ import (
 // does. A Fence is safe for concurrent use.
 type Fence struct {
 	TaskID string
-	// Epoch is the owner's epoch, above 0.
+	// Epoch is the owner's epoch; 0 only for an unfenced writer with direct writes.
 	Epoch int64
 	// Owner names the owner runner (its --node-id), for people reading task_owner.
 	Owner string
+	// Writes says how the destination is written.
+	Writes Writes
 
 	mu sync.Mutex
 	// known holds the driver connections already recorded in task_owner_conns.
 	known map[any]bool
 }
 
-// NewFence returns the fence of taskID's owner at epoch; nil for epoch 0 (not fenced).
-func NewFence(taskID string, epoch int64, owner string) *Fence {
-	if epoch <= 0 {
+// Writes is how a task's writer reaches a destination, chosen from the capability probes.
+type Writes struct {
+	// Direct writes without transactions: the destination's BEGIN ... ROLLBACK does not
+	// undo a write (see the file comment).
+	Direct bool
+	// Kill is the statement, id appended, that ends another connection of the same user
+	// ("KILL CONNECTION", "KILL PROCESS"); "" when no form works. A cluster with direct
+	// writes cannot fence without it.
+	Kill string
+	// Settle is how long a takeover with direct writes waits after its kills, and so the
+	// longest a statement of an owner runs; DefaultSettle when 0.
+	Settle time.Duration
+}
+
+// DefaultSettle is Writes.Settle when none is given.
+const DefaultSettle = 30 * time.Second
+
+// settleMargin is how much shorter than Settle a direct statement's deadline is.
+const settleMargin = time.Second
+
+func (w Writes) settle() time.Duration {
+	if w.Settle > 0 {
+		return w.Settle
+	}
+	return DefaultSettle
+}
+
+// NewFence returns the fence of taskID's owner at epoch; nil for epoch 0 (not fenced) with
+// transactional writes.
+func NewFence(taskID string, epoch int64, owner string, w Writes) *Fence {
+	if epoch <= 0 && !w.Direct {
 		return nil
 	}
-	return &Fence{TaskID: taskID, Epoch: epoch, Owner: owner, known: map[any]bool{}}
+	return &Fence{TaskID: taskID, Epoch: max(epoch, 0), Owner: owner, Writes: w, known: map[any]bool{}}
 }
+
+// fenced reports whether f excludes older owners (a cluster's owner, epoch above 0).
+func (f *Fence) fenced() bool { return f != nil && f.Epoch > 0 }
+
+// Direct reports whether f's writes go without transactions.
+func (f *Fence) Direct() bool { return f != nil && f.Writes.Direct }
 
 // FencedError is returned by every fenced write of an owner whose epoch is no longer the
 // task's: another runner has taken the task over. The run must stop and let go of the task
@@ -101,11 +162,14 @@ const takeOverAttempts = 10
 // connections. Older owners' transactions still open are waited for FenceLockWait and then
 // killed. Call it before reading the task's checkpoints.
 func (f *Fence) TakeOver(ctx context.Context, dst *sql.DB) error {
-	if f == nil {
+	if !f.fenced() {
 		return nil
 	}
 	if _, err := dst.ExecContext(ctx, "INSERT IGNORE INTO `"+MetaDatabase+"`.`task_owner` (task_id, epoch, owner) VALUES (?, 0, '')", f.TaskID); err != nil {
 		return fmt.Errorf("task %s: recording its owner on the destination: %w", f.TaskID, err)
+	}
+	if f.Direct() {
+		return f.takeOverDirect(ctx, dst)
 	}
 	for attempt := 1; ; attempt++ {
 		current, err := f.raise(ctx, dst)
@@ -126,6 +190,129 @@ func (f *Fence) TakeOver(ctx context.Context, dst *sql.DB) error {
 		return fmt.Errorf("task %s: forgetting the connections of its earlier owners: %w", f.TaskID, err)
 	}
 	return nil
+}
+
+// takeOverDirect is TakeOver without transactions or locks (see the file comment): raise
+// the epoch in one conditional statement; if it rose, wait Settle for any statement an
+// older owner had begun to end (a connection record among them), then end every connection
+// older owners recorded and wait until the server no longer lists them.
+func (f *Fence) takeOverDirect(ctx context.Context, dst *sql.DB) error {
+	if f.Writes.Kill == "" {
+		return fmt.Errorf("task %s: the destination has no atomic transactions and no KILL form the probes found working, so a runner cluster cannot "+
+			"keep an earlier owner from writing: grant the destination user the right to kill its own sessions (AnalyticDB: KILL PROCESS), or run the task on a single runner", f.TaskID)
+	}
+	res, err := dst.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`task_owner` SET epoch = ?, owner = ? WHERE task_id = ? AND epoch < ?", f.Epoch, f.Owner, f.TaskID, f.Epoch)
+	if err != nil {
+		return fmt.Errorf("task %s: taking it over on the destination at epoch %d: %w", f.TaskID, f.Epoch, err)
+	}
+	raised, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	current, err := f.current(ctx, dst)
+	if err != nil {
+		return err
+	}
+	if current != f.Epoch {
+		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+	}
+	if raised > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(f.Writes.settle()):
+		}
+	}
+	ids, err := dbconn.Strings(ctx, dst, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
+	if err != nil {
+		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
+	}
+	if err := f.killOlder(ctx, dst); err != nil {
+		return err
+	}
+	if err := waitGone(ctx, dst, ids, f.Writes.settle()); err != nil {
+		return fmt.Errorf("task %s: %w", f.TaskID, err)
+	}
+	if _, err := dst.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch); err != nil {
+		return fmt.Errorf("task %s: forgetting the connections of its earlier owners: %w", f.TaskID, err)
+	}
+	return nil
+}
+
+// waitGone waits until SHOW PROCESSLIST lists none of ids, at most limit.
+func waitGone(ctx context.Context, dst *sql.DB, ids []string, limit time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		listed, err := processIDs(ctx, dst)
+		if err != nil {
+			return fmt.Errorf("reading SHOW PROCESSLIST after ending an earlier owner's connections: %w", err)
+		}
+		var left []string
+		for _, id := range listed {
+			if want[id] {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("connections %s of an earlier owner are still listed %s after they were killed: the takeover cannot be sure no statement of theirs still writes; "+
+				"check SHOW PROCESSLIST on the destination and end them by hand", strings.Join(left, ", "), limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// processIDs returns the Id column of SHOW PROCESSLIST.
+func processIDs(ctx context.Context, dst *sql.DB) ([]string, error) {
+	rows, err := dst.QueryContext(ctx, "SHOW PROCESSLIST")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	idCol := slices.IndexFunc(cols, func(c string) bool { return strings.EqualFold(c, "Id") })
+	if idCol < 0 {
+		return nil, fmt.Errorf("SHOW PROCESSLIST has no Id column (columns %s)", strings.Join(cols, ", "))
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var ids []string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		ids = append(ids, string(vals[idCol]))
+	}
+	return ids, rows.Err()
+}
+
+// current reads the task's epoch outside any transaction (0 without a row).
+func (f *Fence) current(ctx context.Context, q Writer) (int64, error) {
+	var current int64
+	err := q.QueryRowContext(ctx, "SELECT epoch FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ?", f.TaskID).Scan(&current)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("task %s: checking its owner's epoch on the destination: %w", f.TaskID, err)
+	}
+	return current, nil
 }
 
 // raise runs the takeover transaction: lock the task's row (waiting at most FenceLockWait),
@@ -185,7 +372,7 @@ func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
 			// An idle pooled connection an earlier run of this runner recorded.
 			continue
 		}
-		_, err = conn.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", n))
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("%s %d", cmp.Or(f.Writes.Kill, "KILL CONNECTION"), n))
 		if no, ok := errorNumber(err); err != nil && !(ok && no == errUnknownThread) {
 			return fmt.Errorf("task %s: ending connection %s of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
 		}
@@ -196,7 +383,7 @@ func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
 // Register records conn, the connection a fenced transaction is about to begin on, with f's
 // epoch, once per connection: a later owner kills it if it holds the task's row too long.
 func (f *Fence) Register(ctx context.Context, conn *sql.Conn) error {
-	if f == nil {
+	if !f.fenced() {
 		return nil
 	}
 	var key any
@@ -217,8 +404,25 @@ func (f *Fence) Register(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "DELETE FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND conn_id = ?", f.TaskID, id); err != nil {
 		return fmt.Errorf("task %s: recording a destination connection of its owner: %w", f.TaskID, err)
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`task_owner_conns` (task_id, conn_id, epoch) VALUES (?, ?, ?)", f.TaskID, id, f.Epoch); err != nil {
+	// Recorded only while the epoch is f's: with direct writes this is what keeps an owner
+	// paused past a takeover from writing (see the file comment).
+	res, err := conn.ExecContext(ctx, "INSERT INTO `"+MetaDatabase+"`.`task_owner_conns` (task_id, conn_id, epoch) SELECT ?, ?, ? FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ? AND epoch = ?",
+		f.TaskID, id, f.Epoch, f.TaskID, f.Epoch)
+	if err != nil {
 		return fmt.Errorf("task %s: recording a destination connection of its owner: %w", f.TaskID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		current, err := f.current(ctx, conn)
+		if err != nil {
+			return err
+		}
+		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+	}
+	if f.Direct() {
+		// The server's own bound on a statement, where it has one (MariaDB's
+		// max_statement_time); the takeover's wait assumes it. A server without it keeps
+		// the client's deadline (Tx) and the takeover's kill.
+		conn.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %d", int((f.Writes.settle()-settleMargin)/time.Second))) //nolint:errcheck
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -236,7 +440,7 @@ const maxKnownConns = 1024
 // Check reads the task's epoch inside tx with a shared lock, held until tx ends, and
 // returns a *FencedError if it is not f's.
 func (f *Fence) Check(ctx context.Context, tx *sql.Tx) error {
-	if f == nil {
+	if !f.fenced() {
 		return nil
 	}
 	var current int64
@@ -255,13 +459,12 @@ func (f *Fence) Check(ctx context.Context, tx *sql.Tx) error {
 // Guard checks, outside any transaction, that f's epoch is still the task's; it goes just
 // before a statement that cannot be fenced (DDL commits by itself).
 func (f *Fence) Guard(ctx context.Context, dst *sql.DB) error {
-	if f == nil {
+	if !f.fenced() {
 		return nil
 	}
-	var current int64
-	err := dst.QueryRowContext(ctx, "SELECT epoch FROM `"+MetaDatabase+"`.`task_owner` WHERE task_id = ?", f.TaskID).Scan(&current)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("task %s: checking its owner's epoch on the destination: %w", f.TaskID, err)
+	current, err := f.current(ctx, dst)
+	if err != nil {
+		return err
 	}
 	if current != f.Epoch {
 		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
@@ -269,14 +472,26 @@ func (f *Fence) Guard(ctx context.Context, dst *sql.DB) error {
 	return nil
 }
 
-// Tx is a fenced destination transaction on a connection of its own.
+// Writer runs statements: a *sql.DB, *sql.Conn, *sql.Tx or *Tx.
+type Writer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a fenced destination transaction on a connection of its own, or with direct writes
+// (Fence.Direct) the connection alone: each statement then takes effect by itself, and
+// Commit has nothing left to do.
 type Tx struct {
-	*sql.Tx
+	tx   *sql.Tx
 	conn *sql.Conn
+	// deadline bounds each direct statement (0: none).
+	deadline time.Duration
 }
 
 // Begin begins a transaction that writes as f's owner: on a recorded connection, with the
-// epoch checked and its row share-locked first. With a nil f it is a plain transaction.
+// epoch checked and its row share-locked first. With a nil f it is a plain transaction;
+// with direct writes, a recorded connection with the epoch checked, and no transaction.
 func (f *Fence) Begin(ctx context.Context, dst *sql.DB) (*Tx, error) {
 	conn, err := dst.Conn(ctx)
 	if err != nil {
@@ -285,6 +500,20 @@ func (f *Fence) Begin(ctx context.Context, dst *sql.DB) (*Tx, error) {
 	if err := f.Register(ctx, conn); err != nil {
 		conn.Close()
 		return nil, err
+	}
+	if f.Direct() {
+		if f.fenced() {
+			current, err := f.current(ctx, conn)
+			if err == nil && current != f.Epoch {
+				err = &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+			}
+			if err != nil {
+				conn.Close()
+				return nil, err
+			}
+			return &Tx{conn: conn, deadline: f.Writes.settle() - settleMargin}, nil
+		}
+		return &Tx{conn: conn}, nil
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -296,13 +525,58 @@ func (f *Fence) Begin(ctx context.Context, dst *sql.DB) (*Tx, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &Tx{Tx: tx, conn: conn}, nil
+	return &Tx{tx: tx, conn: conn}, nil
+}
+
+// Atomic reports whether t's statements commit together.
+func (t *Tx) Atomic() bool { return t.tx != nil }
+
+func (t *Tx) writer() Writer {
+	if t.tx != nil {
+		return t.tx
+	}
+	return t.conn
+}
+
+// bound gives a direct statement its deadline.
+func (t *Tx) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t.deadline <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, t.deadline)
+}
+
+// ExecContext runs a statement in the transaction (direct: by itself, within its deadline).
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	return t.writer().ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction. Direct queries are reads: no deadline.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.writer().QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.writer().QueryRowContext(ctx, query, args...)
+}
+
+// Commit commits the transaction; with direct writes every statement already took effect.
+func (t *Tx) Commit() error {
+	if t.tx == nil {
+		return nil
+	}
+	return t.tx.Commit()
 }
 
 // Close rolls the transaction back unless it committed, and gives its connection back to
 // the pool. Defer it after Begin.
 func (t *Tx) Close() {
-	t.Tx.Rollback()
+	if t.tx != nil {
+		t.tx.Rollback()
+	}
 	t.conn.Close()
 }
 
@@ -326,7 +600,7 @@ func errorNumber(err error) (uint16, bool) {
 
 // EpochOf is f's epoch, 0 for a nil f (a single runner): what fenced checkpoint rows record.
 func (f *Fence) EpochOf() int64 {
-	if f == nil {
+	if !f.fenced() {
 		return 0
 	}
 	return f.Epoch

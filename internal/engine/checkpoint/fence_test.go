@@ -30,7 +30,7 @@ func TestFenceOnDestination(t *testing.T) {
 		"CREATE TRIGGER "+MetaDatabase+".owner_ins AFTER INSERT ON "+MetaDatabase+".task_owner FOR EACH ROW INSERT INTO app.epochs (epoch) VALUES (NEW.epoch)",
 		"CREATE TRIGGER "+MetaDatabase+".owner_upd AFTER UPDATE ON "+MetaDatabase+".task_owner FOR EACH ROW INSERT INTO app.epochs (epoch) VALUES (NEW.epoch)")
 
-	old := NewFence("task-1", 5, "r1")
+	old := NewFence("task-1", 5, "r1", Writes{})
 	if err := old.TakeOver(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestFenceOnDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	next := NewFence("task-1", 9, "r2")
+	next := NewFence("task-1", 9, "r2", Writes{})
 	began = time.Now()
 	if err := next.TakeOver(ctx, db); err != nil {
 		t.Fatalf("takeover with a stale transaction open: %v", err)

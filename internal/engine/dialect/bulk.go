@@ -17,6 +17,10 @@ type Load struct {
 	// Ignore keeps the rows already on the destination whose key a written row repeats,
 	// instead of failing (conflict_handling = ignore_errors_and_proceed).
 	Ignore bool
+	// Replace replaces the rows already on the destination whose key a written row
+	// repeats: writing the same rows twice leaves what writing them once does (the direct
+	// writes of a destination without transactions). Ignore wins over it.
+	Replace bool
 }
 
 // LoadColumn is one destination column of a Load and how its values travel in the stream.
@@ -45,8 +49,11 @@ const (
 func loadData(l Load, reader string) string {
 	var b strings.Builder
 	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + reader + "' ")
-	if l.Ignore {
+	switch {
+	case l.Ignore:
 		b.WriteString("IGNORE ")
+	case l.Replace:
+		b.WriteString("REPLACE ")
 	}
 	b.WriteString("INTO TABLE " + QuoteTable(l.Database, l.Table) +
 		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (")
@@ -91,8 +98,11 @@ func insertRows(l Load, rows int) string {
 		marks += "," + QuoteString(l.Constant.Value)
 	}
 	verb := "INSERT "
-	if l.Ignore {
+	switch {
+	case l.Ignore:
 		verb = "INSERT IGNORE "
+	case l.Replace:
+		verb = "REPLACE "
 	}
 	return verb + "INTO " + QuoteTable(l.Database, l.Table) + " (" + QuoteIdents(names) + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat("("+marks+"),", rows), ",")

@@ -49,7 +49,9 @@ var readerSeq atomic.Int64
 // copyChunk copies one chunk and marks it done in the same destination transaction,
 // returning the rows written.
 func copyChunk(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
-	if !w.insertOnly.Load() {
+	// Direct writes replace rows by key, which only the multi-row statements do within
+	// AnalyticDB's documented LOAD DATA.
+	if !w.insertOnly.Load() && !opts.Fence.Direct() {
 		n, err := inChunkTx(ctx, src, dst, j, c, def, opts, loadRows)
 		var myErr *mysql.MySQLError
 		if errors.As(err, &myErr) && (myErr.Number == errLocalInfileDisabled || myErr.Number == errLocalInfileRefused || myErr.Number == errLocalInfileMariaDB) {
@@ -64,27 +66,18 @@ func copyChunk(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkp
 
 // chunkWriter writes the rows of a chunk's source query inside tx and returns how many
 // rows the destination took.
-type chunkWriter func(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error)
+type chunkWriter func(ctx context.Context, tx checkpoint.Writer, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error)
 
 // inChunkTx runs write over the chunk's source rows in one destination transaction that
 // also marks the chunk done, after checking that no DDL changed the source table meanwhile.
+// With direct writes (no transaction) the rows replace any an earlier attempt wrote, and the
+// chunk is marked done only after its last row.
 func inChunkTx(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkpoint.Chunk, def string, opts Options, write chunkWriter) (int64, error) {
-	conn, err := dst.Conn(ctx)
+	tx, err := opts.Fence.Begin(ctx, dst)
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Close()
-	if err := opts.Fence.Register(ctx, conn); err != nil {
-		return 0, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	if err := opts.Fence.Check(ctx, tx); err != nil {
-		return 0, err
-	}
+	defer tx.Close()
 	rows, err := sourceRows(ctx, src, j, c, opts)
 	if err != nil {
 		return 0, changedOr(ctx, src, j, def, opts, err)
@@ -155,7 +148,7 @@ func enumErrorText(c schema.Column, v any) bool {
 }
 
 // loadRows streams the rows into the destination's bulk load through a pipe.
-func loadRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
+func loadRows(ctx context.Context, tx checkpoint.Writer, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
 	name := fmt.Sprintf("adbm-%d", readerSeq.Add(1))
 	pr, pw := io.Pipe()
 	mysql.RegisterReaderHandler(name, func() io.Reader { return pr })
@@ -399,7 +392,7 @@ func throttleRow(ctx context.Context, opts Options, size int) error {
 // expected to raise one "Data truncated" warning each: that is how the value is stored. A
 // value that does not fit its column is a *dbconn.ValueError naming the column and the row
 // of the statement.
-func checkWritten(ctx context.Context, tx *sql.Tx, j tablemap.Table, opts Options, sent, affected, enumErrors int64) error {
+func checkWritten(ctx context.Context, tx checkpoint.Writer, j tablemap.Table, opts Options, sent, affected, enumErrors int64) error {
 	var count int64
 	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&count); err != nil {
 		return err
@@ -522,7 +515,7 @@ func insertValue(c schema.Column, b []byte) any {
 
 // execWriting runs a statement that writes rows; one that writes ENUM error values runs in
 // the relaxed SQL mode, the only one that stores them.
-func execWriting(ctx context.Context, tx *sql.Tx, relaxed bool, stmt string, args []any) (sql.Result, error) {
+func execWriting(ctx context.Context, tx checkpoint.Writer, relaxed bool, stmt string, args []any) (sql.Result, error) {
 	if !relaxed {
 		return tx.ExecContext(ctx, stmt, args...)
 	}
@@ -537,8 +530,9 @@ func execWriting(ctx context.Context, tx *sql.Tx, relaxed bool, stmt string, arg
 }
 
 // insertRows is the fallback writer: multi-row INSERT statements.
-func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
+func insertRows(ctx context.Context, tx checkpoint.Writer, rows *sql.Rows, j tablemap.Table, opts Options) (int64, error) {
 	l := load(j, opts.IgnoreConflicts)
+	l.Replace = opts.Fence.Direct()
 	src, err := newRowReader(j)
 	if err != nil {
 		return 0, err
@@ -557,6 +551,10 @@ func insertRows(ctx context.Context, tx *sql.Tx, rows *sql.Rows, j tablemap.Tabl
 		}
 		if err == nil {
 			affected, _ := res.RowsAffected()
+			if l.Replace && !l.Ignore {
+				// A replaced row counts twice, a row written again as it was once.
+				affected = int64(n)
+			}
 			if err = checkWritten(ctx, tx, j, opts, int64(n), affected, enumErrors); err == nil {
 				written += affected
 				before += int64(n)
