@@ -93,7 +93,7 @@ func directWrites(t *testing.T, begin string) {
 		"INSERT INTO "+db+".acct VALUES (7001, 'new', 1, 'x'), (7002, 'new', 2, NULL)")
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		var n int
-		if err := dstDB.QueryRow("SELECT COUNT(*) FROM "+db+".acct WHERE id = 7002 OR (id BETWEEN 40 AND 60)").Scan(&n); err != nil {
+		if err := dstDB.QueryRow("SELECT COUNT(*) FROM " + db + ".acct WHERE id = 7002 OR (id BETWEEN 40 AND 60)").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 1 {
@@ -140,4 +140,3 @@ func directWrites(t *testing.T, begin string) {
 	}
 	same("after the repair")
 }
-
