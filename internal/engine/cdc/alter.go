@@ -67,11 +67,17 @@ func (f *follower) alterSpec(ctx context.Context, t *Table, spec *ast.AlterTable
 	return nil
 }
 
-// columnOf is the schema history's view of a column definition.
-func columnOf(def *ast.ColumnDef) schema.Column {
+// columnOf is the schema history's view of a column definition, with the attributes
+// preparse took out of it (a): a spatial column is of its spatial type, not the LONGBLOB
+// the parser read. An invisible column is a column like any other: row events carry it.
+func columnOf(def *ast.ColumnDef, a columnAttrs) schema.Column {
+	dataType := strings.ToLower(types.TypeToStr(def.Tp.GetType(), def.Tp.GetCharset()))
+	if a.Spatial != "" {
+		dataType = strings.ToLower(a.Spatial)
+	}
 	col := schema.Column{
 		Name:     def.Name.Name.O,
-		DataType: strings.ToLower(types.TypeToStr(def.Tp.GetType(), def.Tp.GetCharset())),
+		DataType: dataType,
 		Unsigned: pmysql.HasUnsignedFlag(def.Tp.GetFlag()),
 		Nullable: !pmysql.HasNotNullFlag(def.Tp.GetFlag()),
 		Members:  slices.Clone(def.Tp.GetElems()),
@@ -129,9 +135,12 @@ func (t *Table) place(pos *ast.ColumnPosition) (at int, where dialect.ColumnPosi
 // fails the DDL with ErrSchemaChange, naming the column: no precheck asked the user to
 // accept the change, and later rows would not fit.
 func (f *follower) definitionFor(t *Table, def *ast.ColumnDef, dest string) (string, error) {
-	text, err := columnText(def)
+	text, dropped, err := columnText(def, f.attrs.of(def.Name.Name.O), f.cfg.Dialect.Name())
 	if err != nil {
 		return "", err
+	}
+	for _, d := range dropped {
+		f.notice(t, "column "+dest, "the destination leaves out "+d)
 	}
 	mapped, loss, err := dialect.DestinationColumn(text, f.cfg.Source.Type, f.cfg.Dialect.Name())
 	if err == nil && loss != "" {
@@ -145,7 +154,7 @@ func (f *follower) definitionFor(t *Table, def *ast.ColumnDef, dest string) (str
 }
 
 func (f *follower) addColumn(ctx context.Context, t *Table, def *ast.ColumnDef, pos *ast.ColumnPosition) error {
-	col := columnOf(def)
+	col := columnOf(def, f.attrs.of(def.Name.Name.O))
 	// Follow the source's layout in the history first: later events have the new column.
 	at, where := t.place(pos)
 	if t.columnIndex(col.Name) >= 0 {
@@ -217,7 +226,7 @@ func (f *follower) changeColumn(ctx context.Context, t *Table, old string, def *
 		return nil
 	}
 	src := t.Columns[i].Name
-	col := columnOf(def)
+	col := columnOf(def, f.attrs.of(def.Name.Name.O))
 	renamed := !strings.EqualFold(src, col.Name)
 	dest, migrated := t.Dest[src]
 	if migrated && !t.allows(vocab.DDLModifyColumn) {

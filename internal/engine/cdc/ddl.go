@@ -37,13 +37,16 @@ var ErrSchemaChange = errors.New("schema change not followed")
 
 // ddl handles a DDL statement from the binlog.
 func (f *follower) ddl(ctx context.Context, defaultDB, query string) error {
-	stmt, err := parseDDL(query)
+	text, attrs := preparse(query)
+	f.attrs = attrs
+	defer func() { f.attrs = nil }()
+	stmt, err := parseDDL(text)
 	if err != nil {
 		if ignoredStatement(query) {
 			return nil
 		}
-		// Not something the parser knows (syntax of one server only, such as MySQL's
-		// INVISIBLE and SRID column attributes). A statement that changes a migrated table,
+		// Not something the parser knows, even without the column attributes preparse
+		// takes out (syntax of one server only). A statement that changes a migrated table,
 		// or creates a table in a database selected whole, fails the run: left unfollowed,
 		// later rows would land wrong or the table would go missing. Any other is reported
 		// if it names a migrated table.
@@ -153,18 +156,26 @@ func restore(n ast.Node) (string, error) {
 	return b.String(), nil
 }
 
-// columnText renders a column definition without its name, as the destination is to read
-// it: type, attributes and options. It writes two things the parser's own Restore does
-// not: the character set and collation of an ENUM or SET, and a CHECK in MariaDB's words
-// (the parser's adds ENFORCED, which MariaDB refuses).
-func columnText(def *ast.ColumnDef) (string, error) {
+// columnText renders a column definition without its name, as the destination of flavor
+// dest is to read it: type, attributes and options. It writes what the parser's own
+// Restore does not: the character set and collation of an ENUM or SET, a CHECK in
+// MariaDB's words (the parser's adds ENFORCED, which MariaDB refuses), and the attributes
+// preparse took out of the statement (a), in the destination's words
+// (dialect.ColumnAttributes); dropped names those the destination has no place for.
+func columnText(def *ast.ColumnDef, a columnAttrs, dest dialect.DatabaseType) (text string, dropped []string, err error) {
 	var b strings.Builder
 	ctx := format.NewRestoreCtx(restoreFlags, &b)
 	if def.Tp == nil {
-		return "", fmt.Errorf("column %s has no type", def.Name.Name.O)
+		return "", nil, fmt.Errorf("column %s has no type", def.Name.Name.O)
 	}
-	if err := def.Tp.Restore(ctx); err != nil {
-		return "", err
+	afterType, trailing, dropped := dialect.ColumnAttributes(dest, a.Invisible, a.SRID)
+	if a.Spatial != "" {
+		b.WriteString(a.Spatial) // the parser read LONGBLOB in its place
+	} else if err := def.Tp.Restore(ctx); err != nil {
+		return "", nil, err
+	}
+	if afterType != "" {
+		b.WriteString(" " + afterType)
 	}
 	if tp := def.Tp.GetType(); tp == pmysql.TypeEnum || tp == pmysql.TypeSet {
 		if cs := def.Tp.GetCharset(); cs != "" && cs != charset.CharsetBin {
@@ -182,16 +193,19 @@ func columnText(def *ast.ColumnDef) (string, error) {
 			}
 			expr, err := restore(o.Expr)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			b.WriteString("CHECK (" + expr + ")")
 			continue
 		}
 		if err := o.Restore(ctx); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
-	return b.String(), nil
+	if trailing != "" {
+		b.WriteString(" " + trailing)
+	}
+	return b.String(), dropped, nil
 }
 
 func (f *follower) exec(ctx context.Context, t *Table, what, stmt string) error {

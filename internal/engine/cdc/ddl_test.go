@@ -56,7 +56,7 @@ func TestCreateTableGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			tb := &Table{Table: tablemap.Table{SourceDatabase: "shop", SourceTable: "orders_2027", DestDatabase: "shop_dw", DestTable: "orders_2027"}, Dest: map[string]string{}}
-			def, err := tb.fromCreate(stmt.(*ast.CreateTableStmt))
+			def, _, err := tb.fromCreate(stmt.(*ast.CreateTableStmt), nil, name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,9 @@ type follower struct {
 	// aside are migrated tables an online schema change moved aside, by their "db.table",
 	// until its shadow takes their name (in the same RENAME TABLE, or the next).
 	aside map[string]*Table
+	// attrs are the column attributes preparse took out of the statement being followed,
+	// for the handlers to put back; nil between statements.
+	attrs statementAttrs
 	// notices are the DDL statements left out, for Status.Notices.
 	notices []string
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/tablemap"
 )
 
 // Online schema changes, as gh-ost and pt-online-schema-change make them on a table t:
@@ -84,6 +86,14 @@ func (f *follower) recordShadowAlter(sh *shadow, key string, s *ast.AlterTableSt
 	db, name, _ := strings.Cut(sh.Real, ".")
 	if t := f.tables[sh.Real]; t != nil {
 		db, name = t.SourceDatabase, t.SourceTable
+	}
+	if len(f.attrs) > 0 {
+		// The recorded ALTER is restored from what the parser read, which holds neither
+		// INVISIBLE, nor SRID, nor a spatial type (preparse): applied at the swap, it would
+		// give the destination a different column.
+		probe := &Table{Table: tablemap.Table{SourceDatabase: db, SourceTable: name}}
+		return refuse(probe, "ALTER of "+key, "the shadow table's change has INVISIBLE, SRID or a spatial type, which a change made through a shadow table cannot carry to the destination",
+			"make this change with ALTER TABLE on the table itself, or create a new task after the change")
 	}
 	renamed := *s
 	renamed.Table = &ast.TableName{Schema: ast.NewCIStr(db), Name: ast.NewCIStr(name)}

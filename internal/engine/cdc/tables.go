@@ -72,9 +72,12 @@ func (f *follower) createTable(ctx context.Context, defaultDB string, s *ast.Cre
 		}
 		stmt = strings.Replace(stmt, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 	default:
-		def, err := t.fromCreate(s)
+		def, dropped, err := t.fromCreate(s, f.attrs, f.cfg.Dialect.Name())
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", query, err)
+		}
+		for _, d := range dropped {
+			f.notice(t, query, "the destination leaves out "+d)
 		}
 		if len(t.Key) == 0 {
 			f.notice(t, query, "the table has no primary key and no NOT NULL unique key, which incremental migration needs, so it is not migrated")
@@ -98,19 +101,21 @@ func (f *follower) createTable(ctx context.Context, defaultDB string, s *ast.Cre
 
 // fromCreate reads a CREATE TABLE from the binlog into the source definition the schema
 // phase reads from SHOW CREATE TABLE, and fills t's columns, key and order sensitivity
-// from it. The statement is restored in canonical form (canonicalCreate) and read by
-// schema.ParseCreateTable: one reading of a table definition, whichever road it came by.
-func (t *Table) fromCreate(s *ast.CreateTableStmt) (*schema.Definition, error) {
-	text, err := canonicalCreate(s)
+// from it. The statement is restored in canonical form (canonicalCreate), with the
+// attributes preparse took out of it in the words of a destination of flavor dest, and
+// read by schema.ParseCreateTable: one reading of a table definition, whichever road it
+// came by. dropped names the attributes the destination has no place for.
+func (t *Table) fromCreate(s *ast.CreateTableStmt, attrs statementAttrs, dest dialect.DatabaseType) (def *schema.Definition, dropped []string, err error) {
+	text, dropped, err := canonicalCreate(s, attrs, dest)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	def, err := schema.ParseCreateTable(text)
+	def, err = schema.ParseCreateTable(text)
 	if err != nil {
-		return nil, fmt.Errorf("reading its definition restored as %s: %w", text, err)
+		return nil, nil, fmt.Errorf("reading its definition restored as %s: %w", text, err)
 	}
 	for _, c := range s.Cols {
-		col := columnOf(c)
+		col := columnOf(c, attrs.of(c.Name.Name.O))
 		t.Columns = append(t.Columns, col)
 		t.Dest[col.Name] = col.Name
 	}
@@ -129,7 +134,7 @@ func (t *Table) fromCreate(s *ast.CreateTableStmt) (*schema.Definition, error) {
 		}
 	}
 	t.OrderSensitive = uniques > 1 || (uniques == 1 && len(def.PrimaryKey) > 0)
-	return def, nil
+	return def, dropped, nil
 }
 
 // destinationOf is the destination table of t, created in a database selected whole and
@@ -145,8 +150,9 @@ func (t *Table) destinationOf(def *schema.Definition, source, dest dialect.Datab
 // element a line, names quoted, keys declared on a column moved to key lines before the
 // table's own (in column order, where the server puts them), every key named as the server
 // names an unnamed one, CHECK constraints in the server's words. Column types, attributes
-// and options are restored by columnText.
-func canonicalCreate(s *ast.CreateTableStmt) (string, error) {
+// and options are restored by columnText, with the attributes in attrs in the words of a
+// destination of flavor dest; dropped names, by column, those it has no place for.
+func canonicalCreate(s *ast.CreateTableStmt, attrs statementAttrs, dest dialect.DatabaseType) (text string, dropped []string, err error) {
 	var lines []string
 	var keys []*ast.Constraint
 	for _, c := range s.Cols {
@@ -164,9 +170,12 @@ func canonicalCreate(s *ast.CreateTableStmt) (string, error) {
 				d.Options = append(d.Options, o)
 			}
 		}
-		text, err := columnText(&d)
+		text, left, err := columnText(&d, attrs.of(c.Name.Name.O), dest)
 		if err != nil {
-			return "", fmt.Errorf("restoring column %s: %w", c.Name.Name.O, err)
+			return "", nil, fmt.Errorf("restoring column %s: %w", c.Name.Name.O, err)
+		}
+		for _, l := range left {
+			dropped = append(dropped, "column "+c.Name.Name.O+": "+l)
 		}
 		lines = append(lines, dialect.QuoteIdent(c.Name.Name.O)+" "+text)
 	}
@@ -181,7 +190,7 @@ func canonicalCreate(s *ast.CreateTableStmt) (string, error) {
 	for _, k := range keys {
 		line, err := keyText(k, used, &checks)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		lines = append(lines, line)
 	}
@@ -189,11 +198,11 @@ func canonicalCreate(s *ast.CreateTableStmt) (string, error) {
 	for _, o := range s.Options {
 		text, err := restore(o)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		opts = append(opts, text)
 	}
-	return "CREATE TABLE " + dialect.QuoteIdent(s.Table.Name.O) + " (\n  " + strings.Join(lines, ",\n  ") + "\n) " + strings.Join(opts, " "), nil
+	return "CREATE TABLE " + dialect.QuoteIdent(s.Table.Name.O) + " (\n  " + strings.Join(lines, ",\n  ") + "\n) " + strings.Join(opts, " "), dropped, nil
 }
 
 // keyText is the line of a key or constraint in SHOW CREATE TABLE's words. An unnamed key

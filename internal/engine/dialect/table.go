@@ -461,3 +461,36 @@ func ComputedColumnType(databaseType DatabaseType, kind string) string {
 	}
 	return t[0]
 }
+
+// ColumnAttributes renders a column's INVISIBLE and spatial reference (srid, its digits;
+// "" for none) for a destination of flavor dest: afterType goes right after the column's
+// type, trailing at the end of its definition, and dropped names each attribute the
+// destination has no place for, to be reported. MySQL takes MySQL's words (SRID n,
+// INVISIBLE); MariaDB takes INVISIBLE and REF_SYSTEM_ID=n, which it accepts only right
+// after the type and keeps as the column's SRID in information_schema.GEOMETRY_COLUMNS
+// without refusing values of another reference; AnalyticDB has neither (its columns are
+// all visible), so the column lands visible and without a reference.
+func ColumnAttributes(dest DatabaseType, invisible bool, srid string) (afterType, trailing string, dropped []string) {
+	switch dest {
+	case ADBMySQL:
+		if invisible {
+			dropped = append(dropped, "INVISIBLE (AnalyticDB has no invisible columns: the column is visible there)")
+		}
+		if srid != "" {
+			dropped = append(dropped, "SRID "+srid+" (AnalyticDB's columns have no spatial reference)")
+		}
+		return "", "", dropped
+	case MariaDB:
+		if srid != "" {
+			afterType = "REF_SYSTEM_ID=" + srid
+		}
+	default:
+		if srid != "" {
+			afterType = "SRID " + srid
+		}
+	}
+	if invisible {
+		trailing = "INVISIBLE"
+	}
+	return afterType, trailing, nil
+}
