@@ -43,10 +43,11 @@ const (
 // A type some of whose values AnalyticDB cannot keep (a DECIMAL over 38 digits, fractional
 // seconds beyond milliseconds) is mapped to the nearest type, and loss says so: the
 // precheck names it as an alert (destination_value_range), which the user accepts when the
-// values fit; one that does not stops the copy at its row, since the writes never round. A type AnalyticDB has no place for is an error naming the type, the page and
-// the way out: ENUM and SET would hold their member text in a VARCHAR, and BIT its number,
-// but the copy and the binlog carry ENUM and SET as their index and BIT as its bits, which
-// this version does not turn into text yet.
+// values fit; one that does not stops the copy at its row, since the writes never round. ENUM and SET
+// hold their member text in a VARCHAR (adbMembersType), and BIT(n) its unsigned number in
+// BIGINT (n up to 63) or DECIMAL(20,0) (BIT(64)), with a DEFAULT b'...' written as that
+// number. A type AnalyticDB has no place for is an error naming the type, the page and the
+// way out.
 func adbColumnType(def string) (mapped, loss string, err error) {
 	if text, ok, err := adbMembersType(def); ok || err != nil {
 		return text, "", err
@@ -121,8 +122,17 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 		}
 		head = name + args
 	case "bit":
-		return "", "", fmt.Errorf("AnalyticDB has no BIT type (%s), and this version does not yet write its values as numbers: "+
-			"leave the column out of the table's columns, or change it on the source to BIGINT", pageADBTypes)
+		// AnalyticDB has no BIT and no UNSIGNED: the column holds the bits' unsigned number,
+		// in BIGINT while it fits (up to 63 bits), else in DECIMAL(20,0). The copy, the
+		// binlog and verification carry that number (BitsAsNumber).
+		n, err := bitWidth(args)
+		if err != nil {
+			return "", "", err
+		}
+		head = pick(n < 64, "bigint", "decimal(20,0)")
+		if rest, err = bitDefault(rest); err != nil {
+			return "", "", err
+		}
 	default:
 		return "", "", fmt.Errorf("type %s is not one AnalyticDB has (%s): leave the column out of the table's columns, or change its type on the source", strings.ToUpper(name), pageADBTypes)
 	}
@@ -130,6 +140,46 @@ func adbColumnType(def string) (mapped, loss string, err error) {
 		head += " " + rest
 	}
 	return head, loss, nil
+}
+
+// bitDefaultValue matches a BIT column's default as MySQL and MariaDB print it: b'101'.
+var bitDefaultValue = regexp.MustCompile(`(?i)\bDEFAULT\s+b'([01]*)'`)
+
+// bitWidth reads BIT's "(n)", or "" (one bit).
+func bitWidth(args string) (int, error) {
+	inner := strings.Trim(args, "() ")
+	if inner == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(inner)
+	if err != nil || n < 1 || n > 64 {
+		return 0, fmt.Errorf("BIT arguments %q are not a width from 1 to 64", args)
+	}
+	return n, nil
+}
+
+// bitDefault rewrites a BIT column's attributes so that a default written as bits
+// (DEFAULT b'101') is the number the column holds on AnalyticDB (DEFAULT 5).
+func bitDefault(attrs string) (string, error) {
+	m := bitDefaultValue.FindStringSubmatchIndex(attrs)
+	if m == nil {
+		return attrs, nil
+	}
+	var n uint64
+	if bits := attrs[m[2]:m[3]]; bits != "" {
+		var err error
+		if n, err = strconv.ParseUint(bits, 2, 64); err != nil {
+			return "", fmt.Errorf("default b'%s' is not a BIT value: %w", bits, err)
+		}
+	}
+	return attrs[:m[0]] + "DEFAULT " + strconv.FormatUint(n, 10) + attrs[m[1]:], nil
+}
+
+// BitsAsNumber reports whether a column's BIT values are written to a destination of flavor
+// dest as their unsigned number rather than their bytes, and compared as that number: to
+// AnalyticDB, whose BIGINT or DECIMAL(20,0) holds them (adbColumnType).
+func BitsAsNumber(dest DatabaseType, dataType string) bool {
+	return dest == ADBMySQL && dataType == "bit"
 }
 
 // lobLengths are the lengths a TEXT or BLOB kind's VARCHAR or BINARY is written with, by

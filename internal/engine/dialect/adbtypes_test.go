@@ -44,6 +44,14 @@ func TestADBColumnType(t *testing.T) {
 		"enum('', 'with space', 'x,y', 'quote''s')": "varchar(10)",
 		"set('a','b','c d') DEFAULT 'a,b'":          "varchar(7) DEFAULT 'a,b'",
 		"enum('é','ß') CHARACTER SET latin1":        "varchar(1) CHARACTER SET latin1",
+		// BIT holds its unsigned number; a default written as bits becomes that number.
+		"bit(1) NOT NULL DEFAULT b'1'": "bigint NOT NULL DEFAULT 1",
+		"bit(10) DEFAULT b'101'":       "bigint DEFAULT 5",
+		"bit(63) DEFAULT NULL":         "bigint DEFAULT NULL",
+		"bit(64) NOT NULL DEFAULT b'1000000000000000000000000000000000000000000000000000000000000000'": "decimal(20,0) NOT NULL DEFAULT 9223372036854775808",
+		"bit":                   "bigint",
+		"BIT(8) DEFAULT b''":    "bigint DEFAULT 0",
+		"bit(3) COMMENT 'b''1'": "bigint COMMENT 'b''1'",
 	} {
 		got, loss, err := adbColumnType(def)
 		if err != nil || got != want || loss != "" {
@@ -64,7 +72,7 @@ func TestADBColumnType(t *testing.T) {
 		}
 	}
 	for def, says := range map[string][]string{
-		"bit(8)":    {"no BIT type", "BIGINT", "leave the column out"},
+		"bit(65)":   {"BIT arguments", "from 1 to 64"},
 		"enum('a',": {"does not end"},
 		"geometry":  {"GEOMETRY", "not one AnalyticDB has"},
 		"  ":        {"does not start with a type"},

@@ -31,6 +31,10 @@ func TestBulkAndChecksumSQL(t *testing.T) {
 		if want := "CONCAT_WS('#', `a`, `b`, `c`, `d`, CONCAT(ISNULL(`a`), ISNULL(`c`)), CONCAT_WS(',', CHAR_LENGTH(`b`), LENGTH(`c`)))"; row != want {
 			t.Errorf("%s RowText = %s, want %s", name, row, want)
 		}
+		// A number column (BIT compared as its number) is read as one, on both sides.
+		if row, want := d.RowText([]RowColumn{{Name: "b", Number: true, Nullable: true}, {Name: "s", Free: true}}), "CONCAT_WS('#', (`b` + 0), `s`, CONCAT(ISNULL(`b`)))"; row != want {
+			t.Errorf("%s RowText = %s, want %s", name, row, want)
+		}
 		if got, want := d.RowHash(row), "MD5("+row+")"; got != want {
 			t.Errorf("%s RowHash = %s, want %s", name, got, want)
 		}

@@ -18,6 +18,10 @@ type RowColumn struct {
 	// Nullable is true when the column may hold NULL on either server: the row text then
 	// records whether it does. A column NOT NULL on both needs no flag.
 	Nullable bool
+	// Number is true when the column's value is compared as its number (x + 0): a BIT
+	// column on a source whose destination stores the bits' number (BitsAsNumber), and
+	// that number's column on the destination. Such a value is never Free.
+	Number bool
 }
 
 // rowText is a row's columns as one string: the values joined by '#' (NULLs skipped), then
@@ -41,6 +45,9 @@ func rowText(cols []RowColumn) string {
 	for i, c := range cols {
 		q := QuoteIdent(c.Name)
 		values[i] = q
+		if c.Number {
+			values[i] = "(" + q + " + 0)"
+		}
 		if c.Nullable {
 			nulls = append(nulls, "ISNULL("+q+")")
 		}

@@ -28,11 +28,18 @@ type Column struct {
 	// Collation is a character column's collation; "" for other columns, and in schema
 	// histories recorded before it was kept (the character set's default then applies).
 	Collation string `json:",omitempty"`
+	// AsNumber is set only on the copy's view of a BIT column whose destination stores its
+	// unsigned number (dialect.BitsAsNumber, tablemap.Table.ForDestination): the value is
+	// read as that number and written as its text, not as bytes. It is never stored.
+	AsNumber bool `json:"-"`
 }
 
 // Binary reports whether the column holds bytes rather than characters, so values must be
 // written back as binary strings instead of being converted through a character set.
 func (c Column) Binary() bool {
+	if c.AsNumber {
+		return false
+	}
 	switch c.DataType {
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit",
 		"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",

@@ -206,7 +206,10 @@ func (t Table) Reads() []schema.Column {
 
 // ForDestination is the plan as the copy reads and writes it for a destination of flavor
 // dest: an ENUM or SET column that dest stores as its member text (dialect.MembersAsText)
-// is read and written as text, not as its index or bit mask. t itself is not changed.
+// is read and written as text, not as its index or bit mask; a copied BIT column that dest
+// stores as its number (dialect.BitsAsNumber) is read as that number (Column.AsNumber)
+// where it is copied, while Source keeps it as bytes for the key ranges and etl, which
+// read the bits. t itself is not changed.
 func (t Table) ForDestination(dest dialect.DatabaseType) Table {
 	asText := func(cols []schema.Column) []schema.Column {
 		var out []schema.Column
@@ -229,11 +232,17 @@ func (t Table) ForDestination(dest dialect.DatabaseType) Table {
 	}
 	var cols []ColumnMap
 	for i, cm := range t.Columns {
-		if dialect.MembersAsText(dest, cm.Source.DataType) {
+		switch {
+		case dialect.MembersAsText(dest, cm.Source.DataType):
 			if cols == nil {
 				cols = slices.Clone(t.Columns)
 			}
 			cols[i].Source.DataType, cols[i].Source.Members = "varchar", nil
+		case dialect.BitsAsNumber(dest, cm.Source.DataType):
+			if cols == nil {
+				cols = slices.Clone(t.Columns)
+			}
+			cols[i].Source.AsNumber = true
 		}
 	}
 	if cols != nil {
@@ -402,7 +411,8 @@ func compare(key []string, last []any, strict, final string) (string, []any) {
 // SelectExpr reads a column so that its text form writes back the identical value. FLOAT
 // is widened to DOUBLE: the server prints FLOAT with too few digits to round-trip, while
 // every FLOAT is exactly a DOUBLE whose printed form does. Numeric columns (ENUM, SET,
-// YEAR) are read as numbers.
+// YEAR) and a BIT column whose destination stores its number (Column.AsNumber) are read as
+// numbers.
 func SelectExpr(c schema.Column) string { return SelectAs(c, c.Name) }
 
 // FloatAsDouble widens a FLOAT expression to DOUBLE by adding a DOUBLE zero: the same value
@@ -416,7 +426,7 @@ func SelectAs(c schema.Column, name string) string {
 	switch {
 	case c.DataType == "float":
 		return FloatAsDouble(dialect.QuoteIdent(name))
-	case c.Numeric():
+	case c.Numeric() || c.AsNumber:
 		return "(" + dialect.QuoteIdent(name) + " + 0)"
 	}
 	return dialect.QuoteIdent(name)

@@ -382,13 +382,15 @@ func sides(srcDB, dstDB Server, j tablemap.Table, destNullable map[string]bool) 
 	}
 	var srcCols, dstCols []dialect.RowColumn
 	for _, cm := range j.Columns {
-		// Both sides take the source column's type, so they build the same text.
-		free := freeText(cm.Source.DataType)
+		// Both sides take the source column's type, so they build the same text; a BIT
+		// column the destination stores as its number is compared as that number on both.
+		num := dialect.BitsAsNumber(dstDB.Dialect.Name(), cm.Source.DataType)
+		free := freeText(cm.Source.DataType) && !num
 		byteLen := cm.Source.Binary() || strings.HasPrefix(cm.Source.Charset, "utf8")
 		// NULL flags where either side may hold NULL, so that both build the same text.
 		null := cm.Source.Nullable || destNullable[strings.ToLower(cm.Dest)]
-		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen, Nullable: null})
-		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen, Nullable: null})
+		srcCols = append(srcCols, dialect.RowColumn{Name: cm.Source.Name, Free: free, Bytes: byteLen, Nullable: null, Number: num})
+		dstCols = append(dstCols, dialect.RowColumn{Name: cm.Dest, Free: free, Bytes: byteLen, Nullable: null, Number: num})
 	}
 	src.row, dst.row = src.sql.RowText(srcCols), dst.sql.RowText(dstCols)
 	src.hash, dst.hash = src.sql.RowHash(src.row), dst.sql.RowHash(dst.row)
