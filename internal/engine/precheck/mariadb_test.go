@@ -261,7 +261,12 @@ func TestPrecheckMariaDB(t *testing.T) {
 			}
 		}
 		want(t, res, ADBSourceIncremental, Alert, "unverified", "binlog protocol is not public")
-		want(t, res, SourceEngineVersion, Alert, "cannot read the AnalyticDB kernel version")
+		// No setting gives the version: the remedy says how to read it and which alert to
+		// accept, and names no field a user cannot write.
+		want(t, res, SourceEngineVersion, Alert, "cannot read the AnalyticDB kernel version", "SELECT adb_version()", "add source_engine_version to ignore_precheck_alerts")
+		if r := res[SourceEngineVersion].Remedy; strings.Contains(r, "engine version") || strings.Contains(r, "override") {
+			t.Errorf("%s remedy names a setting that does not exist: %s", SourceEngineVersion, r)
+		}
 		want(t, res, DestinationDiskSpace, Alert, "AnalyticDB shows disk use only in its console")
 		want(t, res, DestinationBackup, Passed, "not detectable")
 		for _, n := range []string{BinlogFormat, BinlogRowImage, ServerID} {
@@ -270,12 +275,22 @@ func TestPrecheckMariaDB(t *testing.T) {
 			}
 		}
 
-		in.SourceEngineVersion = "3.1.10.0"
-		want(t, check(t, in), SourceEngineVersion, Failed, "3.1.10.0", "3.2.1.0")
-		in.SourceEngineVersion = "3.2.1.0"
-		want(t, check(t, in), SourceEngineVersion, Passed, "3.2.1.0")
+		// The version adb_version() answers, here a stored function of the source
+		// connection's database standing in for AnalyticDB's.
+		adbDB, err := dbconn.Open(in.SourceEndpoint, "adb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = adbDB.Close() })
+		in.Source = adbDB
+		for _, v := range []struct {
+			version string
+			state   State
+		}{{"3.1.10.0", Failed}, {"3.2.1.0", Passed}} {
+			src.Exec(t, "DROP FUNCTION IF EXISTS adb.adb_version", "CREATE FUNCTION adb.adb_version() RETURNS VARCHAR(64) DETERMINISTIC RETURN 'AnalyticDB "+v.version+"'")
+			want(t, check(t, in), SourceEngineVersion, v.state, v.version, "3.2.1.0", "adb_version()")
+		}
 		// XUANWU_V2 tables have no binlog, whatever the kernel version.
-		in.SourceEngineVersion = "3.2.9.0"
 		in.Tables = append(in.Tables, table("adb", "v2"))
 		want(t, check(t, in), SourceEngineVersion, Failed, "adb.v2", "XUANWU_V2", "without incremental migration")
 		// Without incremental, none of the binlog items runs.

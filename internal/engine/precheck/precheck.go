@@ -144,8 +144,6 @@ type Input struct {
 	MergeTables bool
 	// RetryWindow is retry_time_for_failed_connections: binlogs must outlive it.
 	RetryWindow time.Duration
-	// SourceEngineVersion, when set, overrides the detected adb_mysql3 kernel version.
-	SourceEngineVersion string
 }
 
 // Table is the plan of one selected table, as the task resolved it. The precheck reads

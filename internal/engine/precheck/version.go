@@ -117,35 +117,30 @@ func (c engineVersionCheck) Check(ctx context.Context) Result {
 			Remedy: "migrate these tables in a task without incremental migration (schema and full only), or move them to XUANWU tables on the source (CREATE TABLE ... ENGINE='XUANWU' and copy the rows) and enable BINLOG=true",
 		}
 	}
-	version, from := c.e.in.SourceEngineVersion, "the connection's engine version override"
-	if version == "" {
-		v, err := readADBVersion(ctx, s.db)
-		if err != nil {
-			return Result{
-				State:   Alert,
-				Message: fmt.Sprintf("cannot read the AnalyticDB kernel version of the source (%v); %s needs %s or later", err, why, need),
-				Remedy: fmt.Sprintf("look up the minor version in the AnalyticDB console (Cluster Information, Configuration Information) and set it as the source connection's engine version, or add %s to ignore_precheck_alerts",
-					SourceEngineVersion),
-			}
-		}
-		version, from = v, "adb_version()"
+	// No setting gives the version: adb_version() is the only source, and when it cannot
+	// be read the user checks the version and accepts the alert.
+	version, err := readADBVersion(ctx, s.db)
+	var cmp int
+	if err == nil {
+		cmp, err = compareVersions(version, need)
 	}
-	cmp, err := compareVersions(version, need)
 	if err != nil {
 		return Result{
-			State:   Failed,
-			Message: fmt.Sprintf("the source kernel version from %s is not a version number: %v", from, err),
-			Remedy:  "set the source connection's engine version to the minor version shown in the AnalyticDB console, such as 3.2.1.0",
+			State:   Alert,
+			Message: fmt.Sprintf("cannot read the AnalyticDB kernel version of the source (%v); %s needs %s or later", err, why, need),
+			Remedy: fmt.Sprintf("run SELECT adb_version() on the source cluster, or look up its minor version in the AnalyticDB console (Cluster Information, Configuration Information): "+
+				"if it is %s or later, add %s to ignore_precheck_alerts; if it is older, update the cluster's minor version or migrate without incremental migration",
+				need, SourceEngineVersion),
 		}
 	}
 	if cmp < 0 {
 		return Result{
 			State:   Failed,
-			Message: fmt.Sprintf("the source AnalyticDB kernel is %s (from %s); %s needs %s or later", version, from, why, need),
+			Message: fmt.Sprintf("the source AnalyticDB kernel is %s (from adb_version()); %s needs %s or later", version, why, need),
 			Remedy:  fmt.Sprintf("update the source cluster's minor version to %s or later in the AnalyticDB console, or migrate without incremental migration", need),
 		}
 	}
-	return passed("the source AnalyticDB kernel is %s (from %s), at least %s", version, from, need)
+	return passed("the source AnalyticDB kernel is %s (from adb_version()), at least %s", version, need)
 }
 
 // adbIncrementalCheck alerts on every task that reads an adb_mysql3 source's binlog: the
