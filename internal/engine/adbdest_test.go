@@ -45,7 +45,8 @@ func TestADBDestinationMapsTypes(t *testing.T) {
 		"CREATE DATABASE kinds",
 		"CREATE TABLE kinds.k (id INT UNSIGNED NOT NULL PRIMARY KEY, ti TINYINT UNSIGNED, si SMALLINT UNSIGNED, mi MEDIUMINT, "+
 			"bi BIGINT UNSIGNED, yr YEAR, tx TEXT, bl BLOB, vb VARBINARY(8), d40 DECIMAL(40,2), dt6 DATETIME(6), tm TIME, ch CHAR(3), "+
-			"en ENUM('new', 'paid', 'it''s') NOT NULL DEFAULT 'new', st SET('a', 'b', 'c d'), b10 BIT(10), b64 BIT(64))",
+			"en ENUM('new', 'paid', 'it''s') NOT NULL DEFAULT 'new', st SET('a', 'b', 'c d'), b10 BIT(10), b64 BIT(64), "+
+			"UNIQUE KEY u_yr_ch (yr, ch), KEY ch_prefix (ch(2)))",
 		"INSERT INTO kinds.k VALUES "+
 			"(1, 255, 65535, -8388608, 18446744073709551615, 2024, 'text é😀', 0x00ff, 'ab', 12345678901234567890123456789012345678, '2024-01-02 03:04:05.123000', '10:11:12', 'abc', 'it''s', 'a,c d', b'1111111111', 0xFFFFFFFFFFFFFFFF),"+
 			"(2, 0, 0, 8388607, 0, 1901, '', '', '', 0, '1999-12-31 23:59:59.999', '23:59:59', '', 'paid', '', b'0', 0x8000000000000000),"+
@@ -68,6 +69,22 @@ func TestADBDestinationMapsTypes(t *testing.T) {
 	for _, want := range []string{"`d40`", "DECIMAL(38,0)", "`dt6`", "DATETIME(3)", "`tm`: the source holds TIME values outside"} {
 		if !strings.Contains(item, want) {
 			t.Errorf("destination_value_range says %q, want it to name %q (blocking: %+v)", item, want, pe.Blocking)
+		}
+	}
+	// The indexes AnalyticDB cannot keep as they are (a unique pair, a prefix) are named
+	// with their table at precheck time, in the passed destination_table_fields item.
+	var fields *precheck.Result
+	for i, r := range pe.Results {
+		if r.Name == engine.ItemTableFields {
+			fields = &pe.Results[i]
+		}
+	}
+	if fields == nil || fields.State != precheck.Passed {
+		t.Fatalf("destination_table_fields: %+v, want passed", fields)
+	}
+	for _, want := range []string{"`kinds`.`k`: UNIQUE index `u_yr_ch` (`yr`, `ch`) becomes single-column indexes on `yr`, `ch`", "uniqueness is not enforced", "`kinds`.`k`: KEY index `ch_prefix` (`ch`) becomes nothing"} {
+		if !strings.Contains(fields.Message, want) {
+			t.Errorf("destination_table_fields says %q, want it to name %q", fields.Message, want)
 		}
 	}
 

@@ -73,7 +73,7 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 		schemaErr = errors.Join(schemaErr, requirePrimaryKey(ctx, dst, task, maps))
 	}
 	results = append(results, engineItem(ItemTableFields, schemaErr,
-		"the destination can create every selected table", "Change or remove the table fields named above, or choose a destination type that supports them."))
+		"the destination can create every selected table"+indexChanges(task, maps, resolveErr), "Change or remove the table fields named above, or choose a destination type that supports them."))
 	if task.Destination.Type == dialect.ADBMySQL && task.Source.Type != dialect.ADBMySQL && resolveErr == nil {
 		results = append(results, valueRangeItem(ctx, src, task, maps))
 	}
@@ -88,6 +88,27 @@ func runPrecheck(ctx context.Context, src, dst *sql.DB, task Task, maps []tablem
 		return &PrecheckError{Results: results, Blocking: blocking}
 	}
 	return nil
+}
+
+// indexChanges is what destination_table_fields adds to its passed message when the schema
+// phase will create tables whose source indexes the destination cannot keep as they are
+// (dialect.IndexNotes: on AnalyticDB, one single-column index per column, no uniqueness
+// but the primary key's), naming each table and index; "" when there are none. The notes
+// are not a failure: the table is created, and the user sees what changes before it is.
+func indexChanges(task Task, maps []tablemap.Table, resolveErr error) string {
+	if resolveErr != nil || !slices.Contains(task.MigrationTypes, MigrationSchema) {
+		return ""
+	}
+	var notes []string
+	for _, m := range maps {
+		if t, err := destinationTable(m, task.Source.Type, task.Destination.Type); err == nil {
+			notes = append(notes, dialect.IndexNotes(t, task.Destination.Type)...)
+		} // an unreadable definition fails the item through schemaErr
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "; indexes the destination does not keep as on the source: " + strings.Join(notes, "; ")
 }
 
 // Precheck runs the precheck of a task that was not created, for a dry run: it reads both

@@ -372,3 +372,16 @@ func ValueLoss(t Table, dest DatabaseType) []string {
 	}
 	return out
 }
+
+// IndexNotes names, for a table t created on a destination of flavor dest, each source
+// index that is not created as it was (ADBSecondaryIndexes' notes: a multi-column, unique,
+// prefix, descending, expression or spatial index on AnalyticDB), with the table and the
+// index; nil for other destinations. The precheck shows them, so that a user sees the
+// change before the task runs.
+func IndexNotes(t Table, dest DatabaseType) []string {
+	if dest != ADBMySQL {
+		return nil
+	}
+	_, notes := ADBSecondaryIndexes(t)
+	return notes
+}
