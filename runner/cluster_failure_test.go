@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/checkpoint"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/etcdtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -22,6 +25,8 @@ func createCDCTask(t *testing.T, r *runnertest.Runner, srcID, dstID, db string) 
 	task, err := r.Client.CreateTask(context.Background(), api.TaskSpec{
 		SourceConnectionID: srcID, DestinationConnectionID: dstID,
 		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: db}},
+		// An emulated AnalyticDB destination cannot show its free space (an alert).
+		IgnorePrecheckAlerts: []string{vocab.ItemDestinationDiskSpace},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -416,4 +421,127 @@ func dumpRows(t *testing.T, db *sql.DB, query string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// TestClusterPausedOwnerIsFencedADB is TestClusterPausedOwnerIsFenced on a destination
+// without transactions or locking reads: the emulated AnalyticDB, BEGIN refused and
+// ignored, where the fence rests on the owner's connections (docs/cluster.md, "Fencing
+// without transactions"). The owner is paused (SIGSTOP) at an arbitrary moment of a steady
+// write load, another runner takes over (after the TTL and the fence's settle wait) and
+// writes, then the paused owner resumes. Triggers on the emulator's MariaDB record every
+// write to the migrated table with its connection, and every connection record with its
+// epoch: no write of a connection of the old epoch lands after the first write of the new
+// one, and the epochs the checkpoint rows record never go down. The destination equals the
+// source at the end.
+func TestClusterPausedOwnerIsFencedADB(t *testing.T) {
+	for _, begin := range []string{"error", "noop"} {
+		t.Run("begin="+begin, func(t *testing.T) { pausedOwnerADB(t, begin) })
+	}
+}
+
+func pausedOwnerADB(t *testing.T, begin string) {
+	c := etcdtest.Start(t, 1)
+	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
+	createLedgers(t, src, "bank")
+	rs := startCluster(t, c, 2)
+	dstID := rs[0].ConnectADB(t, "dst", dst, adbfront.Switches{Transactions: begin})
+	task := createCDCTask(t, rs[0], rs[0].Connect(t, "src", src), dstID, "bank")
+	task = waitRunningOwned(t, rs, task.ID, time.Minute)
+	owner, idx := byNode(rs, task.State.Owner)
+	other := rs[1-idx]
+	meta := "adbmigrate_meta"
+	// The audit, written by triggers on the emulator's MariaDB (behind the front, where the
+	// task cannot see them).
+	dst.Exec(t, "CREATE DATABASE audit",
+		"CREATE TABLE audit.writes (n BIGINT AUTO_INCREMENT PRIMARY KEY, conn BIGINT NOT NULL)",
+		"CREATE TABLE audit.conns (conn BIGINT NOT NULL, epoch BIGINT NOT NULL)",
+		"CREATE TABLE audit.epochs (n BIGINT AUTO_INCREMENT PRIMARY KEY, epoch BIGINT NOT NULL)",
+		"CREATE TRIGGER "+meta+".audit_conns AFTER INSERT ON "+meta+".task_owner_conns FOR EACH ROW INSERT INTO audit.conns VALUES (NEW.conn_id, NEW.epoch)",
+		"CREATE TRIGGER "+meta+".audit_workers_i AFTER INSERT ON "+meta+".cdc_workers FOR EACH ROW INSERT INTO audit.epochs (epoch) VALUES (NEW.epoch)",
+		"CREATE TRIGGER "+meta+".audit_workers_u AFTER UPDATE ON "+meta+".cdc_workers FOR EACH ROW INSERT INTO audit.epochs (epoch) VALUES (NEW.epoch)")
+	// Connections recorded before the audit existed.
+	dst.Exec(t, "INSERT INTO audit.conns SELECT conn_id, epoch FROM "+meta+".task_owner_conns")
+	for _, ev := range []string{"INSERT", "UPDATE", "DELETE"} {
+		dst.Exec(t, fmt.Sprintf("CREATE TRIGGER bank.audit_%s AFTER %s ON bank.ledger FOR EACH ROW INSERT INTO audit.writes (conn) VALUES (CONNECTION_ID())", strings.ToLower(ev), ev))
+	}
+	stopWriting := writeUntilStopped(src.DB(t, ""), 17, func(i int, rng *rand.Rand) []string {
+		time.Sleep(2 * time.Millisecond)
+		return []string{
+			fmt.Sprintf("UPDATE bank.ledger SET amount = amount + 1, version = version + 1 WHERE id = %d", 1+rng.IntN(2000)),
+			fmt.Sprintf("INSERT INTO bank.ledger (id, amount) VALUES (%d, %d)", 100000+i, i),
+		}
+	})
+	ddb := dst.DB(t, "")
+	ctx := context.Background()
+	count := func(q string, args ...any) int64 {
+		t.Helper()
+		var n int64
+		if err := ddb.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); count("SELECT COUNT(*) FROM audit.writes") < 200; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the owner wrote fewer than 200 rows in 30 s under the write load")
+		}
+	}
+	owner.Pause(t)
+	paused := time.Now()
+	next, took := waitOwnerChange(t, other, task.ID, task.State.Owner, paused, 2*clusterTTL)
+	t.Logf("runner %s paused under writes; %s claimed the task at epoch %d (was %d) after %s",
+		task.State.Owner, next.State.Owner, next.State.Epoch, task.State.Epoch, took.Round(time.Millisecond))
+	if next.State.Epoch <= task.State.Epoch {
+		t.Fatalf("epoch went from %d to %d", task.State.Epoch, next.State.Epoch)
+	}
+	// The new owner writes only after its takeover: the settle wait, the kills.
+	newWrites := "SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch = ?"
+	for deadline := time.Now().Add(checkpoint.DefaultSettle + time.Minute); count(newWrites, next.State.Epoch) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the new owner wrote nothing within %s of its claim", checkpoint.DefaultSettle+time.Minute)
+		}
+	}
+	t.Logf("the new owner's first write landed %s after the pause", time.Since(paused).Round(time.Millisecond))
+	owner.Resume(t)
+	resumed := time.Now()
+	time.Sleep(2 * clusterTTL)
+
+	// No write through a connection of the old epoch after the new epoch's first write.
+	firstNew := count("SELECT MIN(w.n) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch = ?", next.State.Epoch)
+	late := count("SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch < ? AND w.n > ?", next.State.Epoch, firstNew)
+	unknown := count("SELECT COUNT(*) FROM audit.writes w WHERE NOT EXISTS (SELECT 1 FROM audit.conns c WHERE c.conn = w.conn)")
+	oldTotal := count("SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch < ?", next.State.Epoch)
+	if late > 0 {
+		t.Errorf("%d writes through connections of the old epoch landed after the new owner's first write (audit row %d)", late, firstNew)
+	}
+	if unknown > 0 {
+		t.Errorf("%d writes came through connections no owner recorded", unknown)
+	}
+	if oldTotal == 0 {
+		t.Errorf("the audit saw no write of the old owner: the test proves nothing")
+	}
+	rows, err := ddb.QueryContext(ctx, "SELECT n, epoch FROM audit.epochs ORDER BY n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for rows.Next() {
+		var n, epoch int64
+		if err := rows.Scan(&n, &epoch); err != nil {
+			t.Fatal(err)
+		}
+		if epoch < last {
+			t.Errorf("checkpoint audit row %d: written at epoch %d after epoch %d", n, epoch, last)
+		}
+		last = max(last, epoch)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("audit: %d writes of the old owner, none after the new owner's first (row %d); checkpoint epochs never down, last %d; old owner resumed %s ago",
+		oldTotal, firstNew, last, time.Since(resumed).Round(time.Millisecond))
+	if err := stopWriting(); err != nil {
+		t.Fatal(err)
+	}
+	stopAndCompare(t, rs, src, dst, map[string]string{"bank": task.ID})
 }

@@ -122,6 +122,7 @@ func TestTaskWithoutTransactionsWritesDirectly(t *testing.T) {
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
 		Name: "no-tx", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: dc.ID,
 		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
+		IgnorePrecheckAlerts: []string{vocab.ItemDestinationDiskSpace},
 	})
 	if err != nil {
 		t.Fatal(err)

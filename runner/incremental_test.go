@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -18,13 +19,33 @@ import (
 // the source's position (the cut-over), and starting it again resumes from its checkpoint,
 // also across a SIGKILL of the runner.
 func TestIncrementalCutOverAndRestart(t *testing.T) {
+	cutOverAndRestart(t, func(r *runnertest.Runner, dst *mariadbtest.Server) string { return r.Connect(t, "dst", dst) })
+}
+
+// TestIncrementalCutOverAndRestartADB is TestIncrementalCutOverAndRestart into the emulated
+// AnalyticDB with BEGIN refused and with BEGIN ignored: the cut-over drain, the start after
+// it and the SIGKILL under a burst, all without transactions; compared on the emulator's
+// MariaDB.
+func TestIncrementalCutOverAndRestartADB(t *testing.T) {
+	for _, begin := range []string{"error", "noop"} {
+		t.Run("begin="+begin, func(t *testing.T) {
+			cutOverAndRestart(t, func(r *runnertest.Runner, dst *mariadbtest.Server) string {
+				return r.ConnectADB(t, "dst", dst, adbfront.Switches{Transactions: begin})
+			})
+		})
+	}
+}
+
+// cutOverAndRestart is TestIncrementalCutOverAndRestart with the destination connection
+// connect registers for dst.
+func cutOverAndRestart(t *testing.T, connect func(*runnertest.Runner, *mariadbtest.Server) string) {
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	src.Exec(t, "CREATE DATABASE app",
 		"CREATE TABLE app.accounts (id INT PRIMARY KEY, owner VARCHAR(40), balance DECIMAL(14,2))",
 		"INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq), seq * 10 FROM app.seq_1_to_2000")
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	task := createCDCTask(t, r, r.Connect(t, "src", src), r.Connect(t, "dst", dst), "app")
+	task := createCDCTask(t, r, r.Connect(t, "src", src), connect(r, dst), "app")
 	srcDB, dstDB := src.DB(t, ""), dst.DB(t, "")
 	same := func() {
 		t.Helper()

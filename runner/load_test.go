@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/runnertest"
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -70,6 +72,25 @@ func TestTwentyTasksAtOnce(t *testing.T) {
 // After each restart the task carries on from the phase it was in, never from an earlier
 // one, and at the end the destination equals the source.
 func TestKillInEveryPhase(t *testing.T) {
+	killInEveryPhase(t, func(r *runnertest.Runner, dst *mariadbtest.Server) string { return r.Connect(t, "dst", dst) })
+}
+
+// TestKillInEveryPhaseADB is TestKillInEveryPhase into the emulated AnalyticDB with BEGIN
+// refused and with BEGIN ignored: the task writes without transactions (docs/adb.md), and
+// the destination, read on the emulator's MariaDB, equals the source at the end.
+func TestKillInEveryPhaseADB(t *testing.T) {
+	for _, begin := range []string{"error", "noop"} {
+		t.Run("begin="+begin, func(t *testing.T) {
+			killInEveryPhase(t, func(r *runnertest.Runner, dst *mariadbtest.Server) string {
+				return r.ConnectADB(t, "dst", dst, adbfront.Switches{Transactions: begin})
+			})
+		})
+	}
+}
+
+// killInEveryPhase is TestKillInEveryPhase with the destination connection connect
+// registers for dst.
+func killInEveryPhase(t *testing.T, connect func(*runnertest.Runner, *mariadbtest.Server) string) {
 	const tables = 300
 	src, dst := mariadbtest.StartSource(t), mariadbtest.StartDestination(t)
 	// Many tables make the precheck and the schema phase last long enough to be caught;
@@ -85,8 +106,10 @@ func TestKillInEveryPhase(t *testing.T) {
 	r := runnertest.Start(t)
 	ctx := context.Background()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: r.Connect(t, "dst", dst),
+		SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: connect(r, dst),
 		MigrationTypes: []api.MigrationType{"schema", "full", "incremental"}, Objects: []api.Object{{Database: "wide"}},
+		// An emulated AnalyticDB destination cannot show its free space (an alert).
+		IgnorePrecheckAlerts: []string{vocab.ItemDestinationDiskSpace},
 		// Slow the copy down so that the full phase lasts.
 		FullThrottling: &api.Throttling{RPS: 50000},
 	})

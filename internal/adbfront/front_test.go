@@ -160,6 +160,8 @@ var ruleCases = []ruleCase{
 		query: "SELECT GROUP_CONCAT(v ORDER BY id) FROM t", want: "first,new"},
 	{rule: "insert-ignores-duplicates", setup: []string{tableT, "INSERT INTO t VALUES (1, 'first')"}, stmts: []string{"INSERT INTO t VALUES (1, 'second') ON DUPLICATE KEY UPDATE v = VALUES(v)"},
 		query: "SELECT v FROM t", want: "second"},
+	{rule: "insert-ignores-duplicates", setup: []string{tableT, "INSERT INTO t VALUES (1, 'first')", "CREATE TABLE u (id INT NOT NULL PRIMARY KEY, v VARCHAR(16))", "INSERT INTO u VALUES (1, 'u1'), (3, 'u3')"},
+		stmts: []string{"INSERT INTO t (id, v) SELECT id, v FROM u"}, query: "SELECT GROUP_CONCAT(v ORDER BY id) FROM t", want: "first,u3"},
 	{rule: "load-data-grammar", setup: []string{tableT}, stmts: []string{"LOAD DATA LOCAL INFILE 'Reader::x' INTO TABLE t CHARACTER SET utf8mb4 FIELDS TERMINATED BY ','"}, err: "CHARACTER SET"},
 	{rule: "load-data-grammar", setup: []string{tableT}, stmts: []string{"LOAD DATA LOCAL INFILE 'Reader::x' INTO TABLE t FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"}, err: "outside the documented grammar"},
 	{rule: "load-data-grammar", setup: []string{tableT}, stmts: []string{"LOAD DATA LOCAL INFILE 'Reader::x' INTO TABLE t (id, @v) SET v = UPPER(@v)"}, err: "outside the documented grammar"},

@@ -664,7 +664,8 @@ func ruleInsertIgnore(st *statement, sw Switches) error {
 	if err != nil || pk == "" {
 		return err // no primary key: no duplicate to skip
 	}
-	col := quoteName(pk)
+	// Qualified: in INSERT ... SELECT the selected tables may have a column of that name.
+	col := ref.String() + "." + quoteName(pk)
 	at := st.toks[end-1].end
 	st.setText(st.text[:at] + " ON DUPLICATE KEY UPDATE " + col + " = " + col + st.text[at:])
 	return nil

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/adbfront"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/mariadbtest"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/testtier"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
@@ -376,6 +377,34 @@ func (r *Runner) Connect(t testing.TB, name string, s *mariadbtest.Server) strin
 	t.Helper()
 	c, err := r.Client.CreateConnection(context.Background(), api.ConnectionSpec{
 		Name: name, DatabaseType: api.DatabaseMariaDB, Host: s.Host, Port: s.Port, Username: s.User, Password: s.Password,
+	})
+	if err != nil {
+		t.Fatalf("registering connection %s: %v", name, err)
+	}
+	return c.ID
+}
+
+// ConnectADB starts the emulated AnalyticDB (internal/adbfront) in the test process in
+// front of s with switches sw, registers it as an adb_mysql3 connection named name, and
+// returns the connection's id. The front stops when the test ends; s stays reachable
+// directly for comparisons.
+func (r *Runner) ConnectADB(t testing.TB, name string, s *mariadbtest.Server, sw adbfront.Switches) string {
+	t.Helper()
+	f, err := adbfront.Start(context.Background(), adbfront.Config{Listen: "127.0.0.1:0", Upstream: s.Addr(), AdminDSN: s.DSN(""), Switches: sw})
+	if err != nil {
+		t.Fatalf("starting the emulated AnalyticDB in front of %s: %v", s.Addr(), err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	host, portText, err := net.SplitHostPort(f.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var port int
+	if _, err := fmt.Sscan(portText, &port); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Client.CreateConnection(context.Background(), api.ConnectionSpec{
+		Name: name, DatabaseType: api.DatabaseADBMySQL3, Host: host, Port: port, Username: s.User, Password: s.Password,
 	})
 	if err != nil {
 		t.Fatalf("registering connection %s: %v", name, err)

@@ -201,22 +201,13 @@ func (f *Fence) takeOverDirect(ctx context.Context, dst *sql.DB) error {
 		return fmt.Errorf("task %s: the destination has no atomic transactions and no KILL form the probes found working, so a runner cluster cannot "+
 			"keep an earlier owner from writing: grant the destination user the right to kill its own sessions (AnalyticDB: KILL PROCESS), or run the task on a single runner", f.TaskID)
 	}
-	res, err := dst.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`task_owner` SET epoch = ?, owner = ? WHERE task_id = ? AND epoch < ?", f.Epoch, f.Owner, f.TaskID, f.Epoch)
-	if err != nil {
-		return fmt.Errorf("task %s: taking it over on the destination at epoch %d: %w", f.TaskID, f.Epoch, err)
-	}
-	raised, err := res.RowsAffected()
+	from, err := f.raiseDirect(ctx, dst)
 	if err != nil {
 		return err
 	}
-	current, err := f.current(ctx, dst)
-	if err != nil {
-		return err
-	}
-	if current != f.Epoch {
-		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
-	}
-	if raised > 0 {
+	if from > 0 {
+		// An owner before: a statement of its, its connection record above all, may
+		// still run on the server.
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -303,6 +294,34 @@ func processIDs(ctx context.Context, dst *sql.DB) ([]string, error) {
 		ids = append(ids, string(vals[idCol]))
 	}
 	return ids, rows.Err()
+}
+
+// raiseDirect sets the task's epoch to f's by compare-and-set on the epoch it read, and
+// returns the epoch it replaced (f's own when it was already f's). An epoch above f's is a
+// *FencedError.
+func (f *Fence) raiseDirect(ctx context.Context, dst *sql.DB) (int64, error) {
+	for range takeOverAttempts {
+		current, err := f.current(ctx, dst)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case current > f.Epoch:
+			return 0, &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
+		case current == f.Epoch:
+			return 0, nil
+		}
+		res, err := dst.ExecContext(ctx, "UPDATE `"+MetaDatabase+"`.`task_owner` SET epoch = ?, owner = ? WHERE task_id = ? AND epoch = ?", f.Epoch, f.Owner, f.TaskID, current)
+		if err != nil {
+			return 0, fmt.Errorf("task %s: taking it over on the destination at epoch %d: %w", f.TaskID, f.Epoch, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if n == 1 {
+			return current, nil
+		}
+	}
+	return 0, fmt.Errorf("task %s: taking it over on the destination at epoch %d: the task's epoch kept changing under %d attempts; another runner is taking it over at the same time", f.TaskID, f.Epoch, takeOverAttempts)
 }
 
 // current reads the task's epoch outside any transaction (0 without a row).
