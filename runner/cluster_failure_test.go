@@ -486,13 +486,46 @@ func pausedOwnerADB(t *testing.T, begin string) {
 			t.Fatal("the owner wrote fewer than 200 rows in 30 s under the write load")
 		}
 	}
+	// A statement of the owner in flight at the pause: hold the destination row it writes
+	// next (directly on the emulator's MariaDB, which has locks), so that its REPLACE waits
+	// on the server while the owner is paused. Released once the takeover is over: a stale
+	// statement the fence did not end would land then, after the new owner's writes.
+	hold, err := ddb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, "SELECT * FROM bank.ledger WHERE id = 1 FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	src.Exec(t, "UPDATE bank.ledger SET amount = amount + 1000000 WHERE id = 1")
+	blockedQ := "SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN " + meta + ".task_owner_conns c ON c.conn_id = p.ID " +
+		"WHERE c.task_id = ? AND c.epoch = ? AND p.COMMAND = 'Query' AND p.INFO LIKE '%bank%ledger%'"
+	for deadline := time.Now().Add(30 * time.Second); count(blockedQ, task.ID, task.State.Epoch) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the owner's write never waited on the held row; processes:\n%s", dumpRows(t, ddb, "SELECT ID, COMMAND, TIME, LEFT(INFO, 120) FROM information_schema.PROCESSLIST"))
+		}
+	}
 	owner.Pause(t)
 	paused := time.Now()
 	next, took := waitOwnerChange(t, other, task.ID, task.State.Owner, paused, 2*clusterTTL)
-	t.Logf("runner %s paused under writes; %s claimed the task at epoch %d (was %d) after %s",
+	t.Logf("runner %s paused with a write waiting on the server; %s claimed the task at epoch %d (was %d) after %s",
 		task.State.Owner, next.State.Owner, next.State.Epoch, task.State.Epoch, took.Round(time.Millisecond))
 	if next.State.Epoch <= task.State.Epoch {
 		t.Fatalf("epoch went from %d to %d", task.State.Epoch, next.State.Epoch)
+	}
+	// The takeover ends the old owner's connections (after its settle wait); then the hold
+	// goes.
+	for deadline := time.Now().Add(checkpoint.DefaultSettle + 15*time.Second); count(blockedQ, task.ID, task.State.Epoch) > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			break // the audit below tells whether the statement landed late
+		}
+	}
+	t.Logf("the old owner's waiting write is %s %s after the pause; releasing the held row",
+		map[bool]string{true: "gone", false: "still there"}[count(blockedQ, task.ID, task.State.Epoch) == 0], time.Since(paused).Round(time.Millisecond))
+	takenOver := count("SELECT COALESCE(MAX(n), 0) FROM audit.writes")
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
 	}
 	// The new owner writes only after its takeover: the settle wait, the kills.
 	newWrites := "SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch = ?"
@@ -513,6 +546,9 @@ func pausedOwnerADB(t *testing.T, begin string) {
 	oldTotal := count("SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch < ?", next.State.Epoch)
 	if late > 0 {
 		t.Errorf("%d writes through connections of the old epoch landed after the new owner's first write (audit row %d)", late, firstNew)
+	}
+	if n := count("SELECT COUNT(*) FROM audit.writes w JOIN audit.conns c ON c.conn = w.conn WHERE c.epoch < ? AND w.n > ?", next.State.Epoch, takenOver); n > 0 {
+		t.Errorf("%d writes through connections of the old epoch landed after the takeover (audit row %d)", n, takenOver)
 	}
 	if unknown > 0 {
 		t.Errorf("%d writes came through connections no owner recorded", unknown)
