@@ -18,6 +18,10 @@
 //   - The front keeps what MariaDB cannot (AnalyticDB's table clauses) in the
 //     database adbfront_meta on the MariaDB behind it, so a restarted front
 //     keeps them. It reaches MariaDB for that through Config.AdminDSN.
+//
+// With Config.Mode set to a MySQL version (mysql.go), the front is instead a
+// test double of MySQL's documented statement behaviour over MariaDB, with its
+// own rule table, MySQLRules. It is the documented behaviour, not MySQL.
 package adbfront
 
 import (
@@ -48,6 +52,13 @@ type Config struct {
 	AdminDSN string
 	// Switches settle what the documentation does not say.
 	Switches Switches
+	// Mode is "" or ModeADB for AnalyticDB (Rules), or a MySQL mode (ModeMySQL84,
+	// ModeMySQL80, ModeMySQL57): MySQL's behaviour in that version (MySQLRules, mysql.go).
+	// In a MySQL mode Switches are not read, AdminDSN may be empty, and the front keeps
+	// nothing in adbfront_meta.
+	Mode string
+	// MySQL settles the server settings a MySQL mode reads (gtid_mode).
+	MySQL MySQLSwitches
 	// Logf, if not nil, receives one line per refused or rewritten statement.
 	Logf func(format string, args ...any)
 }
@@ -58,7 +69,9 @@ type Front struct {
 	ln    net.Listener
 	admin *sql.DB
 	meta  *metaStore
-	pks   sync.Map // tableRef -> string: first primary key column, dropped on any table DDL
+	pks   sync.Map   // tableRef -> string: first primary key column, dropped on any table DDL
+	mysql *mysqlMode // nil in AnalyticDB mode
+	hits  sync.Map   // MySQL rule name -> *atomic.Int64: statements the rule refused or rewrote
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -66,10 +79,20 @@ type Front struct {
 	wg     sync.WaitGroup
 }
 
-// Start checks cfg, connects to MariaDB through cfg.AdminDSN, creates the
-// metadata database if needed, and starts listening. The front runs until
-// Close.
+// Start checks cfg and starts listening; in AnalyticDB mode it first connects
+// to MariaDB through cfg.AdminDSN and creates the metadata database if needed.
+// The front runs until Close.
 func Start(ctx context.Context, cfg Config) (*Front, error) {
+	if cfg.Mode != "" && cfg.Mode != ModeADB {
+		v, ok := mysqlVersions[cfg.Mode]
+		if !ok {
+			return nil, fmt.Errorf("adbfront: mode %q is unknown; use %s, %s, %s or %s", cfg.Mode, ModeADB, ModeMySQL84, ModeMySQL80, ModeMySQL57)
+		}
+		if err := cfg.MySQL.validate(); err != nil {
+			return nil, err
+		}
+		return listen(cfg, &Front{cfg: cfg, mysql: &mysqlMode{version: v, switches: cfg.MySQL}})
+	}
 	if err := cfg.Switches.validate(); err != nil {
 		return nil, err
 	}
@@ -82,12 +105,19 @@ func Start(ctx context.Context, cfg Config) (*Front, error) {
 		_ = admin.Close()
 		return nil, fmt.Errorf("adbfront: preparing %s on %s: %w; check that MariaDB runs and the admin account may create databases", metaDatabase, cfg.Upstream, err)
 	}
+	return listen(cfg, &Front{cfg: cfg, admin: admin, meta: meta})
+}
+
+// listen starts f listening on cfg.Listen; on failure it closes f's admin pool.
+func listen(cfg Config, f *Front) (*Front, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		_ = admin.Close()
+		if f.admin != nil {
+			_ = f.admin.Close()
+		}
 		return nil, fmt.Errorf("adbfront: listening on %s: %w", cfg.Listen, err)
 	}
-	f := &Front{cfg: cfg, ln: ln, admin: admin, meta: meta, conns: map[net.Conn]struct{}{}}
+	f.ln, f.conns = ln, map[net.Conn]struct{}{}
 	f.wg.Add(1)
 	go f.accept()
 	return f, nil
@@ -107,8 +137,25 @@ func (f *Front) Close() error {
 	f.mu.Unlock()
 	err := f.ln.Close()
 	f.wg.Wait()
-	_ = f.admin.Close()
+	if f.admin != nil {
+		_ = f.admin.Close()
+	}
 	return err
+}
+
+// Hits is how many statements the MySQL rule named name has refused or rewritten since
+// the front started (0 in AnalyticDB mode): a test's evidence that a client sent, or never
+// sent, a statement the rule concerns.
+func (f *Front) Hits(name string) int64 {
+	if n, ok := f.hits.Load(name); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+func (f *Front) hit(name string) {
+	n, _ := f.hits.LoadOrStore(name, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 }
 
 func (f *Front) accept() {
@@ -226,6 +273,11 @@ func (s *session) handshake() error {
 	serverCaps, err := greetingCaps(greeting.payload)
 	if err != nil {
 		return err
+	}
+	if m := s.f.mysql; m != nil {
+		if greeting.payload, err = greetingVersion(greeting.payload, m.version.String()); err != nil {
+			return err
+		}
 	}
 	if err := s.toClient(greeting); err != nil {
 		return err
@@ -384,22 +436,17 @@ func (s *session) command(p packet) error {
 		return s.forward(p, p.payload, nil)
 	}
 	st := newStatement(string(p.payload[1:]), s.db, p.payload[0] == comStmtPrepare)
+	if s.f.mysql != nil {
+		return s.mysqlCommand(p, st)
+	}
 	st.primaryKey = s.f.primaryKey
 	if st.creates() == "TABLE" || st.first("RENAME") {
 		s.f.pks.Clear()
 	}
 	for _, r := range Rules {
-		err := r.apply(st, s.f.cfg.Switches)
-		if err == nil {
-			continue
+		if err := r.apply(st, s.f.cfg.Switches); err != nil {
+			return s.ruleError(p, "rule "+r.Name, err)
 		}
-		var refusal *Error
-		if errors.As(err, &refusal) {
-			s.f.logf("adbfront: refused by rule %s: %s", r.Name, refusal.Message)
-			return s.toClient(packet{seq: p.seq + byte(p.count), payload: errPayload(refusal.Code, refusal.State, refusal.Message)})
-		}
-		s.f.logf("adbfront: rule %s failed: %v", r.Name, err)
-		return s.toClient(packet{seq: p.seq + byte(p.count), payload: errPayload(1105, "HY000", fmt.Sprintf("[adbfront] rule %s failed: %v", r.Name, err))})
 	}
 	if st.first("USE") && len(st.toks) >= 2 {
 		db := st.toks[1].name()
@@ -501,4 +548,37 @@ func (s *session) answer(p packet, a answerFunc) error {
 		seq += byte(n)
 	}
 	return s.clientW.Flush()
+}
+
+// ruleError answers command p with what rule (named as "rule x") returned: its refusal, or
+// error 1105 for the front's own failure.
+func (s *session) ruleError(p packet, rule string, err error) error {
+	seq := p.seq + byte(p.count)
+	var refusal *Error
+	if errors.As(err, &refusal) {
+		s.f.logf("adbfront: refused by %s: %s", rule, refusal.Message)
+		return s.toClient(packet{seq: seq, payload: errPayload(refusal.Code, refusal.State, refusal.Message)})
+	}
+	s.f.logf("adbfront: %s failed: %v", rule, err)
+	return s.toClient(packet{seq: seq, payload: errPayload(1105, "HY000", fmt.Sprintf("[adbfront] %s failed: %v", rule, err))})
+}
+
+// mysqlCommand runs a COM_QUERY or COM_STMT_PREPARE statement through MySQLRules and
+// forwards what is left of it, or answers the refusal.
+func (s *session) mysqlCommand(p packet, st *statement) error {
+	for _, r := range MySQLRules {
+		acted, err := r.apply(st, *s.f.mysql)
+		if acted {
+			s.f.hit(r.Name)
+		}
+		if err != nil {
+			return s.ruleError(p, "MySQL rule "+r.Name, err)
+		}
+	}
+	payload := p.payload
+	if st.text != st.original {
+		s.f.logf("adbfront: rewrote %.200q as %.200q", st.original, st.text)
+		payload = append([]byte{p.payload[0]}, st.text...)
+	}
+	return s.forward(p, payload, nil)
 }

@@ -27,10 +27,12 @@ func main() {
 	flag.StringVar(&cfg.Switches.FourByteUTF8, "utf8mb4", "keep", "4-byte UTF-8 characters: keep or refuse")
 	flag.StringVar(&cfg.Switches.MySQLKill, "mysql-kill", "refuse", "KILL [CONNECTION|QUERY] id: refuse or allow")
 	flag.StringVar(&cfg.Switches.MySQLTypeNames, "mysql-type-names", "refuse", "CHAR, TEXT, BLOB, VARBINARY, MEDIUMINT: refuse or accept")
+	flag.StringVar(&cfg.Mode, "mode", adbfront.ModeADB, "adb (AnalyticDB), or MySQL's documented behaviour: mysql84, mysql80 or mysql57")
+	flag.StringVar(&cfg.MySQL.GTIDMode, "gtid-mode", "OFF", "MySQL modes: what @@gtid_mode reads (OFF, OFF_PERMISSIVE, ON_PERMISSIVE, ON)")
 	verbose := flag.Bool("v", false, "log every refused or rewritten statement")
 	flag.Parse()
-	if cfg.Upstream == "" || cfg.AdminDSN == "" {
-		fmt.Fprintln(os.Stderr, "adbfront: -upstream and -admin-dsn are required")
+	if cfg.Upstream == "" || cfg.AdminDSN == "" && cfg.Mode == adbfront.ModeADB {
+		fmt.Fprintln(os.Stderr, "adbfront: -upstream is required, and -admin-dsn in mode adb")
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -44,7 +46,11 @@ func main() {
 		log.Fatal(err)
 	}
 	// The one line on stdout: scripts read the address from it.
-	fmt.Printf("adbfront listening on %s (documented AnalyticDB behaviour over MariaDB %s)\n", f.Addr(), cfg.Upstream)
+	what := "AnalyticDB"
+	if cfg.Mode != adbfront.ModeADB {
+		what = "MySQL (" + cfg.Mode + ")"
+	}
+	fmt.Printf("adbfront listening on %s (documented %s behaviour over MariaDB %s)\n", f.Addr(), what, cfg.Upstream)
 	<-ctx.Done()
 	if err := f.Close(); err != nil {
 		log.Print(err)
