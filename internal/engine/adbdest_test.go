@@ -24,8 +24,14 @@ func adbFront(t *testing.T, dst *mariadbtest.Server, sw adbfront.Switches) dbcon
 		t.Fatalf("starting the emulated AnalyticDB: %v", err)
 	}
 	t.Cleanup(func() { _ = f.Close() })
-	ep := endpoint(dst)
-	ep.Type = dbconn.TypeADBMySQL3
+	return frontEndpoint(t, f, dst, dbconn.TypeADBMySQL3)
+}
+
+// frontEndpoint is an endpoint of type typ that reaches srv through front f, as srv's user.
+func frontEndpoint(t *testing.T, f *adbfront.Front, srv *mariadbtest.Server, typ dbconn.DatabaseType) dbconn.Endpoint {
+	t.Helper()
+	ep := endpoint(srv)
+	ep.Type = typ
 	host, port, _ := strings.Cut(f.Addr(), ":")
 	ep.Host = host
 	if _, err := fmt.Sscan(port, &ep.Port); err != nil {

@@ -63,11 +63,7 @@ func TestADBSourceSchemaAndFull(t *testing.T) {
 	}
 
 	dst.Exec(t, "UPDATE sales.orders SET total = total + 1 WHERE id = 42")
-	var last engine.Progress
-	if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
-		t.Fatal(err)
-	}
-	if v := last.Verification; v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 1 {
+	if v := verifyNow(t, task); v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 1 {
 		t.Errorf("verification after damaging one destination row: %+v, want one mismatch", v)
 	}
 }
@@ -128,11 +124,7 @@ func TestADBSourceTypesAndKeys(t *testing.T) {
 	task.Source = ep
 	task.ChunkRows = 250
 	task.Verification = engine.Verification{Mode: engine.VerifyFull}
-	var last engine.Progress
-	if err := engine.Run(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
-		t.Fatal(err)
-	}
-	if v := last.Verification; v == nil || v.Status != engine.VerificationPassed || v.Rows != 4200 {
+	if v := runVerified(t, task); v == nil || v.Status != engine.VerificationPassed || v.Rows != 4200 {
 		t.Errorf("verification after the full migration: %+v, want passed over 4200 rows", v)
 	}
 	for _, q := range []string{"SELECT * FROM adbkinds.kinds ORDER BY code", "SELECT * FROM adbkinds.events ORDER BY id, at"} {
@@ -168,11 +160,7 @@ func TestADBSourceTypesAndKeys(t *testing.T) {
 
 	dst.Exec(t, "UPDATE adbkinds.kinds SET j = JSON_OBJECT('n', -1) WHERE code = 'k00042'",
 		"DELETE FROM adbkinds.events WHERE id = 700")
-	last = engine.Progress{}
-	if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
-		t.Fatal(err)
-	}
-	if v := last.Verification; v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 3 {
+	if v := verifyNow(t, task); v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 3 {
 		t.Errorf("verification after changing one destination row and deleting two: %+v, want three mismatches", v)
 	}
 }
