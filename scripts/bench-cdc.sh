@@ -4,8 +4,9 @@
 # native replication on the same machine and the same binlog: a default replica, one SQL
 # thread and durable commits, and a tuned one, 4 optimistic parallel SQL threads and
 # innodb_flush_log_at_trx_commit=2, our destination set alike in each round; and against a
-# second task whose tables have a where filter that keeps every row), with the CPU-seconds
-# of the whole machine per timed run and the runner's peak RSS.
+# second task whose tables have a where filter that keeps every row; and a third task into
+# the emulated AnalyticDB with BEGIN a no-op, which writes without transactions), with the
+# CPU-seconds of the whole machine per timed run and the runner's peak RSS.
 #
 # On a clean Debian/Ubuntu machine it installs what is missing (sysbench and mydumper with
 # apt-get; MariaDB with scripts/install-mariadb.sh), builds bin/adbmigrate-runner, starts a
@@ -25,6 +26,12 @@
 #   BENCH_OUT=FILE           append the result as a markdown table row to FILE
 #   BENCH_TIMEOUT=30m        longest any single wait may take
 #   BENCH_KEEP=1             keep the work directory (logs, data) after the run
+#   ADB=0                    skip the third task, into the emulated AnalyticDB
+#                            (internal/adbfront in front of the destination, BEGIN a
+#                            no-op: the task writes without transactions), timed over
+#                            every backlog against the plain task, with the emulator's
+#                            CPU-seconds; checked on the destination MariaDB directly
+#                            (counts and sums of row CRC32s)
 #   VERIFY=1                 run continuous data verification during the sustained load and
 #                            count the sweeps that reported a mismatch (false alarms); it
 #                            loads both servers, so the other figures are not comparable
@@ -50,6 +57,7 @@ bench_tools
 
 # 2. Build.
 bench_build benchcdc adbm-bench-cdc
+bench_build_front
 
 # Everything started from here on is stopped by bench_cleanup.
 roles=(source destination replica)
@@ -63,4 +71,4 @@ BENCH_DB_PASSWORD=$password "$work/benchcdc" \
 	-source-port "${port[source]}" -destination-port "${port[destination]}" -replica-port "${port[replica]}" \
 	-user "$user" -runner "$root/bin/adbmigrate-runner" -work-dir "$work" \
 	-tables "$TABLES" -rows "$ROWS" -threads "$THREADS" -duration "${DURATION}s" -backlog "$BACKLOG" \
-	-out "$BENCH_OUT" -timeout "$BENCH_TIMEOUT" -verify="$([[ $VERIFY == 1 ]] && echo true || echo false)"
+	-out "$BENCH_OUT" -timeout "$BENCH_TIMEOUT" -verify="$([[ $VERIFY == 1 ]] && echo true || echo false)" "${adb_flags[@]}"

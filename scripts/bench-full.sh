@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-full: full migration of sysbench tables through adbmigrate-runner, timed against
-# mydumper + myloader on the same two local MariaDB servers, with the runner's peak RSS.
+# mydumper + myloader on the same two local MariaDB servers, with the runner's peak RSS, and
+# again into the emulated AnalyticDB with BEGIN a no-op (writes without transactions).
 #
 # On a clean Debian/Ubuntu machine it installs what is missing (sysbench, mydumper,
 # percona-toolkit with apt-get; MariaDB with scripts/install-mariadb.sh), builds
@@ -20,6 +21,12 @@
 #   ETL=0                             skip the second migration with an etl block (a filter
 #                                     and one computed column), timed against the plain one,
 #                                     migration and data verification both
+#   ADB=0                             skip the migration into the emulated AnalyticDB
+#                                     (internal/adbfront in front of the destination, BEGIN
+#                                     a no-op: the task writes without transactions), timed
+#                                     against the transactional run before it, with the
+#                                     emulator's CPU-seconds; checked on the destination
+#                                     MariaDB directly (counts and sums of row CRC32s)
 #   MANY_TABLES=2000 MANY_ROWS=20     the many-small-tables case: that many sysbench tables of
 #                                     MANY_ROWS rows (one secondary index each), schema + full
 #                                     through the runner against mydumper + myloader, with the
@@ -44,6 +51,7 @@ bench_tools pt-table-checksum:percona-toolkit
 
 # 2. Build.
 bench_build benchfull adbm-bench
+bench_build_front
 
 # Everything started from here on is stopped by bench_cleanup.
 roles=(source destination)
@@ -58,5 +66,5 @@ BENCH_DB_PASSWORD=$password "$work/benchfull" \
 	-user "$user" -runner "$root/bin/adbmigrate-runner" -work-dir "$work" \
 	-tables "$TABLES" -rows "$ROWS" -threads "$THREADS" \
 	-out "$BENCH_OUT" -rss-sizes "$BENCH_RSS_SIZES" -timeout "$BENCH_TIMEOUT" \
-	-etl="$([[ ${ETL:-1} == 1 ]] && echo true || echo false)" \
+	-etl="$([[ ${ETL:-1} == 1 ]] && echo true || echo false)" "${adb_flags[@]}" \
 	-many-tables "${MANY_TABLES:-2000}" -many-rows "${MANY_ROWS:-20}"

@@ -31,15 +31,29 @@ bench_build() {
 	go build -o "$work/$1" "./internal/bench/$1"
 }
 
-# bench_cleanup stops the runner and the servers of roles, and removes the work directory
+# bench_build_front: with ADB=1 (the default), builds the AnalyticDB emulator
+# internal/adbfront/cmd/adbfront into $work/adbfront and sets adb_flags to the driver's
+# flags for it; with ADB=0 sets adb_flags to skip the emulator run.
+bench_build_front() {
+	if [[ ${ADB:-1} == 1 ]]; then
+		go build -o "$work/adbfront" ./internal/adbfront/cmd/adbfront
+		adb_flags=(-adb=true -adbfront "$work/adbfront")
+	else
+		adb_flags=(-adb=false)
+	fi
+}
+
+# bench_cleanup stops the runner, the emulator and the servers of roles, and removes the work directory
 # unless BENCH_KEEP=1; bench_trap installs it on exit. Everything started after bench_trap is
 # stopped by it.
 bench_cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
-	if [[ -s $work/runner.pid ]]; then
-		kill "$(<"$work/runner.pid")" 2>/dev/null || true
-	fi
+	for pidfile in "$work/runner.pid" "$work/adbfront.pid"; do
+		if [[ -s $pidfile ]]; then
+			kill "$(<"$pidfile")" 2>/dev/null || true
+		fi
+	done
 	for role in "${roles[@]}"; do
 		[[ -d $work/$role ]] && bash scripts/mariadb.sh stop "$work/$role" || true
 	done

@@ -33,6 +33,15 @@
 //     sbtest to sbtest_where with the where filter "id > 0" on every table (it keeps every
 //     row); it is timed over the first round's backlog right after the plain task, so its
 //     rate against the plain task's is the cost of evaluating where filters;
+//     With -adb, a third task, created and stopped like the second, migrates sbtest to
+//     sbtest_adb through the emulated AnalyticDB (-adbfront, started in front of the
+//     destination MariaDB with BEGIN a no-op), so it writes directly: each change as a
+//     REPLACE or DELETE by key without a transaction around the batch, its checkpoint
+//     after. It is timed over every round's backlog right after the plain task (and the
+//     where task), with the emulator's CPU-seconds, and checked on the destination MariaDB
+//     directly (row counts and sums of row CRC32s: the emulator maps the column types, so
+//     CHECKSUM TABLE differs); its time against the plain task's is the cost of writing
+//     without transactions;
 //  5. prints a result block with the runner's peak RSS and appends a markdown table row to
 //     -out when given.
 //
@@ -91,6 +100,9 @@ type config struct {
 	instanceClass                 string
 	out                           string
 	timeout                       time.Duration
+	// adb runs the direct-write task into the emulator frontBin.
+	adb      bool
+	frontBin string
 }
 
 func main() { benchkit.Main("benchcdc", parseFlags, run) }
@@ -113,6 +125,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "", "markdown file to append a result row to (optional)")
 	fs.BoolVar(&cfg.verify, "verify", false, "run continuous data verification during the sustained load, and count its mismatches (false alarms)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Minute, "longest any single wait may take")
+	fs.BoolVar(&cfg.adb, "adb", true, "time a third task, into the emulated AnalyticDB with BEGIN a no-op (writes without transactions), over every backlog")
+	fs.StringVar(&cfg.frontBin, "adbfront", "", "the emulator's binary (internal/adbfront/cmd/adbfront), required with -adb")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -130,6 +144,8 @@ func parseFlags(args []string) (config, error) {
 		return cfg, errors.New("-duration must be at least 1s")
 	case cfg.backlog < rowsPerTxn:
 		return cfg, fmt.Errorf("-backlog must be at least %d", rowsPerTxn)
+	case cfg.adb && cfg.frontBin == "":
+		return cfg, errors.New("-adb needs -adbfront, the emulator's binary (go build ./internal/adbfront/cmd/adbfront), or -adb=false")
 	}
 	return cfg, nil
 }
@@ -213,7 +229,20 @@ func run(ctx context.Context, cfg config) error {
 		rss.Stop()
 		return err
 	}
-	catch, err := catchUp(ctx, cfg, s, r, taskID, whereID)
+	var direct *directTask
+	if cfg.adb {
+		front, err := benchkit.StartFront(cfg.frontBin, cfg.workDir, "cdc", filepath.Join(cfg.workDir, "destination"), cfg.dstPort)
+		if err != nil {
+			rss.Stop()
+			return err
+		}
+		defer front.Stop()
+		if direct, err = createDirectTask(ctx, cfg, s, r, srcID, front); err != nil {
+			rss.Stop()
+			return err
+		}
+	}
+	catch, err := catchUp(ctx, cfg, s, r, taskID, whereID, direct)
 	peak, _, _, rssErr := benchkit.PeakRSS(rss, r.Pid())
 	if err != nil {
 		return err
@@ -344,6 +373,55 @@ func createWhereTask(ctx context.Context, cfg config, s servers, r *benchkit.Run
 	}
 	_, err = verifyWhere(ctx, s)
 	return id, err
+}
+
+// directDatabase is the destination database of the task into the emulator.
+const directDatabase = database + "_adb"
+
+// directTask is the task into the emulated AnalyticDB, and the emulator.
+type directTask struct {
+	id    string
+	front *benchkit.Front
+}
+
+// createDirectTask creates the third task: sbtest into directDatabase through front (a
+// connection of type adb_mysql3). Once it runs incremental migration it is stopped (the
+// stop drains), and its tables are checked against the source's on the destination
+// MariaDB; the catch-up then times it over every backlog.
+func createDirectTask(ctx context.Context, cfg config, s servers, r *benchkit.Runner, srcID string, front *benchkit.Front) (*directTask, error) {
+	dstID, err := benchkit.CreateConnection(ctx, r.Client, "bench-adb", api.DatabaseADBMySQL3, cfg.user, cfg.password, front.Port)
+	if err != nil {
+		return nil, err
+	}
+	id, err := createTask(ctx, cfg, r, api.TaskSpec{Name: "bench-cdc-adb", SourceConnectionID: srcID, DestinationConnectionID: dstID,
+		Objects: []api.Object{{Database: database, RenameTo: directDatabase}}, IgnorePrecheckAlerts: benchkit.ADBAlerts})
+	if err != nil {
+		return nil, err
+	}
+	if err := benchkit.CheckDirect(ctx, r.Client, id); err != nil {
+		return nil, err
+	}
+	task, err := r.Client.StopTask(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("stopping task %s: %w", id, err)
+	}
+	if task.State.Status != api.StatusStopped {
+		return nil, fmt.Errorf("after stop the task is %s: %s", task.State.Status, task.State.ErrorMessage)
+	}
+	_, err = verifyDirect(ctx, s)
+	return &directTask{id: id, front: front}, err
+}
+
+// verifyDirect checks that every table of sbtest has the same row count and row values in
+// directDatabase on the destination MariaDB (benchkit.VerifyValues), and returns the total
+// row count.
+func verifyDirect(ctx context.Context, s servers) (int64, error) {
+	tables, total, err := benchkit.VerifyValues(ctx, s.src, s.dst, database, directDatabase, "destination")
+	if err != nil {
+		return 0, err
+	}
+	fmt.Printf("bench: verified %d tables, %d rows: %s on the destination MariaDB has the source's counts and sums of row CRC32s\n", tables, total, directDatabase)
+	return total, nil
 }
 
 // waitStatus polls the task every 50 ms until it has status want; a task that fails, or
@@ -766,7 +844,13 @@ type round struct {
 	ours             taskCatchUp
 	verifiedRows     int64
 	verifiedNative   int64
+	// direct is the task into the emulator over the same backlog (zero without -adb).
+	direct         taskCatchUp
+	verifiedDirect int64
 }
+
+// directRatio is the direct task's catch-up time over the plain task's.
+func (r round) directRatio() float64 { return r.direct.marker.Seconds() / r.ours.marker.Seconds() }
 
 // ratio is the replica's time over ours: how many times faster the task caught up.
 func (r round) ratio() float64 { return r.native.Seconds() / r.ours.marker.Seconds() }
@@ -781,8 +865,9 @@ type catchUpResult struct {
 
 // catchUp seeds the replica, then runs one round per setup: each writes a backlog and times
 // the replica's SQL thread and then the task over it. The task with where filters is timed
-// over the first round's backlog, right after the plain task.
-func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID, whereID string) (catchUpResult, error) {
+// over the first round's backlog, right after the plain task; the direct task, when not
+// nil, over every round's, last.
+func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, taskID, whereID string, direct *directTask) (catchUpResult, error) {
 	var res catchUpResult
 	fmt.Printf("\n== catch-up: copying %s to the replica at the source's position ==\n", database)
 	var before, pos string
@@ -833,15 +918,24 @@ func catchUp(ctx context.Context, cfg config, s servers, r *benchkit.Runner, tas
 		if err != nil {
 			return res, err
 		}
-		res.rounds = append(res.rounds, rd.round)
 		if where != "" {
-			if res.where, err = applyBacklog(ctx, cfg, r, s.dst, where, whereDatabase+strings.TrimPrefix(heartbeat, database), rd.marker, rd.target); err != nil {
+			if res.where, err = applyBacklog(ctx, cfg, r, s.dst, where, whereDatabase+strings.TrimPrefix(heartbeat, database), rd.marker, rd.target, 0); err != nil {
 				return res, err
 			}
 			if res.verifiedWhere, err = verifyWhere(ctx, s); err != nil {
 				return res, err
 			}
 		}
+		if direct != nil {
+			if rd.direct, err = applyBacklog(ctx, cfg, r, s.dst, direct.id, directDatabase+strings.TrimPrefix(heartbeat, database), rd.marker, rd.target, direct.front.Pid()); err != nil {
+				return res, err
+			}
+			if rd.verifiedDirect, err = verifyDirect(ctx, s); err != nil {
+				return res, err
+			}
+			fmt.Printf("bench: round %q: direct (emulator) %.2f s / transactional %.2f s = %.2f\n", setup.name, rd.direct.marker.Seconds(), rd.ours.marker.Seconds(), rd.directRatio())
+		}
+		res.rounds = append(res.rounds, rd.round)
 	}
 	return res, nil
 }
@@ -969,7 +1063,7 @@ func backlogRound(ctx context.Context, cfg config, s servers, r *benchkit.Runner
 	fmt.Printf("bench: replica caught up: marker after %.2f s, gtid_slave_pos after %.2f s; CPU: machine %s, replica server %s\n",
 		res.native.Seconds(), res.nativeGTID.Seconds(), cpuShare(res.nativeMachineCPU, res.native), cpuShare(res.nativeServerCPU, res.native))
 
-	if res.ours, err = applyBacklog(ctx, cfg, r, s.dst, taskID, heartbeat, res.marker, res.target); err != nil {
+	if res.ours, err = applyBacklog(ctx, cfg, r, s.dst, taskID, heartbeat, res.marker, res.target, 0); err != nil {
 		return res, err
 	}
 	if res.verifiedRows, err = verify(ctx, s.src, s.dst, "destination"); err != nil {
@@ -1003,6 +1097,9 @@ type taskCatchUp struct {
 	machineCPU float64
 	// srcCPU is the source server's CPU seconds meanwhile (its binlog dump to the task).
 	srcCPU float64
+	// frontCPU is the emulator's CPU seconds until the marker arrived, for a task into the
+	// emulated AnalyticDB (-1 when unknown or none).
+	frontCPU float64
 	// poolReads are the destination's InnoDB reads from disk meanwhile
 	// (Innodb_buffer_pool_reads): pages of the task's tables not in memory.
 	poolReads int64
@@ -1010,8 +1107,9 @@ type taskCatchUp struct {
 
 // applyBacklog starts the stopped task and times it until the marker row is in markerTable
 // on the destination and its reported position reaches target (the source's GTID position
-// after the backlog); then stops it.
-func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.DB, taskID, markerTable string, marker int64, target string) (taskCatchUp, error) {
+// after the backlog); then stops it. frontPid, when not 0, is the emulator the task writes
+// through, whose CPU is measured with the runner's.
+func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.DB, taskID, markerTable string, marker int64, target string, frontPid int) (taskCatchUp, error) {
 	var res taskCatchUp
 	targetSeq := gtidSeq(target)
 	// Both tasks start with their destination tables in the buffer pool, as the plain one's
@@ -1028,6 +1126,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 	runnerCPU0, dstCPU0, machine0 := cpuSeconds(r.Pid()), cpuSeconds(dstPid), benchkit.MachineCPUSeconds()
 	srcPid := serverPid(cfg, "source")
 	srcCPU0 := cpuSeconds(srcPid)
+	frontCPU0 := cpuSeconds(frontPid)
 	t0 := time.Now()
 	if _, err := r.Client.StartTask(ctx, taskID); err != nil {
 		return res, fmt.Errorf("starting task %s: %w", taskID, err)
@@ -1070,6 +1169,7 @@ func applyBacklog(ctx context.Context, cfg config, r *benchkit.Runner, dst *sql.
 		time.Sleep(10 * time.Millisecond)
 	}
 	res.runnerCPU, res.dstCPU = cpuSeconds(r.Pid())-runnerCPU0, cpuSeconds(dstPid)-dstCPU0
+	res.frontCPU = cpuSince(cpuSeconds(frontPid), frontCPU0)
 	reads1, err := statusValue(ctx, dst, "Innodb_buffer_pool_reads")
 	if err != nil {
 		return res, err
@@ -1372,14 +1472,14 @@ adbmigrate                      %.2f s  (%.0f row changes/s); reported position 
   CPU during it                 machine %s, runner %s, destination server %s, source server %s; stop (drain) %.2f s; %d buffer pool reads
 replica time / ours             %.2fx
 verified                        destination %d rows, replica %d rows: same CHECKSUM TABLE as the source
-`, rd.setup.name, rd.rowChanges, rd.sysbench.txns+1, float64(rd.binlogBytes)/(1<<20), rd.generate.Seconds(),
+%s`, rd.setup.name, rd.rowChanges, rd.sysbench.txns+1, float64(rd.binlogBytes)/(1<<20), rd.generate.Seconds(),
 			rd.replicaSettings, rd.destSettings,
 			rd.native.Seconds(), rate(rd.rowChanges, rd.native), rd.nativeGTID.Seconds(),
 			cpuShare(rd.nativeMachineCPU, rd.native), cpuShare(rd.nativeServerCPU, rd.native),
 			rd.ours.marker.Seconds(), rate(rd.rowChanges, rd.ours.marker), rd.ours.position.Seconds(),
 			cpuShare(rd.ours.machineCPU, rd.ours.marker), cpuShare(rd.ours.runnerCPU, rd.ours.marker), cpuShare(rd.ours.dstCPU, rd.ours.marker), cpuShare(rd.ours.srcCPU, rd.ours.marker),
 			rd.ours.stop.Seconds(), rd.ours.poolReads,
-			rd.ratio(), rd.verifiedRows, rd.verifiedNative)
+			rd.ratio(), rd.verifiedRows, rd.verifiedNative, directLines(cfg, rd))
 	}
 	first := c.rounds[0]
 	whereRate, plainRate := rate(first.rowChanges, c.where.marker), rate(first.rowChanges, first.ours.marker)
@@ -1399,8 +1499,31 @@ runner peak RSS                 %.1f MiB
 			"catch-up vs "+rd.setup.name+" replica", rd.native.Seconds(), rd.ours.marker.Seconds(), rd.ratio(), ratioTarget(rd.setup),
 			passFail(rd.ratio() >= ratioTarget(rd.setup)), rd.nativeMachineCPU, rd.ours.machineCPU)
 	}
+	if cfg.adb {
+		for _, rd := range c.rounds {
+			fmt.Printf("%-31s %.2f s / %.2f s = %.2f (destination %s); CPU-seconds: runner %.1f + emulator %.1f against runner %.1f\n",
+				"direct/transactional, "+rd.setup.name, rd.direct.marker.Seconds(), rd.ours.marker.Seconds(), rd.directRatio(), rd.destSettings,
+				rd.direct.runnerCPU, rd.direct.frontCPU, rd.ours.runnerCPU)
+		}
+	}
 	fmt.Printf("%-31s p99 %.3f s (target < 1 s: %s)\n", "heartbeat lag under load", percentile(l.heartbeatLag, 99), passFail(percentile(l.heartbeatLag, 99) < 1))
 	fmt.Printf("note                            the machine may be shared with other work: compare ratios within one run (load average now %s)\n", loadAverage())
+}
+
+// directLines are the report lines of the direct task's run in round rd, or none without
+// -adb.
+func directLines(cfg config, rd round) string {
+	if !cfg.adb {
+		return ""
+	}
+	d := rd.direct
+	return fmt.Sprintf(`adbmigrate, direct (emulator)   %.2f s  (%.0f row changes/s); reported position reached after %.2f s; BEGIN a no-op: REPLACE/DELETE by key without a transaction, the emulator's parsing included
+  CPU during it                 machine %s, runner %s, emulator %s, destination server %s, source server %s; stop (drain) %.2f s; %d buffer pool reads
+direct / transactional          %.2f  (catch-up time)
+verified                        %s %d rows on the destination MariaDB directly: same counts and sums of row CRC32s as the source
+`, d.marker.Seconds(), rate(rd.rowChanges, d.marker), d.position.Seconds(),
+		cpuShare(d.machineCPU, d.marker), cpuShare(d.runnerCPU, d.marker), cpuShare(d.frontCPU, d.marker), cpuShare(d.dstCPU, d.marker), cpuShare(d.srcCPU, d.marker),
+		d.stop.Seconds(), d.poolReads, rd.directRatio(), directDatabase, rd.verifiedDirect)
 }
 
 // ratioTarget is the issue's target for replica time / ours against setup.
@@ -1432,20 +1555,24 @@ func passFail(ok bool) string {
 	return "NOT met"
 }
 
-const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | heartbeat lag p50/p99 s | backlog row changes | default replica s | ours (durable) s | default/ours | tuned replica s | ours (flush 2) s | tuned/ours | machine CPU-s: default replica / ours / tuned replica / ours | with where: catch-up s | where/plain | runner peak RSS MiB |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+const markdownHeader = `| date | server | tables x rows | threads | load s | sysbench row changes/s | applied row changes/s | heartbeat lag p50/p99 s | backlog row changes | default replica s | ours (durable) s | default/ours | tuned replica s | ours (flush 2) s | tuned/ours | machine CPU-s: default replica / ours / tuned replica / ours | with where: catch-up s | where/plain | runner peak RSS MiB | direct (emulator) s: durable / flush 2 | direct/ours: durable / flush 2 |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 `
 
 // appendMarkdown appends one result row to cfg.out, writing the header into an empty file.
 func appendMarkdown(cfg config, version string, l loadResult, c catchUpResult, peakKiB int64) error {
 	d, t := c.rounds[0], c.rounds[len(c.rounds)-1]
 	whereRate, plainRate := rate(d.rowChanges, c.where.marker), rate(d.rowChanges, d.ours.marker)
-	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f / %.1f / %.1f | %.2f | %.2f | %.1f |\n",
+	direct := "n/a | n/a"
+	if cfg.adb {
+		direct = fmt.Sprintf("%.2f / %.2f | %.2f / %.2f", d.direct.marker.Seconds(), t.direct.marker.Seconds(), d.directRatio(), t.directRatio())
+	}
+	row := fmt.Sprintf("| %s | %s | %d x %d | %d | %.0f | %.0f | %.0f | %.3f / %.3f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f / %.1f / %.1f / %.1f | %.2f | %.2f | %.1f | %s |\n",
 		time.Now().UTC().Format("2006-01-02"), version, cfg.tables, cfg.rows, cfg.threads, l.sysbench.seconds,
 		float64(l.sysbench.rowChanges())/l.sysbench.seconds, rate(l.appliedRows, l.window),
 		percentile(l.heartbeatLag, 50), percentile(l.heartbeatLag, 99),
 		d.rowChanges, d.native.Seconds(), d.ours.marker.Seconds(), d.ratio(), t.native.Seconds(), t.ours.marker.Seconds(), t.ratio(),
 		d.nativeMachineCPU, d.ours.machineCPU, t.nativeMachineCPU, t.ours.machineCPU,
-		c.where.marker.Seconds(), whereRate/plainRate, benchkit.MiB(peakKiB))
+		c.where.marker.Seconds(), whereRate/plainRate, benchkit.MiB(peakKiB), direct)
 	return benchkit.AppendMarkdown(cfg.out, markdownHeader, row)
 }

@@ -13,16 +13,24 @@
 //     then checks again;
 //  5. with -etl, migrates again with an etl block and then plain, timing each migration and
 //     its data verification (of the etl table: against rows the runner computes itself);
-//  6. prints a result block and appends a markdown table row to -out when given;
-//  7. with -many-tables, reloads the source with that many small sysbench tables (-many-rows
+//  6. with -adb, migrates again into the emulated AnalyticDB (-adbfront, started in front of
+//     the destination MariaDB with BEGIN a no-op), where the task writes directly: chunks as
+//     multi-row REPLACE without a transaction instead of LOAD DATA committed with the chunk's
+//     checkpoint. It is checked on the destination MariaDB directly (row counts and sums of
+//     row CRC32s: the emulator maps the column types, so CHECKSUM TABLE differs) and timed
+//     against the transactional run before it;
+//  7. prints a result block and appends a markdown table row to -out when given (the direct
+//     run's row names the emulator in its server column);
+//  8. with -many-tables, reloads the source with that many small sysbench tables (-many-rows
 //     rows and one secondary index each) and times schema + full migration of them through
 //     the runner against mydumper + myloader, with the runner's peak RSS;
-//  8. with -rss-sizes, reloads the source with each table size and runs the migration again,
+//  9. with -rss-sizes, reloads the source with each table size and runs the migration again,
 //     printing the runner's peak RSS per size (memory must not grow with the table size).
 //
 // Every timed run starts once both servers have flushed their dirty pages and purged old
 // undo (benchkit.Quiesce), so that no run pays for the writes of the one before it, and
-// prints the CPU-seconds of the whole machine and of each server (and of the runner).
+// prints the CPU-seconds of the whole machine and of each server (and of the runner, and of
+// the emulator in the direct run).
 //
 // The database password comes from $BENCH_DB_PASSWORD, never from the command line.
 package main
@@ -58,6 +66,9 @@ type config struct {
 	timeout               time.Duration
 	etl                   bool
 	manyTables, manyRows  int
+	// adb runs the direct-write migration into the emulator frontBin.
+	adb      bool
+	frontBin string
 }
 
 func main() { benchkit.Main("benchfull", parseFlags, run) }
@@ -81,6 +92,8 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.etl, "etl", true, "migrate again with an etl block (a filter and one computed column) and report its throughput against the plain run")
 	fs.IntVar(&cfg.manyTables, "many-tables", 2000, "tables of the many-small-tables case (0: skip it)")
 	fs.IntVar(&cfg.manyRows, "many-rows", 20, "rows per table of the many-small-tables case")
+	fs.BoolVar(&cfg.adb, "adb", true, "migrate again into the emulated AnalyticDB with BEGIN a no-op (writes without transactions) and report it against the transactional run")
+	fs.StringVar(&cfg.frontBin, "adbfront", "", "the emulator's binary (internal/adbfront/cmd/adbfront), required with -adb")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -96,6 +109,8 @@ func parseFlags(args []string) (config, error) {
 		return cfg, errors.New("-tables, -rows and -threads must be positive")
 	case cfg.manyTables < 0 || cfg.manyRows < 1:
 		return cfg, errors.New("-many-tables must not be negative, -many-rows must be positive")
+	case cfg.adb && cfg.frontBin == "":
+		return cfg, errors.New("-adb needs -adbfront, the emulator's binary (go build ./internal/adbfront/cmd/adbfront), or -adb=false")
 	}
 	for _, f := range strings.Fields(rssSizes) {
 		n, err := strconv.Atoi(f)
@@ -146,10 +161,14 @@ type loadResult struct {
 }
 
 // cpuSplit returns a function that says how many CPU-seconds the source server, the
-// destination server and the runner runnerPid used since cpuSplit was called.
-func cpuSplit(cfg config, runnerPid int) func() string {
+// destination server, the runner runnerPid and, when frontPid is not 0, the emulator used
+// since cpuSplit was called.
+func cpuSplit(cfg config, runnerPid, frontPid int) func() string {
 	labels := []string{"source", "destination", "runner"}
 	pids := []int{benchkit.ServerPid(filepath.Join(cfg.workDir, "source")), benchkit.ServerPid(filepath.Join(cfg.workDir, "destination")), runnerPid}
+	if frontPid != 0 {
+		labels, pids = append(labels, "emulator"), append(pids, frontPid)
+	}
 	start := make([]float64, len(pids))
 	for i, pid := range pids {
 		start[i] = benchkit.ProcessCPUSeconds(pid)
@@ -187,7 +206,7 @@ func run(ctx context.Context, cfg config) error {
 	if err := prepare(ctx, cfg, src, cfg.tables, cfg.rows); err != nil {
 		return err
 	}
-	ours, err := runOurs(ctx, cfg, src, dst, "main", nil)
+	ours, err := runOurs(ctx, cfg, src, dst, "main", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -195,15 +214,24 @@ func run(ctx context.Context, cfg config) error {
 	// also pays for the source flushing what sysbench just loaded.
 	var withETL, plain *ourResult
 	if cfg.etl {
-		r, err := runOurs(ctx, cfg, src, dst, "etl", benchETL)
+		r, err := runOurs(ctx, cfg, src, dst, "etl", benchETL, nil)
 		if err != nil {
 			return err
 		}
-		p, err := runOurs(ctx, cfg, src, dst, "plain", nil)
+		p, err := runOurs(ctx, cfg, src, dst, "plain", nil, nil)
 		if err != nil {
 			return err
 		}
 		withETL, plain = &r, &p
+	}
+	// The direct run is compared with the transactional run right before it.
+	var direct *ourResult
+	if cfg.adb {
+		r, err := runDirect(ctx, cfg, src, dst)
+		if err != nil {
+			return err
+		}
+		direct = &r
 	}
 	dump, err := runDumper(ctx, cfg, src, dst)
 	if err != nil {
@@ -226,9 +254,21 @@ etl verification / plain   %.2f
 			withETL.verify.Seconds(), rate(withETL.rows, withETL.verify), plain.verify.Seconds(), rate(plain.rows, plain.verify),
 			rate(withETL.rows, withETL.verify)/rate(plain.rows, plain.verify))
 	}
+	if direct != nil {
+		base, baseLabel := ours, "the first run"
+		if plain != nil {
+			base, baseLabel = *plain, "the plain run right before it"
+		}
+		reportDirect(base, baseLabel, *direct)
+	}
 	if cfg.out != "" {
 		if err := appendMarkdown(cfg, version, ours, &dump); err != nil {
 			return err
+		}
+		if direct != nil {
+			if err := appendMarkdown(cfg, version+" via the emulated AnalyticDB (BEGIN a no-op: direct writes)", *direct, nil); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -245,7 +285,7 @@ etl verification / plain   %.2f
 		if err := prepare(ctx, cfg, src, cfg.tables, size); err != nil {
 			return err
 		}
-		r, err := runOurs(ctx, cfg, src, dst, fmt.Sprintf("rss-%d", size), nil)
+		r, err := runOurs(ctx, cfg, src, dst, fmt.Sprintf("rss-%d", size), nil, nil)
 		if err != nil {
 			return err
 		}
@@ -279,7 +319,7 @@ func runMany(ctx context.Context, cfg config, src, dst *sql.DB) error {
 	if err := prepare(ctx, cfg, src, cfg.manyTables, cfg.manyRows); err != nil {
 		return err
 	}
-	ours, err := runOurs(ctx, cfg, src, dst, "many", nil)
+	ours, err := runOurs(ctx, cfg, src, dst, "many", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -321,9 +361,22 @@ func prepare(ctx context.Context, cfg config, src *sql.DB, tables, rows int) err
 	return nil
 }
 
+// runDirect starts the emulator in front of the destination MariaDB and migrates through it
+// (runOurs with front), then stops it.
+func runDirect(ctx context.Context, cfg config, src, dst *sql.DB) (ourResult, error) {
+	front, err := benchkit.StartFront(cfg.frontBin, cfg.workDir, "full", filepath.Join(cfg.workDir, "destination"), cfg.dstPort)
+	if err != nil {
+		return ourResult{}, err
+	}
+	defer front.Stop()
+	return runOurs(ctx, cfg, src, dst, "adb", nil, front)
+}
+
 // runOurs migrates the source's sbtest to the destination with a fresh runner and returns
-// the wall time from task creation to Completed and the runner's peak RSS.
-func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, etl *api.ETL) (ourResult, error) {
+// the wall time from task creation to Completed and the runner's peak RSS. With front, the
+// task's destination is the emulated AnalyticDB front in front of dst (a connection of type
+// adb_mysql3; the task writes directly), and the copy is checked on dst by row values.
+func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, etl *api.ETL, front *benchkit.Front) (ourResult, error) {
 	fmt.Printf("\n== adbmigrate: schema + full migration of %s (%s) ==\n", database, label)
 	if _, err := dst.ExecContext(ctx, "DROP DATABASE IF EXISTS "+database); err != nil {
 		return ourResult{}, fmt.Errorf("dropping %s on the destination: %w", database, err)
@@ -338,6 +391,15 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 	if err != nil {
 		return ourResult{}, err
 	}
+	var alerts []string
+	frontPid := 0
+	if front != nil {
+		dstID, err = benchkit.CreateConnection(ctx, r.Client, "bench-adb", api.DatabaseADBMySQL3, cfg.user, cfg.password, front.Port)
+		if err != nil {
+			return ourResult{}, err
+		}
+		alerts, frontPid = benchkit.ADBAlerts, front.Pid()
+	}
 
 	object := api.Object{Database: database}
 	if etl != nil {
@@ -349,7 +411,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		return ourResult{}, err
 	}
 	sampler := benchkit.SampleRSS(r.Pid(), 100*time.Millisecond)
-	split := cpuSplit(cfg, r.Pid())
+	split := cpuSplit(cfg, r.Pid(), frontPid)
 	cpu0 := benchkit.MachineCPUSeconds()
 	start := time.Now()
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
@@ -359,6 +421,7 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		MigrationTypes:          []api.MigrationType{api.MigrationSchema, api.MigrationFull},
 		Objects:                 []api.Object{object},
 		InstanceClass:           cfg.instanceClass,
+		IgnorePrecheckAlerts:    alerts,
 	})
 	if err != nil {
 		sampler.Stop()
@@ -379,9 +442,14 @@ func runOurs(ctx context.Context, cfg config, src, dst *sql.DB, label string, et
 		task.ID, wall.Seconds(), state.RowsMigrated, benchkit.MiB(res.peakRSSKiB), benchkit.MiB(hwm), benchkit.MiB(peak))
 	fmt.Printf("bench: CPU-seconds %.1f (whole machine): %s\n", cpu, res.split)
 
-	if etl != nil {
+	switch {
+	case etl != nil:
 		res.rows, err = verifyETL(ctx, cfg, src, dst)
-	} else {
+	case front != nil:
+		if err = benchkit.CheckDirect(ctx, r.Client, task.ID); err == nil {
+			res.rows, err = verifyValues(ctx, src, dst)
+		}
+	default:
 		res.rows, err = verify(ctx, src, dst)
 	}
 	if err != nil {
@@ -702,6 +770,18 @@ func verifyETL(ctx context.Context, cfg config, src, dst *sql.DB) (int64, error)
 	return total, nil
 }
 
+// verifyValues checks that every sysbench table has the same row count and row values on both
+// servers (benchkit.VerifyValues: the emulator's column types differ from the source's), and
+// returns the total row count.
+func verifyValues(ctx context.Context, src, dst *sql.DB) (int64, error) {
+	tables, total, err := benchkit.VerifyValues(ctx, src, dst, database, database, "destination")
+	if err != nil {
+		return 0, err
+	}
+	fmt.Printf("bench: verified %d tables, %d rows on the destination MariaDB directly: same counts and sums of row CRC32s on both servers\n", tables, total)
+	return total, nil
+}
+
 // verify checks that every sysbench table has the same row count and CHECKSUM TABLE on both
 // servers (same server version and definition, so equal data gives an equal checksum), and
 // returns the total row count.
@@ -745,6 +825,22 @@ CHECKSUM TABLE / ours      %.3f  (target of issue 15: at least 0.25)
 		ours.wall.Seconds()/both.Seconds(), benchkit.MiB(ours.peakRSSKiB),
 		ours.verify.Seconds(), float64(ours.rows)/ours.verify.Seconds(), ours.checksum.Seconds(), float64(ours.rows)/ours.checksum.Seconds(),
 		ours.checksum.Seconds()/ours.verify.Seconds())
+}
+
+// reportDirect prints the direct run (into the emulator, BEGIN a no-op) against the
+// transactional run base, called baseLabel.
+func reportDirect(base ourResult, baseLabel string, direct ourResult) {
+	fmt.Printf(`
+== result: writes without transactions (docs/adb.md) ==
+transactional (MariaDB)    %.2f s  (%.0f rows/s; %s: LOAD DATA per chunk, committed with the chunk's checkpoint)
+direct (emulator)          %.2f s  (%.0f rows/s; BEGIN a no-op: multi-row REPLACE per chunk, no transaction; the emulator's parsing, its triggers and AnalyticDB's column types included)
+direct / transactional     %.2f  (wall time; rate transactional / direct is the same)
+machine CPU-seconds        transactional %.1f, direct %.1f (%.2f)
+CPU-seconds by process     transactional: %s; direct: %s
+`, base.wall.Seconds(), rate(base.rows, base.wall), baseLabel,
+		direct.wall.Seconds(), rate(direct.rows, direct.wall),
+		direct.wall.Seconds()/base.wall.Seconds(),
+		base.cpu, direct.cpu, direct.cpu/base.cpu, base.split, direct.split)
 }
 
 const markdownHeader = `| date | server | tables x rows | threads | adbmigrate s | adbmigrate rows/s | mydumper s | myloader s | dump+load s | ours/(dump+load) | runner peak RSS MiB |

@@ -24,6 +24,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/vocab"
 	"github.com/adbmigrate/terraform-provider-adbmigrate/runner/api"
 )
 
@@ -106,48 +107,35 @@ func Myloader(ctx context.Context, killOnExit bool, port int, user, password, di
 // CreateConnections registers the source and the destination MariaDB on 127.0.0.1 with the
 // runner, as bench-source and bench-destination, and returns their ids.
 func CreateConnections(ctx context.Context, client *api.Client, user, password string, srcPort, dstPort int) (srcID, dstID string, err error) {
-	conn := func(name string, port int) (string, error) {
-		c, err := client.CreateConnection(ctx, api.ConnectionSpec{
-			Name: name, DatabaseType: api.DatabaseMariaDB, Host: "127.0.0.1", Port: port,
-			Username: user, Password: password,
-		})
-		if err != nil {
-			return "", fmt.Errorf("creating connection %s: %w", name, err)
-		}
-		return c.ID, nil
-	}
-	if srcID, err = conn("bench-source", srcPort); err != nil {
+	if srcID, err = CreateConnection(ctx, client, "bench-source", api.DatabaseMariaDB, user, password, srcPort); err != nil {
 		return "", "", err
 	}
-	if dstID, err = conn("bench-destination", dstPort); err != nil {
+	if dstID, err = CreateConnection(ctx, client, "bench-destination", api.DatabaseMariaDB, user, password, dstPort); err != nil {
 		return "", "", err
 	}
 	return srcID, dstID, nil
+}
+
+// CreateConnection registers the server of type kind on 127.0.0.1:port with the runner as
+// name and returns its id.
+func CreateConnection(ctx context.Context, client *api.Client, name string, kind api.DatabaseType, user, password string, port int) (string, error) {
+	c, err := client.CreateConnection(ctx, api.ConnectionSpec{
+		Name: name, DatabaseType: kind, Host: "127.0.0.1", Port: port,
+		Username: user, Password: password,
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating connection %s: %w", name, err)
+	}
+	return c.ID, nil
 }
 
 // Verify checks that every table of database has the same row count and CHECKSUM TABLE on
 // src and on other, called name in errors (same server version and definition, so equal
 // data gives an equal checksum), and returns the number of tables and the total row count.
 func Verify(ctx context.Context, src, other *sql.DB, database, name string) (int, int64, error) {
-	rows, err := src.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", database)
+	tables, err := Tables(ctx, src, database)
 	if err != nil {
 		return 0, 0, err
-	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return 0, 0, err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
-	if len(tables) == 0 {
-		return 0, 0, fmt.Errorf("no tables in %s on the source", database)
 	}
 	var total int64
 	for _, t := range tables {
@@ -174,6 +162,103 @@ func Verify(ctx context.Context, src, other *sql.DB, database, name string) (int
 	}
 	return len(tables), total, nil
 }
+
+// Tables lists the base tables of database on db, by name; none is an error.
+func Tables(ctx context.Context, db *sql.DB, database string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", database)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("no tables in %s on the source", database)
+	}
+	return tables, nil
+}
+
+// VerifyValues checks that every table of database on src has, in otherDatabase on other
+// (called name in errors), the same row count and the same sum of row CRC32s, and returns
+// the number of tables and the total row count. It is for a destination whose column types
+// differ from the source's (an AnalyticDB destination maps them), where CHECKSUM TABLE
+// differs for equal data: a row is hashed as the text of its values, the source's columns
+// in order, NULL as \N, and a time value with more than 3 fractional digits is compared at
+// milliseconds (what AnalyticDB keeps; its last digits cut on both sides).
+func VerifyValues(ctx context.Context, src, other *sql.DB, database, otherDatabase, name string) (int, int64, error) {
+	tables, err := Tables(ctx, src, database)
+	if err != nil {
+		return 0, 0, err
+	}
+	var total int64
+	for _, t := range tables {
+		hash, err := rowHash(ctx, src, database, t)
+		if err != nil {
+			return 0, 0, err
+		}
+		q := "SELECT COUNT(*), COALESCE(SUM(" + hash + "), 0) FROM %s." + quoteIdent(t)
+		var sn, on, ss, os int64
+		if err := src.QueryRowContext(ctx, fmt.Sprintf(q, quoteIdent(database))).Scan(&sn, &ss); err != nil {
+			return 0, 0, fmt.Errorf("hashing %s.%s on the source: %w", database, t, err)
+		}
+		if err := other.QueryRowContext(ctx, fmt.Sprintf(q, quoteIdent(otherDatabase))).Scan(&on, &os); err != nil {
+			return 0, 0, fmt.Errorf("hashing %s.%s on the %s: %w", otherDatabase, t, name, err)
+		}
+		if sn != on || ss != os {
+			return 0, 0, fmt.Errorf("%s.%s differs: source %d rows, sum of row CRC32s %d; %s %s.%s %d rows, sum %d",
+				database, t, sn, ss, name, otherDatabase, t, on, os)
+		}
+		total += sn
+	}
+	return len(tables), total, nil
+}
+
+// rowHash is the SQL expression VerifyValues sums: CRC32 of the text of the columns of
+// database.table as the source has them.
+func rowHash(ctx context.Context, src *sql.DB, database, table string) (string, error) {
+	rows, err := src.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COALESCE(DATETIME_PRECISION, 0) FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, database, table)
+	if err != nil {
+		return "", fmt.Errorf("reading the columns of %s.%s on the source: %w", database, table, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var name, kind string
+		var fsp int
+		if err := rows.Scan(&name, &kind, &fsp); err != nil {
+			return "", err
+		}
+		text := "CAST(" + quoteIdent(name) + " AS CHAR)"
+		switch kind {
+		case "datetime", "timestamp", "time":
+			if fsp > 3 {
+				// Up to 3 digits after the point: the destination's column may have
+				// fewer digits than the source's, so the cut is by position.
+				text = fmt.Sprintf("LEFT(%s, LOCATE('.', %s) + 3)", text, text)
+			}
+		}
+		cols = append(cols, "COALESCE("+text+", '\\N')")
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if len(cols) == 0 {
+		return "", fmt.Errorf("%s.%s has no columns on the source", database, table)
+	}
+	return "CRC32(CONCAT_WS('#', " + strings.Join(cols, ", ") + "))", nil
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 // Checksum returns CHECKSUM TABLE of table on db; a missing table is an error.
 func Checksum(ctx context.Context, db *sql.DB, table string) (string, error) {
@@ -221,7 +306,7 @@ type Runner struct {
 	Client  *api.Client
 	LogPath string
 	pidPath string
-	done    chan struct{}
+	done    <-chan struct{}
 }
 
 // StartRunner starts the runner binary bin on a free loopback port with a fresh data
@@ -245,24 +330,10 @@ func StartRunner(bin, workDir, label string, args ...string) (*Runner, error) {
 		return nil, err
 	}
 	token := hex.EncodeToString(tok)
-	logPath := dataDir + ".log"
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command(bin, append([]string{"--listen", addr, "--data-dir", dataDir}, args...)...)
 	cmd.Env = append(os.Environ(), "ADBMIGRATE_TOKEN="+token)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	logFile.Close()
-	r := &Runner{Cmd: cmd, LogPath: logPath, pidPath: filepath.Join(workDir, "runner.pid"), done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(r.done) }()
-	if err := os.WriteFile(r.pidPath, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
-		r.Stop()
+	r := &Runner{Cmd: cmd, LogPath: dataDir + ".log", pidPath: filepath.Join(workDir, "runner.pid")}
+	if r.done, err = startProcess(cmd, r.LogPath, r.pidPath); err != nil {
 		return nil, err
 	}
 	r.Client, err = api.NewClient("http://"+addr, token, nil)
@@ -276,19 +347,44 @@ func StartRunner(bin, workDir, label string, args ...string) (*Runner, error) {
 		_, err := r.Client.Health(hctx)
 		cancel()
 		if err == nil {
-			fmt.Printf("bench: runner pid %d on %s, log %s\n", cmd.Process.Pid, addr, logPath)
+			fmt.Printf("bench: runner pid %d on %s, log %s\n", cmd.Process.Pid, addr, r.LogPath)
 			return r, nil
 		}
 		select {
 		case <-r.done:
-			return nil, fmt.Errorf("the runner exited at start; its log %s:\n%s", logPath, Tail(logPath, 20))
+			return nil, fmt.Errorf("the runner exited at start; its log %s:\n%s", r.LogPath, Tail(r.LogPath, 20))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			r.Stop()
-			return nil, fmt.Errorf("the runner did not answer within 20 s: %w; its log %s:\n%s", err, logPath, Tail(logPath, 20))
+			return nil, fmt.Errorf("the runner did not answer within 20 s: %w; its log %s:\n%s", err, r.LogPath, Tail(r.LogPath, 20))
 		}
 	}
+}
+
+// startProcess starts cmd with its output going to the file logPath and SIGKILL should this
+// process die first (Pdeathsig), and writes its pid to pidPath. The returned channel closes
+// once cmd has exited. If the pid cannot be written, cmd is killed.
+func startProcess(cmd *exec.Cmd, logPath, pidPath string) (<-chan struct{}, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	err = cmd.Start()
+	logFile.Close()
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+		_ = cmd.Process.Kill()
+		<-done
+		return nil, err
+	}
+	return done, nil
 }
 
 // Kill kills the runner with SIGKILL, waits until it has exited, and removes the pid file.
@@ -302,15 +398,19 @@ func (r *Runner) Kill() {
 func (r *Runner) Pid() int { return r.Cmd.Process.Pid }
 
 // Stop sends SIGTERM, waits up to 30 s, then kills, and removes the pid file.
-func (r *Runner) Stop() {
-	_ = r.Cmd.Process.Signal(syscall.SIGTERM)
+func (r *Runner) Stop() { stopProcess(r.Cmd.Process, r.done, 30*time.Second, r.pidPath) }
+
+// stopProcess sends p SIGTERM, waits up to grace for done to close, then kills p and waits
+// for done, and removes pidPath.
+func stopProcess(p *os.Process, done <-chan struct{}, grace time.Duration, pidPath string) {
+	_ = p.Signal(syscall.SIGTERM)
 	select {
-	case <-r.done:
-	case <-time.After(30 * time.Second):
-		_ = r.Cmd.Process.Kill()
-		<-r.done
+	case <-done:
+	case <-time.After(grace):
+		_ = p.Kill()
+		<-done
 	}
-	_ = os.Remove(r.pidPath)
+	_ = os.Remove(pidPath)
 }
 
 // PeakRSS is the larger of a sampler's highest VmRSS and the process's VmHWM, in KiB.
@@ -503,4 +603,92 @@ func MachineCPUSeconds() float64 {
 		busy += n
 	}
 	return float64(busy) / 100
+}
+
+// Front is one emulated AnalyticDB (the adbfront binary, internal/adbfront/cmd/adbfront) in
+// front of a bench MariaDB, with BEGIN, COMMIT and ROLLBACK run as no-ops.
+type Front struct {
+	Cmd     *exec.Cmd
+	Addr    string // host:port it listens on
+	Port    int
+	LogPath string
+	pidPath string
+	done    <-chan struct{}
+}
+
+// StartFront starts bin in front of the MariaDB that scripts/mariadb.sh started in serverDir
+// on 127.0.0.1:upstreamPort, listening on a free loopback port, with -transactions noop.
+// The front's own bookkeeping connects as root over the server's socket, so no password is
+// on its command line. Its output goes to workDir/adbfront-label.log; its pid is written to
+// workDir/adbfront.pid so that the calling script can stop it should this program die, and
+// the kernel kills it too when this process goes (Pdeathsig). StartFront returns once the
+// front has printed the address it listens on.
+func StartFront(bin, workDir, label, serverDir string, upstreamPort int) (*Front, error) {
+	logPath := filepath.Join(workDir, "adbfront-"+label+".log")
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-upstream", net.JoinHostPort("127.0.0.1", strconv.Itoa(upstreamPort)),
+		"-admin-dsn", "root@unix("+filepath.Join(serverDir, "s.sock")+")/", "-transactions", "noop")
+	f := &Front{Cmd: cmd, LogPath: logPath, pidPath: filepath.Join(workDir, "adbfront.pid")}
+	var err error
+	if f.done, err = startProcess(cmd, logPath, f.pidPath); err != nil {
+		return nil, err
+	}
+	// The front's one line on stdout: "adbfront listening on ADDR (...)".
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := os.ReadFile(logPath)
+		if _, rest, ok := strings.Cut(string(b), "adbfront listening on "); ok {
+			addr, _, _ := strings.Cut(rest, " ")
+			_, port, err := net.SplitHostPort(addr)
+			if err == nil {
+				f.Port, err = strconv.Atoi(port)
+			}
+			if err != nil {
+				f.Stop()
+				return nil, fmt.Errorf("the emulator printed the address %q, which is no host:port: %w", addr, err)
+			}
+			f.Addr = addr
+			fmt.Printf("bench: emulated AnalyticDB (BEGIN a no-op) pid %d on %s in front of 127.0.0.1:%d, log %s\n", cmd.Process.Pid, addr, upstreamPort, logPath)
+			return f, nil
+		}
+		select {
+		case <-f.done:
+			return nil, fmt.Errorf("the emulator exited at start; its log %s:\n%s", logPath, Tail(logPath, 20))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			f.Stop()
+			return nil, fmt.Errorf("the emulator printed no address within 20 s; its log %s:\n%s", logPath, Tail(logPath, 20))
+		}
+	}
+}
+
+// Pid is the front's process id.
+func (f *Front) Pid() int { return f.Cmd.Process.Pid }
+
+// Stop sends SIGTERM, waits up to 10 s, then kills, and removes the pid file.
+func (f *Front) Stop() { stopProcess(f.Cmd.Process, f.done, 10*time.Second, f.pidPath) }
+
+// ADBAlerts are the precheck alerts a bench task into the emulator accepts: the emulator
+// shows its disk use nowhere, its BEGIN undoes nothing (the task then writes directly,
+// which is what is measured), and fractional seconds beyond milliseconds are cut (the
+// heartbeat table's DATETIME(6)).
+var ADBAlerts = []string{vocab.ItemDestinationDiskSpace, vocab.ItemDestinationCapabilities, vocab.ItemDestinationValueRange}
+
+// CheckDirect fails unless task id's capability probes found that the destination's BEGIN
+// ... ROLLBACK undoes nothing (verdict transactions not yes), which makes the task write
+// directly: what a run into the emulator measures.
+func CheckDirect(ctx context.Context, client *api.Client, id string) error {
+	st, err := client.TaskStatus(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reading task %s: %w", id, err)
+	}
+	v, ok := st.Capabilities["transactions"]
+	switch {
+	case !ok:
+		return fmt.Errorf("task %s has no transactions verdict among its capabilities; a task into an adb_mysql3 connection probes its destination before it writes", id)
+	case v.Verdict == api.CapabilityYes:
+		return fmt.Errorf("task %s: the transactions probe says yes, so the task did not write directly; start the emulator with -transactions noop", id)
+	}
+	fmt.Printf("bench: task %s writes directly (transactions probe: %s, %s)\n", id, v.Verdict, v.Detail)
+	return nil
 }
