@@ -47,7 +47,7 @@ bench_build_front() {
 # unless BENCH_KEEP=1; bench_trap installs it on exit. Everything started after bench_trap is
 # stopped by it.
 bench_cleanup() {
-	local status=$?
+	local status=$? pidfile
 	trap - EXIT INT TERM
 	for pidfile in "$work/runner.pid" "$work/adbfront.pid"; do
 		if [[ -s $pidfile ]]; then
