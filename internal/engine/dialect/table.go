@@ -439,15 +439,17 @@ func indexLabel(ix Index) string {
 
 // computedTypes are the column types of the values an etl expression gives, by kind (see
 // package etl), on MySQL and MariaDB and on AnalyticDB. A decimal keeps 30 fractional
-// digits on MySQL, 10 on AnalyticDB, whose DECIMAL has at most 38 digits.
+// digits on MySQL, 10 on AnalyticDB, whose DECIMAL has at most 38 digits. AnalyticDB's
+// VARCHAR and BINARY lengths are only syntax (values up to 16 MB); they are written, as for
+// LONGTEXT and LONGBLOB, because the documented grammar shows them.
 var computedTypes = map[string][2]string{
 	"int":       {"bigint", "bigint"},
 	"uint":      {"bigint unsigned", "decimal(20,0)"},
 	"double":    {"double", "double"},
 	"bool":      {"tinyint(1)", "boolean"},
 	"decimal":   {"decimal(65,30)", "decimal(38,10)"},
-	"string":    {"longtext", "varchar"},
-	"bytes":     {"longblob", "binary"},
+	"string":    {"longtext", "varchar(16777216)"},
+	"bytes":     {"longblob", "binary(16777216)"},
 	"timestamp": {"datetime(6)", "datetime(3)"},
 	"duration":  {"time(6)", "time"},
 }

@@ -65,7 +65,7 @@ func toCEL(c schema.Column, v any) (ref.Val, error) {
 		if err != nil {
 			return nil, err
 		}
-		return types.String(memberText(c, n)), nil
+		return types.String(c.MemberText(n)), nil
 	case "year":
 		n, err := unsigned(v)
 		return types.Int(int64(n)), err
@@ -129,23 +129,6 @@ func unsigned(v any) (uint64, error) {
 		return uint64(x), nil
 	}
 	return strconv.ParseUint(text(v), 10, 64)
-}
-
-// memberText is the text of ENUM index n, or of SET bitmask n: "" for ENUM's error value 0.
-func memberText(c schema.Column, n uint64) string {
-	if c.DataType == "enum" {
-		if n == 0 || n > uint64(len(c.Members)) {
-			return ""
-		}
-		return c.Members[n-1]
-	}
-	var parts []string
-	for i, m := range c.Members {
-		if n&(1<<i) != 0 {
-			parts = append(parts, m)
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // sqlValue converts an expression's result into a statement argument: nil, int64, uint64,

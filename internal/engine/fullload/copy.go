@@ -263,13 +263,13 @@ type rowReader struct {
 	raw     []sql.RawBytes // by read column
 	dest    []any
 	copyIdx []int // for each copied column, its read column
-	// bitsRead is true for a copied column written as its number (Column.AsNumber) but
-	// read as its bits: with etl, which reads every column as the table holds it.
-	bitsRead []bool
-	tableIdx []int // for each read column, its table column
-	values   []any // by table column, for ETL
-	row      *etl.Row
-	computed []any
+	// copyRead and copyWritten are each copied column as the query reads it and as the
+	// copy writes it (tablemap.CopiedValue).
+	copyRead, copyWritten []schema.Column
+	tableIdx              []int // for each read column, its table column
+	values                []any // by table column, for ETL
+	row                   *etl.Row
+	computed              []any
 }
 
 func newRowReader(j tablemap.Table) (*rowReader, error) {
@@ -284,7 +284,7 @@ func newRowReader(j tablemap.Table) (*rowReader, error) {
 			return nil, fmt.Errorf("column %s of %s.%s is not read", cm.Source.Name, j.Source.Database, j.Source.Name)
 		}
 		r.copyIdx = append(r.copyIdx, k)
-		r.bitsRead = append(r.bitsRead, cm.Source.AsNumber && !reads[k].AsNumber)
+		r.copyRead, r.copyWritten = append(r.copyRead, reads[k]), append(r.copyWritten, cm.Source)
 	}
 	if j.ETL != nil {
 		for _, c := range reads {
@@ -351,18 +351,9 @@ func (r *rowReader) describe(dest string) (string, int) {
 	return strings.Join(key, ", "), size
 }
 
-// copied is the value of copied column i in the current row as it is written: a BIT read
-// as its bits but written as its number (bitsRead) is that number's text.
+// copied is the value of copied column i in the current row as it is written.
 func (r *rowReader) copied(i int) []byte {
-	v := r.raw[r.copyIdx[i]]
-	if v == nil || !r.bitsRead[i] {
-		return v
-	}
-	var n uint64
-	for _, b := range v {
-		n = n<<8 | uint64(b)
-	}
-	return strconv.AppendUint(nil, n, 10)
+	return tablemap.CopiedValue(r.copyRead[i], r.copyWritten[i], r.raw[r.copyIdx[i]])
 }
 
 // kind is how a value of column c travels in the bulk-load stream: binary values as hex,

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dialect"
@@ -209,7 +210,8 @@ func (t Table) Reads() []schema.Column {
 // is read and written as text, not as its index or bit mask; a copied BIT column that dest
 // stores as its number (dialect.BitsAsNumber) is read as that number (Column.AsNumber)
 // where it is copied, while Source keeps it as bytes for the key ranges and etl, which
-// read the bits. t itself is not changed.
+// read the bits. With etl, Source keeps ENUM and SET too (the copy reads every column as
+// Source has it and converts). t itself is not changed.
 func (t Table) ForDestination(dest dialect.DatabaseType) Table {
 	asText := func(cols []schema.Column) []schema.Column {
 		var out []schema.Column
@@ -223,7 +225,9 @@ func (t Table) ForDestination(dest dialect.DatabaseType) Table {
 		}
 		return out
 	}
-	if t.Source != nil {
+	// With etl the source columns stay as the table holds them: the program reads an ENUM
+	// or SET as its index or mask, and the copy turns a copied one into its text itself.
+	if t.Source != nil && t.ETL == nil {
 		if cols := asText(t.Source.Columns); cols != nil {
 			src := *t.Source
 			src.Columns = cols
@@ -249,6 +253,30 @@ func (t Table) ForDestination(dest dialect.DatabaseType) Table {
 		t.Columns = cols
 	}
 	return t
+}
+
+// CopiedValue is a copied column's value v as the copy writes it, from v as the query read
+// it: read is the column as Reads has it, written as the plan's ColumnMap.Source has it.
+// They differ only where ForDestination changed the column and etl kept it as the table
+// holds it: an ENUM index or SET mask written as its member text, a BIT's bytes written as
+// its unsigned number. nil stays nil.
+func CopiedValue(read, written schema.Column, v []byte) []byte {
+	if v == nil {
+		return nil
+	}
+	switch {
+	case (read.DataType == "enum" || read.DataType == "set") && written.DataType != read.DataType:
+		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			return []byte(read.MemberText(n))
+		}
+	case written.AsNumber && !read.AsNumber:
+		var n uint64
+		for _, b := range v {
+			n = n<<8 | uint64(b)
+		}
+		return strconv.AppendUint(nil, n, 10)
+	}
+	return v
 }
 
 // DestKey names the source key columns as the destination calls them.

@@ -432,8 +432,8 @@ func (e *etlTable) expected(ctx context.Context, s side, keyCols []schema.Column
 			continue
 		}
 		h.reset()
-		for _, k := range e.copyIdx {
-			h.add(raw[nk+k])
+		for i, k := range e.copyIdx {
+			h.add(tablemap.CopiedValue(e.reads[k], e.j.Columns[i].Source, raw[nk+k]))
 		}
 		for i, f := range e.forms {
 			v, err := e.j.ETL.Value(row, i)

@@ -344,7 +344,9 @@ func prepare(ctx context.Context, srcDB, dstDB Server, j tablemap.Table) (side, 
 	if j.ETL == nil {
 		return src, dst, "", nil
 	}
-	e, reason, err := newETLTable(ctx, dstDB.DB, j)
+	// Compared as the copy writes it for this destination: ENUM and SET as text into
+	// AnalyticDB, BIT as its number (tablemap.CopiedValue).
+	e, reason, err := newETLTable(ctx, dstDB.DB, j.ForDestination(dstDB.Dialect.Name()))
 	if err != nil || reason != "" {
 		return src, dst, reason, err
 	}
