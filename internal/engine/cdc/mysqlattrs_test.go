@@ -133,6 +133,11 @@ func TestMySQLColumnAttributesFollowed(t *testing.T) {
 	}
 	b.add(replication.QUERY_EVENT, queryBody("shop", "ALTER TABLE items ADD COLUMN c INT INVISIBLE"))
 	txn(101, "items", []binlogColumn{long, {typ: mysql.MYSQL_TYPE_LONG, nullable: true}}, int32s(1, 10), int32s(2, 20))
+	// A MySQL 8 collation MariaDB does not know, on a column added during incremental
+	// migration: mapped as the schema phase maps it (dialect.DestinationColumn).
+	b.add(replication.QUERY_EVENT, queryBody("shop", "ALTER TABLE items ADD COLUMN note VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci"))
+	txn(104, "items", []binlogColumn{long, {typ: mysql.MYSQL_TYPE_LONG, nullable: true}, {typ: mysql.MYSQL_TYPE_VARCHAR, meta: []byte{80, 0}, nullable: true}},
+		append(append(int32s(3, 30), 2), "\xc3\xa9"...))
 	b.add(replication.QUERY_EVENT, queryBody("shop", "CREATE TABLE geo (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326 COMMENT 'SRID 0')"))
 	txn(102, "geo", []binlogColumn{long, {typ: mysql.MYSQL_TYPE_GEOMETRY, meta: []byte{4}}},
 		append(binary.LittleEndian.AppendUint32(int32s(1), uint32(len(point))), point...))
@@ -169,7 +174,9 @@ func TestMySQLColumnAttributesFollowed(t *testing.T) {
 		return out
 	}
 	for q, want := range map[string]string{
-		"SELECT CONCAT(id, ':', c) FROM dw.items ORDER BY id":                                                                                           "1:10 2:20",
+		"SELECT CONCAT(id, ':', c) FROM dw.items ORDER BY id":                                                                                           "1:10 2:20 3:30",
+		"SELECT CONCAT(id, ':', note) FROM dw.items WHERE note IS NOT NULL":                                                                             "3:\u00e9",
+		"SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dw' AND TABLE_NAME = 'items' AND COLUMN_NAME = 'note'":             "utf8mb4_uca1400_nopad_ai_ci",
 		"SELECT CONCAT(id, ':', ST_AsText(g), ':', ST_SRID(g)) FROM dw.geo":                                                                             "1:POINT(1 2):4326",
 		"SELECT CONCAT(my_row_id, ':', name) FROM dw.gipk ORDER BY my_row_id":                                                                           "1:a 7:b",
 		"SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dw' AND EXTRA LIKE '%INVISIBLE%' ORDER BY 1": "gipk.my_row_id items.c",

@@ -4,6 +4,7 @@
 package dialect
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -350,14 +351,22 @@ func quoteEach(names []string) []string {
 // DestinationColumn is a source column's definition (its type and attributes, without its
 // name) as a destination of flavor dest creates it: the one mapping of column types that
 // both a created table (CreateTable) and a column added or changed during incremental
-// migration go through. Only an AnalyticDB destination of a MySQL or MariaDB source maps
-// anything (adbColumnType): loss says what a lossy mapping changes, and the error names a
-// type the destination has no place for and the way out.
+// migration go through. An AnalyticDB destination of a MySQL or MariaDB source maps types
+// (adbColumnType): loss says what a lossy mapping changes. Between MySQL and MariaDB the
+// collations and MySQL's invisible column map (crossFamilyColumn). The error names what the
+// destination has no place for and the way out.
 func DestinationColumn(definition string, source, dest DatabaseType) (mapped, loss string, err error) {
-	if dest != ADBMySQL || source == ADBMySQL {
-		return definition, "", nil
+	switch {
+	case dest == ADBMySQL && source != ADBMySQL:
+		return adbColumnType(definition)
+	case source == MySQL && dest == MariaDB, source == MariaDB && dest == MySQL:
+		mapped, errs := crossFamilyColumn(definition, source, dest)
+		if len(errs) > 0 {
+			return "", "", errors.New("the column " + strings.Join(errs, "; it "))
+		}
+		return mapped, "", nil
 	}
-	return adbColumnType(definition)
+	return definition, "", nil
 }
 
 // ValueLoss names, for each column of t whose values the destination of flavor dest keeps

@@ -6,6 +6,7 @@
 package dialect
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,20 +109,9 @@ func crossFamily(v *validator, t Table, dest DatabaseType) Table {
 	out := t
 	out.Columns = make([]Column, len(t.Columns))
 	for i, c := range t.Columns {
-		def := c.Definition
-		if from == MySQL {
-			def = rewriteText(def, collation, func(raw, body string) string {
-				if strings.EqualFold(body, "INVISIBLE") {
-					return "INVISIBLE"
-				}
-				v.fail("columns", "column %s has %s, a MySQL feature MariaDB has no equivalent for and would skip: remove it from the source column, or create the destination table yourself and migrate without schema migration", QuoteIdent(c.Name), raw)
-				return raw
-			})
-		} else {
-			if typ := leadingWord(def); mariadbOnlyTypes[typ] != "" {
-				v.fail("columns", "column %s is of MariaDB's type %s, which MySQL does not have: change the source column to %s, or leave the column out of the migration", QuoteIdent(c.Name), strings.ToUpper(typ), mariadbOnlyTypes[typ])
-			}
-			def = rewriteText(def, collation, nil)
+		def, errs := crossFamilyColumn(c.Definition, from, dest)
+		for _, e := range errs {
+			v.fail("columns", "column %s %s", QuoteIdent(c.Name), e)
 		}
 		out.Columns[i] = Column{Name: c.Name, Definition: def}
 	}
@@ -158,6 +148,28 @@ func crossFamily(v *validator, t Table, dest DatabaseType) Table {
 	}
 	out.Options = rewriteText(t.Options, collation, nil)
 	return out
+}
+
+// crossFamilyColumn is a column definition (type and attributes) of a from table as a dest
+// of the other of MySQL and MariaDB creates it (crossFamily's column rules), and what it
+// cannot carry, each worded to follow "column NAME ".
+func crossFamilyColumn(def string, from, dest DatabaseType) (string, []string) {
+	collation := func(w string) string { return CollationFor(w, from, dest) }
+	var errs []string
+	if from == MySQL {
+		def = rewriteText(def, collation, func(raw, body string) string {
+			if strings.EqualFold(body, "INVISIBLE") {
+				return "INVISIBLE"
+			}
+			errs = append(errs, fmt.Sprintf("has %s, a MySQL feature MariaDB has no equivalent for and would skip: remove it from the source column, or create the destination table yourself and migrate without schema migration", raw))
+			return raw
+		})
+		return def, errs
+	}
+	if typ := leadingWord(def); mariadbOnlyTypes[typ] != "" {
+		errs = append(errs, fmt.Sprintf("is of MariaDB's type %s, which MySQL does not have: change the source column to %s, or leave the column out of the migration", strings.ToUpper(typ), mariadbOnlyTypes[typ]))
+	}
+	return rewriteText(def, collation, nil), errs
 }
 
 // leadingWord returns the first word of a column definition (its type), in lower case.
