@@ -80,7 +80,7 @@ up() {
 	echo "$port" >"$demo/front.port"
 	say "Starting the emulated AnalyticDB on 127.0.0.1:$port, in front of the destination MariaDB"
 	nohup bin/adbfront -listen "127.0.0.1:$port" -upstream "127.0.0.1:$(<"$demo/destination.port")" \
-		-admin-dsn "root@unix($demo/destination/s.sock)/" -transactions noop -locking-reads strip -v >>"$demo/adbfront.log" 2>&1 &
+		-admin-dsn "root@unix($demo/destination/s.sock)/" -v >>"$demo/adbfront.log" 2>&1 &
 	echo $! >"$demo/adbfront.pid"
 	wait_port "$port" "the emulator" .demo-adb/adbfront.log
 
