@@ -120,6 +120,17 @@ func TestADBDestinationMapsTypes(t *testing.T) {
 	}
 }
 
+// verifyFull runs a full verification of task (no repair) and returns its outcome.
+func verifyFull(t *testing.T, task engine.Task) *engine.VerificationProgress {
+	t.Helper()
+	var last engine.Progress
+	task.Verification = engine.Verification{Mode: engine.VerifyFull}
+	if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	return last.Verification
+}
+
 // openEndpoint opens a pool on ep's database as the engine would.
 func openEndpoint(t *testing.T, ep dbconn.Endpoint, database string) *sql.DB {
 	t.Helper()
@@ -183,15 +194,7 @@ func TestADBDestinationFollowsChanges(t *testing.T) {
 
 	// Verification compares through the mapping: an ENUM on the source equals its text on
 	// the destination; a changed member is found.
-	verifyOnce := func() *engine.VerificationProgress {
-		t.Helper()
-		var last engine.Progress
-		task.Verification = engine.Verification{Mode: engine.VerifyFull}
-		if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
-			t.Fatal(err)
-		}
-		return last.Verification
-	}
+	verifyOnce := func() *engine.VerificationProgress { t.Helper(); return verifyFull(t, task) }
 	if v := verifyOnce(); v == nil || v.Status != engine.VerificationPassed {
 		t.Errorf("verification of equal tables: %+v, want passed", v)
 	}

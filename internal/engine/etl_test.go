@@ -126,20 +126,11 @@ func etlSameInFullAndIncremental(t *testing.T, front func(dst *mariadbtest.Serve
 	}
 	// Verification recomputes the block on the source rows and compares: equal, then one
 	// computed value changed on the destination is found.
-	verify := func() *engine.VerificationProgress {
-		t.Helper()
-		var last engine.Progress
-		task.Verification = engine.Verification{Mode: engine.VerifyFull}
-		if err := engine.Verify(context.Background(), task, func(p engine.Progress) { last = p }); err != nil {
-			t.Fatal(err)
-		}
-		return last.Verification
-	}
-	if v := verify(); v == nil || v.Status != engine.VerificationPassed {
+	if v := verifyFull(t, task); v == nil || v.Status != engine.VerificationPassed {
 		t.Errorf("verification of equal tables: %+v, want passed", v)
 	}
 	dst.Exec(t, "UPDATE shop_etl.accounts SET full_name = 'changed' WHERE id = (SELECT MIN(id) FROM (SELECT id FROM shop_etl.accounts) AS a)")
-	if v := verify(); v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 1 {
+	if v := verifyFull(t, task); v == nil || v.Status != engine.VerificationMismatched || v.Mismatches != 1 {
 		t.Errorf("verification after a computed value changed on the destination: %+v, want one mismatch", v)
 	}
 }

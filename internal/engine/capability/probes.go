@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/adbmigrate/terraform-provider-adbmigrate/internal/engine/dbconn"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -319,28 +322,6 @@ func probeKill(ctx context.Context, s *scratch) Verdict {
 
 // inProcessList says whether SHOW PROCESSLIST, read on c, lists id.
 func inProcessList(ctx context.Context, c *sql.Conn, id int64) (bool, error) {
-	rows, err := c.QueryContext(ctx, "SHOW PROCESSLIST")
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return false, err
-	}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	found := false
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return false, err
-		}
-		if len(vals) > 0 && string(vals[0]) == fmt.Sprint(id) {
-			found = true
-		}
-	}
-	return found, rows.Err()
+	ids, err := dbconn.ProcessIDs(ctx, c)
+	return slices.Contains(ids, strconv.FormatInt(id, 10)), err
 }

@@ -59,7 +59,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,7 +240,7 @@ func waitGone(ctx context.Context, dst *sql.DB, ids []string, limit time.Duratio
 	}
 	deadline := time.Now().Add(limit)
 	for {
-		listed, err := processIDs(ctx, dst)
+		listed, err := dbconn.ProcessIDs(ctx, dst)
 		if err != nil {
 			return fmt.Errorf("reading SHOW PROCESSLIST after ending an earlier owner's connections: %w", err)
 		}
@@ -264,36 +263,6 @@ func waitGone(ctx context.Context, dst *sql.DB, ids []string, limit time.Duratio
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// processIDs returns the Id column of SHOW PROCESSLIST.
-func processIDs(ctx context.Context, dst *sql.DB) ([]string, error) {
-	rows, err := dst.QueryContext(ctx, "SHOW PROCESSLIST")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	idCol := slices.IndexFunc(cols, func(c string) bool { return strings.EqualFold(c, "Id") })
-	if idCol < 0 {
-		return nil, fmt.Errorf("SHOW PROCESSLIST has no Id column (columns %s)", strings.Join(cols, ", "))
-	}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	var ids []string
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		ids = append(ids, string(vals[idCol]))
-	}
-	return ids, rows.Err()
 }
 
 // raiseDirect sets the task's epoch to f's by compare-and-set on the epoch it read, and

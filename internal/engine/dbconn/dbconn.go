@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -266,6 +268,39 @@ func Explain(ep Endpoint, err error) error {
 		return fmt.Errorf("TLS is required but %s does not offer it: enable TLS on the server or set tls.mode = \"preferred\" (%w)", ep, err)
 	}
 	return fmt.Errorf("cannot connect to %s: %w", ep, err)
+}
+
+// ProcessIDs returns the Id column of SHOW PROCESSLIST read through q (a *sql.DB or
+// *sql.Conn), found by its name.
+func ProcessIDs(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SHOW PROCESSLIST")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	idCol := slices.IndexFunc(cols, func(c string) bool { return strings.EqualFold(c, "Id") })
+	if idCol < 0 {
+		return nil, fmt.Errorf("SHOW PROCESSLIST has no Id column (columns %s)", strings.Join(cols, ", "))
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var ids []string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		ids = append(ids, string(vals[idCol]))
+	}
+	return ids, rows.Err()
 }
 
 // Strings runs a query and returns the first column of every row.

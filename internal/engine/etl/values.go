@@ -65,7 +65,7 @@ func toCEL(c schema.Column, v any) (ref.Val, error) {
 		if err != nil {
 			return nil, err
 		}
-		return types.String(c.MemberText(n)), nil
+		return types.String(schema.MemberText(c, n)), nil
 	case "year":
 		n, err := unsigned(v)
 		return types.Int(int64(n)), err

@@ -108,24 +108,6 @@ func readMembers(ctx context.Context, db *sql.DB, t *Table, c Column, n int) ([]
 	return out, nil
 }
 
-// MemberText is the text of c's ENUM index n, or of its SET bit mask n: "" for an ENUM's
-// error value 0 (and an index past its members).
-func (c Column) MemberText(n uint64) string {
-	if c.DataType == "enum" {
-		if n == 0 || n > uint64(len(c.Members)) {
-			return ""
-		}
-		return c.Members[n-1]
-	}
-	var parts []string
-	for i, m := range c.Members {
-		if n&(1<<i) != 0 {
-			parts = append(parts, m)
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 // ParseMembers returns the members of an ENUM or SET column type as information_schema
 // prints it: enum('a','it”s'). MariaDB prints a member's 4-byte characters as '?'.
 func ParseMembers(typ string) []string { return parseMembers(typ) }

@@ -267,7 +267,7 @@ func CopiedValue(read, written schema.Column, v []byte) []byte {
 	switch {
 	case (read.DataType == "enum" || read.DataType == "set") && written.DataType != read.DataType:
 		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
-			return []byte(read.MemberText(n))
+			return []byte(schema.MemberText(read, n))
 		}
 	case written.AsNumber && !read.AsNumber:
 		var n uint64
