@@ -57,6 +57,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -406,12 +407,6 @@ func (f *Fence) Register(ctx context.Context, conn *sql.Conn) error {
 		}
 		return &FencedError{TaskID: f.TaskID, Mine: f.Epoch, Current: current}
 	}
-	if f.Direct() {
-		// The server's own bound on a statement, where it has one (MariaDB's
-		// max_statement_time); the takeover's wait assumes it. A server without it keeps
-		// the client's deadline (Tx) and the takeover's kill.
-		conn.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %d", int((f.Writes.settle()-settleMargin)/time.Second))) //nolint:errcheck
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.known) >= maxKnownConns {
@@ -473,8 +468,11 @@ type Writer interface {
 type Tx struct {
 	tx   *sql.Tx
 	conn *sql.Conn
-	// deadline bounds each direct statement (0: none).
-	deadline time.Duration
+	// deadline bounds each direct statement (0: none); serverBound says the session's
+	// max_statement_time was set to it, to be reset when the connection goes back to the
+	// pool (a pooled connection serves long reads and DDL too).
+	deadline    time.Duration
+	serverBound bool
 }
 
 // Begin begins a transaction that writes as f's owner: on a recorded connection, with the
@@ -499,7 +497,14 @@ func (f *Fence) Begin(ctx context.Context, dst *sql.DB) (*Tx, error) {
 				conn.Close()
 				return nil, err
 			}
-			return &Tx{conn: conn, deadline: f.Writes.settle() - settleMargin}, nil
+			t := &Tx{conn: conn, deadline: f.Writes.settle() - settleMargin}
+			// The server's own bound on a statement, where it has one (MariaDB's
+			// max_statement_time), for as long as t holds the connection: the takeover's
+			// wait assumes it. A server without it keeps the client's deadline and the
+			// takeover's kill.
+			_, err = conn.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %d", int(t.deadline/time.Second)))
+			t.serverBound = err == nil
+			return t, nil
 		}
 		return &Tx{conn: conn}, nil
 	}
@@ -564,6 +569,13 @@ func (t *Tx) Commit() error {
 func (t *Tx) Close() {
 	if t.tx != nil {
 		t.tx.Rollback()
+	}
+	if t.serverBound {
+		if _, err := t.conn.ExecContext(context.Background(), "SET SESSION max_statement_time = DEFAULT"); err != nil {
+			// Not back to the pool with the bound: the pool drops a connection that reports
+			// itself bad.
+			t.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck
+		}
 	}
 	t.conn.Close()
 }

@@ -158,3 +158,78 @@ func assertEpochsGrow(t *testing.T, db *sql.DB, query string) {
 	}
 	t.Logf("epoch history: %v", seen)
 }
+
+// The direct fence (no transactions) on a real server: a connection is recorded only at the
+// owner's epoch; a takeover at a higher epoch kills the older owner's recorded connection
+// (its next statement fails) and refuses its next Begin; a direct connection carries the
+// statement bound only while the owner holds it, not back in the pool.
+func TestDirectFenceOnDestination(t *testing.T) {
+	dst := mariadbtest.StartDestination(t)
+	db := dst.DB(t, "")
+	db.SetMaxOpenConns(4)
+	ctx := t.Context()
+	d, err := dialect.For(dialect.MariaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Ensure(ctx, db, d); err != nil {
+		t.Fatal(err)
+	}
+	dst.Exec(t, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY, epoch BIGINT NOT NULL)")
+	w := Writes{Direct: true, Kill: "KILL CONNECTION", Settle: 2 * time.Second}
+	old := NewFence("task-d", 5, "r1", w)
+	began := time.Now()
+	if err := old.TakeOver(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("the first owner of a task waited %s: no earlier owner, no settle", took)
+	}
+	a, err := old.Begin(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.Atomic() {
+		t.Fatal("a direct Tx says it is atomic")
+	}
+	var bound float64
+	if err := a.QueryRowContext(ctx, "SELECT @@max_statement_time").Scan(&bound); err != nil || bound != 1 {
+		t.Errorf("max_statement_time on the owner's connection = %v (%v), want 1 (settle 2 s less a second)", bound, err)
+	}
+	if _, err := a.ExecContext(ctx, "INSERT INTO app.t VALUES (1, 5)"); err != nil {
+		t.Fatal(err)
+	}
+
+	next := NewFence("task-d", 9, "r2", w)
+	began = time.Now()
+	if err := next.TakeOver(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < w.Settle {
+		t.Errorf("a takeover from an earlier owner took %s, want at least the settle wait %s", took, w.Settle)
+	}
+	// The old owner's connection is gone: its next statement lands nowhere.
+	if _, err := a.ExecContext(ctx, "INSERT INTO app.t VALUES (2, 5)"); err == nil {
+		t.Error("the stale owner wrote through its connection after the takeover")
+	}
+	if _, err := old.Begin(ctx, db); !errors.Is(err, ErrFenced) {
+		t.Errorf("the stale owner's Begin after the takeover = %v, want ErrFenced", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM app.t WHERE id = 2").Scan(&n); err != nil || n != 0 {
+		t.Errorf("row 2 of the stale owner: count %d (%v), want 0", n, err)
+	}
+	b, err := next.Begin(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	// Back in the pool, no connection keeps the bound.
+	for range 4 {
+		var v float64
+		if err := db.QueryRowContext(ctx, "SELECT @@max_statement_time").Scan(&v); err != nil || v != 0 {
+			t.Errorf("a pooled connection has max_statement_time %v (%v), want 0", v, err)
+		}
+	}
+}
