@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,21 +104,11 @@ func TestTaskWithoutTransactionsWritesDirectly(t *testing.T) {
 	src, dst := mariadbtest.SharedPair(t)
 	src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, v VARCHAR(10))",
 		"INSERT INTO shop.items VALUES (1, 'a'), (2, 'b'), (3, NULL)")
-	f, err := adbfront.Start(context.Background(), adbfront.Config{Listen: "127.0.0.1:0", Upstream: dst.Addr(), AdminDSN: dst.DSN(""), Switches: adbfront.Switches{Transactions: "noop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.Close() })
 	r := runnertest.Start(t)
 	ctx := context.Background()
-	host, portText, _ := net.SplitHostPort(f.Addr())
-	port, _ := strconv.Atoi(portText)
-	dc, err := r.Client.CreateConnection(ctx, api.ConnectionSpec{Name: "adb", DatabaseType: api.DatabaseADBMySQL3, Host: host, Port: port, Username: dst.User, Password: dst.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dstID := r.ConnectADB(t, "adb", dst, adbfront.Switches{Transactions: "noop"})
 	task, err := r.Client.CreateTask(ctx, api.TaskSpec{
-		Name: "no-tx", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: dc.ID,
+		Name: "no-tx", SourceConnectionID: r.Connect(t, "src", src), DestinationConnectionID: dstID,
 		MigrationTypes: []api.MigrationType{"schema", "full"}, Objects: []api.Object{{Database: "shop"}},
 		IgnorePrecheckAlerts: []string{vocab.ItemDestinationDiskSpace},
 	})

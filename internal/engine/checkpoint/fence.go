@@ -182,7 +182,7 @@ func (f *Fence) TakeOver(ctx context.Context, dst *sql.DB) error {
 		if !lockWaitTimeout(err) || attempt == takeOverAttempts {
 			return fmt.Errorf("task %s: taking it over on the destination at epoch %d: %w", f.TaskID, f.Epoch, err)
 		}
-		if err := f.killOlder(ctx, dst); err != nil {
+		if _, err := f.killOlder(ctx, dst); err != nil {
 			return err
 		}
 	}
@@ -214,11 +214,8 @@ func (f *Fence) takeOverDirect(ctx context.Context, dst *sql.DB) error {
 		case <-time.After(f.Writes.settle()):
 		}
 	}
-	ids, err := dbconn.Strings(ctx, dst, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
+	ids, err := f.killOlder(ctx, dst)
 	if err != nil {
-		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
-	}
-	if err := f.killOlder(ctx, dst); err != nil {
 		return err
 	}
 	if err := waitGone(ctx, dst, ids, f.Writes.settle()); err != nil {
@@ -337,25 +334,27 @@ func (f *Fence) raise(ctx context.Context, dst *sql.DB) (int64, error) {
 }
 
 // killOlder kills the connections that owners of older epochs recorded: a paused or
-// partitioned stale owner's open transaction rolls back, and its locks go.
-func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
+// partitioned stale owner's open transaction rolls back, and its locks go. It returns the
+// ids it sent a KILL for.
+func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) ([]string, error) {
 	ids, err := dbconn.Strings(ctx, dst, "SELECT conn_id FROM `"+MetaDatabase+"`.`task_owner_conns` WHERE task_id = ? AND epoch < ?", f.TaskID, f.Epoch)
 	if err != nil {
-		return fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
+		return nil, fmt.Errorf("task %s: reading its earlier owners' connections: %w", f.TaskID, err)
 	}
 	conn, err := dst.Conn(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer conn.Close()
 	var self string
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&self); err != nil {
-		return err
+		return nil, err
 	}
+	var killed []string
 	for _, id := range ids {
 		n, err := strconv.ParseUint(id, 10, 64)
 		if err != nil {
-			return fmt.Errorf("task %s: %s.task_owner_conns holds a damaged connection id %q", f.TaskID, MetaDatabase, id)
+			return nil, fmt.Errorf("task %s: %s.task_owner_conns holds a damaged connection id %q", f.TaskID, MetaDatabase, id)
 		}
 		if id == self {
 			// An idle pooled connection an earlier run of this runner recorded.
@@ -363,10 +362,11 @@ func (f *Fence) killOlder(ctx context.Context, dst *sql.DB) error {
 		}
 		_, err = conn.ExecContext(ctx, fmt.Sprintf("%s %d", cmp.Or(f.Writes.Kill, "KILL CONNECTION"), n))
 		if no, ok := errorNumber(err); err != nil && !(ok && no == errUnknownThread) {
-			return fmt.Errorf("task %s: ending connection %s of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
+			return nil, fmt.Errorf("task %s: ending connection %s of an earlier owner that holds the task's row (the destination user needs the right to kill its own connections): %w", f.TaskID, id, err)
 		}
+		killed = append(killed, id)
 	}
-	return nil
+	return killed, nil
 }
 
 // Register records conn, the connection a fenced transaction is about to begin on, with f's
