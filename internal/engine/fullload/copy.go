@@ -49,8 +49,8 @@ var readerSeq atomic.Int64
 // copyChunk copies one chunk and marks it done in the same destination transaction,
 // returning the rows written.
 func copyChunk(ctx context.Context, src, dst *sql.DB, j tablemap.Table, c checkpoint.Chunk, def string, opts Options, w *writerMode) (int64, error) {
-	// Direct writes replace rows by key, which only the multi-row statements do within
-	// AnalyticDB's documented LOAD DATA.
+	// Direct writes go as multi-row REPLACE: a chunk written again must replace its rows
+	// by key, and the LOAD DATA clauses AnalyticDB documents cannot carry every value.
 	if !w.insertOnly.Load() && !opts.Fence.Direct() {
 		n, err := inChunkTx(ctx, src, dst, j, c, def, opts, loadRows)
 		var myErr *mysql.MySQLError
